@@ -1,0 +1,145 @@
+//! Lowering checks: what each rule family's elements mean, and everything
+//! the reference parser rejects before it builds automata.
+//!
+//! The resolver ([`crate::resolve`]) calls [`check_rule`] for every rule of
+//! every profile, with variables already expanded in the rule's words, and
+//! [`check_profile_header`] for every profile and hat. Checks that span rules
+//! of one profile keep their state in [`ProfileState`], which the resolver
+//! creates fresh for each profile.
+
+pub mod file;
+pub mod header;
+pub mod ipc;
+pub mod mount;
+pub mod network;
+pub mod prefix;
+pub mod simple;
+
+use crate::diag::{Diagnostic, code};
+use crate::features::Features;
+use crate::syntax::ast::{Elem, Rule, Word, WordKind};
+
+/// What a rule family check can see.
+pub struct Ctx<'a> {
+    pub features: &'a Features,
+    pub diags: &'a mut Vec<Diagnostic>,
+    /// State shared by the rules of the profile being checked.
+    pub profile: &'a mut ProfileState,
+}
+
+/// Per-profile state for checks that compare rules with each other.
+#[derive(Default, Debug)]
+pub struct ProfileState {
+    pub file: file::FileState,
+    /// `true` while checking the rules of a hat (`^name` / `hat name`).
+    pub is_hat: bool,
+}
+
+impl Ctx<'_> {
+    pub fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+}
+
+/// The rule family, from the rule's first word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    File,
+    Link,
+    Capability,
+    Network,
+    Unix,
+    Dbus,
+    Signal,
+    Ptrace,
+    Mount,
+    Remount,
+    Umount,
+    PivotRoot,
+    ChangeProfile,
+    Rlimit,
+    Userns,
+    Mqueue,
+    IoUring,
+    All,
+}
+
+pub fn family(rule: &Rule) -> Family {
+    let Some(Elem::Word(w)) = rule.elems.first() else {
+        return Family::File;
+    };
+    if w.kind != WordKind::Key {
+        return Family::File;
+    }
+    match w.text.as_str() {
+        "capability" => Family::Capability,
+        "network" => Family::Network,
+        "unix" => Family::Unix,
+        "dbus" => Family::Dbus,
+        "signal" => Family::Signal,
+        "ptrace" => Family::Ptrace,
+        "mount" => Family::Mount,
+        "remount" => Family::Remount,
+        "umount" | "unmount" => Family::Umount,
+        "pivot_root" => Family::PivotRoot,
+        "change_profile" => Family::ChangeProfile,
+        "set" => Family::Rlimit,
+        "userns" => Family::Userns,
+        "mqueue" => Family::Mqueue,
+        "io_uring" => Family::IoUring,
+        "all" => Family::All,
+        "link" => Family::Link,
+        _ => Family::File,
+    }
+}
+
+/// Check one rule (variables already expanded).
+pub fn check_rule(rule: &Rule, ctx: &mut Ctx) {
+    let fam = family(rule);
+    prefix::check(rule, fam, ctx);
+    match fam {
+        Family::File | Family::Link => file::check(rule, ctx),
+        Family::ChangeProfile => file::check_change_profile(rule, ctx),
+        Family::Capability => simple::check_capability(rule, ctx),
+        Family::Rlimit => simple::check_rlimit(rule, ctx),
+        Family::All => simple::check_all(rule, ctx),
+        Family::Network => network::check_network(rule, ctx),
+        Family::Unix => network::check_unix(rule, ctx),
+        Family::Dbus => ipc::check_dbus(rule, ctx),
+        Family::Signal => ipc::check_signal(rule, ctx),
+        Family::Ptrace => ipc::check_ptrace(rule, ctx),
+        Family::Mqueue => ipc::check_mqueue(rule, ctx),
+        Family::IoUring => ipc::check_io_uring(rule, ctx),
+        Family::Userns => ipc::check_userns(rule, ctx),
+        Family::Mount | Family::Remount | Family::Umount | Family::PivotRoot => {
+            mount::check(rule, fam, ctx)
+        }
+    }
+}
+
+/// Helper for family checks: an error about one element.
+pub fn bad(code: crate::diag::Code, at: &Elem, msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(code, at.span(), msg)
+}
+
+/// Helper: an error about one word.
+pub fn bad_word(code: crate::diag::Code, w: &Word, msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(code, w.span, msg)
+}
+
+/// Helper: "unknown X `y`" with a did-you-mean suggestion.
+pub fn unknown_name<'a>(
+    what: &str,
+    w: &Word,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Diagnostic {
+    let d = Diagnostic::error(
+        code::UNKNOWN_NAME,
+        w.span,
+        format!("unknown {what} `{}`", w.text),
+    );
+    match crate::suggest::did_you_mean(&w.text, candidates) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d,
+    }
+}

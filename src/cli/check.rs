@@ -1,0 +1,167 @@
+//! `aaprof check`.
+
+use super::{ColorChoice, OutputFormat, PolicyArgs, exit};
+use aaprof::diag::render::{self, Format};
+use aaprof::diag::{Diagnostic, code};
+use aaprof::features::Features;
+use aaprof::resolve::{Options, SearchPath, Session, walk_dir};
+use anyhow::{Context, Result};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Output format [default: full on a terminal, concise otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// When to colour `full` output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Policy files or directories (checked recursively); `-` reads standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn options(p: &PolicyArgs) -> Result<Options> {
+    let mut search = SearchPath::default();
+    search.include_dirs = p.include.clone();
+    if let Some(b) = &p.base {
+        search.base_dir = b.clone();
+    }
+    let features = match &p.features_file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read features file `{}`", f.display()))?;
+            Features::parse(&text)
+                .with_context(|| format!("invalid features file `{}`", f.display()))?
+        }
+        None => Features::all(),
+    };
+    Ok(Options { search, features })
+}
+
+pub fn run(a: CheckArgs) -> i32 {
+    match run_inner(a) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("aaprof: error: {e:#}");
+            exit::USAGE
+        }
+    }
+}
+
+fn run_inner(a: CheckArgs) -> Result<i32> {
+    let opts = options(&a.policy)?;
+    if a.paths.is_empty() {
+        anyhow::bail!(
+            "no input: give policy files or directories, or `-` for standard input (see `aaprof check --help`)"
+        );
+    }
+    let stdout = std::io::stdout();
+    let tty = stdout.is_terminal();
+    let format = match a.format {
+        Some(OutputFormat::Full) => Format::Full,
+        Some(OutputFormat::Concise) => Format::Concise,
+        Some(OutputFormat::Json) => Format::Json,
+        None if tty => Format::Full,
+        None => Format::Concise,
+    };
+    let color = match a.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut session = Session::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut io_failed = false;
+    for p in &a.paths {
+        if p.as_os_str() == "-" {
+            let mut text = String::new();
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read standard input")?;
+            match String::from_utf8(bytes) {
+                Ok(t) => text = t,
+                Err(_) => {
+                    diags.push(Diagnostic::new(
+                        code::NOT_UTF8,
+                        "standard input is not valid UTF-8 text",
+                    ));
+                    io_failed = true;
+                }
+            }
+            if !io_failed {
+                let out = session.check_text("-", None, text, &opts);
+                diags.extend(out.diagnostics);
+            }
+            continue;
+        }
+        let files = if p.is_dir() {
+            walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?
+        } else if p.exists() {
+            vec![p.clone()]
+        } else {
+            eprintln!(
+                "aaprof: error: `{}`: no such file or directory",
+                p.display()
+            );
+            io_failed = true;
+            continue;
+        };
+        for f in files {
+            let shown = display_name(p, &f);
+            let out = session.check_path(&f, &shown, &opts);
+            if out.file.is_none() {
+                io_failed = true;
+            }
+            diags.extend(out.diagnostics);
+        }
+    }
+    let mut lock = stdout.lock();
+    let res = render::render(&mut lock, &session.sources, &diags, format, color)
+        .and_then(|_| lock.flush());
+    if let Err(e) = res {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(if diags.iter().any(Diagnostic::is_error) {
+                exit::FINDINGS
+            } else {
+                exit::OK
+            });
+        }
+        return Err(e.into());
+    }
+    if format == Format::Full && tty {
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let warnings = diags.len() - errors;
+        if errors + warnings > 0 {
+            eprintln!("aaprof: {errors} error(s), {warnings} other finding(s)");
+        }
+    }
+    let has_io_only = io_failed
+        && diags
+            .iter()
+            .all(|d| d.code == code::IO_ERROR || d.code == code::NOT_UTF8);
+    Ok(if has_io_only && io_failed {
+        exit::USAGE
+    } else if diags.iter().any(Diagnostic::is_error) {
+        exit::FINDINGS
+    } else if io_failed {
+        exit::USAGE
+    } else {
+        exit::OK
+    })
+}
+
+/// The path shown for a file found under `root` (as the user wrote `root`).
+fn display_name(root: &Path, file: &Path) -> String {
+    if root == file {
+        return root.display().to_string();
+    }
+    match file.strip_prefix(root) {
+        Ok(rel) => root.join(rel).display().to_string(),
+        Err(_) => file.display().to_string(),
+    }
+}

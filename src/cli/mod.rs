@@ -1,0 +1,73 @@
+//! The command line: argument parsing (clap), running the library, output
+//! formats and exit status. Nothing here is policy logic.
+
+pub mod check;
+pub mod debug;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// aaprof — a compiler and linter for AppArmor profiles.
+#[derive(Parser, Debug)]
+#[command(name = "aaprof", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse, resolve and check policy files; report every problem.
+    ///
+    /// Exit status: 0 when every policy is valid, 1 when any has an error,
+    /// 2 on usage or I/O errors.
+    Check(check::CheckArgs),
+    /// Print the output of one pipeline stage (for debugging and bug reports).
+    Debug(debug::DebugArgs),
+}
+
+/// Include and feature options shared by every command that reads policy.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PolicyArgs {
+    /// Add DIR to the include search path (searched in order, before the base dir).
+    #[arg(short = 'I', long = "Include", value_name = "DIR")]
+    pub include: Vec<PathBuf>,
+    /// Base directory for `<...>` includes [default: /etc/apparmor.d].
+    #[arg(short = 'b', long = "base", value_name = "DIR")]
+    pub base: Option<PathBuf>,
+    /// Kernel features file (the format of apparmor_parser's features files);
+    /// rules the kernel does not support are rejected.
+    #[arg(short = 'M', long = "features-file", value_name = "FILE")]
+    pub features_file: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Source excerpts with carets (default on a terminal).
+    Full,
+    /// One line per finding: PATH:LINE:COL: SEVERITY[CODE]: MESSAGE.
+    Concise,
+    /// A stable JSON document (see docs/json-output.md).
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Process exit status.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FINDINGS: i32 = 1;
+    pub const USAGE: i32 = 2;
+}
+
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Debug(a) => debug::run(a),
+    }
+}

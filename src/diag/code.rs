@@ -1,0 +1,81 @@
+//! Stable diagnostic codes. A code is never reused for another meaning.
+
+use super::Severity;
+use serde::{Serialize, Serializer};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Code {
+    /// Stable identifier, e.g. `E0101`.
+    pub id: &'static str,
+    /// Kebab-case name, e.g. `syntax-error`.
+    pub name: &'static str,
+    pub severity: Severity,
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id)
+    }
+}
+
+macro_rules! codes {
+    ($($konst:ident = $id:literal, $name:literal, $sev:ident;)*) => {
+        $(pub const $konst: Code = Code { id: $id, name: $name, severity: Severity::$sev };)*
+        /// Every code the front end can emit.
+        pub const ALL: &[Code] = &[$($konst),*];
+    };
+}
+
+codes! {
+    // E00xx: reading input
+    IO_ERROR = "E0001", "io-error", Error;
+    NOT_UTF8 = "E0002", "invalid-utf8", Error;
+    INPUT_TOO_LARGE = "E0003", "input-too-large", Error;
+    // E01xx: lexing and parsing
+    LEX_ERROR = "E0101", "unexpected-character", Error;
+    SYNTAX_ERROR = "E0102", "syntax-error", Error;
+    UNTERMINATED = "E0103", "unterminated", Error;
+    TRAILING_COMMA = "E0104", "variable-trailing-comma", Error;
+    TOO_DEEP = "E0105", "nesting-too-deep", Error;
+    // E02xx: includes
+    INCLUDE_NOT_FOUND = "E0201", "include-not-found", Error;
+    INCLUDE_CYCLE = "W0202", "include-cycle", Warning;
+    INCLUDE_DEPTH = "E0203", "include-too-deep", Error;
+    INCLUDE_UNREADABLE = "E0204", "include-unreadable", Error;
+    // E03xx: variables, booleans, conditionals, aliases
+    UNDEFINED_VARIABLE = "E0301", "undefined-variable", Error;
+    REDEFINED_VARIABLE = "E0302", "redefined-variable", Error;
+    RECURSIVE_VARIABLE = "E0303", "recursive-variable", Error;
+    BAD_VARIABLE = "E0304", "invalid-variable", Error;
+    BAD_CONDITION = "E0305", "invalid-condition", Error;
+    BAD_ALIAS = "E0306", "invalid-alias", Error;
+    // E04xx: structure
+    MISPLACED = "E0401", "misplaced-item", Error;
+    DUPLICATE_PROFILE = "E0402", "duplicate-profile", Error;
+    BAD_PROFILE_NAME = "E0403", "invalid-profile-name", Error;
+    BAD_FLAG = "E0404", "invalid-flag", Error;
+    BAD_QUALIFIER = "E0405", "invalid-qualifier", Error;
+    BAD_ABI = "E0406", "invalid-abi", Error;
+    BAD_XATTR = "E0407", "invalid-xattrs", Error;
+    // E05xx: rules
+    UNKNOWN_RULE = "E0501", "unknown-rule", Error;
+    BAD_PERMISSION = "E0502", "invalid-permission", Error;
+    CONFLICTING_EXEC = "E0503", "conflicting-exec-modes", Error;
+    UNKNOWN_NAME = "E0504", "unknown-name", Error;
+    BAD_VALUE = "E0505", "invalid-value", Error;
+    BAD_CONDITIONAL = "E0506", "invalid-rule-condition", Error;
+    BAD_PATH = "E0507", "invalid-path", Error;
+    UNSUPPORTED_FEATURE = "E0508", "unsupported-feature", Error;
+    BAD_TARGET = "E0509", "invalid-exec-target", Error;
+    TOO_MANY_TRANSITIONS = "E0510", "too-many-named-transitions", Error;
+    BAD_PATTERN = "E0511", "invalid-pattern", Error;
+    // W: warnings
+    DEPRECATED = "W0601", "deprecated-syntax", Warning;
+    MISSING_ABI = "W0602", "missing-abi", Info;
+    RULE_NOT_ENFORCED = "W0603", "rule-not-enforced", Warning;
+    UNKNOWN_FEATURES = "W0604", "features-file-problem", Warning;
+}
+
+pub fn by_id_or_name(s: &str) -> Option<Code> {
+    ALL.iter().copied().find(|c| c.id == s || c.name == s)
+}

@@ -1,0 +1,15 @@
+//! aaprof: a compiler and linter for the AppArmor profile language.
+//!
+//! The pipeline is a chain of functions, each from one value to the next
+//! plus diagnostics: source text → tokens and trivia ([`syntax::lexer`]) →
+//! syntax tree ([`syntax`]) → resolved policy ([`resolve`]: includes,
+//! variables, conditionals) → checks ([`check`]) → outputs.
+
+pub mod check;
+pub mod diag;
+pub mod features;
+pub mod resolve;
+pub mod source;
+pub mod suggest;
+pub mod syntax;
+pub mod vocab;

@@ -1,0 +1,955 @@
+//! Resolution: includes spliced in, variables expanded, conditionals
+//! evaluated, every rule and profile header handed to the checks in
+//! [`crate::check`]; the result is a [`Policy`] plus diagnostics.
+//!
+//! Each file is read and parsed at most once per [`Session`], however many
+//! profiles include it. Within one block an include of a file already
+//! included there is skipped silently, as apparmor_parser does; an include
+//! that would re-enter a file on the current include chain is reported as a
+//! cycle and skipped.
+
+pub mod include;
+pub mod vars;
+
+use crate::check::{self, ProfileState};
+use crate::diag::{Diagnostic, Severity, code};
+use crate::features::Features;
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::{self, Elem, Item, PrefixItem, ProfileKeyword, Word, WordKind};
+use crate::syntax::{self, Parsed};
+pub use include::SearchPath;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use vars::{ExpandError, Vars, var_name};
+
+/// The deepest include chain followed.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+/// Files larger than this are refused.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub search: SearchPath,
+    pub features: Features,
+}
+
+/// Files read and parsed in one run, shared by every policy checked in it.
+#[derive(Default)]
+pub struct Session {
+    pub sources: SourceMap,
+    parsed: HashMap<PathBuf, Arc<Parsed>>,
+    /// files whose reading failed, with the error text
+    failed: HashMap<PathBuf, String>,
+}
+
+/// A resolved profile, hat or child profile.
+#[derive(Clone, Debug)]
+pub struct ResolvedProfile {
+    pub name: String,
+    pub keyword: ProfileKeyword,
+    pub span: Span,
+    pub attachment: Option<String>,
+    pub flags: Vec<String>,
+    pub rules: Vec<ast::Rule>,
+    pub children: Vec<ResolvedProfile>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    pub profiles: Vec<ResolvedProfile>,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub file: Option<FileId>,
+    pub policy: Policy,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.is_dir() {
+        return Err("is a directory".into());
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(format!(
+            "file is {} bytes, larger than the {} byte limit",
+            meta.len(),
+            MAX_FILE_SIZE
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "file is not valid UTF-8 text".to_string())
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// Check a policy file from disk.
+    pub fn check_path(&mut self, path: &Path, display: &str, opts: &Options) -> Outcome {
+        match read_text(path) {
+            Ok(text) => self.check_text(display, Some(path), text, opts),
+            Err(e) => {
+                let mut d =
+                    Diagnostic::new(code::IO_ERROR, format!("cannot read `{display}`: {e}"));
+                d.severity = Severity::Error;
+                Outcome {
+                    diagnostics: vec![d],
+                    ..Outcome::default()
+                }
+            }
+        }
+    }
+
+    /// Check policy text (from a file or standard input).
+    pub fn check_text(
+        &mut self,
+        name: &str,
+        path: Option<&Path>,
+        text: String,
+        opts: &Options,
+    ) -> Outcome {
+        let id = self.sources.add(name, path, text);
+        let parsed = Arc::new(syntax::parse(self.sources.text(id), id));
+        if let Some(p) = path {
+            if let Ok(c) = p.canonicalize() {
+                self.parsed.entry(c).or_insert_with(|| parsed.clone());
+            }
+        }
+        let mut w = Walker {
+            session: self,
+            opts,
+            diags: parsed.diagnostics.clone(),
+            vars: Vars::default(),
+            chain: Vec::new(),
+            top_names: HashMap::new(),
+        };
+        let mut included = HashSet::new();
+        if let Some(p) = path.and_then(|p| p.canonicalize().ok()) {
+            included.insert(p);
+        }
+        let mut top = Vec::new();
+        w.walk_top(&parsed.ast.items, &mut included, &mut top);
+        let diagnostics = w.diags;
+        Outcome {
+            file: Some(id),
+            policy: Policy { profiles: top },
+            diagnostics,
+        }
+    }
+
+    /// Read and parse an include target once; `Err` holds a reason.
+    fn load(&mut self, path: &Path) -> Result<(Arc<Parsed>, bool), String> {
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if let Some(p) = self.parsed.get(&key) {
+            return Ok((p.clone(), false));
+        }
+        if let Some(e) = self.failed.get(&key) {
+            return Err(e.clone());
+        }
+        match read_text(path) {
+            Ok(text) => {
+                let id = self
+                    .sources
+                    .add(path.display().to_string(), Some(path), text);
+                let parsed = Arc::new(syntax::parse(self.sources.text(id), id));
+                self.parsed.insert(key, parsed.clone());
+                Ok((parsed, true))
+            }
+            Err(e) => {
+                self.failed.insert(key, e.clone());
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A profile being resolved.
+struct Building {
+    name: String,
+    state: ProfileState,
+    rules: Vec<ast::Rule>,
+    children: Vec<ResolvedProfile>,
+    child_names: HashMap<String, Span>,
+    builtins: HashMap<&'static str, String>,
+}
+
+struct Walker<'a> {
+    session: &'a mut Session,
+    opts: &'a Options,
+    diags: Vec<Diagnostic>,
+    vars: Vars,
+    /// The include items we are inside of, outermost first.
+    chain: Vec<(Span, PathBuf)>,
+    top_names: HashMap<String, Span>,
+}
+
+impl Walker<'_> {
+    fn push(&mut self, mut d: Diagnostic) {
+        for (span, _) in self.chain.iter().rev() {
+            let (line, col) = self.session.sources.line_col(*span);
+            d.notes.push(format!(
+                "in a file included from {}:{}:{}",
+                self.session.sources.name(span.file),
+                line,
+                col
+            ));
+        }
+        self.diags.push(d);
+    }
+
+    /// Resolve an include item to the files it names; reports problems.
+    fn include_targets(
+        &mut self,
+        inc: &crate::syntax::token::IncludeTok,
+        span: Span,
+    ) -> Vec<PathBuf> {
+        let Some(path) = self.opts.search.find(&inc.path, inc.angle) else {
+            if !inc.if_exists {
+                let shown = if inc.angle {
+                    format!("<{}>", inc.path)
+                } else {
+                    format!("\"{}\"", inc.path)
+                };
+                let mut d = Diagnostic::error(
+                    code::INCLUDE_NOT_FOUND,
+                    span,
+                    format!("cannot find include {shown}"),
+                );
+                d = if inc.angle {
+                    let dirs: Vec<String> = self
+                        .opts
+                        .search
+                        .include_dirs
+                        .iter()
+                        .chain(std::iter::once(&self.opts.search.base_dir))
+                        .map(|d| d.display().to_string())
+                        .collect();
+                    d.note(format!("searched: {}", dirs.join(", ")))
+                        .help("add the directory that holds it with `-I DIR` or `-b DIR`, or write `include if exists`")
+                } else {
+                    d.note(format!(
+                        "quoted includes are relative to the working directory ({})",
+                        self.opts.search.cwd.display()
+                    ))
+                };
+                self.push(d);
+            }
+            return Vec::new();
+        };
+        if path.is_dir() {
+            match include::dir_entries(&path) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.push(Diagnostic::error(
+                        code::INCLUDE_UNREADABLE,
+                        span,
+                        format!("cannot read include directory `{}`: {e}", path.display()),
+                    ));
+                    Vec::new()
+                }
+            }
+        } else {
+            vec![path]
+        }
+    }
+
+    /// Walk the items of an included file in the current context.
+    fn with_include<F>(
+        &mut self,
+        inc: &crate::syntax::token::IncludeTok,
+        span: Span,
+        included: &mut HashSet<PathBuf>,
+        mut f: F,
+    ) where
+        F: FnMut(&mut Self, &[Item], &mut HashSet<PathBuf>),
+    {
+        for target in self.include_targets(inc, span) {
+            let key = target.canonicalize().unwrap_or_else(|_| target.clone());
+            if self.chain.iter().any(|(_, p)| *p == key) {
+                let chain: Vec<String> = self
+                    .chain
+                    .iter()
+                    .map(|(_, p)| p.display().to_string())
+                    .chain(std::iter::once(key.display().to_string()))
+                    .collect();
+                self.push(
+                    Diagnostic::new(
+                        code::INCLUDE_CYCLE,
+                        format!("include cycle: `{}` includes itself", key.display()),
+                    )
+                    .at(span, "this include re-enters a file already being read")
+                    .note(format!("include chain: {}", chain.join(" -> ")))
+                    .help("the repeated include is skipped, as apparmor_parser does"),
+                );
+                continue;
+            }
+            if !included.insert(key.clone()) {
+                continue; // already included in this block
+            }
+            if self.chain.len() >= MAX_INCLUDE_DEPTH {
+                self.push(Diagnostic::error(
+                    code::INCLUDE_DEPTH,
+                    span,
+                    format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"),
+                ));
+                return;
+            }
+            match self.session.load(&target) {
+                Ok((parsed, fresh)) => {
+                    self.chain.push((span, key));
+                    if fresh {
+                        for d in parsed.diagnostics.clone() {
+                            self.push(d);
+                        }
+                    }
+                    f(self, &parsed.ast.items, included);
+                    self.chain.pop();
+                }
+                Err(e) => self.push(Diagnostic::error(
+                    code::INCLUDE_UNREADABLE,
+                    span,
+                    format!("cannot read include `{}`: {e}", target.display()),
+                )),
+            }
+        }
+    }
+
+    fn walk_top(
+        &mut self,
+        items: &[Item],
+        included: &mut HashSet<PathBuf>,
+        out: &mut Vec<ResolvedProfile>,
+    ) {
+        for item in items {
+            match item {
+                Item::Include { inc, span } => {
+                    self.with_include(inc, *span, included, |w, items, inc| {
+                        w.walk_top(items, inc, out)
+                    });
+                }
+                Item::Abi { .. } => {}
+                Item::Var {
+                    name,
+                    op,
+                    values,
+                    span,
+                } => self.define_var(name, *op, values, *span),
+                Item::Bool {
+                    name,
+                    op,
+                    value,
+                    span,
+                } => self.define_bool(name, *op, value, *span),
+                Item::Alias { .. } => {}
+                Item::Profile(p) => {
+                    if p.keyword == ProfileKeyword::Caret {
+                        self.push(
+                            Diagnostic::error(code::MISPLACED, p.keyword_span.unwrap_or(p.name.span), "a hat must be inside a profile")
+                                .help("move the hat into the profile it belongs to, or write `profile NAME`"),
+                        );
+                        continue;
+                    }
+                    let key = p.name.text.clone();
+                    if let Some(prev) = self.top_names.get(&key).copied() {
+                        self.push(
+                            Diagnostic::error(
+                                code::DUPLICATE_PROFILE,
+                                p.name.span,
+                                format!("profile `{key}` is defined twice"),
+                            )
+                            .label(prev, "first defined here"),
+                        );
+                    } else {
+                        self.top_names.insert(key, p.name.span);
+                    }
+                    if let Some(r) = self.profile(p, None) {
+                        out.push(r);
+                    }
+                }
+                Item::Rule(r) => self.push(
+                    Diagnostic::error(code::MISPLACED, r.span, "rule outside of a profile")
+                        .help("rules go inside a profile block: `profile NAME { ... }`"),
+                ),
+                Item::Block { span, .. } => self.push(Diagnostic::error(
+                    code::MISPLACED,
+                    *span,
+                    "rule block outside of a profile",
+                )),
+                Item::If(i) => self.push(Diagnostic::error(
+                    code::MISPLACED,
+                    i.span,
+                    "conditional outside of a profile",
+                )),
+                Item::Error(_) => {}
+            }
+        }
+    }
+
+    fn define_var(&mut self, name: &Word, op: ast::AssignOp, values: &[Word], span: Span) {
+        let n = var_name(&name.text).to_string();
+        let vals: Vec<String> = values.iter().map(|w| w.text.clone()).collect();
+        match op {
+            ast::AssignOp::Set => {
+                if let Some(prev) = self.vars.sets.get(&n) {
+                    let prev = prev.span;
+                    self.push(
+                        Diagnostic::error(
+                            code::REDEFINED_VARIABLE,
+                            name.span,
+                            format!("variable `@{{{n}}}` is already defined"),
+                        )
+                        .label(prev, "first defined here")
+                        .help(format!("use `@{{{n}}} += ...` to add values")),
+                    );
+                    return;
+                }
+                self.vars.sets.insert(
+                    n,
+                    vars::SetVar {
+                        values: vals,
+                        span,
+                        used: false,
+                    },
+                );
+            }
+            ast::AssignOp::Add => match self.vars.sets.get_mut(&n) {
+                Some(v) => v.values.extend(vals),
+                None => self.push(
+                    Diagnostic::error(
+                        code::UNDEFINED_VARIABLE,
+                        name.span,
+                        format!("`+=` on undefined variable `@{{{n}}}`"),
+                    )
+                    .help(format!("define it first with `@{{{n}}} = ...`")),
+                ),
+            },
+            ast::AssignOp::Default => {
+                self.vars.sets.entry(n).or_insert(vars::SetVar {
+                    values: vals,
+                    span,
+                    used: false,
+                });
+            }
+            ast::AssignOp::Override => {
+                self.vars.sets.insert(
+                    n,
+                    vars::SetVar {
+                        values: vals,
+                        span,
+                        used: false,
+                    },
+                );
+            }
+        }
+    }
+
+    fn define_bool(&mut self, name: &Word, op: ast::AssignOp, value: &ast::Expr, span: Span) {
+        let n = var_name(&name.text).to_string();
+        let text = match value {
+            ast::Expr::Id(w) | ast::Expr::Bool(w) | ast::Expr::SetVar(w) => w.text.as_str(),
+            _ => "",
+        };
+        let v = match text.to_ascii_lowercase().as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                self.push(Diagnostic::error(
+                    code::BAD_VARIABLE,
+                    span,
+                    format!("boolean `${{{n}}}` must be `true` or `false`, not `{text}`"),
+                ));
+                return;
+            }
+        };
+        if op == ast::AssignOp::Set && self.vars.bools.contains_key(&n) {
+            let prev = self.vars.bools[&n].1;
+            self.push(
+                Diagnostic::error(
+                    code::REDEFINED_VARIABLE,
+                    name.span,
+                    format!("boolean `${{{n}}}` is already defined"),
+                )
+                .label(prev, "first defined here"),
+            );
+            return;
+        }
+        self.vars.bools.insert(n, (v, span));
+    }
+
+    fn expand_word(&mut self, w: &Word, builtins: &HashMap<&'static str, String>) -> Option<Word> {
+        if !matches!(w.kind, WordKind::Id | WordKind::Value | WordKind::SetVar)
+            || !w.text.contains('@')
+        {
+            return Some(w.clone());
+        }
+        match self.vars.expand(&w.text, builtins) {
+            Ok(text) => Some(Word { text, ..w.clone() }),
+            Err(e) => {
+                let d = match e {
+                    ExpandError::Undefined(n) => {
+                        let cands: Vec<String> = self.vars.sets.keys().cloned().collect();
+                        let d = Diagnostic::error(
+                            code::UNDEFINED_VARIABLE,
+                            w.span,
+                            format!("undefined variable `@{{{n}}}`"),
+                        );
+                        match crate::suggest::did_you_mean(&n, cands.iter().map(String::as_str)) {
+                            Some(s) => d.help(format!("did you mean `@{{{s}}}`?")),
+                            None => d.help(
+                                "define it in the preamble, usually by including <tunables/global>",
+                            ),
+                        }
+                    }
+                    ExpandError::Recursive(n) => Diagnostic::error(
+                        code::RECURSIVE_VARIABLE,
+                        w.span,
+                        format!("variable `@{{{n}}}` refers to itself"),
+                    ),
+                    ExpandError::TooLarge => Diagnostic::error(
+                        code::BAD_VARIABLE,
+                        w.span,
+                        "variable expansion is too large",
+                    ),
+                };
+                self.push(d);
+                None
+            }
+        }
+    }
+
+    fn expand_elem(&mut self, e: &Elem, b: &HashMap<&'static str, String>) -> Option<Elem> {
+        let words = |w: &mut Self, ws: &[Word]| -> Option<Vec<Word>> {
+            ws.iter().map(|x| w.expand_word(x, b)).collect()
+        };
+        Some(match e {
+            Elem::Word(w) => Elem::Word(self.expand_word(w, b)?),
+            Elem::Cond(c) => Elem::Cond(ast::Cond {
+                values: words(self, &c.values)?,
+                ..c.clone()
+            }),
+            Elem::CondList { name, conds, span } => {
+                let mut out = Vec::new();
+                for c in conds {
+                    out.push(ast::Cond {
+                        values: words(self, &c.values)?,
+                        ..c.clone()
+                    });
+                }
+                Elem::CondList {
+                    name: name.clone(),
+                    conds: out,
+                    span: *span,
+                }
+            }
+            Elem::List { values, span } => Elem::List {
+                values: words(self, values)?,
+                span: *span,
+            },
+            Elem::Arrow { target, span } => Elem::Arrow {
+                target: match target {
+                    Some(t) => Some(self.expand_word(t, b)?),
+                    None => None,
+                },
+                span: *span,
+            },
+            other => other.clone(),
+        })
+    }
+
+    fn profile(&mut self, p: &ast::Profile, parent: Option<&str>) -> Option<ResolvedProfile> {
+        let name = p.name.text.clone();
+        let mut builtins = HashMap::new();
+        let full = match parent {
+            Some(par) => format!("{par}//{name}"),
+            None => name.clone(),
+        };
+        builtins.insert("profile_name", full.clone());
+        let mut header = Vec::new();
+        for e in &p.header {
+            header.push(self.expand_elem(e, &builtins).unwrap_or_else(|| e.clone()));
+        }
+        let attachment = header.iter().find_map(|e| match e {
+            Elem::Word(w) if w.kind == WordKind::Id => Some(w.text.clone()),
+            _ => None,
+        });
+        let attach = attachment.clone().unwrap_or_else(|| {
+            if name.starts_with('/') {
+                name.clone()
+            } else {
+                String::new()
+            }
+        });
+        builtins.insert("attach_path", attach.clone());
+        builtins.insert("exec_path", attach);
+        let flags = header
+            .iter()
+            .flat_map(|e| match e {
+                Elem::Flags { values, .. } | Elem::List { values, .. } => {
+                    values.iter().map(|w| w.text.clone()).collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        let is_hat = matches!(p.keyword, ProfileKeyword::Caret | ProfileKeyword::Hat);
+        let mut b = Building {
+            name: full,
+            state: ProfileState {
+                is_hat,
+                ..ProfileState::default()
+            },
+            rules: Vec::new(),
+            children: Vec::new(),
+            child_names: HashMap::new(),
+            builtins,
+        };
+        {
+            let hp = ast::Profile {
+                header,
+                ..p.clone()
+            };
+            let mut ctx = check::Ctx {
+                features: &self.opts.features,
+                diags: &mut Vec::new(),
+                profile: &mut b.state,
+            };
+            check::header::check_profile_header(&hp, &mut ctx);
+            let ds = std::mem::take(ctx.diags);
+            for d in ds {
+                self.push(d);
+            }
+        }
+        let mut included = HashSet::new();
+        self.walk_body(&p.items, &[], &mut included, &mut b);
+        Some(ResolvedProfile {
+            name,
+            keyword: p.keyword,
+            span: p.span,
+            attachment,
+            flags,
+            rules: b.rules,
+            children: b.children,
+        })
+    }
+
+    fn walk_body(
+        &mut self,
+        items: &[Item],
+        prefix: &[PrefixItem],
+        included: &mut HashSet<PathBuf>,
+        b: &mut Building,
+    ) {
+        for item in items {
+            match item {
+                Item::Include { inc, span } => {
+                    self.with_include(inc, *span, included, |w, items, inc| {
+                        w.walk_body(items, prefix, inc, b)
+                    });
+                }
+                Item::Abi { .. } | Item::Error(_) => {}
+                Item::Var { span, .. } | Item::Bool { span, .. } => self.push(
+                    Diagnostic::error(
+                        code::MISPLACED,
+                        *span,
+                        "variables can only be defined in the preamble, before any profile",
+                    )
+                    .help("move the definition to the top of the file or into a tunables file"),
+                ),
+                Item::Alias { span, .. } => self.push(Diagnostic::error(
+                    code::MISPLACED,
+                    *span,
+                    "`alias` rules belong in the preamble, before any profile",
+                )),
+                Item::Profile(p) => {
+                    if p.keyword == ProfileKeyword::Bare {
+                        self.push(
+                            Diagnostic::error(
+                                code::MISPLACED,
+                                p.name.span,
+                                "a nested profile needs the `profile` keyword",
+                            )
+                            .help(format!("write `profile {} {{`", p.name.text)),
+                        );
+                        continue;
+                    }
+                    let key = p.name.text.clone();
+                    if let Some(prev) = b.child_names.get(&key).copied() {
+                        let what = if matches!(p.keyword, ProfileKeyword::Profile) {
+                            "profile"
+                        } else {
+                            "hat"
+                        };
+                        self.push(
+                            Diagnostic::error(
+                                code::DUPLICATE_PROFILE,
+                                p.name.span,
+                                format!("{what} `{key}` is defined twice in `{}`", b.name),
+                            )
+                            .label(prev, "first defined here"),
+                        );
+                    } else {
+                        b.child_names.insert(key, p.name.span);
+                    }
+                    let parent = b.name.clone();
+                    if let Some(r) = self.profile(p, Some(&parent)) {
+                        b.children.push(r);
+                    }
+                }
+                Item::Block {
+                    prefix: bp,
+                    items,
+                    span,
+                } => {
+                    if bp.iter().any(|x| matches!(x, PrefixItem::Priority { .. })) {
+                        self.push(Diagnostic::error(
+                            code::BAD_QUALIFIER,
+                            *span,
+                            "`priority` cannot be applied to a block of rules",
+                        ));
+                    }
+                    let mut all = prefix.to_vec();
+                    all.extend(bp.iter().cloned());
+                    self.walk_body(items, &all, included, b);
+                }
+                Item::If(i) => self.walk_if(i, prefix, included, b),
+                Item::Rule(r) => self.rule(r, prefix, b),
+            }
+        }
+    }
+
+    fn walk_if(
+        &mut self,
+        i: &ast::If,
+        prefix: &[PrefixItem],
+        included: &mut HashSet<PathBuf>,
+        b: &mut Building,
+    ) {
+        match self.eval(&i.cond) {
+            Some(true) => self.walk_body(&i.then, prefix, included, b),
+            Some(false) => match &i.otherwise {
+                Some(ast::Else::If(e)) => self.walk_if(e, prefix, included, b),
+                Some(ast::Else::Block(items, _)) => self.walk_body(items, prefix, included, b),
+                None => {}
+            },
+            None => {}
+        }
+    }
+
+    /// Evaluate a condition; `None` after reporting an error.
+    fn eval(&mut self, e: &ast::Expr) -> Option<bool> {
+        use ast::Expr;
+        match e {
+            Expr::Bool(w) => {
+                let n = var_name(&w.text);
+                match self.vars.bools.get(n) {
+                    Some((v, _)) => Some(*v),
+                    None => {
+                        self.push(Diagnostic::error(
+                            code::UNDEFINED_VARIABLE,
+                            w.span,
+                            format!("undefined boolean `${{{n}}}`"),
+                        ));
+                        None
+                    }
+                }
+            }
+            Expr::Defined(w, _) => {
+                let n = var_name(&w.text);
+                Some(if w.kind == WordKind::BoolVar {
+                    self.vars.bools.contains_key(n)
+                } else {
+                    self.vars.sets.contains_key(n)
+                })
+            }
+            Expr::Not(x, _) => self.eval(x).map(|v| !v),
+            Expr::And(a, c) => {
+                let x = self.eval(a)?;
+                let y = self.eval(c)?;
+                Some(x && y)
+            }
+            Expr::Or(a, c) => {
+                let x = self.eval(a)?;
+                let y = self.eval(c)?;
+                Some(x || y)
+            }
+            Expr::Paren(x, _) => self.eval(x),
+            Expr::Id(w) | Expr::SetVar(w) => match w.text.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => {
+                    self.push(
+                        Diagnostic::error(code::BAD_CONDITION, w.span, format!("invalid boolean `{}`: not `true` or `false`", w.text))
+                            .help("conditions test booleans (`${b}`), `true`/`false`, `defined @{v}`, or compare values"),
+                    );
+                    None
+                }
+            },
+            Expr::Cmp { left, op, right } => {
+                let l = self.operand(left)?;
+                let r = self.operand(right)?;
+                use ast::CmpOp::*;
+                Some(match op {
+                    Eq => l == r,
+                    Ne => l != r,
+                    In => l.iter().all(|x| r.contains(x)),
+                    Lt | Le | Gt | Ge => {
+                        let ord = match (as_number(&l), as_number(&r)) {
+                            (Some(a), Some(c)) => a.cmp(&c),
+                            (None, None) => l.cmp(&r),
+                            _ => {
+                                self.push(
+                                    Diagnostic::error(
+                                        code::BAD_CONDITION,
+                                        left.span.to(right.span),
+                                        "can only compare numbers with numbers",
+                                    )
+                                    .note(format!(
+                                        "`{}` and `{}` are not both numbers",
+                                        left.text, right.text
+                                    )),
+                                );
+                                return None;
+                            }
+                        };
+                        match op {
+                            Lt => ord.is_lt(),
+                            Le => ord.is_le(),
+                            Gt => ord.is_gt(),
+                            _ => ord.is_ge(),
+                        }
+                    }
+                })
+            }
+        }
+    }
+
+    fn operand(&mut self, w: &Word) -> Option<Vec<String>> {
+        match w.kind {
+            WordKind::SetVar => {
+                let n = var_name(&w.text).to_string();
+                match self.vars.sets.get_mut(&n) {
+                    Some(v) => {
+                        v.used = true;
+                        let raw = v.values.clone();
+                        let mut vals = Vec::new();
+                        for x in raw {
+                            match self.vars.expand(&x, &HashMap::new()) {
+                                Ok(e) => vals.push(e),
+                                Err(_) => vals.push(x),
+                            }
+                        }
+                        vals.sort();
+                        vals.dedup();
+                        Some(vals)
+                    }
+                    None => {
+                        self.push(Diagnostic::error(
+                            code::UNDEFINED_VARIABLE,
+                            w.span,
+                            format!("undefined variable `@{{{n}}}`"),
+                        ));
+                        None
+                    }
+                }
+            }
+            WordKind::BoolVar => {
+                self.push(Diagnostic::error(
+                    code::BAD_CONDITION,
+                    w.span,
+                    "booleans cannot be compared",
+                ));
+                None
+            }
+            _ => Some(vec![w.text.clone()]),
+        }
+    }
+
+    fn rule(&mut self, r: &ast::Rule, prefix: &[PrefixItem], b: &mut Building) {
+        let mut elems = Vec::with_capacity(r.elems.len());
+        for e in &r.elems {
+            match self.expand_elem(e, &b.builtins) {
+                Some(x) => elems.push(x),
+                None => return,
+            }
+        }
+        let mut full_prefix = prefix.to_vec();
+        full_prefix.extend(r.prefix.iter().cloned());
+        let rule = ast::Rule {
+            prefix: full_prefix,
+            elems,
+            span: r.span,
+        };
+        let mut ds = Vec::new();
+        {
+            let mut ctx = check::Ctx {
+                features: &self.opts.features,
+                diags: &mut ds,
+                profile: &mut b.state,
+            };
+            check::check_rule(&rule, &mut ctx);
+        }
+        for d in ds {
+            self.push(d);
+        }
+        b.rules.push(rule);
+    }
+}
+
+/// A value set read as a number the way `strtol(s, &end, 0)` reads it:
+/// `Some` only for one non-empty value that is entirely a number.
+fn as_number(set: &[String]) -> Option<i64> {
+    let [v] = set else { return None };
+    let t = v.trim_start();
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (radix, digits) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        (16, h)
+    } else if t.len() > 1 && t.starts_with('0') {
+        (8, &t[1..])
+    } else {
+        (10, t)
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let n = i64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { -n } else { n })
+}
+
+/// Files under a directory that `check` would read, skipping what
+/// apparmor_parser skips, in name order.
+pub fn walk_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let e = e?;
+            let name = e.file_name();
+            let Some(n) = name.to_str() else { continue };
+            if include::is_skipped(n) {
+                continue;
+            }
+            let p = e.path();
+            let ft = e.file_type()?;
+            if ft.is_dir() {
+                stack.push(p);
+            } else if p.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

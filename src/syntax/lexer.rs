@@ -1,0 +1,1533 @@
+//! The modal lexer: a stack of lexer modes around the logos token set.
+//!
+//! AppArmor's lexing depends on context: the same characters are a path, a
+//! permission string, an identifier or a value depending on the rule they sit
+//! in, and variable assignments end at a newline. The reference lexer keeps a
+//! stack of start conditions; this driver keeps the same stack ([`Mode`]) and
+//! decides, at each position, which token the current mode produces. logos
+//! recognises the fixed tokens; words, whose extent depends on the mode, are
+//! measured by the scanners at the bottom of this file.
+//!
+//! Comments, newlines and blank lines are recorded as [`Trivia`]. Problems
+//! (an unexpected character, a trailing comma in a variable declaration) are
+//! recorded as diagnostics and lexing goes on, so the parser always sees a
+//! complete token stream.
+
+use super::token::{IncludeTok, Raw, Tok};
+use crate::diag::{Diagnostic, code};
+use crate::source::{FileId, Span};
+use logos::Logos;
+
+/// The deepest `{` nesting accepted; deeper input is refused with one
+/// diagnostic (it cannot be meaningful policy and would only cost stack).
+pub const MAX_NESTING: usize = 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleMode {
+    Network,
+    Unix,
+    Dbus,
+    Signal,
+    Ptrace,
+    Mqueue,
+    Mount,
+    Userns,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Initial,
+    SubId,
+    SubIdWs,
+    SubValue,
+    IdentityValue,
+    ExtCond,
+    ExtCondList,
+    ListVal,
+    ListCond,
+    ListCondVal,
+    ListCondParenVal,
+    Assign,
+    Rlimit,
+    Rule(RuleMode),
+    ChangeProfile,
+    Include { exists: bool, hash: bool },
+    Abi,
+    Integer,
+    Expr,
+    AssignExpr,
+    AssignExprStart,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriviaKind {
+    Comment,
+    Newline,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trivia {
+    pub kind: TriviaKind,
+    pub span: Span,
+}
+
+pub type Spanned = (usize, Tok, usize);
+
+pub struct Lexer<'s> {
+    src: &'s str,
+    bytes: &'s [u8],
+    pos: usize,
+    file: FileId,
+    modes: Vec<Mode>,
+    depth: usize,
+    stopped: bool,
+    pub trivia: Vec<Trivia>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lexes a whole file: tokens, trivia and lexer diagnostics.
+pub fn lex(src: &str, file: FileId) -> (Vec<Spanned>, Vec<Trivia>, Vec<Diagnostic>) {
+    let mut lx = Lexer::new(src, file);
+    let toks: Vec<Spanned> = lx.by_ref().collect();
+    (toks, lx.trivia, lx.diagnostics)
+}
+
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// `[^ \t\r\n"!,]`: the characters of an unquoted word.
+fn idc(c: u8) -> bool {
+    !matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'!' | b',')
+}
+
+const ID_ESCAPES: &[u8] = b" \t\"!,#";
+
+impl<'s> Lexer<'s> {
+    pub fn new(src: &'s str, file: FileId) -> Lexer<'s> {
+        Lexer {
+            src,
+            bytes: src.as_bytes(),
+            pos: 0,
+            file,
+            modes: vec![Mode::Initial],
+            depth: 0,
+            stopped: false,
+            trivia: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn mode(&self) -> Mode {
+        self.modes.last().copied().unwrap_or(Mode::Initial)
+    }
+
+    fn push(&mut self, m: Mode) {
+        if m != Mode::Initial {
+            self.modes.push(m);
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.modes.len() > 1 {
+            self.modes.pop();
+        }
+    }
+
+    /// Replace the current mode (flex's BEGIN).
+    fn begin(&mut self, m: Mode) {
+        if self.modes.len() > 1 {
+            self.modes.pop();
+        }
+        self.push(m);
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end)
+    }
+
+    fn at(&self, i: usize) -> Option<u8> {
+        self.bytes.get(i).copied()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.at(self.pos)
+    }
+
+    fn rest(&self) -> &'s str {
+        self.src.get(self.pos..).unwrap_or("")
+    }
+
+    fn raw(&self) -> Option<(Raw, usize)> {
+        let mut lx = Raw::lexer(self.rest());
+        match lx.next() {
+            Some(Ok(r)) => Some((r, lx.span().end)),
+            _ => None,
+        }
+    }
+
+    fn error(&mut self, start: usize, end: usize, msg: String) {
+        self.diagnostics.push(Diagnostic::error(
+            code::LEX_ERROR,
+            self.span(start, end.max(start + 1).min(self.src.len().max(start))),
+            msg,
+        ));
+    }
+
+    fn unexpected(&mut self) {
+        let c = self.rest().chars().next().unwrap_or('\0');
+        let len = c.len_utf8();
+        let shown = if c.is_control() {
+            format!("{:#04x}", c as u32)
+        } else {
+            format!("'{c}'")
+        };
+        self.error(
+            self.pos,
+            self.pos + len,
+            format!("unexpected character {shown} here"),
+        );
+        self.pos += len;
+    }
+
+    /// Skips blanks (and newlines when `newlines`), recording newlines and
+    /// comments as trivia only in the modes that have comments.
+    fn skip_space(&mut self, newlines: bool) {
+        while let Some(c) = self.peek() {
+            if is_blank(c) {
+                self.pos += 1;
+            } else if newlines
+                && (c == b'\n' || (c == b'\r' && self.at(self.pos + 1) == Some(b'\n')))
+            {
+                let len = if c == b'\r' { 2 } else { 1 };
+                self.trivia.push(Trivia {
+                    kind: TriviaKind::Newline,
+                    span: self.span(self.pos, self.pos + len),
+                });
+                self.pos += len;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn comment_end(&self) -> usize {
+        self.rest()
+            .find('\n')
+            .map(|i| self.pos + i)
+            .unwrap_or(self.src.len())
+    }
+
+    fn record_comment(&mut self) {
+        let end = self.comment_end();
+        let end_trim = if end > self.pos && self.at(end - 1) == Some(b'\r') {
+            end - 1
+        } else {
+            end
+        };
+        self.trivia.push(Trivia {
+            kind: TriviaKind::Comment,
+            span: self.span(self.pos, end_trim),
+        });
+        self.pos = end;
+    }
+
+    // ----- trailing-context helpers -------------------------------------
+
+    /// Position after blanks starting at `i`.
+    fn after_blanks(&self, mut i: usize) -> usize {
+        while self.at(i).is_some_and(is_blank) {
+            i += 1;
+        }
+        i
+    }
+
+    /// `NAME/{WS}*=` — and not `==`? (the reference lexer does not exclude
+    /// it; neither do we).
+    fn ctx_eq(&self, end: usize) -> bool {
+        self.at(self.after_blanks(end)) == Some(b'=')
+    }
+
+    fn ctx_eq_paren(&self, end: usize) -> bool {
+        let i = self.after_blanks(end);
+        self.at(i) == Some(b'=') && self.at(self.after_blanks(i + 1)) == Some(b'(')
+    }
+
+    /// `NAME/{WS}+in{WS}*\(`
+    fn ctx_in_paren(&self, end: usize) -> bool {
+        let i = self.after_blanks(end);
+        i > end
+            && self.at(i) == Some(b'i')
+            && self.at(i + 1) == Some(b'n')
+            && self.at(self.after_blanks(i + 2)) == Some(b'(')
+    }
+
+    fn keyword_at(&self, i: usize, kw: &str) -> bool {
+        self.src.get(i..i + kw.len()) == Some(kw)
+    }
+
+    // ----- words ---------------------------------------------------------
+
+    fn word_tok(&self, start: usize, end: usize, make: fn(String) -> Tok) -> Tok {
+        make(process_id(self.src.get(start..end).unwrap_or("")))
+    }
+
+    /// The shared conditional-name rules of INITIAL and the rule modes.
+    /// Returns the token and its end if one applies at a name.
+    fn cond_name(&mut self, name: &str, end: usize) -> Option<Tok> {
+        match name {
+            "identities" if self.ctx_eq(end) => {
+                self.push(Mode::ExtCond);
+                Some(Tok::Identities)
+            }
+            "peer" | "xattrs" if self.ctx_eq_paren(end) => {
+                self.push(Mode::ExtCondList);
+                Some(Tok::CondListId(name.to_string()))
+            }
+            "priority" if self.ctx_eq(end) => {
+                self.push(Mode::Integer);
+                Some(Tok::Priority)
+            }
+            "flags" if self.ctx_eq(end) => {
+                self.push(Mode::ExtCond);
+                Some(Tok::Flags)
+            }
+            _ if self.ctx_eq(end) || self.ctx_in_paren(end) => {
+                self.push(Mode::ExtCond);
+                Some(Tok::CondId(name.to_string()))
+            }
+            _ => None,
+        }
+    }
+
+    fn label_len(&self, i: usize) -> Option<usize> {
+        label_end(self.bytes, i).map(|e| e - i)
+    }
+
+    fn quoted_end(&self, i: usize) -> Option<usize> {
+        quoted_end(self.bytes, i)
+    }
+
+    // ----- the mode dispatch ---------------------------------------------
+
+    fn next_token(&mut self) -> Option<Spanned> {
+        loop {
+            if self.stopped || self.pos >= self.bytes.len() {
+                return None;
+            }
+            let start_pos = self.pos;
+            let out = match self.mode() {
+                Mode::Initial => self.lex_initial(),
+                Mode::SubId | Mode::SubValue => self.lex_sub(),
+                Mode::SubIdWs => {
+                    self.skip_space(true);
+                    if self.peek().is_none() {
+                        return None;
+                    }
+                    self.lex_sub()
+                }
+                Mode::IdentityValue => self.lex_identity(),
+                Mode::ExtCond => self.lex_extcond(),
+                Mode::ExtCondList => self.lex_extcondlist(),
+                Mode::ListVal => self.lex_listval(),
+                Mode::ListCond => self.lex_listcond(),
+                Mode::ListCondVal | Mode::ListCondParenVal => self.lex_listcondval(),
+                Mode::Assign => self.lex_assign(),
+                Mode::Rlimit => self.lex_rlimit(),
+                Mode::Rule(r) => self.lex_rule(r),
+                Mode::ChangeProfile => self.lex_change_profile(),
+                Mode::Include { exists, hash } => self.lex_include(exists, hash),
+                Mode::Abi => self.lex_abi(),
+                Mode::Integer => self.lex_integer(),
+                Mode::Expr | Mode::AssignExpr => self.lex_expr(),
+                Mode::AssignExprStart => self.lex_assign_expr_start(),
+            };
+            if let Some((s, tok, e)) = out {
+                match tok {
+                    Tok::Open => {
+                        self.depth += 1;
+                        if self.depth > MAX_NESTING {
+                            self.diagnostics.push(
+                                Diagnostic::error(
+                                    code::TOO_DEEP,
+                                    self.span(s, e),
+                                    format!("blocks nested more than {MAX_NESTING} deep"),
+                                )
+                                .note("the rest of the file is not read"),
+                            );
+                            self.stopped = true;
+                            return None;
+                        }
+                    }
+                    Tok::Close => self.depth = self.depth.saturating_sub(1),
+                    _ => {}
+                }
+                return Some((s, tok, e));
+            }
+            if self.pos == start_pos && self.pos < self.bytes.len() {
+                // No progress and no token: never loop forever.
+                self.unexpected();
+            }
+        }
+    }
+
+    fn tok(&mut self, start: usize, end: usize, tok: Tok) -> Option<Spanned> {
+        self.pos = end;
+        Some((start, tok, end))
+    }
+
+    fn lex_initial(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        let c = self.peek()?;
+        if c == b'#' {
+            // `#include` followed by anything up to a newline is an include.
+            if self.keyword_at(start, "#include") && self.rest().contains('\n') {
+                let after = start + "#include".len();
+                let i = self.after_blanks(after);
+                if i > after && self.keyword_at(i, "if") {
+                    let j = self.after_blanks(i + 2);
+                    if j > i + 2
+                        && self.keyword_at(j, "exists")
+                        && self.at(j + 6).is_some_and(is_blank)
+                    {
+                        self.pos = j + 6;
+                        self.push(Mode::Include {
+                            exists: true,
+                            hash: true,
+                        });
+                        return None;
+                    }
+                }
+                self.pos = after;
+                self.push(Mode::Include {
+                    exists: false,
+                    hash: true,
+                });
+                return None;
+            }
+            self.record_comment();
+            return None;
+        }
+        let (raw, len) = match self.raw() {
+            Some(r) => r,
+            None => (Raw::Comment, 0), // placeholder: handled by the word rules below
+        };
+        let end = start + len;
+        if len > 0 {
+            match raw {
+                Raw::Name => return self.initial_name(start, end),
+                Raw::SetVar => {
+                    if let Some(l) = self.label_len(start) {
+                        return self.word(start, start + l, Tok::Id);
+                    }
+                    let name = self.src[start..end].to_string();
+                    return self.tok(start, end, Tok::SetVar(name));
+                }
+                Raw::BoolVar => {
+                    let name = self.src[start..end].to_string();
+                    let i = self.after_blanks(end);
+                    let assign = matches!(self.at(i), Some(b'='))
+                        || (matches!(self.at(i), Some(b'+' | b'?' | b':'))
+                            && self.at(i + 1) == Some(b'='));
+                    if assign {
+                        self.push(Mode::AssignExprStart);
+                    }
+                    return self.tok(start, end, Tok::BoolVar(name));
+                }
+                Raw::Caret => {
+                    self.push(Mode::SubId);
+                    return self.tok(start, end, Tok::Caret);
+                }
+                Raw::Arrow => {
+                    self.push(Mode::SubIdWs);
+                    return self.tok(start, end, Tok::Arrow);
+                }
+                Raw::Eq => {
+                    self.push(Mode::Assign);
+                    return self.tok(start, end, Tok::Equals);
+                }
+                Raw::AddAssign => {
+                    self.push(Mode::Assign);
+                    return self.tok(start, end, Tok::AddAssign);
+                }
+                Raw::CondAssign => {
+                    self.push(Mode::Assign);
+                    return self.tok(start, end, Tok::CondAssign);
+                }
+                Raw::OverrideAssign => {
+                    self.push(Mode::Assign);
+                    return self.tok(start, end, Tok::OverrideAssign);
+                }
+                Raw::Plus => {
+                    self.push(Mode::IdentityValue);
+                    return self.tok(start, end, Tok::Plus);
+                }
+                Raw::LBrace => return self.tok(start, end, Tok::Open),
+                Raw::RBrace => return self.tok(start, end, Tok::Close),
+                Raw::LParen => {
+                    self.push(Mode::ListVal);
+                    return self.tok(start, end, Tok::OpenParen);
+                }
+                Raw::Comma => return self.tok(start, end, Tok::Comma),
+                _ => {}
+            }
+        }
+        // Labels: `/...`, `@{var}...`, `:ns...`, `&...`, and quoted labels.
+        if let Some(l) = self.label_len(start) {
+            return self.word(start, start + l, Tok::Id);
+        }
+        if c == b':' {
+            return self.tok(start, start + 1, Tok::Colon);
+        }
+        if c == b'"' {
+            if let (Some(e), Some(b'/' | b'@' | b':' | b'&')) =
+                (self.quoted_end(start), self.at(start + 1))
+            {
+                return self.word(start, e, Tok::Id);
+            }
+            if self.quoted_end(start).is_none() {
+                self.error(
+                    start,
+                    self.comment_end(),
+                    "unterminated quoted string".into(),
+                );
+                self.pos = self.comment_end();
+                return None;
+            }
+        }
+        self.unexpected();
+        None
+    }
+
+    fn word(&mut self, start: usize, end: usize, make: fn(String) -> Tok) -> Option<Spanned> {
+        let t = self.word_tok(start, end, make);
+        self.tok(start, end, t)
+    }
+
+    fn initial_name(&mut self, start: usize, end: usize) -> Option<Spanned> {
+        let name = self.src[start..end].to_string();
+        if let Some(t) = self.cond_name(&name, end) {
+            return self.tok(start, end, t);
+        }
+        if name == "include" && self.at(end).is_some_and(is_blank) {
+            let i = self.after_blanks(end);
+            if self.keyword_at(i, "if") {
+                let j = self.after_blanks(i + 2);
+                if j > i + 2 && self.keyword_at(j, "exists") && self.at(j + 6).is_some_and(is_blank)
+                {
+                    self.pos = j + 6;
+                    self.push(Mode::Include {
+                        exists: true,
+                        hash: false,
+                    });
+                    return None;
+                }
+            }
+            self.pos = end;
+            self.push(Mode::Include {
+                exists: false,
+                hash: false,
+            });
+            return None;
+        }
+        if name == "all" {
+            if let Some(n) = self.at(end) {
+                if !(n.is_ascii_alphanumeric() || n == b'_') {
+                    return self.tok(start, end, Tok::Key(name));
+                }
+            }
+        }
+        if is_modes(&name)
+            && self
+                .at(end)
+                .is_some_and(|n| n.is_ascii_whitespace() || n == b',')
+        {
+            return self.tok(start, end, Tok::Mode(name));
+        }
+        if name == "hat" || name == "profile" {
+            let e = self.after_blanks(end);
+            let t = if name == "hat" {
+                Tok::Hat
+            } else {
+                Tok::Profile
+            };
+            self.push(Mode::SubId);
+            self.pos = e;
+            return Some((start, t, end));
+        }
+        let (tok, mode) = keyword(&name);
+        if let Some(m) = mode {
+            self.push(m);
+        }
+        self.tok(start, end, tok)
+    }
+
+    fn lex_sub(&mut self) -> Option<Spanned> {
+        let start = self.pos;
+        let value = self.mode() == Mode::SubValue;
+        let make: fn(String) -> Tok = if value { Tok::Value } else { Tok::Id };
+        if self.peek() == Some(b'"') {
+            if let Some(e) = self.quoted_end(start) {
+                self.pop();
+                return self.word(start, e, make);
+            }
+        }
+        let e = scan_ids(self.bytes, start);
+        self.pop();
+        if e > start {
+            return self.word(start, e, make);
+        }
+        let what = if value { "a value" } else { "a name" };
+        let found = match self.peek() {
+            Some(b'\n') | Some(b'\r') => "end of line".to_string(),
+            Some(b' ') | Some(b'\t') => "a space".to_string(),
+            _ => format!("`{}`", self.rest().chars().next().unwrap_or(' ')),
+        };
+        self.error(
+            start,
+            start + 1,
+            format!("expected {what} directly here, found {found}"),
+        );
+        None
+    }
+
+    fn lex_identity(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        if self.keyword_at(start, "identities") && self.ctx_eq(start + 10) {
+            self.begin(Mode::ExtCond);
+            return self.tok(start, start + 10, Tok::Identities);
+        }
+        if self.peek() == Some(b'"') {
+            if let Some(e) = self.quoted_end(start) {
+                self.pop();
+                return self.word(start, e, Tok::Value);
+            }
+        }
+        let e = scan(
+            self.bytes,
+            start,
+            |c| idc(c) && !matches!(c, b'{' | b'}' | b'\\' | b'='),
+            |c| idc(c) && !matches!(c, b'{' | b'}' | b'\\' | b'='),
+            false,
+            b"",
+        );
+        self.pop();
+        if e > start {
+            return self.word(start, e, Tok::Value);
+        }
+        self.unexpected();
+        None
+    }
+
+    fn lex_extcond(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        match self.peek()? {
+            b'=' => {
+                let i = self.after_blanks(start + 1);
+                match self.at(i) {
+                    Some(c) if c != b'(' && c != b'\n' && !is_blank(c) => {
+                        self.begin(Mode::SubValue);
+                        self.pos = i;
+                        Some((start, Tok::Equals, start + 1))
+                    }
+                    _ => self.tok(start, start + 1, Tok::Equals),
+                }
+            }
+            b'(' => {
+                self.begin(Mode::ListVal);
+                self.tok(start, start + 1, Tok::OpenParen)
+            }
+            b'i' if self.at(start + 1) == Some(b'n') => self.tok(start, start + 2, Tok::In),
+            _ => {
+                self.pop();
+                self.unexpected();
+                None
+            }
+        }
+    }
+
+    fn lex_extcondlist(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        match self.peek()? {
+            b'=' => self.tok(start, start + 1, Tok::Equals),
+            b'(' => {
+                self.begin(Mode::ListCond);
+                self.tok(start, start + 1, Tok::OpenParen)
+            }
+            _ => {
+                self.pop();
+                self.unexpected();
+                None
+            }
+        }
+    }
+
+    fn lex_listval(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        match self.peek()? {
+            b')' => {
+                self.pop();
+                self.tok(start, start + 1, Tok::CloseParen)
+            }
+            b',' => {
+                self.pos += 1;
+                None
+            }
+            b'"' => match self.quoted_end(start) {
+                Some(e) => self.word(start, e, Tok::Value),
+                None => {
+                    self.unexpected();
+                    None
+                }
+            },
+            _ => {
+                let e = scan_list_value(self.bytes, start);
+                if e > start {
+                    self.word(start, e, Tok::Value)
+                } else {
+                    self.unexpected();
+                    None
+                }
+            }
+        }
+    }
+
+    fn lex_listcond(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        match self.peek()? {
+            b')' => {
+                self.pop();
+                self.tok(start, start + 1, Tok::CloseParen)
+            }
+            b',' => {
+                self.pos += 1;
+                None
+            }
+            b'=' => {
+                let i = self.after_blanks(start + 1);
+                if self.at(i) == Some(b'(') {
+                    self.push(Mode::ListCondParenVal);
+                    self.pos = i + 1;
+                    Some((start, Tok::Equals, start + 1))
+                } else {
+                    self.push(Mode::ListCondVal);
+                    self.tok(start, start + 1, Tok::Equals)
+                }
+            }
+            _ => {
+                let e = scan(
+                    self.bytes,
+                    start,
+                    |c| idc(c) && c != b'=' && c != b')',
+                    |c| idc(c) && c != b'=' && c != b')',
+                    false,
+                    b"",
+                );
+                if e > start {
+                    self.word(start, e, Tok::CondId)
+                } else {
+                    self.unexpected();
+                    None
+                }
+            }
+        }
+    }
+
+    fn lex_listcondval(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        let paren = self.mode() == Mode::ListCondParenVal;
+        match self.peek()? {
+            b')' if paren => {
+                self.pop();
+                self.pos += 1;
+                None
+            }
+            b'"' => match self.quoted_end(start) {
+                Some(e) if e > start + 2 => {
+                    if !paren {
+                        self.pop();
+                    }
+                    self.word(start, e, Tok::Value)
+                }
+                _ => {
+                    self.pop();
+                    self.unexpected();
+                    None
+                }
+            },
+            _ => {
+                let e = scan_list_value(self.bytes, start);
+                if e > start {
+                    if !paren {
+                        self.pop();
+                    }
+                    self.word(start, e, Tok::Value)
+                } else {
+                    self.pop();
+                    self.unexpected();
+                    None
+                }
+            }
+        }
+    }
+
+    fn lex_assign(&mut self) -> Option<Spanned> {
+        self.skip_space(false);
+        let start = self.pos;
+        match self.peek()? {
+            b',' => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        code::TRAILING_COMMA,
+                        self.span(start, start + 1),
+                        "variable declarations do not accept trailing commas",
+                    )
+                    .help("separate values with spaces and end the declaration at the end of the line"),
+                );
+                self.pos += 1;
+                None
+            }
+            b'#' => {
+                self.record_comment();
+                self.pop();
+                None
+            }
+            b'\\' if self.at(start + 1) == Some(b'\n') => {
+                self.pos += 2;
+                None
+            }
+            b'\\' if self.at(start + 1) == Some(b'\r') && self.at(start + 2) == Some(b'\n') => {
+                self.pos += 3;
+                None
+            }
+            b'\n' | b'\r' => {
+                self.skip_one_newline();
+                self.pop();
+                None
+            }
+            b'"' => match self.quoted_end(start) {
+                Some(e) => self.word(start, e, Tok::Value),
+                None => {
+                    self.error(
+                        start,
+                        self.comment_end(),
+                        "unterminated quoted string".into(),
+                    );
+                    self.pos = self.comment_end();
+                    None
+                }
+            },
+            _ => {
+                let e = scan_ids(self.bytes, start);
+                if e > start {
+                    self.word(start, e, Tok::Value)
+                } else {
+                    self.unexpected();
+                    None
+                }
+            }
+        }
+    }
+
+    fn skip_one_newline(&mut self) {
+        let start = self.pos;
+        let len = match (self.peek(), self.at(self.pos + 1)) {
+            (Some(b'\r'), Some(b'\n')) => 2,
+            (Some(b'\n'), _) => 1,
+            _ => {
+                self.unexpected();
+                return;
+            }
+        };
+        self.trivia.push(Trivia {
+            kind: TriviaKind::Newline,
+            span: self.span(start, start + len),
+        });
+        self.pos += len;
+    }
+
+    fn lex_rlimit(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        let c = self.peek()?;
+        if c == b',' {
+            self.pop();
+            return self.tok(start, start + 1, Tok::Comma);
+        }
+        if c == b'<' && self.at(start + 1) == Some(b'=') {
+            return self.tok(start, start + 2, Tok::Le);
+        }
+        let digits_from = if c == b'-' { start + 1 } else { start };
+        let e = scan(
+            self.bytes,
+            digits_from,
+            |c| c.is_ascii_digit(),
+            |c| c.is_ascii_digit(),
+            false,
+            b"",
+        );
+        if e > digits_from {
+            return self.word(start, e, Tok::Value);
+        }
+        let e = scan(
+            self.bytes,
+            start,
+            |c| c.is_ascii_alphabetic() || c == b'_',
+            |c| c.is_ascii_alphabetic() || c == b'_',
+            false,
+            b"",
+        );
+        if e > start {
+            let w = &self.src[start..e];
+            let t = if w == "infinity" {
+                Tok::Value(w.into())
+            } else {
+                Tok::Id(w.into())
+            };
+            return self.tok(start, e, t);
+        }
+        self.unexpected();
+        None
+    }
+
+    fn lex_rule(&mut self, r: RuleMode) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        let c = self.peek()?;
+        if c == b',' {
+            self.pop();
+            return self.tok(start, start + 1, Tok::Comma);
+        }
+        // conditional names
+        if c.is_ascii_alphabetic() {
+            let e = scan(
+                self.bytes,
+                start,
+                |c| c.is_ascii_alphabetic(),
+                |c| c.is_ascii_alphanumeric() || c == b'_',
+                false,
+                b"",
+            );
+            let name = self.src[start..e].to_string();
+            if r != RuleMode::Userns {
+                if let Some(t) = self.cond_name(&name, e) {
+                    return self.tok(start, e, t);
+                }
+            }
+        }
+        if r == RuleMode::Userns {
+            if self.keyword_at(start, "create") {
+                return self.tok(start, start + 6, Tok::Key("create".into()));
+            }
+            self.unexpected();
+            return None;
+        }
+        if c == b'(' && r != RuleMode::Mount {
+            self.push(Mode::ListVal);
+            return self.tok(start, start + 1, Tok::OpenParen);
+        }
+        // the longest of: a permission keyword, a mode, IDS_NOEQ, LABEL, QUOTED_ID
+        let noeq = scan_ids_noeq(self.bytes, start);
+        let label = label_end(self.bytes, start).unwrap_or(start);
+        let quoted = if c == b'"' {
+            self.quoted_end(start).unwrap_or(start)
+        } else {
+            start
+        };
+        let longest = noeq.max(label).max(quoted);
+        if r == RuleMode::Mount && self.keyword_at(start, "->") && longest <= start + 2 {
+            return self.tok(start, start + 2, Tok::Arrow);
+        }
+        if longest == start {
+            self.unexpected();
+            return None;
+        }
+        let text = &self.src[start..longest];
+        if rule_keyword(r, text) {
+            return self.tok(start, longest, Tok::Key(text.to_string()));
+        }
+        if r != RuleMode::Mount
+            && matches!(text, "r" | "w" | "rw" | "wr")
+            && self
+                .at(longest)
+                .is_some_and(|n| n.is_ascii_whitespace() || n == b',')
+        {
+            return self.tok(start, longest, Tok::Mode(text.to_string()));
+        }
+        self.word(start, longest, Tok::Id)
+    }
+
+    fn lex_change_profile(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        let c = self.peek()?;
+        if c == b',' {
+            self.pop();
+            return self.tok(start, start + 1, Tok::Comma);
+        }
+        if c == b'"' {
+            if let Some(e) = self.quoted_end(start) {
+                return self.word(start, e, Tok::Id);
+            }
+        }
+        let e = scan_ids(self.bytes, start);
+        if self.keyword_at(start, "->") && e <= start + 2 {
+            self.push(Mode::SubIdWs);
+            return self.tok(start, start + 2, Tok::Arrow);
+        }
+        if e == start {
+            self.unexpected();
+            return None;
+        }
+        let text = &self.src[start..e];
+        if text == "safe" || text == "unsafe" {
+            return self.tok(start, e, Tok::Key(text.to_string()));
+        }
+        self.word(start, e, Tok::Id)
+    }
+
+    fn lex_include(&mut self, exists: bool, hash: bool) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        let (end, inner, angle) = self.include_path(start)?;
+        self.pop();
+        let path = process_id(inner.trim());
+        self.tok(
+            start,
+            end,
+            Tok::Include(IncludeTok {
+                path,
+                angle,
+                if_exists: exists,
+                hash,
+            }),
+        )
+    }
+
+    /// `<name>`, `<"name">`, `"name"` or a bare name.
+    fn include_path(&mut self, start: usize) -> Option<(usize, &'s str, bool)> {
+        let src = self.src;
+        match self.peek()? {
+            b'<' => {
+                let mut i = start + 1;
+                let q0 = self.after_blanks(i);
+                if self.at(q0) == Some(b'"') {
+                    if let Some(q) = self.quoted_end(q0) {
+                        let close = self.after_blanks(q);
+                        if self.at(close) == Some(b'>') {
+                            return Some((close + 1, &src[q0..q], true));
+                        }
+                    }
+                }
+                while let Some(c) = self.at(i) {
+                    if matches!(c, b'"' | b'>' | b'\t' | b'\r' | b'\n') {
+                        break;
+                    }
+                    i += 1;
+                }
+                if self.at(i) == Some(b'>') && i > start + 1 {
+                    Some((i + 1, &src[start + 1..i], true))
+                } else {
+                    self.error(start, i, "unterminated include path: expected `>`".into());
+                    self.pos = i;
+                    self.pop();
+                    None
+                }
+            }
+            b'"' => match self.quoted_end(start) {
+                Some(e) => Some((e, &src[start..e], false)),
+                None => {
+                    self.unexpected();
+                    self.pop();
+                    None
+                }
+            },
+            _ => {
+                let e = scan(
+                    self.bytes,
+                    start,
+                    |c| idc(c) && c != b'<' && c != b'>',
+                    |c| idc(c) && c != b'<' && c != b'>',
+                    true,
+                    ID_ESCAPES,
+                );
+                if e > start {
+                    Some((e, &src[start..e], false))
+                } else {
+                    self.unexpected();
+                    self.pop();
+                    None
+                }
+            }
+        }
+    }
+
+    fn lex_abi(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        if self.peek()? == b',' {
+            self.pop();
+            return self.tok(start, start + 1, Tok::Comma);
+        }
+        let (end, inner, angle) = self.include_path(start)?;
+        // include_path pops on failure only; stay in ABI mode until `,`
+        let text = process_id(inner.trim());
+        self.tok(
+            start,
+            end,
+            if angle {
+                Tok::Id(text)
+            } else {
+                Tok::Value(text)
+            },
+        )
+    }
+
+    fn lex_integer(&mut self) -> Option<Spanned> {
+        self.skip_space(true);
+        let start = self.pos;
+        let c = self.peek()?;
+        if c == b'=' {
+            return self.tok(start, start + 1, Tok::Equals);
+        }
+        let digits = if c == b'+' || c == b'-' {
+            start + 1
+        } else {
+            start
+        };
+        let e = scan(
+            self.bytes,
+            digits,
+            |c| c.is_ascii_digit(),
+            |c| c.is_ascii_digit(),
+            false,
+            b"",
+        );
+        self.pop();
+        if e > digits {
+            return self.word(start, e, Tok::Value);
+        }
+        self.error(start, start + 1, "expected an integer here".into());
+        None
+    }
+
+    fn lex_assign_expr_start(&mut self) -> Option<Spanned> {
+        self.skip_space(false);
+        let start = self.pos;
+        let (tok, len) = match (self.peek()?, self.at(start + 1)) {
+            (b'=', _) => (Tok::Equals, 1),
+            (b'+', Some(b'=')) => (Tok::AddAssign, 2),
+            (b'?', Some(b'=')) => (Tok::CondAssign, 2),
+            (b':', Some(b'=')) => (Tok::OverrideAssign, 2),
+            _ => {
+                self.pop();
+                self.unexpected();
+                return None;
+            }
+        };
+        self.begin(Mode::AssignExpr);
+        self.tok(start, start + len, tok)
+    }
+
+    fn lex_expr(&mut self) -> Option<Spanned> {
+        let assign = self.mode() == Mode::AssignExpr;
+        self.skip_space(!assign);
+        let start = self.pos;
+        let c = self.peek()?;
+        if assign {
+            match c {
+                b',' => {
+                    self.diagnostics.push(Diagnostic::error(
+                        code::TRAILING_COMMA,
+                        self.span(start, start + 1),
+                        "variable declarations do not accept trailing commas",
+                    ));
+                    self.pos += 1;
+                    return None;
+                }
+                b'#' => {
+                    self.record_comment();
+                    self.pop();
+                    return None;
+                }
+                b'\\' if self.at(start + 1) == Some(b'\n') => {
+                    self.pos += 2;
+                    return None;
+                }
+                b'\n' | b'\r' => {
+                    self.skip_one_newline();
+                    self.pop();
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        let two = self.src.get(start..start + 2).unwrap_or("");
+        let fixed = match two {
+            "==" => Some((Tok::EqOp, 2)),
+            "!=" => Some((Tok::NeOp, 2)),
+            ">=" => Some((Tok::Ge, 2)),
+            "<=" => Some((Tok::Le, 2)),
+            _ => match c {
+                b'{' if !assign => {
+                    self.pop();
+                    return self.tok(start, start + 1, Tok::Open);
+                }
+                b'(' => Some((Tok::OpenParen, 1)),
+                b')' => Some((Tok::CloseParen, 1)),
+                b'>' => Some((Tok::Gt, 1)),
+                b'<' => Some((Tok::Lt, 1)),
+                _ => None,
+            },
+        };
+        if let Some((t, l)) = fixed {
+            return self.tok(start, start + l, t);
+        }
+        if let Some((Raw::SetVar | Raw::BoolVar, len)) = self.raw() {
+            let e = start + len;
+            let label = label_end(self.bytes, start).unwrap_or(start);
+            if label <= e {
+                let name = self.src[start..e].to_string();
+                let t = if c == b'@' {
+                    Tok::SetVar(name)
+                } else {
+                    Tok::BoolVar(name)
+                };
+                return self.tok(start, e, t);
+            }
+        }
+        let noeq = scan_ids_noeq(self.bytes, start);
+        let label = label_end(self.bytes, start).unwrap_or(start);
+        let quoted = if c == b'"' {
+            self.quoted_end(start).unwrap_or(start)
+        } else {
+            start
+        };
+        let longest = noeq.max(label).max(quoted);
+        if longest == start {
+            self.unexpected();
+            return None;
+        }
+        let t = match &self.src[start..longest] {
+            "and" => Tok::And,
+            "or" => Tok::Or,
+            "not" => Tok::Not,
+            "defined" => Tok::Defined,
+            "in" => Tok::In,
+            _ => return self.word(start, longest, Tok::Id),
+        };
+        self.tok(start, longest, t)
+    }
+}
+
+impl Iterator for Lexer<'_> {
+    type Item = Spanned;
+    fn next(&mut self) -> Option<Spanned> {
+        self.next_token()
+    }
+}
+
+/// The keyword table of the INITIAL mode: the token a bare name becomes and
+/// the mode it starts.
+fn keyword(name: &str) -> (Tok, Option<Mode>) {
+    let key = |m: Option<Mode>| (Tok::Key(name.to_string()), m);
+    match name {
+        "network" => key(Some(Mode::Rule(RuleMode::Network))),
+        "unix" => key(Some(Mode::Rule(RuleMode::Unix))),
+        "dbus" => key(Some(Mode::Rule(RuleMode::Dbus))),
+        "signal" => key(Some(Mode::Rule(RuleMode::Signal))),
+        "ptrace" => key(Some(Mode::Rule(RuleMode::Ptrace))),
+        "mqueue" => key(Some(Mode::Rule(RuleMode::Mqueue))),
+        "userns" => key(Some(Mode::Rule(RuleMode::Userns))),
+        "mount" | "remount" | "umount" | "unmount" => key(Some(Mode::Rule(RuleMode::Mount))),
+        "change_profile" => key(Some(Mode::ChangeProfile)),
+        "rlimit" => key(Some(Mode::Rlimit)),
+        "capability" | "unsafe" | "safe" | "link" | "subset" | "set" | "file" | "pivot_root"
+        | "send" | "receive" | "bind" | "read" | "write" | "eavesdrop" | "peer" | "trace"
+        | "tracedby" | "readby" | "io_uring" => key(None),
+        "if" => (Tok::If, Some(Mode::Expr)),
+        "else" => (Tok::Else, None),
+        "not" => (Tok::Not, None),
+        "defined" => (Tok::Defined, None),
+        "in" => (Tok::In, None),
+        "owner" | "user" => (Tok::Owner, None),
+        "other" => (Tok::Other, None),
+        "audit" => (Tok::Audit, None),
+        "deny" => (Tok::Deny, None),
+        "allow" => (Tok::Allow, None),
+        "prompt" => (Tok::Prompt, None),
+        "alias" | "rewrite" => (Tok::Alias, None),
+        "abi" => (Tok::Abi, Some(Mode::Abi)),
+        _ => (Tok::Id(process_id(name)), None),
+    }
+}
+
+/// Permission keywords of the rule modes.
+fn rule_keyword(r: RuleMode, w: &str) -> bool {
+    use RuleMode::*;
+    match w {
+        "listen" | "accept" | "connect" | "getopt" | "setopt" | "shutdown" => {
+            matches!(r, Unix | Network)
+        }
+        "create" => matches!(r, Unix | Userns | Mqueue | Network),
+        "open" | "delete" => r == Mqueue,
+        "getattr" | "setattr" => matches!(r, Unix | Mqueue | Network),
+        "bind" => matches!(r, Dbus | Unix | Network),
+        "eavesdrop" => r == Dbus,
+        "send" | "receive" => matches!(r, Dbus | Signal | Unix | Network),
+        "trace" | "readby" | "tracedby" => r == Ptrace,
+        "read" | "write" => matches!(r, Dbus | Signal | Ptrace | Unix | Mqueue | Network),
+        _ => false,
+    }
+}
+
+/// Whether a word is a file permission string (`MODES` of the reference lexer).
+pub fn is_modes(w: &str) -> bool {
+    let b = w.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    // reachable[i]: a prefix of length i is a sequence of mode tokens
+    let mut ok = vec![false; b.len() + 1];
+    ok[0] = true;
+    for i in 0..b.len() {
+        if !ok[i] {
+            continue;
+        }
+        let x = |k: usize| b.get(i + k).is_some_and(|c| *c == b'x' || *c == b'X');
+        let c = b[i];
+        if matches!(
+            c,
+            b'R' | b'r' | b'W' | b'w' | b'a' | b'L' | b'l' | b'M' | b'm' | b'k' | b'X' | b'x'
+        ) {
+            ok[i + 1] = true;
+        }
+        if matches!(c, b'P' | b'p' | b'C' | b'c' | b'I' | b'i' | b'U' | b'u') && x(1) {
+            ok[i + 2] = true;
+        }
+        if matches!(c, b'P' | b'p' | b'C' | b'c')
+            && b.get(i + 1)
+                .is_some_and(|c| matches!(c, b'I' | b'i' | b'U' | b'u'))
+            && x(2)
+        {
+            ok[i + 3] = true;
+        }
+    }
+    ok[b.len()]
+}
+
+/// Generic scanner: `first` for the first byte, `rest` for the others,
+/// `join` lets a comma followed by a word byte continue the word, and a
+/// backslash before one of `escapes` is part of the word.
+fn scan(
+    b: &[u8],
+    start: usize,
+    first: impl Fn(u8) -> bool,
+    rest: impl Fn(u8) -> bool,
+    join: bool,
+    escapes: &[u8],
+) -> usize {
+    let mut i = start;
+    while i < b.len() {
+        let c = b[i];
+        let ok = if i == start { first(c) } else { rest(c) };
+        if c == b'\\' && b.get(i + 1).is_some_and(|n| escapes.contains(n)) {
+            i += 2;
+        } else if ok {
+            i += 1;
+        } else if join && c == b',' && b.get(i + 1).is_some_and(|n| rest(*n)) {
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// `IDS`: any word, commas inside allowed when not followed by a delimiter.
+fn scan_ids(b: &[u8], start: usize) -> usize {
+    scan(b, start, idc, idc, true, ID_ESCAPES)
+}
+
+/// `IDS_NOEQ`: a word that stops at `=` and `)`.
+fn scan_ids_noeq(b: &[u8], start: usize) -> usize {
+    scan(
+        b,
+        start,
+        |c| idc(c) && !matches!(c, b'=' | b'(' | b')' | b'+' | b'&'),
+        |c| idc(c) && !matches!(c, b'=' | b')'),
+        true,
+        b" \t\"!,=()",
+    )
+}
+
+/// `LIST_VALUE_ID`: a list element; parentheses and commas end it.
+fn scan_list_value(b: &[u8], start: usize) -> usize {
+    let ok = |c: u8| idc(c) && c != b'(' && c != b')';
+    scan(b, start, ok, ok, false, b" \t\"!,()")
+}
+
+/// End of a `"..."` string starting at `i`.
+fn quoted_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'"' => return Some(j + 1),
+            0 => return None,
+            b'\\' if j + 1 < b.len() && b[j + 1] != 0 => j += 2,
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// `LABEL`: `/`, `&`, `:X` (X not `=`) or a variable followed by a word
+/// character, then any word characters.
+fn label_end(b: &[u8], i: usize) -> Option<usize> {
+    let c = *b.get(i)?;
+    let body = match c {
+        b'/' | b'&' => i + 1,
+        b':' => match b.get(i + 1) {
+            Some(n) if *n != b'=' && !n.is_ascii_whitespace() => i + 2,
+            _ => return None,
+        },
+        b'@' => {
+            let mut j = i + 1;
+            if b.get(j) == Some(&b'{') {
+                j += 1;
+                let s = j;
+                while b
+                    .get(j)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    j += 1;
+                }
+                if j == s || !b[s].is_ascii_alphabetic() || b.get(j) != Some(&b'}') {
+                    return None;
+                }
+                j += 1;
+            } else {
+                let s = j;
+                while b
+                    .get(j)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    j += 1;
+                }
+                if j == s || !b[s].is_ascii_alphabetic() {
+                    return None;
+                }
+            }
+            let post = |c: u8| idc(c) && !matches!(c, b'=' | b'+' | b'?');
+            match b.get(j) {
+                Some(&n) if post(n) => j + 1,
+                Some(b',') if b.get(j + 1).is_some_and(|n| post(*n)) => j + 2,
+                Some(b'\\') if b.get(j + 1).is_some_and(|n| b" \t\"!,()".contains(n)) => j + 2,
+                _ => return None,
+            }
+        }
+        b'"' => return None,
+        _ => return None,
+    };
+    Some(scan(b, body, idc, idc, true, ID_ESCAPES).max(body))
+}
+
+/// Decode a word as the reference parser does: strip quotes, turn escape
+/// sequences into characters, but keep pattern metacharacters escaped.
+pub fn process_id(s: &str) -> String {
+    let inner = if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+        &s[1..s.len() - 1]
+    } else {
+        s
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(&n) = chars.peek() else {
+            out.push('\\');
+            break;
+        };
+        let decoded: Option<char> = match n {
+            'n' => Some('\n'),
+            't' => Some('\t'),
+            'r' => Some('\r'),
+            'a' => Some('\x07'),
+            'e' => Some('\x1b'),
+            'f' => Some('\x0c'),
+            'v' => Some('\x0b'),
+            '0'..='7' => {
+                let mut v = 0u32;
+                let mut k = 0;
+                while k < 3 {
+                    match chars.peek() {
+                        Some(d @ '0'..='7') => {
+                            v = v * 8 + (*d as u32 - '0' as u32);
+                            chars.next();
+                            k += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                let ch = char::from_u32(v).unwrap_or('\u{fffd}');
+                push_decoded(&mut out, ch);
+                continue;
+            }
+            'x' => {
+                chars.next();
+                let mut v = 0u32;
+                let mut k = 0;
+                while k < 2 {
+                    match chars.peek().and_then(|d| d.to_digit(16)) {
+                        Some(d) => {
+                            v = v * 16 + d;
+                            chars.next();
+                            k += 1;
+                        }
+                        None => break,
+                    }
+                }
+                if k == 0 {
+                    out.push('\\');
+                    out.push('x');
+                } else {
+                    push_decoded(&mut out, char::from_u32(v).unwrap_or('\u{fffd}'));
+                }
+                continue;
+            }
+            _ => Some(n),
+        };
+        chars.next();
+        if let Some(ch) = decoded {
+            push_decoded(&mut out, ch);
+        }
+    }
+    out
+}
+
+fn push_decoded(out: &mut String, ch: char) {
+    if "*?[]{}^,\\".contains(ch) || ch == '\0' {
+        out.push('\\');
+    }
+    if ch != '\0' {
+        out.push(ch);
+    } else {
+        out.push('0');
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,9 @@
+//! Source text to syntax tree: tokens and trivia (logos), the grammar
+//! (lalrpop) and the tree with spans.
+
+pub mod ast;
+pub mod lexer;
+pub mod parse;
+pub mod token;
+
+pub use parse::{Parsed, parse};

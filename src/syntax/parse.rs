@@ -1,0 +1,128 @@
+//! Parsing one file: lexing, the lalrpop parser, and turning parse errors
+//! into diagnostics.
+
+use super::ast::File;
+use super::lexer::{self, Trivia};
+use super::token::Tok;
+use crate::diag::{Diagnostic, code};
+use crate::source::{FileId, Span};
+use lalrpop_util::{ErrorRecovery, ParseError};
+
+/// The lexer never fails (its problems are diagnostics), so the parser's
+/// lexer-error type has no values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Never {}
+
+#[allow(clippy::all, clippy::pedantic, unused)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/apparmor.rs"));
+}
+
+/// The result of parsing one file.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub ast: File,
+    pub trivia: Vec<Trivia>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn parse(src: &str, file: FileId) -> Parsed {
+    let (tokens, trivia, mut diagnostics) = lexer::lex(src, file);
+    let mut errors: Vec<ErrorRecovery<usize, Tok, Never>> = Vec::new();
+    let parser = generated::FileParser::new();
+    let result = parser.parse(file, &mut errors, tokens.into_iter().map(Ok::<_, Never>));
+    for e in errors {
+        diagnostics.push(parse_error(src, file, e.error));
+    }
+    let ast = match result {
+        Ok(ast) => ast,
+        Err(e) => {
+            diagnostics.push(parse_error(src, file, e));
+            File::default()
+        }
+    };
+    Parsed {
+        ast,
+        trivia,
+        diagnostics,
+    }
+}
+
+fn describe_expected(expected: &[String]) -> Option<String> {
+    let mut names: Vec<String> = expected
+        .iter()
+        .map(|e| match e.as_str() {
+            "\"id\"" => "a name or path".to_string(),
+            "\"value\"" => "a value".to_string(),
+            "\"mode\"" => "permissions".to_string(),
+            "\"key\"" => "a keyword".to_string(),
+            "\"setvar\"" => "a variable".to_string(),
+            "\"boolvar\"" => "a boolean variable".to_string(),
+            "\"condid\"" => "a condition".to_string(),
+            "\"condlistid\"" => "`peer=(...)`".to_string(),
+            "\"include\"" => "an include".to_string(),
+            other => format!("`{}`", other.trim_matches('"')),
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() || names.len() > 8 {
+        return None;
+    }
+    Some(match names.len() {
+        1 => names.remove(0),
+        _ => {
+            let last = names.pop().unwrap_or_default();
+            format!("{} or {}", names.join(", "), last)
+        }
+    })
+}
+
+fn parse_error(src: &str, file: FileId, e: ParseError<usize, Tok, Never>) -> Diagnostic {
+    match e {
+        ParseError::InvalidToken { location } => Diagnostic::error(
+            code::SYNTAX_ERROR,
+            Span::new(file, location, location + 1),
+            "invalid token",
+        ),
+        ParseError::UnrecognizedEof { location, expected } => {
+            let d = Diagnostic::error(
+                code::SYNTAX_ERROR,
+                Span::new(file, location.min(src.len()), location.min(src.len())),
+                "unexpected end of file",
+            );
+            let d = if expected.iter().any(|e| e == "\"}\"") {
+                d.help("a `{` block is not closed: add the missing `}`")
+            } else {
+                d
+            };
+            match describe_expected(&expected) {
+                Some(x) => d.note(format!("expected {x}")),
+                None => d,
+            }
+        }
+        ParseError::UnrecognizedToken {
+            token: (l, tok, r),
+            expected,
+        } => {
+            let mut d = Diagnostic::error(
+                code::SYNTAX_ERROR,
+                Span::new(file, l, r),
+                format!("unexpected {tok}"),
+            );
+            if let Some(x) = describe_expected(&expected) {
+                d = d.note(format!("expected {x}"));
+            }
+            if expected.iter().any(|e| e == "\",\"") && !matches!(tok, Tok::Comma) {
+                d = d.help("is a `,` missing at the end of the previous rule?");
+            }
+            d
+        }
+        ParseError::ExtraToken { token: (l, tok, r) } => Diagnostic::error(
+            code::SYNTAX_ERROR,
+            Span::new(file, l, r),
+            format!("unexpected {tok} after the end of the policy"),
+        ),
+        ParseError::User { error } => match error {},
+    }
+}
