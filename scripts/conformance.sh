@@ -14,7 +14,7 @@ agree=0; disagree=0
 while IFS= read -r f; do
   exp=$(grep -m1 '^#=EXRESULT' "$f" | awk '{print $2}' | tr -d '\r')
   grep -q '^#=DISABLED' "$f" && continue
-  out=$(grep -v '^#=' "$f" | "$bin" check --format concise -I "$tst/simple_tests" -M "$feat" - 2>&1)
+  out=$(grep -v "^#=" "$f" | "$bin" check --format concise -I "$tst/simple_tests" -b "$tst/simple_tests" -M "$feat" - 2>&1)
   rc=$?
   if [ $rc -eq 0 ]; then got=PASS; else got=FAIL; fi
   if [ "$got" = "$exp" ]; then agree=$((agree+1)); else disagree=$((disagree+1)); echo "$f expected=$exp got=$got rc=$rc :: $(echo "$out" | head -2 | tr '\n' ' ')"; fi

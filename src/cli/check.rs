@@ -120,6 +120,11 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
             diags.extend(out.diagnostics);
         }
     }
+    let failed = diags.iter().any(Diagnostic::is_error);
+    // A problem in a shared include is found once per policy that includes
+    // it; print it once.
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.code.id, d.span(), d.message.clone())));
     let mut lock = stdout.lock();
     let res = render::render(&mut lock, &session.sources, &diags, format, color)
         .and_then(|_| lock.flush());

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// Where includes are searched.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchPath {
     /// `-I DIR`, in order.
     pub include_dirs: Vec<PathBuf>,

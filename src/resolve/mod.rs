@@ -41,6 +41,10 @@ pub struct Session {
     parsed: HashMap<PathBuf, Arc<Parsed>>,
     /// files whose reading failed, with the error text
     failed: HashMap<PathBuf, String>,
+    /// include name resolution, valid for `cache_for`
+    targets: HashMap<(String, bool), Result<Vec<PathBuf>, String>>,
+    cache_for: Option<SearchPath>,
+    canonical: HashMap<PathBuf, PathBuf>,
 }
 
 /// A resolved profile, hat or child profile.
@@ -147,11 +151,47 @@ impl Session {
         }
     }
 
+    /// The canonical form of a path (cached; the path itself if it has none).
+    fn canonical(&mut self, p: &Path) -> PathBuf {
+        if let Some(c) = self.canonical.get(p) {
+            return c.clone();
+        }
+        let c = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        self.canonical.insert(p.to_path_buf(), c.clone());
+        c
+    }
+
+    /// The files an include names (a directory names its entries); `Ok`
+    /// of an empty list when nothing is found. Cached per search path.
+    fn targets(
+        &mut self,
+        search: &SearchPath,
+        name: &str,
+        angle: bool,
+    ) -> Result<Option<Vec<PathBuf>>, String> {
+        if self.cache_for.as_ref() != Some(search) {
+            self.targets.clear();
+            self.cache_for = Some(search.clone());
+        }
+        let key = (name.to_string(), angle);
+        if let Some(r) = self.targets.get(&key) {
+            return r.clone().map(|v| (!v.is_empty()).then_some(v));
+        }
+        let r = match search.find(name, angle) {
+            None => Ok(Vec::new()),
+            Some(path) if path.is_dir() => include::dir_entries(&path)
+                .map_err(|e| format!("cannot read include directory `{}`: {e}", path.display())),
+            Some(path) => Ok(vec![path]),
+        };
+        self.targets.insert(key, r.clone());
+        r.map(|v| (!v.is_empty()).then_some(v))
+    }
+
     /// Read and parse an include target once; `Err` holds a reason.
-    fn load(&mut self, path: &Path) -> Result<(Arc<Parsed>, bool), String> {
-        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    fn load(&mut self, path: &Path) -> Result<Arc<Parsed>, String> {
+        let key = self.canonical(path);
         if let Some(p) = self.parsed.get(&key) {
-            return Ok((p.clone(), false));
+            return Ok(p.clone());
         }
         if let Some(e) = self.failed.get(&key) {
             return Err(e.clone());
@@ -163,7 +203,7 @@ impl Session {
                     .add(path.display().to_string(), Some(path), text);
                 let parsed = Arc::new(syntax::parse(self.sources.text(id), id));
                 self.parsed.insert(key, parsed.clone());
-                Ok((parsed, true))
+                Ok(parsed)
             }
             Err(e) => {
                 self.failed.insert(key, e.clone());
@@ -213,54 +253,53 @@ impl Walker<'_> {
         inc: &crate::syntax::token::IncludeTok,
         span: Span,
     ) -> Vec<PathBuf> {
-        let Some(path) = self.opts.search.find(&inc.path, inc.angle) else {
-            if !inc.if_exists {
-                let shown = if inc.angle {
-                    format!("<{}>", inc.path)
-                } else {
-                    format!("\"{}\"", inc.path)
-                };
-                let mut d = Diagnostic::error(
-                    code::INCLUDE_NOT_FOUND,
-                    span,
-                    format!("cannot find include {shown}"),
-                );
-                d = if inc.angle {
-                    let dirs: Vec<String> = self
-                        .opts
-                        .search
-                        .include_dirs
-                        .iter()
-                        .chain(std::iter::once(&self.opts.search.base_dir))
-                        .map(|d| d.display().to_string())
-                        .collect();
-                    d.note(format!("searched: {}", dirs.join(", ")))
-                        .help("add the directory that holds it with `-I DIR` or `-b DIR`, or write `include if exists`")
-                } else {
-                    d.note(format!(
-                        "quoted includes are relative to the working directory ({})",
-                        self.opts.search.cwd.display()
-                    ))
-                };
-                self.push(d);
-            }
-            return Vec::new();
-        };
-        if path.is_dir() {
-            match include::dir_entries(&path) {
-                Ok(v) => v,
-                Err(e) => {
-                    self.push(Diagnostic::error(
-                        code::INCLUDE_UNREADABLE,
-                        span,
-                        format!("cannot read include directory `{}`: {e}", path.display()),
-                    ));
-                    Vec::new()
+        match self
+            .session
+            .targets(&self.opts.search, &inc.path, inc.angle)
+        {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                if !inc.if_exists {
+                    self.not_found(inc, span);
                 }
+                Vec::new()
             }
-        } else {
-            vec![path]
+            Err(e) => {
+                self.push(Diagnostic::error(code::INCLUDE_UNREADABLE, span, e));
+                Vec::new()
+            }
         }
+    }
+
+    fn not_found(&mut self, inc: &crate::syntax::token::IncludeTok, span: Span) {
+        let shown = if inc.angle {
+            format!("<{}>", inc.path)
+        } else {
+            format!("\"{}\"", inc.path)
+        };
+        let d = Diagnostic::error(
+            code::INCLUDE_NOT_FOUND,
+            span,
+            format!("cannot find include {shown}"),
+        );
+        let d = if inc.angle {
+            let dirs: Vec<String> = self
+                .opts
+                .search
+                .include_dirs
+                .iter()
+                .chain(std::iter::once(&self.opts.search.base_dir))
+                .map(|d| d.display().to_string())
+                .collect();
+            d.note(format!("searched: {}", dirs.join(", ")))
+                .help("add the directory that holds it with `-I DIR` or `-b DIR`, or write `include if exists`")
+        } else {
+            d.note(format!(
+                "quoted includes are relative to the working directory ({})",
+                self.opts.search.cwd.display()
+            ))
+        };
+        self.push(d);
     }
 
     /// Walk the items of an included file in the current context.
@@ -274,7 +313,7 @@ impl Walker<'_> {
         F: FnMut(&mut Self, &[Item], &mut HashSet<PathBuf>),
     {
         for target in self.include_targets(inc, span) {
-            let key = target.canonicalize().unwrap_or_else(|_| target.clone());
+            let key = self.session.canonical(&target);
             if self.chain.iter().any(|(_, p)| *p == key) {
                 let chain: Vec<String> = self
                     .chain
@@ -305,12 +344,13 @@ impl Walker<'_> {
                 return;
             }
             match self.session.load(&target) {
-                Ok((parsed, fresh)) => {
+                Ok(parsed) => {
                     self.chain.push((span, key));
-                    if fresh {
-                        for d in parsed.diagnostics.clone() {
-                            self.push(d);
-                        }
+                    // Reported for every policy that includes the file, so
+                    // each policy's verdict stands on its own; the CLI drops
+                    // repeats when it prints.
+                    for d in parsed.diagnostics.clone() {
+                        self.push(d);
                     }
                     f(self, &parsed.ast.items, included);
                     self.chain.pop();
@@ -337,7 +377,7 @@ impl Walker<'_> {
                         w.walk_top(items, inc, out)
                     });
                 }
-                Item::Abi { .. } => {}
+                Item::Abi { path, angle, span } => self.abi(path, *angle, *span),
                 Item::Var {
                     name,
                     op,
@@ -395,6 +435,28 @@ impl Walker<'_> {
         }
     }
 
+    /// `abi <name>,` must name an ABI file that exists (or a built-in one).
+    fn abi(&mut self, path: &Word, angle: bool, span: Span) {
+        if angle && matches!(path.text.as_str(), "kernel" | "default") {
+            return;
+        }
+        if path.text.is_empty() {
+            self.push(Diagnostic::error(code::BAD_ABI, span, "empty abi path"));
+            return;
+        }
+        if self.opts.search.find(&path.text, angle).is_none() {
+            let shown = if angle {
+                format!("<{}>", path.text)
+            } else {
+                format!("\"{}\"", path.text)
+            };
+            self.push(
+                Diagnostic::error(code::BAD_ABI, path.span, format!("cannot find abi {shown}"))
+                    .help("abi files live in the include path, e.g. `abi <abi/4.0>,`"),
+            );
+        }
+    }
+
     fn define_var(&mut self, name: &Word, op: ast::AssignOp, values: &[Word], span: Span) {
         let n = var_name(&name.text).to_string();
         let vals: Vec<String> = values.iter().map(|w| w.text.clone()).collect();
@@ -413,7 +475,7 @@ impl Walker<'_> {
                     );
                     return;
                 }
-                self.vars.sets.insert(
+                self.vars.set(
                     n,
                     vars::SetVar {
                         values: vals,
@@ -422,26 +484,32 @@ impl Walker<'_> {
                     },
                 );
             }
-            ast::AssignOp::Add => match self.vars.sets.get_mut(&n) {
-                Some(v) => v.values.extend(vals),
-                None => self.push(
-                    Diagnostic::error(
-                        code::UNDEFINED_VARIABLE,
-                        name.span,
-                        format!("`+=` on undefined variable `@{{{n}}}`"),
-                    )
-                    .help(format!("define it first with `@{{{n}}} = ...`")),
-                ),
-            },
+            ast::AssignOp::Add => {
+                if !self.vars.add(&n, vals) {
+                    self.push(
+                        Diagnostic::error(
+                            code::UNDEFINED_VARIABLE,
+                            name.span,
+                            format!("`+=` on undefined variable `@{{{n}}}`"),
+                        )
+                        .help(format!("define it first with `@{{{n}}} = ...`")),
+                    );
+                }
+            }
             ast::AssignOp::Default => {
-                self.vars.sets.entry(n).or_insert(vars::SetVar {
-                    values: vals,
-                    span,
-                    used: false,
-                });
+                if !self.vars.is_defined(&n) {
+                    self.vars.set(
+                        n,
+                        vars::SetVar {
+                            values: vals,
+                            span,
+                            used: false,
+                        },
+                    );
+                }
             }
             ast::AssignOp::Override => {
-                self.vars.sets.insert(
+                self.vars.set(
                     n,
                     vars::SetVar {
                         values: vals,
@@ -582,15 +650,19 @@ impl Walker<'_> {
             Elem::Word(w) if w.kind == WordKind::Id => Some(w.text.clone()),
             _ => None,
         });
-        let attach = attachment.clone().unwrap_or_else(|| {
-            if name.starts_with('/') {
-                name.clone()
-            } else {
-                String::new()
-            }
+        let expanded_name = match self.expand_word(&p.name, &HashMap::new()) {
+            Some(w) => w,
+            None => p.name.clone(),
+        };
+        let attach = attachment.clone().or_else(|| {
+            (matches!(p.keyword, ProfileKeyword::Bare | ProfileKeyword::Profile)
+                && expanded_name.text.starts_with('/'))
+            .then(|| expanded_name.text.clone())
         });
-        builtins.insert("attach_path", attach.clone());
-        builtins.insert("exec_path", attach);
+        if let Some(a) = attach {
+            builtins.insert("attach_path", a.clone());
+            builtins.insert("exec_path", a);
+        }
         let flags = header
             .iter()
             .flat_map(|e| match e {
@@ -615,6 +687,8 @@ impl Walker<'_> {
         {
             let hp = ast::Profile {
                 header,
+                name: expanded_name,
+                items: Vec::new(),
                 ..p.clone()
             };
             let mut ctx = check::Ctx {
@@ -655,7 +729,8 @@ impl Walker<'_> {
                         w.walk_body(items, prefix, inc, b)
                     });
                 }
-                Item::Abi { .. } | Item::Error(_) => {}
+                Item::Abi { path, angle, span } => self.abi(path, *angle, *span),
+                Item::Error(_) => {}
                 Item::Var { span, .. } | Item::Bool { span, .. } => self.push(
                     Diagnostic::error(
                         code::MISPLACED,

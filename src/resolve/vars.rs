@@ -15,6 +15,9 @@ pub struct SetVar {
 pub struct Vars {
     pub sets: HashMap<String, SetVar>,
     pub bools: HashMap<String, (bool, Span)>,
+    /// Expanded values of set variables that do not depend on the
+    /// per-profile built-ins; cleared whenever a variable changes.
+    memo: HashMap<String, String>,
 }
 
 /// `@{name}` / `@name` / `${name}` → `name`.
@@ -37,6 +40,24 @@ pub enum ExpandError {
 const MAX_EXPANSION: usize = 1 << 20;
 
 impl Vars {
+    /// Define or replace a set variable.
+    pub fn set(&mut self, name: String, var: SetVar) {
+        self.memo.clear();
+        self.sets.insert(name, var);
+    }
+
+    /// Add values to a defined set variable; `false` if it is not defined.
+    pub fn add(&mut self, name: &str, values: Vec<String>) -> bool {
+        self.memo.clear();
+        match self.sets.get_mut(name) {
+            Some(v) => {
+                v.values.extend(values);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn is_defined(&self, name: &str) -> bool {
         self.sets.contains_key(name)
     }
@@ -104,6 +125,12 @@ impl Vars {
         if let Some(v) = builtins.get(name) {
             return Ok(v.clone());
         }
+        if let Some(v) = self.memo.get(name) {
+            if let Some(sv) = self.sets.get_mut(name) {
+                sv.used = true;
+            }
+            return Ok(v.clone());
+        }
         if stack.iter().any(|s| s == name) {
             return Err(ExpandError::Recursive(name.to_string()));
         }
@@ -122,9 +149,16 @@ impl Vars {
         stack.pop();
         expanded.sort();
         expanded.dedup();
-        Ok(match expanded.len() {
+        let value = match expanded.len() {
             1 => expanded.remove(0),
             _ => format!("{{{}}}", expanded.join(",")),
-        })
+        };
+        let uses_builtin = values
+            .iter()
+            .any(|v| builtins.keys().any(|b| v.contains(&format!("@{{{b}}}"))));
+        if !uses_builtin && stack.is_empty() {
+            self.memo.insert(name.to_string(), value.clone());
+        }
+        Ok(value)
     }
 }

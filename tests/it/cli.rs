@@ -1,0 +1,211 @@
+//! The `aaprof` binary: exit status, output formats, standard input, and
+//! hostile input (binary data, huge files, deep nesting, include cycles,
+//! directories and dangling paths where files are expected).
+
+use super::support::repo;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn aaprof(args: &[&str], stdin: Option<&[u8]>, cwd: &Path) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aaprof"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("aaprof runs");
+    if let Some(input) = stdin {
+        let mut si = child.stdin.take().expect("stdin piped");
+        si.write_all(input).expect("write stdin");
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().expect("aaprof finishes")
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = repo().join("target").join("cli-tests").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn clean_policy_exits_zero() {
+    let d = tmpdir("clean");
+    std::fs::write(d.join("p"), "profile p {\n  /etc/foo r,\n}\n").unwrap();
+    let o = aaprof(&["check", "-b", d.to_str().unwrap(), "p"], None, &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn concise_lines_have_path_line_column_severity_code() {
+    let d = tmpdir("concise");
+    std::fs::write(
+        d.join("p"),
+        "profile p {\n  /etc/foo r,\n  capability chwon,\n}\n",
+    )
+    .unwrap();
+    let o = aaprof(&["check", "--format", "concise", "p"], None, &d);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let line = out.lines().next().expect("one finding");
+    assert!(line.starts_with("p:3:14: error[E"), "{line}");
+    assert!(line.contains("chwon"), "{line}");
+}
+
+#[test]
+fn stdin_is_named_dash() {
+    let d = tmpdir("stdin");
+    let o = aaprof(
+        &["check", "--format", "concise", "-"],
+        Some(b"profile p {\n  /etc/foo rwz,\n}\n"),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).starts_with("-:2:"), "{}", stdout(&o));
+}
+
+#[test]
+fn relative_quoted_include_from_stdin_resolves_against_cwd() {
+    let d = tmpdir("stdin-include");
+    std::fs::write(d.join("vars"), "@{X}=/x\n").unwrap();
+    let o = aaprof(
+        &["check", "-"],
+        Some(b"include \"vars\"\nprofile p {\n  @{X} r,\n}\n"),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn json_output_is_a_document_with_locations() {
+    let d = tmpdir("json");
+    std::fs::write(d.join("p"), "profile p {\n  /etc/foo r\n}\n").unwrap();
+    let o = aaprof(&["check", "--format", "json", "p"], None, &d);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["version"], 1);
+    let first = &v["diagnostics"][0];
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["location"]["path"], "p");
+    assert!(first["location"]["line"].as_u64().is_some());
+    assert!(v["summary"]["errors"].as_u64().unwrap_or(0) >= 1);
+}
+
+#[test]
+fn missing_file_is_a_usage_error() {
+    let d = tmpdir("missing");
+    let o = aaprof(&["check", "nope"], None, &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nope"));
+}
+
+#[test]
+fn no_arguments_is_a_usage_error() {
+    let d = tmpdir("noargs");
+    let o = aaprof(&["check"], None, &d);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn binary_input_gives_a_diagnostic_not_a_panic() {
+    let d = tmpdir("binary");
+    let junk: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::write(d.join("junk"), &junk).unwrap();
+    let o = aaprof(&["check", "--format", "concise", "junk"], None, &d);
+    assert!(matches!(o.status.code(), Some(1) | Some(2)), "{o:?}");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    // valid UTF-8 garbage reaches the lexer and is reported there
+    let text: String = junk.iter().map(|b| char::from(b'!' + b % 90)).collect();
+    std::fs::write(d.join("text-junk"), text).unwrap();
+    let o = aaprof(&["check", "--format", "concise", "text-junk"], None, &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+}
+
+#[test]
+fn deep_nesting_is_refused_cleanly() {
+    let d = tmpdir("nesting");
+    std::fs::write(d.join("deep"), "{".repeat(10_000)).unwrap();
+    let o = aaprof(&["check", "--format", "concise", "deep"], None, &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("nested more than"), "{}", stdout(&o));
+}
+
+#[test]
+fn large_file_is_checked() {
+    let d = tmpdir("large");
+    let mut text = String::from("profile big {\n");
+    let rule = "  /usr/share/some/long/path/to/a/file/number/* r,\n";
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(rule);
+    }
+    text.push_str("}\n");
+    std::fs::write(d.join("big"), text).unwrap();
+    let o = aaprof(&["check", "big"], None, &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn include_cycle_is_reported_with_its_chain() {
+    let d = tmpdir("cycle");
+    std::fs::write(d.join("a"), "include \"b\"\n/etc/a r,\n").unwrap();
+    std::fs::write(d.join("b"), "include \"a\"\n/etc/b r,\n").unwrap();
+    std::fs::write(d.join("p"), "profile p {\n  include \"a\"\n}\n").unwrap();
+    let o = aaprof(&["check", "--format", "json", "p"], None, &d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let cycle = v["diagnostics"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["name"] == "include-cycle"))
+        .expect("a cycle diagnostic");
+    assert!(
+        cycle["notes"].to_string().contains("include chain"),
+        "{cycle}"
+    );
+}
+
+#[test]
+fn directory_where_a_file_is_expected() {
+    let d = tmpdir("dir-include");
+    std::fs::create_dir_all(d.join("inc/sub")).unwrap();
+    std::fs::write(d.join("inc/one"), "/etc/one r,\n").unwrap();
+    std::fs::write(d.join("inc/.hidden"), "this is not policy\n").unwrap();
+    std::fs::write(d.join("inc/one.dpkg-old"), "this is not policy\n").unwrap();
+    std::fs::write(d.join("p"), "profile p {\n  include \"inc\"\n}\n").unwrap();
+    let o = aaprof(&["check", "p"], None, &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // `-M` naming a directory is an I/O error with exit 2
+    let o = aaprof(&["check", "-M", "inc", "p"], None, &d);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn dangling_include_target_is_a_diagnostic() {
+    let d = tmpdir("dangling");
+    let _ = std::os::unix::fs::symlink(d.join("nowhere"), d.join("link"));
+    std::fs::write(d.join("p"), "profile p {\n  include \"link\"\n}\n").unwrap();
+    let o = aaprof(&["check", "--format", "concise", "p"], None, &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("E020"), "{}", stdout(&o));
+}
+
+#[test]
+fn help_describes_check() {
+    let d = tmpdir("help");
+    let o = aaprof(&["check", "--help"], None, &d);
+    assert_eq!(o.status.code(), Some(0));
+    let h = stdout(&o);
+    assert!(
+        h.contains("--format") && h.contains("-I") && h.contains("features"),
+        "{h}"
+    );
+}

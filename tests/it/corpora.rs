@@ -1,0 +1,127 @@
+//! Real-world profile trees must check clean: every profile of the upstream
+//! tree and of the apparmor.d project (with their include bases), our own
+//! `corpus/`, and the profiles Debian's packages install. Where the
+//! reference parser rejects a profile too, we must reject it as well; those
+//! are listed here with the reason.
+
+use super::support::{concise, repo, shared};
+use aaprof::resolve::{Options, SearchPath, Session, walk_dir};
+use std::path::{Path, PathBuf};
+
+fn opts(base: &Path, include: &[PathBuf]) -> Options {
+    Options {
+        search: SearchPath {
+            include_dirs: include.to_vec(),
+            base_dir: base.to_path_buf(),
+            cwd: base.to_path_buf(),
+        },
+        features: aaprof::features::Features::all(),
+    }
+}
+
+/// Check files; return (file, diagnostics) for every file with an error.
+fn failing(files: &[PathBuf], opts: &Options) -> Vec<(String, String)> {
+    let mut session = Session::new();
+    let mut out = Vec::new();
+    for f in files {
+        let o = session.check_path(f, &f.display().to_string(), opts);
+        if o.has_errors() {
+            out.push((f.display().to_string(), concise(&session.sources, &o)));
+        }
+    }
+    out
+}
+
+fn top_level_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("corpus dir readable")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !aaprof::resolve::include::is_skipped(n))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn upstream_profiles_check_clean() {
+    let base = shared().join("corpora").join("upstream");
+    let files = top_level_files(&base);
+    assert!(
+        files.len() >= 190,
+        "upstream corpus missing ({} files)",
+        files.len()
+    );
+    let bad = failing(&files, &opts(&base, &[]));
+    assert!(bad.is_empty(), "upstream profiles with errors: {bad:#?}");
+}
+
+#[test]
+fn apparmor_d_profiles_match_the_reference_verdicts() {
+    let root = shared().join("corpora").join("apparmor.d");
+    let files = walk_dir(&root.join("profiles")).expect("profiles readable");
+    assert!(
+        files.len() >= 1300,
+        "apparmor.d corpus missing ({} files)",
+        files.len()
+    );
+    let bad = failing(&files, &opts(&root, &[root.join("mappings")]));
+    let names: Vec<String> = bad
+        .iter()
+        .map(|(f, _)| f.rsplit('/').next().unwrap_or(f).to_string())
+        .collect();
+    // The reference parser rejects these too (see corpora/README.md):
+    // a syntax error (an include inside a rule) and two profiles that use
+    // `@{appid}`, which no tunable defines.
+    let mut expected = vec!["pg_dropcluster"];
+    expected.extend(APPID_USERS);
+    let mut got = names.clone();
+    got.sort();
+    let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(
+        got, want,
+        "verdicts differ from the reference parser: {bad:#?}"
+    );
+}
+
+/// Profiles of the apparmor.d corpus that reach the flatpak abstraction's
+/// undefined `@{appid}`.
+const APPID_USERS: &[&str] = &["steam-game-native", "steam-game-proton"];
+
+#[test]
+fn own_corpus_checks_clean() {
+    let dir = repo().join("corpus");
+    let files = walk_dir(&dir).expect("corpus readable");
+    assert!(files.len() >= 3, "our corpus has {} profiles", files.len());
+    // our profiles include the usual abstractions; the upstream tree
+    // provides them
+    let base = shared().join("corpora").join("upstream");
+    let bad = failing(&files, &opts(&base, &[]));
+    assert!(bad.is_empty(), "corpus profiles with errors: {bad:#?}");
+}
+
+/// The profiles Debian's apparmor, apparmor-profiles and
+/// apparmor-profiles-extra packages install (the test set-up installs them).
+#[test]
+fn debian_packaged_profiles_check_clean() {
+    let etc = PathBuf::from("/etc/apparmor.d");
+    let extra = PathBuf::from("/usr/share/apparmor/extra-profiles");
+    assert!(
+        etc.join("tunables").is_dir() && extra.is_dir(),
+        "Debian's apparmor packages are not installed; run the test command from README.md"
+    );
+    let mut files = top_level_files(&etc);
+    files.extend(top_level_files(&extra));
+    assert!(
+        files.len() >= 100,
+        "only {} Debian profiles found",
+        files.len()
+    );
+    let bad = failing(&files, &opts(&etc, &[]));
+    assert!(bad.is_empty(), "Debian profiles with errors: {bad:#?}");
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: one module per area.
+
+mod cli;
+mod conformance;
+mod corpora;
+mod parse;
+mod support;

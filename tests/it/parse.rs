@@ -1,0 +1,74 @@
+//! Parser and checker fixtures: every file in `tests/fixtures/parse/ok`
+//! must give no error, every file in `.../err` at least one; the rendered
+//! diagnostics of both are snapshots.
+
+use super::support::{concise, repo};
+use aaprof::resolve::{Options, SearchPath, Session};
+use std::path::Path;
+
+fn run(path: &Path) -> (bool, String) {
+    let dir = repo().join("tests/fixtures/parse");
+    let opts = Options {
+        search: SearchPath {
+            include_dirs: vec![dir.join("include")],
+            base_dir: dir.join("include"),
+            cwd: dir.clone(),
+        },
+        features: aaprof::features::Features::all(),
+    };
+    let text = std::fs::read_to_string(path).expect("fixture readable");
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut s = Session::new();
+    let out = s.check_text(&name, None, text.clone(), &opts);
+    let rendered = format!(
+        "{text}\n----- diagnostics -----\n{}",
+        concise(&s.sources, &out)
+    );
+    (out.has_errors(), rendered)
+}
+
+#[test]
+fn ok_fixtures_have_no_errors() {
+    insta::glob!("../fixtures/parse/ok", "*.apparmor", |path| {
+        let (errors, rendered) = run(path);
+        assert!(
+            !errors,
+            "{} should check clean:\n{rendered}",
+            path.display()
+        );
+        insta::assert_snapshot!(rendered);
+    });
+}
+
+#[test]
+fn err_fixtures_report_errors() {
+    insta::glob!("../fixtures/parse/err", "*.apparmor", |path| {
+        let (errors, rendered) = run(path);
+        assert!(errors, "{} should have errors:\n{rendered}", path.display());
+        insta::assert_snapshot!(rendered);
+    });
+}
+
+/// Five independent mistakes give five errors, each on its own line.
+#[test]
+fn recovery_reports_each_independent_mistake() {
+    let path = repo().join("tests/fixtures/parse/err/five_mistakes.apparmor");
+    let (_, rendered) = run(&path);
+    let diag_lines: Vec<&str> = rendered
+        .split("----- diagnostics -----\n")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+        .filter(|l| l.contains(": error["))
+        .collect();
+    assert_eq!(diag_lines.len(), 5, "{rendered}");
+    let mut lines: Vec<&str> = diag_lines
+        .iter()
+        .map(|l| l.split(':').nth(1).unwrap_or(""))
+        .collect();
+    lines.dedup();
+    assert_eq!(lines.len(), 5, "each error on its own line: {rendered}");
+}
