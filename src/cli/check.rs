@@ -130,7 +130,7 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
         .and_then(|_| lock.flush());
     if let Err(e) = res {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(if diags.iter().any(Diagnostic::is_error) {
+            return Ok(if failed {
                 exit::FINDINGS
             } else {
                 exit::OK
@@ -145,16 +145,11 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
             eprintln!("aaprof: {errors} error(s), {warnings} other finding(s)");
         }
     }
-    let has_io_only = io_failed
-        && diags
-            .iter()
-            .all(|d| d.code == code::IO_ERROR || d.code == code::NOT_UTF8);
-    Ok(if has_io_only && io_failed {
+    // An input that could not be read outranks findings in the others.
+    Ok(if io_failed {
         exit::USAGE
-    } else if diags.iter().any(Diagnostic::is_error) {
+    } else if failed {
         exit::FINDINGS
-    } else if io_failed {
-        exit::USAGE
     } else {
         exit::OK
     })
