@@ -5,6 +5,7 @@
 //! syntax tree ([`syntax`]) → resolved policy ([`resolve`]: includes,
 //! variables, conditionals) → checks ([`check`]) → outputs.
 
+pub mod aare;
 pub mod check;
 pub mod diag;
 pub mod features;

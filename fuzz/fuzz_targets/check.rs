@@ -20,13 +20,13 @@ fuzz_target!(|data: &[u8]| {
         },
         features: aaprof::features::Features::all(),
     };
-    let mut s = Session::new();
+    let s = Session::new();
     let out = s.check_text("fuzz", None, text.to_string(), &opts);
     // rendering must not panic either
     let mut sink = Vec::new();
     let _ = aaprof::diag::render::render(
         &mut sink,
-        &s.sources,
+        &s.sources(),
         &out.diagnostics,
         aaprof::diag::render::Format::Full,
         false,

@@ -7,6 +7,7 @@
 //! of one profile keep their state in [`ProfileState`], which the resolver
 //! creates fresh for each profile.
 
+pub mod exec;
 pub mod file;
 pub mod header;
 pub mod ipc;

@@ -73,18 +73,19 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
         ColorChoice::Never => false,
         ColorChoice::Auto => tty && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut session = Session::new();
+    let session = Session::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut io_failed = false;
+    // Inputs in the order given; standard input is read once, here.
+    let mut jobs: Vec<Job> = Vec::new();
     for p in &a.paths {
         if p.as_os_str() == "-" {
-            let mut text = String::new();
             let mut bytes = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut bytes)
                 .context("cannot read standard input")?;
             match String::from_utf8(bytes) {
-                Ok(t) => text = t,
+                Ok(t) => jobs.push(Job::Stdin(t)),
                 Err(_) => {
                     diags.push(Diagnostic::new(
                         code::NOT_UTF8,
@@ -93,32 +94,25 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
                     io_failed = true;
                 }
             }
-            if !io_failed {
-                let out = session.check_text("-", None, text, &opts);
-                diags.extend(out.diagnostics);
-            }
-            continue;
-        }
-        let files = if p.is_dir() {
-            walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?
+        } else if p.is_dir() {
+            let files =
+                walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?;
+            jobs.extend(files.into_iter().map(|f| Job::File(display_name(p, &f), f)));
         } else if p.exists() {
-            vec![p.clone()]
+            jobs.push(Job::File(p.display().to_string(), p.clone()));
         } else {
             eprintln!(
                 "aaprof: error: `{}`: no such file or directory",
                 p.display()
             );
             io_failed = true;
-            continue;
-        };
-        for f in files {
-            let shown = display_name(p, &f);
-            let out = session.check_path(&f, &shown, &opts);
-            if out.file.is_none() {
-                io_failed = true;
-            }
-            diags.extend(out.diagnostics);
         }
+    }
+    for out in check_all(&session, jobs, &opts) {
+        if out.file.is_none() {
+            io_failed = true;
+        }
+        diags.extend(out.diagnostics);
     }
     let failed = diags.iter().any(Diagnostic::is_error);
     // A problem in a shared include is found once per policy that includes
@@ -126,15 +120,11 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
     let mut seen = std::collections::HashSet::new();
     diags.retain(|d| seen.insert((d.code.id, d.span(), d.message.clone())));
     let mut lock = stdout.lock();
-    let res = render::render(&mut lock, &session.sources, &diags, format, color)
+    let res = render::render(&mut lock, &session.sources(), &diags, format, color)
         .and_then(|_| lock.flush());
     if let Err(e) = res {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(if failed {
-                exit::FINDINGS
-            } else {
-                exit::OK
-            });
+            return Ok(if failed { exit::FINDINGS } else { exit::OK });
         }
         return Err(e.into());
     }
@@ -153,6 +143,56 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
     } else {
         exit::OK
     })
+}
+
+enum Job {
+    Stdin(String),
+    File(String, PathBuf),
+}
+
+/// Check every input, on as many threads as there are cores, sharing one
+/// session (so each include is read and parsed once); results come back in
+/// input order.
+fn check_all(
+    session: &Session,
+    jobs: Vec<Job>,
+    opts: &aaprof::resolve::Options,
+) -> Vec<aaprof::resolve::Outcome> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let n = jobs.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(n.max(1));
+    let next = AtomicUsize::new(0);
+    let jobs: Vec<Mutex<Option<Job>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let results: Vec<Mutex<Option<aaprof::resolve::Outcome>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let job = jobs[i].lock().ok().and_then(|mut j| j.take());
+                    let out = match job {
+                        Some(Job::Stdin(text)) => session.check_text("-", None, text, opts),
+                        Some(Job::File(shown, path)) => session.check_path(&path, &shown, opts),
+                        None => continue,
+                    };
+                    if let Ok(mut r) = results[i].lock() {
+                        *r = Some(out);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .filter_map(|m| m.into_inner().ok().flatten())
+        .collect()
 }
 
 /// The path shown for a file found under `root` (as the user wrote `root`).

@@ -56,7 +56,7 @@ pub fn run(a: DebugArgs) -> i32 {
                     return exit::USAGE;
                 }
             };
-            let mut s = Session::new();
+            let s = Session::new();
             let out = s.check_text(&a.path.display().to_string(), Some(&a.path), text, &opts);
             println!("{:#?}", out.policy);
         }

@@ -20,7 +20,7 @@ use crate::syntax::{self, Parsed};
 pub use include::SearchPath;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use vars::{ExpandError, Vars, var_name};
 
 /// The deepest include chain followed.
@@ -34,17 +34,34 @@ pub struct Options {
     pub features: Features,
 }
 
-/// Files read and parsed in one run, shared by every policy checked in it.
+/// Files read and parsed in one run, shared by every policy checked in it
+/// and by every thread checking them: each file is read and parsed once.
 #[derive(Default)]
 pub struct Session {
-    pub sources: SourceMap,
-    parsed: HashMap<PathBuf, Arc<Parsed>>,
-    /// files whose reading failed, with the error text
-    failed: HashMap<PathBuf, String>,
-    /// include name resolution, valid for `cache_for`
-    targets: HashMap<(String, bool), Result<Vec<PathBuf>, String>>,
-    cache_for: Option<SearchPath>,
-    canonical: HashMap<PathBuf, PathBuf>,
+    sources: Mutex<SourceMap>,
+    /// canonical path -> the parse of that file (or why it could not be read)
+    parsed: Mutex<HashMap<PathBuf, Arc<OnceLock<Loaded>>>>,
+    /// include name resolution, valid for the search path it was made with
+    targets: Mutex<(Option<SearchPath>, HashMap<(String, bool), Targets>)>,
+    canonical: Mutex<HashMap<PathBuf, PathBuf>>,
+}
+
+type Loaded = Result<Arc<Parsed>, String>;
+type Targets = Result<Vec<PathBuf>, String>;
+
+/// Read access to the files of a session (for rendering diagnostics).
+pub struct Sources<'a>(MutexGuard<'a, SourceMap>);
+
+impl std::ops::Deref for Sources<'_> {
+    type Target = SourceMap;
+    fn deref(&self) -> &SourceMap {
+        &self.0
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // a panic while holding the lock cannot leave these maps inconsistent
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A resolved profile, hat or child profile.
@@ -62,6 +79,9 @@ pub struct ResolvedProfile {
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
     pub profiles: Vec<ResolvedProfile>,
+    /// `alias FROM -> TO,` rules of the preamble, in order. The compiler
+    /// applies them (each rule under FROM is also granted under TO).
+    pub aliases: Vec<(String, String, Span)>,
 }
 
 #[derive(Debug, Default)]
@@ -98,8 +118,20 @@ impl Session {
         Session::default()
     }
 
+    /// The files read so far.
+    pub fn sources(&self) -> Sources<'_> {
+        Sources(lock(&self.sources))
+    }
+
+    /// All files read, once checking is done.
+    pub fn into_sources(self) -> SourceMap {
+        self.sources
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Check a policy file from disk.
-    pub fn check_path(&mut self, path: &Path, display: &str, opts: &Options) -> Outcome {
+    pub fn check_path(&self, path: &Path, display: &str, opts: &Options) -> Outcome {
         match read_text(path) {
             Ok(text) => self.check_text(display, Some(path), text, opts),
             Err(e) => {
@@ -114,20 +146,25 @@ impl Session {
         }
     }
 
+    fn add_source(&self, name: &str, path: Option<&Path>, text: &str) -> FileId {
+        lock(&self.sources).add(name, path, text.to_string())
+    }
+
     /// Check policy text (from a file or standard input).
     pub fn check_text(
-        &mut self,
+        &self,
         name: &str,
         path: Option<&Path>,
         text: String,
         opts: &Options,
     ) -> Outcome {
-        let id = self.sources.add(name, path, text);
-        let parsed = Arc::new(syntax::parse(self.sources.text(id), id));
-        if let Some(p) = path {
-            if let Ok(c) = p.canonicalize() {
-                self.parsed.entry(c).or_insert_with(|| parsed.clone());
-            }
+        let id = self.add_source(name, path, &text);
+        let parsed = Arc::new(syntax::parse(&text, id));
+        drop(text);
+        let canonical = path.map(|p| self.canonical(p));
+        if let Some(c) = &canonical {
+            let cell = lock(&self.parsed).entry(c.clone()).or_default().clone();
+            let _ = cell.set(Ok(parsed.clone()));
         }
         let mut w = Walker {
             session: self,
@@ -136,46 +173,53 @@ impl Session {
             vars: Vars::default(),
             chain: Vec::new(),
             top_names: HashMap::new(),
+            aliases: Vec::new(),
         };
         let mut included = HashSet::new();
-        if let Some(p) = path.and_then(|p| p.canonicalize().ok()) {
-            included.insert(p);
+        if let Some(c) = canonical {
+            included.insert(c);
         }
         let mut top = Vec::new();
         w.walk_top(&parsed.ast.items, &mut included, &mut top);
         let diagnostics = w.diags;
         Outcome {
             file: Some(id),
-            policy: Policy { profiles: top },
+            policy: Policy {
+                profiles: top,
+                aliases: w.aliases,
+            },
             diagnostics,
         }
     }
 
     /// The canonical form of a path (cached; the path itself if it has none).
-    fn canonical(&mut self, p: &Path) -> PathBuf {
-        if let Some(c) = self.canonical.get(p) {
+    fn canonical(&self, p: &Path) -> PathBuf {
+        if let Some(c) = lock(&self.canonical).get(p) {
             return c.clone();
         }
         let c = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        self.canonical.insert(p.to_path_buf(), c.clone());
+        lock(&self.canonical).insert(p.to_path_buf(), c.clone());
         c
     }
 
-    /// The files an include names (a directory names its entries); `Ok`
-    /// of an empty list when nothing is found. Cached per search path.
+    /// The files an include names (a directory names its entries); `None`
+    /// when nothing is found. Cached per search path.
     fn targets(
-        &mut self,
+        &self,
         search: &SearchPath,
         name: &str,
         angle: bool,
     ) -> Result<Option<Vec<PathBuf>>, String> {
-        if self.cache_for.as_ref() != Some(search) {
-            self.targets.clear();
-            self.cache_for = Some(search.clone());
-        }
         let key = (name.to_string(), angle);
-        if let Some(r) = self.targets.get(&key) {
-            return r.clone().map(|v| (!v.is_empty()).then_some(v));
+        {
+            let mut t = lock(&self.targets);
+            if t.0.as_ref() != Some(search) {
+                t.1.clear();
+                t.0 = Some(search.clone());
+            }
+            if let Some(r) = t.1.get(&key) {
+                return r.clone().map(|v| (!v.is_empty()).then_some(v));
+            }
         }
         let r = match search.find(name, angle) {
             None => Ok(Vec::new()),
@@ -183,33 +227,21 @@ impl Session {
                 .map_err(|e| format!("cannot read include directory `{}`: {e}", path.display())),
             Some(path) => Ok(vec![path]),
         };
-        self.targets.insert(key, r.clone());
+        lock(&self.targets).1.insert(key, r.clone());
         r.map(|v| (!v.is_empty()).then_some(v))
     }
 
-    /// Read and parse an include target once; `Err` holds a reason.
-    fn load(&mut self, path: &Path) -> Result<Arc<Parsed>, String> {
+    /// Read and parse an include target, once per session even when several
+    /// threads ask for it at the same time; `Err` holds a reason.
+    fn load(&self, path: &Path) -> Loaded {
         let key = self.canonical(path);
-        if let Some(p) = self.parsed.get(&key) {
-            return Ok(p.clone());
-        }
-        if let Some(e) = self.failed.get(&key) {
-            return Err(e.clone());
-        }
-        match read_text(path) {
-            Ok(text) => {
-                let id = self
-                    .sources
-                    .add(path.display().to_string(), Some(path), text);
-                let parsed = Arc::new(syntax::parse(self.sources.text(id), id));
-                self.parsed.insert(key, parsed.clone());
-                Ok(parsed)
-            }
-            Err(e) => {
-                self.failed.insert(key, e.clone());
-                Err(e)
-            }
-        }
+        let cell = lock(&self.parsed).entry(key).or_default().clone();
+        cell.get_or_init(|| {
+            let text = read_text(path)?;
+            let id = self.add_source(&path.display().to_string(), Some(path), &text);
+            Ok(Arc::new(syntax::parse(&text, id)))
+        })
+        .clone()
     }
 }
 
@@ -224,22 +256,24 @@ struct Building {
 }
 
 struct Walker<'a> {
-    session: &'a mut Session,
+    session: &'a Session,
     opts: &'a Options,
     diags: Vec<Diagnostic>,
     vars: Vars,
     /// The include items we are inside of, outermost first.
     chain: Vec<(Span, PathBuf)>,
     top_names: HashMap<String, Span>,
+    aliases: Vec<(String, String, Span)>,
 }
 
 impl Walker<'_> {
     fn push(&mut self, mut d: Diagnostic) {
         for (span, _) in self.chain.iter().rev() {
-            let (line, col) = self.session.sources.line_col(*span);
+            let sources = self.session.sources();
+            let (line, col) = sources.line_col(*span);
             d.notes.push(format!(
                 "in a file included from {}:{}:{}",
-                self.session.sources.name(span.file),
+                sources.name(span.file),
                 line,
                 col
             ));
@@ -390,7 +424,7 @@ impl Walker<'_> {
                     value,
                     span,
                 } => self.define_bool(name, *op, value, *span),
-                Item::Alias { .. } => {}
+                Item::Alias { from, to, span } => self.alias(from, to, *span),
                 Item::Profile(p) => {
                     if p.keyword == ProfileKeyword::Caret {
                         self.push(
@@ -433,6 +467,30 @@ impl Walker<'_> {
                 Item::Error(_) => {}
             }
         }
+    }
+
+    /// `alias /from -> /to,`: both sides are absolute paths (after
+    /// expansion).
+    fn alias(&mut self, from: &Word, to: &Word, span: Span) {
+        let none = HashMap::new();
+        let (Some(f), Some(t)) = (self.expand_word(from, &none), self.expand_word(to, &none))
+        else {
+            return;
+        };
+        for w in [&f, &t] {
+            if !w.text.starts_with('/') {
+                self.push(
+                    Diagnostic::error(
+                        code::BAD_ALIAS,
+                        w.span,
+                        format!("alias paths must be absolute, not `{}`", w.text),
+                    )
+                    .help("write `alias /from/ -> /to/,`"),
+                );
+                return;
+            }
+        }
+        self.aliases.push((f.text, t.text, span));
     }
 
     /// `abi <name>,` must name an ABI file that exists (or a built-in one).
@@ -636,12 +694,24 @@ impl Walker<'_> {
 
     fn profile(&mut self, p: &ast::Profile, parent: Option<&str>) -> Option<ResolvedProfile> {
         let name = p.name.text.clone();
+        let expanded_name = match self.expand_word(&p.name, &HashMap::new()) {
+            Some(w) => w,
+            None => p.name.clone(),
+        };
         let mut builtins = HashMap::new();
         let full = match parent {
-            Some(par) => format!("{par}//{name}"),
-            None => name.clone(),
+            Some(par) => format!("{par}//{}", expanded_name.text),
+            None => expanded_name.text.clone(),
         };
-        builtins.insert("profile_name", full.clone());
+        // the name is a literal inside patterns: escape pattern characters
+        let escaped: String = full
+            .chars()
+            .flat_map(|c| {
+                let esc = matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '^' | ',');
+                esc.then_some('\\').into_iter().chain(std::iter::once(c))
+            })
+            .collect();
+        builtins.insert("profile_name", escaped);
         let mut header = Vec::new();
         for e in &p.header {
             header.push(self.expand_elem(e, &builtins).unwrap_or_else(|| e.clone()));
@@ -650,10 +720,6 @@ impl Walker<'_> {
             Elem::Word(w) if w.kind == WordKind::Id => Some(w.text.clone()),
             _ => None,
         });
-        let expanded_name = match self.expand_word(&p.name, &HashMap::new()) {
-            Some(w) => w,
-            None => p.name.clone(),
-        };
         let attach = attachment.clone().or_else(|| {
             (matches!(p.keyword, ProfileKeyword::Bare | ProfileKeyword::Profile)
                 && expanded_name.text.starts_with('/'))
@@ -704,6 +770,11 @@ impl Walker<'_> {
         }
         let mut included = HashSet::new();
         self.walk_body(&p.items, &[], &mut included, &mut b);
+        let mut ds = Vec::new();
+        check::exec::check_overlapping_exec(&b.rules, &mut ds);
+        for d in ds {
+            self.push(d);
+        }
         Some(ResolvedProfile {
             name,
             keyword: p.keyword,

@@ -104,7 +104,7 @@ fn upstream_conformance_suite() {
     let (mut hand, mut hand_total, mut gen_, mut gen_total) = (0, 0, 0, 0);
     let mut wrong = Vec::new();
     for c in &all {
-        let mut session = Session::new();
+        let session = Session::new();
         let out = session.check_text("-", None, c.policy.clone(), &opts);
         let agree = out.has_errors() != c.expect_pass;
         let e = per_family.entry(c.family.clone()).or_default();

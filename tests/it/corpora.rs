@@ -21,12 +21,12 @@ fn opts(base: &Path, include: &[PathBuf]) -> Options {
 
 /// Check files; return (file, diagnostics) for every file with an error.
 fn failing(files: &[PathBuf], opts: &Options) -> Vec<(String, String)> {
-    let mut session = Session::new();
+    let session = Session::new();
     let mut out = Vec::new();
     for f in files {
         let o = session.check_path(f, &f.display().to_string(), opts);
         if o.has_errors() {
-            out.push((f.display().to_string(), concise(&session.sources, &o)));
+            out.push((f.display().to_string(), concise(&session.sources(), &o)));
         }
     }
     out

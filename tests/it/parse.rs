@@ -21,11 +21,11 @@ fn run(path: &Path) -> (bool, String) {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut s = Session::new();
+    let s = Session::new();
     let out = s.check_text(&name, None, text.clone(), &opts);
     let rendered = format!(
         "{text}\n----- diagnostics -----\n{}",
-        concise(&s.sources, &out)
+        concise(&s.sources(), &out)
     );
     (out.has_errors(), rendered)
 }

@@ -1,0 +1,504 @@
+//! AppArmor patterns (globs) as automata.
+//!
+//! A pattern such as `/usr/{lib,lib64}/**.so` is compiled to a small
+//! nondeterministic automaton over bytes, following the reference parser's
+//! translation of globs to regular expressions: `*` matches any run of
+//! characters except `/`, `**` any run at all, `?` one character except
+//! `/`, `[...]` a class, `{a,b}` an alternation, and a `*` or `**` that
+//! forms a whole path segment must match at least one character. On these
+//! automata we answer: does a pattern match a path, do two patterns overlap
+//! (with a witness path), does one include the other. Automata are explored
+//! lazily (subset construction on the fly), so only the reachable part of a
+//! product is ever built.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+
+/// A set of bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub const EMPTY: ByteSet = ByteSet([0; 4]);
+
+    pub fn single(b: u8) -> ByteSet {
+        let mut s = ByteSet::EMPTY;
+        s.insert(b);
+        s
+    }
+
+    /// Every byte except NUL (which never occurs in a path).
+    pub fn any() -> ByteSet {
+        let mut s = ByteSet([u64::MAX; 4]);
+        s.remove(0);
+        s
+    }
+
+    /// Every byte except NUL and `/`.
+    pub fn not_slash() -> ByteSet {
+        let mut s = ByteSet::any();
+        s.remove(b'/');
+        s
+    }
+
+    pub fn insert(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+
+    pub fn remove(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] &= !(1 << (b & 63));
+    }
+
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
+    pub fn intersect(&self, o: &ByteSet) -> ByteSet {
+        ByteSet([
+            self.0[0] & o.0[0],
+            self.0[1] & o.0[1],
+            self.0[2] & o.0[2],
+            self.0[3] & o.0[3],
+        ])
+    }
+
+    pub fn complement(&self) -> ByteSet {
+        let mut s = ByteSet([!self.0[0], !self.0[1], !self.0[2], !self.0[3]]);
+        s.remove(0);
+        s
+    }
+
+    /// A representative member, preferring readable characters.
+    pub fn pick(&self) -> Option<u8> {
+        b"abcxyz0123456789ABCXYZ._-/"
+            .iter()
+            .copied()
+            .find(|b| self.contains(*b))
+            .or_else(|| (1..=255u8).find(|b| self.contains(*b)))
+    }
+}
+
+impl fmt::Debug for ByteSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = (0..=255u8).filter(|b| self.contains(*b)).count();
+        write!(f, "ByteSet({n} bytes)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternError {
+    UnclosedBrace,
+    UnmatchedCloseBrace,
+    UnclosedClass,
+    TooDeep,
+    TooLarge,
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PatternError::UnclosedBrace => "unclosed `{` alternation",
+            PatternError::UnmatchedCloseBrace => "`}` without a matching `{`",
+            PatternError::UnclosedClass => "unclosed `[` character class",
+            PatternError::TooDeep => "alternations nested too deeply",
+            PatternError::TooLarge => "pattern too large",
+        })
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+/// The reference parser's limit on `{}` nesting.
+const MAX_DEPTH: usize = 50;
+const MAX_STATES: usize = 200_000;
+
+#[derive(Debug, Clone)]
+enum Node {
+    Set(ByteSet),
+    /// Zero or more bytes from the set.
+    Star(ByteSet),
+    Alt(Vec<Vec<Node>>),
+}
+
+#[derive(Debug, Clone, Default)]
+struct State {
+    eps: Vec<usize>,
+    edges: Vec<(ByteSet, usize)>,
+}
+
+/// A compiled pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    states: Vec<State>,
+    start: usize,
+    accept: usize,
+    literal: bool,
+    text: String,
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+    literal: bool,
+}
+
+impl Parser<'_> {
+    /// Parse a sequence up to `,` or `}` (inside braces) or the end.
+    fn seq(&mut self, depth: usize) -> Result<Vec<Node>, PatternError> {
+        let mut out = Vec::new();
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            match c {
+                b'}' | b',' if depth > 0 => break,
+                b'}' => return Err(PatternError::UnmatchedCloseBrace),
+                b'{' => {
+                    if depth >= MAX_DEPTH {
+                        return Err(PatternError::TooDeep);
+                    }
+                    self.i += 1;
+                    let mut alts = Vec::new();
+                    loop {
+                        alts.push(self.seq(depth + 1)?);
+                        match self.b.get(self.i) {
+                            Some(b',') => self.i += 1,
+                            Some(b'}') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return Err(PatternError::UnclosedBrace),
+                        }
+                    }
+                    out.push(Node::Alt(alts));
+                }
+                b'*' => {
+                    self.literal = false;
+                    let double = self.b.get(self.i + 1) == Some(&b'*');
+                    let start = self.i;
+                    self.i += if double { 2 } else { 1 };
+                    while self.b.get(self.i) == Some(&b'*') {
+                        self.i += 1;
+                    }
+                    let set = if double {
+                        ByteSet::any()
+                    } else {
+                        ByteSet::not_slash()
+                    };
+                    let seg_start = start == 0 || self.b[start - 1] == b'/';
+                    let seg_end = matches!(
+                        self.b.get(self.i),
+                        None | Some(b'/') | Some(b'}') | Some(b',')
+                    );
+                    if seg_start && seg_end && start > 0 {
+                        // a whole segment must not be empty
+                        out.push(Node::Set(ByteSet::not_slash()));
+                    }
+                    out.push(Node::Star(set));
+                }
+                b'?' => {
+                    self.literal = false;
+                    self.i += 1;
+                    out.push(Node::Set(ByteSet::not_slash()));
+                }
+                b'[' => {
+                    self.literal = false;
+                    out.push(Node::Set(self.class()?));
+                }
+                b'\\' if self.i + 1 < self.b.len() => {
+                    out.push(Node::Set(ByteSet::single(self.b[self.i + 1])));
+                    self.i += 2;
+                }
+                b'/' => {
+                    // consecutive slashes match one slash
+                    if !matches!(out.last(), Some(Node::Set(s)) if *s == ByteSet::single(b'/')) {
+                        out.push(Node::Set(ByteSet::single(b'/')));
+                    }
+                    self.i += 1;
+                }
+                _ => {
+                    out.push(Node::Set(ByteSet::single(c)));
+                    self.i += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn class(&mut self) -> Result<ByteSet, PatternError> {
+        self.i += 1; // [
+        let mut negate = false;
+        if matches!(self.b.get(self.i), Some(b'^') | Some(b'!')) {
+            negate = true;
+            self.i += 1;
+        }
+        let mut set = ByteSet::EMPTY;
+        let mut first = true;
+        loop {
+            let Some(&c) = self.b.get(self.i) else {
+                return Err(PatternError::UnclosedClass);
+            };
+            if c == b']' && !first {
+                self.i += 1;
+                break;
+            }
+            first = false;
+            let lo = if c == b'\\' && self.i + 1 < self.b.len() {
+                self.i += 1;
+                self.b[self.i]
+            } else {
+                c
+            };
+            self.i += 1;
+            if self.b.get(self.i) == Some(&b'-')
+                && self.b.get(self.i + 1).is_some_and(|n| *n != b']')
+            {
+                let mut hi = self.b[self.i + 1];
+                self.i += 2;
+                if hi == b'\\' && self.i < self.b.len() {
+                    hi = self.b[self.i];
+                    self.i += 1;
+                }
+                for x in lo.min(hi)..=lo.max(hi) {
+                    set.insert(x);
+                }
+            } else {
+                set.insert(lo);
+            }
+        }
+        set.remove(0);
+        Ok(if negate {
+            let mut s = set.complement();
+            s.remove(b'/');
+            s
+        } else {
+            set
+        })
+    }
+}
+
+impl Pattern {
+    pub fn parse(text: &str) -> Result<Pattern, PatternError> {
+        let mut p = Parser {
+            b: text.as_bytes(),
+            i: 0,
+            literal: true,
+        };
+        let nodes = p.seq(0)?;
+        let mut pat = Pattern {
+            states: vec![State::default()],
+            start: 0,
+            accept: 0,
+            literal: p.literal,
+            text: text.to_string(),
+        };
+        let end = pat.build(&nodes, 0)?;
+        pat.accept = end;
+        Ok(pat)
+    }
+
+    /// The pattern text as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// A pattern without wildcards (`*`, `?`, `[...]`; alternations are
+    /// allowed): it matches finitely many paths, and the kernel lets such an
+    /// exact match take precedence over wildcard matches.
+    pub fn is_literal(&self) -> bool {
+        self.literal
+    }
+
+    fn new_state(&mut self) -> Result<usize, PatternError> {
+        if self.states.len() >= MAX_STATES {
+            return Err(PatternError::TooLarge);
+        }
+        self.states.push(State::default());
+        Ok(self.states.len() - 1)
+    }
+
+    fn build(&mut self, nodes: &[Node], mut cur: usize) -> Result<usize, PatternError> {
+        for n in nodes {
+            match n {
+                Node::Set(s) => {
+                    let next = self.new_state()?;
+                    self.states[cur].edges.push((*s, next));
+                    cur = next;
+                }
+                Node::Star(s) => {
+                    let next = self.new_state()?;
+                    self.states[cur].eps.push(next);
+                    self.states[next].edges.push((*s, next));
+                    cur = next;
+                }
+                Node::Alt(alts) => {
+                    let join = self.new_state()?;
+                    for a in alts {
+                        let start = self.new_state()?;
+                        self.states[cur].eps.push(start);
+                        let end = self.build(a, start)?;
+                        self.states[end].eps.push(join);
+                    }
+                    cur = join;
+                }
+            }
+        }
+        Ok(cur)
+    }
+
+    fn closure(&self, set: &mut Vec<usize>) {
+        let mut stack: Vec<usize> = set.clone();
+        while let Some(s) = stack.pop() {
+            for &e in &self.states[s].eps {
+                if !set.contains(&e) {
+                    set.push(e);
+                    stack.push(e);
+                }
+            }
+        }
+        set.sort_unstable();
+        set.dedup();
+    }
+
+    fn start_set(&self) -> Vec<usize> {
+        let mut s = vec![self.start];
+        self.closure(&mut s);
+        s
+    }
+
+    fn step(&self, set: &[usize], b: u8) -> Vec<usize> {
+        let mut out = Vec::new();
+        for &s in set {
+            for (bs, t) in &self.states[s].edges {
+                if bs.contains(b) && !out.contains(t) {
+                    out.push(*t);
+                }
+            }
+        }
+        self.closure(&mut out);
+        out
+    }
+
+    fn accepts(&self, set: &[usize]) -> bool {
+        set.contains(&self.accept)
+    }
+
+    /// Bytes that lead anywhere from a state set, partitioned into classes
+    /// that behave alike (so we step once per class, not once per byte).
+    fn classes(sets: &[(&Pattern, &[usize])]) -> Vec<ByteSet> {
+        let mut parts: Vec<ByteSet> = vec![ByteSet::any()];
+        for (p, set) in sets {
+            for &s in *set {
+                for (bs, _) in &p.states[s].edges {
+                    let mut next = Vec::with_capacity(parts.len() * 2);
+                    for part in &parts {
+                        let inside = part.intersect(bs);
+                        let outside = part.intersect(&bs.complement());
+                        if !inside.is_empty() {
+                            next.push(inside);
+                        }
+                        if !outside.is_empty() {
+                            next.push(outside);
+                        }
+                    }
+                    parts = next;
+                }
+            }
+        }
+        parts
+    }
+
+    /// Whether the pattern matches a concrete path.
+    pub fn matches(&self, path: &str) -> bool {
+        let mut set = self.start_set();
+        for &b in path.as_bytes() {
+            set = self.step(&set, b);
+            if set.is_empty() {
+                return false;
+            }
+        }
+        self.accepts(&set)
+    }
+}
+
+/// Explore the product of two patterns breadth first; `goal` says whether a
+/// pair of state sets is what we look for. Returns a path reaching it.
+fn search(
+    a: &Pattern,
+    b: &Pattern,
+    goal: impl Fn(&[usize], &[usize]) -> bool,
+    need_b_alive: bool,
+) -> Option<String> {
+    let start = (a.start_set(), b.start_set());
+    let mut seen: HashMap<(Vec<usize>, Vec<usize>), usize> = HashMap::new();
+    let mut nodes: Vec<((Vec<usize>, Vec<usize>), Option<(usize, u8)>)> = Vec::new();
+    let mut queue = VecDeque::new();
+    seen.insert(start.clone(), 0);
+    nodes.push((start, None));
+    queue.push_back(0);
+    while let Some(i) = queue.pop_front() {
+        let (sa, sb) = nodes[i].0.clone();
+        if goal(&sa, &sb) {
+            let mut bytes = Vec::new();
+            let mut k = i;
+            while let Some((parent, byte)) = nodes[k].1 {
+                bytes.push(byte);
+                k = parent;
+            }
+            bytes.reverse();
+            return Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        if nodes.len() > MAX_STATES {
+            return None;
+        }
+        for class in Pattern::classes(&[(a, &sa), (b, &sb)]) {
+            let Some(byte) = class.pick() else { continue };
+            let na = a.step(&sa, byte);
+            let nb = b.step(&sb, byte);
+            if (na.is_empty() && !need_b_alive) || nb.is_empty() {
+                continue;
+            }
+            if need_b_alive || !na.is_empty() {
+                let key = (na, nb);
+                if !seen.contains_key(&key) {
+                    seen.insert(key.clone(), nodes.len());
+                    nodes.push((key, Some((i, byte))));
+                    queue.push_back(nodes.len() - 1);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A path both patterns match, if there is one.
+pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
+    if !prefixes_compatible(a.text(), b.text()) {
+        return None;
+    }
+    search(a, b, |sa, sb| a.accepts(sa) && b.accepts(sb), false)
+}
+
+/// Whether every path `b` matches is matched by `a` (L(b) ⊆ L(a)).
+pub fn includes(a: &Pattern, b: &Pattern) -> bool {
+    search(a, b, |sa, sb| b.accepts(sb) && !a.accepts(sa), true).is_none()
+}
+
+/// A cheap test that rules out most non-overlapping pairs: the literal
+/// prefixes (up to the first special character) must agree.
+fn prefixes_compatible(a: &str, b: &str) -> bool {
+    let lit = |s: &str| -> usize { s.find(['*', '?', '[', '{', '\\']).unwrap_or(s.len()) };
+    let (la, lb) = (lit(a), lit(b));
+    let n = la.min(lb);
+    let pa = a.as_bytes();
+    let pb = b.as_bytes();
+    if la == a.len() && lb == b.len() {
+        return a == b;
+    }
+    pa[..n] == pb[..n]
+}
+
+#[cfg(test)]
+mod tests;
