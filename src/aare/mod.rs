@@ -204,7 +204,11 @@ impl Parser<'_> {
                     out.push(Node::Set(ByteSet::not_slash()));
                 }
                 b'[' => {
-                    self.literal = false;
+                    // a positive class still matches finitely many paths; a
+                    // negated one is a wildcard
+                    if matches!(self.b.get(self.i + 1), Some(b'^') | Some(b'!')) {
+                        self.literal = false;
+                    }
                     out.push(Node::Set(self.class()?));
                 }
                 b'\\' if self.i + 1 < self.b.len() => {
@@ -304,9 +308,9 @@ impl Pattern {
         &self.text
     }
 
-    /// A pattern without wildcards (`*`, `?`, `[...]`; alternations are
-    /// allowed): it matches finitely many paths, and the kernel lets such an
-    /// exact match take precedence over wildcard matches.
+    /// A pattern without wildcards (`*`, `**`, `?`, `[^...]`; alternations
+    /// and positive classes are allowed): the kernel lets such an exact
+    /// match take precedence over wildcard matches for exec modes.
     pub fn is_literal(&self) -> bool {
         self.literal
     }

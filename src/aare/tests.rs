@@ -45,7 +45,8 @@ fn literal_patterns() {
     assert!(p("/bin/cat").is_literal());
     assert!(p("/bin/{cat,dog}").is_literal());
     assert!(!p("/bin/ca?").is_literal());
-    assert!(!p("/bin/[cd]og").is_literal());
+    assert!(p("/bin/[cd]og").is_literal());
+    assert!(!p("/bin/[^cd]og").is_literal());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use super::{PolicyArgs, exit};
 use aaprof::resolve::Session;
 use aaprof::source::FileId;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -24,42 +25,56 @@ pub struct DebugArgs {
 }
 
 pub fn run(a: DebugArgs) -> i32 {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    // A closed pipe (`| head`) ends the dump quietly.
+    match dump(a, &mut out) {
+        Ok(code) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) => {
+            eprintln!("aaprof: error: {e}");
+            exit::USAGE
+        }
+    }
+}
+
+fn dump(a: DebugArgs, out: &mut dyn Write) -> std::io::Result<i32> {
     let text = match std::fs::read_to_string(&a.path) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("aaprof: error: cannot read `{}`: {e}", a.path.display());
-            return exit::USAGE;
+            return Ok(exit::USAGE);
         }
     };
     match a.stage {
         Stage::Tokens => {
             let (toks, trivia, diags) = aaprof::syntax::lexer::lex(&text, FileId(0));
             for (s, t, e) in toks {
-                println!("{s}..{e} {t:?}");
+                writeln!(out, "{s}..{e} {t:?}")?;
             }
             for t in trivia {
-                println!("trivia {:?} {}..{}", t.kind, t.span.start, t.span.end);
+                writeln!(out, "trivia {:?} {}..{}", t.kind, t.span.start, t.span.end)?;
             }
             for d in diags {
-                println!("diagnostic: {}", d.message);
+                writeln!(out, "diagnostic: {}", d.message)?;
             }
         }
         Stage::Ast => {
             let p = aaprof::syntax::parse(&text, FileId(0));
-            println!("{:#?}", p.ast);
+            writeln!(out, "{:#?}", p.ast)?;
         }
         Stage::Policy => {
             let opts = match super::check::options(&a.policy) {
                 Ok(o) => o,
                 Err(e) => {
                     eprintln!("aaprof: error: {e:#}");
-                    return exit::USAGE;
+                    return Ok(exit::USAGE);
                 }
             };
             let s = Session::new();
-            let out = s.check_text(&a.path.display().to_string(), Some(&a.path), text, &opts);
-            println!("{:#?}", out.policy);
+            let res = s.check_text(&a.path.display().to_string(), Some(&a.path), text, &opts);
+            writeln!(out, "{:#?}", res.policy)?;
         }
     }
-    exit::OK
+    Ok(exit::OK)
 }

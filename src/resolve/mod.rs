@@ -862,6 +862,11 @@ impl Walker<'_> {
                             "`priority` cannot be applied to a block of rules",
                         ));
                     }
+                    let mut ds = Vec::new();
+                    check::prefix::check_order(bp, &mut ds);
+                    for d in ds {
+                        self.push(d);
+                    }
                     let mut all = prefix.to_vec();
                     all.extend(bp.iter().cloned());
                     self.walk_body(items, &all, included, b);
@@ -1020,6 +1025,11 @@ impl Walker<'_> {
     }
 
     fn rule(&mut self, r: &ast::Rule, prefix: &[PrefixItem], b: &mut Building) {
+        let mut ds = Vec::new();
+        check::prefix::check_order(&r.prefix, &mut ds);
+        for d in ds {
+            self.push(d);
+        }
         let mut elems = Vec::with_capacity(r.elems.len());
         for e in &r.elems {
             match self.expand_elem(e, &b.builtins) {

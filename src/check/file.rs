@@ -1,0 +1,598 @@
+//! File rules (`/path perms,`, `perms /path,`, `file,`), `link` rules and
+//! `change_profile` rules: permission strings, exec qualifiers, named
+//! transitions, and two rules giving the same path different exec modes.
+
+use super::Ctx;
+use crate::aare::Pattern;
+use crate::diag::{Diagnostic, code};
+use crate::source::Span;
+use crate::syntax::ast::{Elem, PrefixItem, Qualifier, Rule, Word, WordKind};
+use std::collections::HashMap;
+
+/// What happens on exec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExecBase {
+    /// `i`: stay in the current profile
+    Inherit,
+    /// `p`/`P`: the profile for the executable
+    Profile,
+    /// `c`/`C`: a child profile
+    Child,
+    /// `u`/`U`: unconfined
+    Unconfined,
+}
+
+/// An exec transition such as `Pix`: base, fallback, and whether the
+/// environment is scrubbed (`unsafe` = lower-case letter, not scrubbed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExecMode {
+    pub base: ExecBase,
+    /// `pix`/`cix` fall back to inherit, `pux`/`cux` to unconfined
+    pub fallback: Option<ExecBase>,
+    pub unsafe_: bool,
+}
+
+impl ExecMode {
+    pub fn letters(&self) -> String {
+        let mut s = String::new();
+        let case = |c: char| {
+            if self.unsafe_ {
+                c
+            } else {
+                c.to_ascii_uppercase()
+            }
+        };
+        match self.base {
+            ExecBase::Inherit => s.push('i'),
+            ExecBase::Profile => s.push(case('p')),
+            ExecBase::Child => s.push(case('c')),
+            ExecBase::Unconfined => s.push(case('u')),
+        }
+        match self.fallback {
+            Some(ExecBase::Inherit) => s.push('i'),
+            Some(ExecBase::Unconfined) => s.push('u'),
+            _ => {}
+        }
+        s.push('x');
+        s
+    }
+}
+
+/// A parsed permission string.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Perms {
+    pub read: bool,
+    pub write: bool,
+    pub append: bool,
+    pub link: bool,
+    pub lock: bool,
+    pub mmap: bool,
+    /// `x` is present (with or without a qualifier)
+    pub exec: bool,
+    pub exec_mode: Option<ExecMode>,
+    /// upper-case `RWLIMX` letters were used (deprecated)
+    pub uppercase: bool,
+}
+
+/// Parse a permission string the way the reference parser does, reporting
+/// the first problem as a message.
+pub fn parse_perms(s: &str) -> Result<Perms, String> {
+    let b = s.as_bytes();
+    let mut p = Perms::default();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        match c {
+            b'r' | b'R' => p.read = true,
+            b'w' | b'W' => {
+                if p.append && !p.write {
+                    return Err(
+                        "`a` and `w` cannot be combined: `w` already includes appending".into(),
+                    );
+                }
+                p.write = true;
+            }
+            b'a' => {
+                if p.write {
+                    return Err(
+                        "`a` and `w` cannot be combined: `w` already includes appending".into(),
+                    );
+                }
+                p.append = true;
+            }
+            b'l' | b'L' => p.link = true,
+            b'k' => p.lock = true,
+            b'm' | b'M' => p.mmap = true,
+            b'x' | b'X' => p.exec = true,
+            b'i' | b'I' => {
+                let inherit = Some(ExecMode {
+                    base: ExecBase::Inherit,
+                    fallback: None,
+                    unsafe_: false,
+                });
+                if p.exec_mode.is_some() && p.exec_mode != inherit {
+                    return Err(format!(
+                        "exec qualifier `{}` conflicts with the one already given",
+                        c as char
+                    ));
+                }
+                p.exec = true;
+                p.exec_mode = Some(ExecMode {
+                    base: ExecBase::Inherit,
+                    fallback: None,
+                    unsafe_: false,
+                });
+                i += 1; // the x
+            }
+            b'u' | b'U' | b'p' | b'P' | b'c' | b'C' => {
+                let base = match c.to_ascii_lowercase() {
+                    b'u' => ExecBase::Unconfined,
+                    b'p' => ExecBase::Profile,
+                    _ => ExecBase::Child,
+                };
+                let mut mode = ExecMode {
+                    base,
+                    fallback: None,
+                    unsafe_: c.is_ascii_lowercase(),
+                };
+                let mut len = 1;
+                if base != ExecBase::Unconfined {
+                    match next.to_ascii_lowercase() {
+                        b'i' => {
+                            mode.fallback = Some(ExecBase::Inherit);
+                            len = 2;
+                        }
+                        b'u' => {
+                            mode.fallback = Some(ExecBase::Unconfined);
+                            len = 2;
+                        }
+                        _ => {}
+                    }
+                }
+                if b.get(i + len).is_none_or(|x| !matches!(x, b'x' | b'X')) {
+                    return Err(format!(
+                        "exec qualifier `{}` must be followed by `x`",
+                        &s[i..i + len]
+                    ));
+                }
+                if p.exec && p.exec_mode != Some(mode) {
+                    return Err(format!(
+                        "exec qualifier `{}` conflicts with the one already given",
+                        &s[i..=i + len]
+                    ));
+                }
+                p.exec = true;
+                p.exec_mode = Some(mode);
+                i += len; // now at the x
+            }
+            _ => return Err(format!("`{}` is not a file permission", c as char)),
+        }
+        if c.is_ascii_uppercase() && matches!(c, b'R' | b'W' | b'L' | b'I' | b'M' | b'X') {
+            p.uppercase = true;
+        }
+        i += 1;
+    }
+    Ok(p)
+}
+
+/// Which halves of the permission table a rule sets (`owner` → user,
+/// `other` → other, neither → both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Half {
+    User,
+    Other,
+}
+
+#[derive(Clone, Debug)]
+struct ExecEntry {
+    mode: ExecMode,
+    target: Option<String>,
+    span: Span,
+}
+
+/// Exec rules seen so far in the profile, by exact path.
+#[derive(Default, Debug)]
+pub struct FileState {
+    exec: HashMap<(String, Half, i64), ExecEntry>,
+}
+
+struct Prefix {
+    deny: bool,
+    halves: &'static [Half],
+    priority: i64,
+}
+
+fn prefix_of(rule: &Rule) -> Prefix {
+    let mut p = Prefix {
+        deny: false,
+        halves: &[Half::User, Half::Other],
+        priority: 0,
+    };
+    for x in &rule.prefix {
+        match x {
+            PrefixItem::Qualifier(Qualifier::Deny, _) => p.deny = true,
+            PrefixItem::Qualifier(Qualifier::Owner, _) => p.halves = &[Half::User],
+            PrefixItem::Qualifier(Qualifier::Other, _) => p.halves = &[Half::Other],
+            PrefixItem::Priority { value, .. } => p.priority = value.text.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    p
+}
+
+fn is_path_word(w: &Word) -> bool {
+    matches!(w.kind, WordKind::Id | WordKind::SetVar)
+}
+
+fn path_ok(w: &Word, ctx: &mut Ctx) -> bool {
+    let t = w.text.as_str();
+    if !(t.starts_with('/') || t.starts_with('{') || t.starts_with('@')) {
+        ctx.error(
+            Diagnostic::error(
+                code::BAD_PATH,
+                w.span,
+                format!("`{t}` is not an absolute path"),
+            )
+            .help("file rules name absolute paths (starting with `/`) or variables"),
+        );
+        return false;
+    }
+    if let Err(e) = Pattern::parse(t) {
+        ctx.error(Diagnostic::error(
+            code::BAD_PATTERN,
+            w.span,
+            format!("invalid pattern `{t}`: {e}"),
+        ));
+        return false;
+    }
+    true
+}
+
+fn mode_word<'a>(e: &'a Elem) -> Option<&'a Word> {
+    match e {
+        Elem::Word(w) if w.kind == WordKind::Mode => Some(w),
+        _ => None,
+    }
+}
+
+pub fn check(rule: &Rule, ctx: &mut Ctx) {
+    let prefix = prefix_of(rule);
+    let elems = &rule.elems;
+    let mut i = 0;
+    let mut keyword_file = false;
+    if let Some(Elem::Word(w)) = elems.first() {
+        if w.is_key("file") {
+            keyword_file = true;
+            i = 1;
+        } else if w.is_key("link") {
+            return check_link(rule, ctx);
+        }
+    }
+    if keyword_file && elems.len() == 1 {
+        return; // bare `file,`
+    }
+    let mut safety: Option<(bool, Span)> = None; // (unsafe, where)
+    if let Some(Elem::Word(w)) = elems.get(i) {
+        if w.is_key("safe") || w.is_key("unsafe") {
+            safety = Some((w.text == "unsafe", w.span));
+            i += 1;
+        }
+    }
+    let rest = &elems[i..];
+    // (path, perms word, subset, target)
+    let leading = matches!(rest.first(), Some(m) if mode_word(m).is_some());
+    let (path, perms_w, tail) = match rest {
+        [Elem::Word(p), m, tail @ ..] if is_path_word(p) && mode_word(m).is_some() => {
+            (p, mode_word(m), tail)
+        }
+        [m, tail @ ..] if mode_word(m).is_some() => {
+            let mut tail = tail;
+            if let Some(Elem::Word(s)) = tail.first() {
+                if s.is_key("subset") {
+                    tail = &tail[1..];
+                }
+            }
+            match tail {
+                [Elem::Word(p), t @ ..] if is_path_word(p) => (p, mode_word(m), t),
+                _ => {
+                    let at = tail.first().map(Elem::span).unwrap_or(rule.span);
+                    ctx.error(
+                        Diagnostic::error(
+                            code::SYNTAX_ERROR,
+                            at,
+                            "expected a path after the permissions",
+                        )
+                        .help("write `PERMS /path,` or `/path PERMS,`"),
+                    );
+                    return;
+                }
+            }
+        }
+        [Elem::Word(p)] if is_path_word(p) => {
+            ctx.error(
+                Diagnostic::error(
+                    code::BAD_PERMISSION,
+                    p.span,
+                    format!("file rule for `{}` has no permissions", p.text),
+                )
+                .help(format!("add permissions, e.g. `{} r,`", p.text)),
+            );
+            return;
+        }
+        [Elem::Word(p), Elem::Word(m), ..]
+            if is_path_word(p) && m.kind == WordKind::Id && !m.text.starts_with('/') =>
+        {
+            let d = match parse_perms(&m.text) {
+                Err(e) => Diagnostic::error(
+                    code::BAD_PERMISSION,
+                    m.span,
+                    format!("invalid permissions `{}`: {e}", m.text),
+                ),
+                Ok(_) => Diagnostic::error(
+                    code::BAD_PERMISSION,
+                    m.span,
+                    format!("invalid permissions `{}`", m.text),
+                ),
+            };
+            ctx.error(d.help("file permissions are letters from `rwaklmx` with exec qualifiers `ix px Px cx Cx ux Ux pix pux cix cux`"));
+            return;
+        }
+        [Elem::Word(p), Elem::Word(q), ..] if is_path_word(p) && is_path_word(q) => {
+            ctx.error(
+                Diagnostic::error(
+                    code::SYNTAX_ERROR,
+                    q.span,
+                    format!("unexpected `{}` after the path", q.text),
+                )
+                .help("a path with spaces must be quoted; a missing `,` ends the previous rule"),
+            );
+            return;
+        }
+        [first, ..] => {
+            let what = match first {
+                Elem::Word(w) => format!("`{}`", w.text),
+                _ => "this".to_string(),
+            };
+            ctx.error(
+                Diagnostic::error(code::UNKNOWN_RULE, first.span(), format!("{what} does not start a rule"))
+                    .help("a file rule is `/path PERMS,`; other rules start with a keyword such as `capability` or `network`"),
+            );
+            return;
+        }
+        [] => {
+            ctx.error(Diagnostic::error(
+                code::SYNTAX_ERROR,
+                rule.span,
+                "expected a path and permissions",
+            ));
+            return;
+        }
+    };
+    let Some(perms_w) = perms_w else { return };
+    if !path_ok(path, ctx) {
+        return;
+    }
+    let mut target: Option<&Word> = None;
+    for e in tail {
+        match e {
+            Elem::Arrow {
+                target: Some(t), ..
+            } if target.is_none() => target = Some(t),
+            other => {
+                ctx.error(
+                    Diagnostic::error(
+                        code::SYNTAX_ERROR,
+                        other.span(),
+                        "unexpected text at the end of the file rule",
+                    )
+                    .help("is a `,` missing?"),
+                );
+                return;
+            }
+        }
+    }
+    let perms = match parse_perms(&perms_w.text) {
+        Ok(p) => p,
+        Err(e) => {
+            ctx.error(Diagnostic::error(
+                code::BAD_PERMISSION,
+                perms_w.span,
+                format!("invalid permissions `{}`: {e}", perms_w.text),
+            ));
+            return;
+        }
+    };
+    if let (Some(t), true) = (target, leading) {
+        if perms.link && perms.exec {
+            ctx.error(
+                Diagnostic::error(
+                    code::BAD_PERMISSION,
+                    perms_w.span,
+                    "link and exec permissions conflict on a rule with `->`",
+                )
+                .help("write the link rule and the exec rule separately"),
+            );
+            return;
+        }
+        if perms.link && !perms.exec && t.text.starts_with(':') {
+            ctx.error(Diagnostic::error(
+                code::BAD_TARGET,
+                t.span,
+                "link permissions cannot name a profile transition",
+            ));
+            return;
+        }
+    }
+    if let Some((_, at)) = safety {
+        if !perms.exec {
+            ctx.error(
+                Diagnostic::error(
+                    code::BAD_PERMISSION,
+                    at,
+                    "`safe`/`unsafe` needs exec permissions in the rule",
+                )
+                .help("remove the keyword, or add an exec mode such as `px`"),
+            );
+            return;
+        }
+    }
+    if prefix.deny && perms.exec_mode.is_some() {
+        ctx.error(
+            Diagnostic::error(
+                code::BAD_PERMISSION,
+                perms_w.span,
+                "in a deny rule `x` must not have an exec qualifier",
+            )
+            .help("write plain `x`: `deny /path x,`"),
+        );
+        return;
+    }
+    if !prefix.deny && perms.exec && perms.exec_mode.is_none() && target.is_none() {
+        ctx.error(
+            Diagnostic::error(code::BAD_PERMISSION, perms_w.span, "`x` needs an exec qualifier: `ix`, `px`, `cx` or `ux`")
+                .help("say what happens on exec, e.g. `ix` to stay in this profile or `px` for the program's own profile"),
+        );
+        return;
+    }
+    // exact-path exec conflicts
+    let (Some(mut mode), false) = (perms.exec_mode, prefix.deny) else {
+        return;
+    };
+    match safety {
+        Some((true, _)) if mode.base != ExecBase::Inherit => mode.unsafe_ = true,
+        Some((false, _)) => mode.unsafe_ = false,
+        _ => {}
+    }
+    let target_text = target.map(|t| t.text.clone());
+    for half in prefix.halves {
+        let key = (path.text.clone(), *half, prefix.priority);
+        match ctx.profile.file.exec.get(&key) {
+            Some(prev) if prev.mode != mode || prev.target != target_text => {
+                let show = |m: &ExecMode, t: &Option<String>| match t {
+                    Some(t) => format!("{} -> {t}", m.letters()),
+                    None => m.letters(),
+                };
+                ctx.error(
+                    Diagnostic::error(
+                        code::CONFLICTING_EXEC,
+                        perms_w.span,
+                        format!(
+                            "conflicting exec modes for `{}`: `{}` here, `{}` before",
+                            path.text,
+                            show(&mode, &target_text),
+                            show(&prev.mode, &prev.target)
+                        ),
+                    )
+                    .label(prev.span, "the other rule")
+                    .help("one path can have only one exec transition; keep one of the rules"),
+                );
+                return;
+            }
+            Some(_) => {}
+            None => {
+                ctx.profile.file.exec.insert(
+                    key,
+                    ExecEntry {
+                        mode,
+                        target: target_text.clone(),
+                        span: rule.span,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// `link [subset] /from -> /to,`
+fn check_link(rule: &Rule, ctx: &mut Ctx) {
+    let mut rest = &rule.elems[1..];
+    if let Some(Elem::Word(w)) = rest.first() {
+        if w.is_key("subset") {
+            rest = &rest[1..];
+        }
+    }
+    match rest {
+        [
+            Elem::Word(from),
+            Elem::Arrow {
+                target: Some(to), ..
+            },
+        ] if is_path_word(from) => {
+            if path_ok(from, ctx) {
+                path_ok(to, ctx);
+            }
+        }
+        _ => ctx.error(
+            Diagnostic::error(code::SYNTAX_ERROR, rule.span, "malformed link rule")
+                .help("write `link [subset] /link/path -> /target/path,`"),
+        ),
+    }
+}
+
+/// `change_profile [safe|unsafe] [/exec/path] [-> target],`
+pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
+    let mut rest = &rule.elems[1..];
+    let mut safety: Option<&Word> = None;
+    if let Some(Elem::Word(w)) = rest.first() {
+        if w.is_key("safe") || w.is_key("unsafe") {
+            safety = Some(w);
+            rest = &rest[1..];
+        }
+    }
+    let mut exec: Option<&Word> = None;
+    if let Some(Elem::Word(w)) = rest.first() {
+        exec = Some(w);
+        rest = &rest[1..];
+    }
+    match rest {
+        []
+        | [
+            Elem::Arrow {
+                target: Some(_), ..
+            },
+        ] => {}
+        [first, ..] => {
+            ctx.error(
+                Diagnostic::error(
+                    code::SYNTAX_ERROR,
+                    first.span(),
+                    "unexpected text in change_profile rule",
+                )
+                .help("write `change_profile [safe|unsafe] [/exec/path] [-> profile],`"),
+            );
+            return;
+        }
+    }
+    if let (Some(s), None) = (safety, exec) {
+        ctx.error(
+            Diagnostic::error(
+                code::BAD_VALUE,
+                s.span,
+                format!("`{}` needs an exec path", s.text),
+            )
+            .help("write `change_profile unsafe /path/to/exec -> profile,`"),
+        );
+        return;
+    }
+    if let Some(e) = exec {
+        if !(e.text.starts_with('/') || e.text.starts_with('{') || e.text.starts_with('@')) {
+            ctx.error(
+                Diagnostic::error(
+                    code::BAD_PATH,
+                    e.span,
+                    format!("exec condition `{}` must begin with `/`", e.text),
+                )
+                .help("the word before `->` is the program the change applies to"),
+            );
+            return;
+        }
+        if let Err(err) = Pattern::parse(&e.text) {
+            ctx.error(Diagnostic::error(
+                code::BAD_PATTERN,
+                e.span,
+                format!("invalid pattern `{}`: {err}", e.text),
+            ));
+        }
+    }
+}
