@@ -96,6 +96,7 @@ pub enum PatternError {
     UnclosedClass,
     TooDeep,
     TooLarge,
+    SingleAlternative,
 }
 
 impl fmt::Display for PatternError {
@@ -106,6 +107,9 @@ impl fmt::Display for PatternError {
             PatternError::UnclosedClass => "unclosed `[` character class",
             PatternError::TooDeep => "alternations nested too deeply",
             PatternError::TooLarge => "pattern too large",
+            PatternError::SingleAlternative => {
+                "`{...}` needs at least two alternatives separated by `,`"
+            }
         })
     }
 }
@@ -171,6 +175,9 @@ impl Parser<'_> {
                             }
                             _ => return Err(PatternError::UnclosedBrace),
                         }
+                    }
+                    if alts.len() < 2 {
+                        return Err(PatternError::SingleAlternative);
                     }
                     out.push(Node::Alt(alts));
                 }

@@ -6,6 +6,7 @@
 //! two wildcard rules or two exact rules; two rules written with the very
 //! same path are compared in [`super::file`].
 
+use super::file::{ExecBase, ExecMode, parse_perms};
 use crate::aare::{self, Pattern};
 use crate::diag::{Diagnostic, code};
 use crate::syntax::ast::{Elem, PrefixItem, Qualifier, Rule, WordKind};
@@ -20,25 +21,11 @@ struct Halves {
 struct Exec<'a> {
     rule: &'a Rule,
     path: String,
-    mode: String,
+    mode: ExecMode,
     target: Option<String>,
     halves: Halves,
     /// `priority=N`: a higher priority rule overrides, it does not conflict
     priority: i64,
-}
-
-/// The exec qualifier letters of a permission string (`rPix` → `Pix`).
-fn exec_mode(perms: &str) -> Option<String> {
-    let b = perms.as_bytes();
-    let x = b.iter().position(|c| *c == b'x' || *c == b'X')?;
-    let mut start = x;
-    while start > 0 && b"iIuUpPcC".contains(&b[start - 1]) {
-        start -= 1;
-    }
-    if start == x {
-        return None; // plain `x` (deny rules) is not a transition
-    }
-    Some(perms[start..=x].to_string())
 }
 
 fn exec_of(rule: &Rule) -> Option<Exec<'_>> {
@@ -71,27 +58,41 @@ fn exec_of(rule: &Rule) -> Option<Exec<'_>> {
         return None;
     }
     let mut path = None;
-    let mut mode = None;
+    let mut mode: Option<ExecMode> = None;
     let mut target = None;
+    let mut safety = None;
     for e in &rule.elems {
         match e {
-            Elem::Word(w) if w.kind == WordKind::Mode => mode = exec_mode(&w.text),
+            Elem::Word(w) if w.kind == WordKind::Mode => {
+                mode = parse_perms(&w.text).ok().and_then(|p| p.exec_mode)
+            }
+            Elem::Word(w) if w.is_key("safe") || w.is_key("unsafe") => {
+                safety = Some(w.text == "unsafe")
+            }
             Elem::Word(w)
                 if matches!(w.kind, WordKind::Id | WordKind::SetVar) && path.is_none() =>
             {
                 path = Some(w.text.clone())
             }
-            Elem::Word(w) if w.kind == WordKind::Key && w.text != "file" => return None,
+            Elem::Word(w) if w.kind == WordKind::Key && w.text != "file" && w.text != "subset" => {
+                return None;
+            }
             Elem::Arrow {
                 target: Some(t), ..
             } => target = Some(t.text.clone()),
             _ => {}
         }
     }
+    let mut mode = mode?;
+    match safety {
+        Some(true) if mode.base != ExecBase::Inherit => mode.unsafe_ = true,
+        Some(false) => mode.unsafe_ = false,
+        _ => {}
+    }
     Some(Exec {
         rule,
         path: path?,
-        mode: mode?,
+        mode,
         target,
         halves,
         priority,
@@ -119,8 +120,8 @@ pub fn check_overlapping_exec(rules: &[Rule], diags: &mut Vec<Diagnostic>) {
             }
             if let Some(w) = aare::overlap(pa, pb) {
                 let describe = |e: &Exec| match &e.target {
-                    Some(t) => format!("{} -> {t}", e.mode),
-                    None => e.mode.clone(),
+                    Some(t) => format!("{} -> {t}", e.mode.letters()),
+                    None => e.mode.letters(),
                 };
                 diags.push(
                     Diagnostic::error(

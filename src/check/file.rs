@@ -195,6 +195,8 @@ struct ExecEntry {
 #[derive(Default, Debug)]
 pub struct FileState {
     exec: HashMap<(String, Half, i64), ExecEntry>,
+    /// change_profile exec paths: whether the rule was `unsafe`, and where
+    onexec: HashMap<String, (bool, Span)>,
 }
 
 struct Prefix {
@@ -593,6 +595,32 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
                 e.span,
                 format!("invalid pattern `{}`: {err}", e.text),
             ));
+            return;
+        }
+        let unsafe_ = safety.is_some_and(|s| s.text == "unsafe");
+        match ctx.profile.file.onexec.get(&e.text) {
+            Some((prev, at)) if *prev != unsafe_ => {
+                let at = *at;
+                ctx.error(
+                    Diagnostic::error(
+                        code::CONFLICTING_EXEC,
+                        e.span,
+                        format!(
+                            "`{}` is given both safe and unsafe change_profile rules",
+                            e.text
+                        ),
+                    )
+                    .label(at, "the other rule")
+                    .help("use the same `safe`/`unsafe` keyword on both rules"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                ctx.profile
+                    .file
+                    .onexec
+                    .insert(e.text.clone(), (unsafe_, rule.span));
+            }
         }
     }
 }

@@ -677,6 +677,10 @@ impl Walker<'_> {
                     span: *span,
                 }
             }
+            Elem::Flags { values, span } => Elem::Flags {
+                values: words(self, values)?,
+                span: *span,
+            },
             Elem::List { values, span } => Elem::List {
                 values: words(self, values)?,
                 span: *span,
@@ -717,7 +721,9 @@ impl Walker<'_> {
             header.push(self.expand_elem(e, &builtins).unwrap_or_else(|| e.clone()));
         }
         let attachment = header.iter().find_map(|e| match e {
-            Elem::Word(w) if w.kind == WordKind::Id => Some(w.text.clone()),
+            Elem::Word(w) if matches!(w.kind, WordKind::Id | WordKind::SetVar) => {
+                Some(w.text.clone())
+            }
             _ => None,
         });
         let attach = attachment.clone().or_else(|| {
