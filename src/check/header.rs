@@ -2,7 +2,7 @@
 //! `+ identities`, and `flags` (or the old `(flags)` list).
 
 use super::Ctx;
-use crate::diag::{Diagnostic, code};
+use crate::diag::{Diagnostic, Severity, code};
 use crate::syntax::ast::{Elem, Profile, ProfileKeyword, WordKind};
 use crate::vocab;
 
@@ -41,13 +41,22 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
             {
                 attachment_seen = true;
                 if is_hat {
-                    ctx.error(Diagnostic::error(
-                        code::BAD_PROFILE_NAME,
-                        w.span,
-                        "a hat cannot have an attachment",
-                    ));
+                    // accepted by the reference parser, but never used
+                    ctx.error(
+                        Diagnostic::error(
+                            code::BAD_PROFILE_NAME,
+                            w.span,
+                            "the attachment of a hat is ignored",
+                        )
+                        .with_severity(Severity::Warning)
+                        .help(
+                            "hats are entered with change_hat, not on exec; remove the attachment",
+                        ),
+                    );
                     continue;
                 }
+                // judged after expansion (a leading variable with several
+                // values expands to `{...}`)
                 let t = w.text.trim_start_matches('{');
                 if !t.starts_with('/') {
                     ctx.error(
@@ -160,6 +169,17 @@ fn check_name(p: &Profile, ctx: &mut Ctx) {
             n.span,
             "missing profile name",
         ));
+        return;
+    }
+    if text.starts_with('&') {
+        ctx.error(
+            Diagnostic::error(
+                code::BAD_PROFILE_NAME,
+                n.span,
+                format!("profile name `{text}` cannot start with `&`"),
+            )
+            .help("`&` stacks profiles in exec targets; a profile's own name must begin with `/`, a namespace or a letter"),
+        );
         return;
     }
     if let Some(rest) = text.strip_prefix(':') {

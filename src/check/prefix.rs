@@ -65,13 +65,63 @@ pub fn check_order(prefix: &[PrefixItem], diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Whether a prefix item was written on the rule itself (not on an
+/// enclosing qualifier block).
+fn is_own(rule: &Rule, p: &PrefixItem) -> bool {
+    let (s, r) = (p.span(), rule.span);
+    s.file == r.file && s.start >= r.start && s.end <= r.end
+}
+
 /// What the rule's family accepts.
+///
+/// Only the rule's own qualifiers are judged here. The reference parser
+/// applies a block's qualifiers to the file rules in it without checking
+/// them against the rule's own (the block's win), and does not apply them to
+/// other rules at all; `priority` on a block is reported by the resolver.
 pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
-    for p in &rule.prefix {
+    let own: Vec<&PrefixItem> = rule.prefix.iter().filter(|p| is_own(rule, p)).collect();
+    let from_block = rule.prefix.iter().find(|p| !is_own(rule, p));
+    if let Some(b) = from_block {
+        if !matches!(fam, Family::File | Family::Link | Family::ChangeProfile) {
+            ctx.error(
+                Diagnostic::new(
+                    code::RULE_NOT_ENFORCED,
+                    format!(
+                        "{} rules inside a qualifier block are dropped by apparmor_parser",
+                        family_name(fam)
+                    ),
+                )
+                .at(rule.span, "")
+                .label(b.span(), "block qualifier")
+                .help("move the rule out of the block and write the qualifiers on the rule itself"),
+            );
+        }
+    }
+    if fam == Family::Rlimit {
+        if let Some(p) = own.first() {
+            ctx.error(
+                Diagnostic::error(
+                    code::BAD_QUALIFIER,
+                    p.span(),
+                    format!("`{}` is not allowed on rlimit rules", name(p)),
+                )
+                .help("rlimit rules take no qualifiers: write `set rlimit NAME <= VALUE,`"),
+            );
+        }
+        return;
+    }
+    for p in own {
         match p {
-            PrefixItem::Priority { value, span } => match value.text.parse::<i64>() {
-                Ok(n) if (-1000..=1000).contains(&n) => {}
-                _ => ctx.error(
+            PrefixItem::Priority { value, span } => match parse_priority(&value.text) {
+                None => ctx.error(
+                    Diagnostic::error(
+                        code::BAD_QUALIFIER,
+                        value.span,
+                        format!("invalid priority `{}`", value.text),
+                    )
+                    .help("priority must be an integer from -1000 to 1000"),
+                ),
+                Some(n) if !(-1000..=1000).contains(&n) => ctx.error(
                     Diagnostic::error(
                         code::BAD_QUALIFIER,
                         *span,
@@ -79,36 +129,48 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
                     )
                     .help("priority must be an integer from -1000 to 1000"),
                 ),
+                Some(n) if n != 0 && fam == Family::All => ctx.error(
+                    Diagnostic::error(
+                        code::BAD_QUALIFIER,
+                        *span,
+                        "`priority` is not allowed on the `all` rule",
+                    )
+                    .help("remove the priority"),
+                ),
+                Some(_) => {}
             },
-            PrefixItem::Qualifier(q @ (Qualifier::Owner | Qualifier::Other), span)
+            PrefixItem::Qualifier(Qualifier::Owner | Qualifier::Other, span)
                 if !matches!(fam, Family::File | Family::Link) =>
             {
-                let word = if *q == Qualifier::Owner {
-                    "owner"
-                } else {
-                    "other"
-                };
+                let word = name(p);
                 ctx.error(
                     Diagnostic::error(
                         code::BAD_QUALIFIER,
                         *span,
                         format!("`{word}` is not allowed on {} rules", family_name(fam)),
                     )
-                    .help(format!("`{word}` only applies to file rules; remove it")),
+                    .help(format!(
+                        "`{word}` only applies to file and link rules; remove it"
+                    )),
                 );
             }
             _ => {}
         }
     }
-    if fam == Family::Rlimit {
-        if let Some(p) = rule.prefix.first() {
-            ctx.error(Diagnostic::error(
-                code::BAD_QUALIFIER,
-                p.span(),
-                "rlimit rules take no qualifiers",
-            ));
-        }
+}
+
+/// A priority the way `strtol` reads it: an optional sign and decimal
+/// digits, nothing else. Values beyond `i64` saturate (and are out of range).
+fn parse_priority(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    Some(text.parse::<i64>().unwrap_or(if text.starts_with('-') {
+        i64::MIN
+    } else {
+        i64::MAX
+    }))
 }
 
 pub fn family_name(fam: Family) -> &'static str {

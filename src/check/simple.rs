@@ -9,7 +9,10 @@ pub fn check_capability(rule: &Rule, ctx: &mut Ctx) {
     for e in &rule.elems[1..] {
         match e {
             Elem::Word(w) if w.kind == WordKind::Id => {
-                if vocab::capability_number(&w.text).is_none() {
+                // the kernel's own list extends the built-in one
+                if vocab::capability_number(&w.text).is_none()
+                    && !ctx.features.capabilities().contains(&w.text.as_str())
+                {
                     let lower = w.text.to_ascii_lowercase();
                     let stripped = lower.strip_prefix("cap_").unwrap_or(&lower);
                     let d = unknown_name("capability", w, vocab::CAPABILITIES.iter().copied());

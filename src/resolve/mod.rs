@@ -324,7 +324,12 @@ impl Walker<'_> {
                 .iter()
                 .chain(std::iter::once(&self.opts.search.base_dir))
                 .map(|d| d.display().to_string())
-                .collect();
+                .fold(Vec::new(), |mut acc, d| {
+                    if !acc.contains(&d) {
+                        acc.push(d);
+                    }
+                    acc
+                });
             d.note(format!("searched: {}", dirs.join(", ")))
                 .help("add the directory that holds it with `-I DIR` or `-b DIR`, or write `include if exists`")
         } else {

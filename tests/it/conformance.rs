@@ -165,4 +165,7 @@ fn upstream_conformance_suite() {
         check(f, *a);
     }
     assert!(drops.is_empty(), "conformance ratchet dropped: {drops:?}");
+    // the bar the front end was accepted at
+    assert!(hand * 1000 >= hand_total * 985, "hand-written agreement below 98.5%");
+    assert!(total * 100 >= total_n * 95, "overall agreement below 95%");
 }

@@ -3,6 +3,7 @@
 //! diagnostics of both are snapshots.
 
 use super::support::{concise, repo};
+use aaprof::diag::render::{Format, render};
 use aaprof::resolve::{Options, SearchPath, Session};
 use std::path::Path;
 
@@ -23,8 +24,11 @@ fn run(path: &Path) -> (bool, String) {
         .unwrap_or_default();
     let s = Session::new();
     let out = s.check_text(&name, None, text.clone(), &opts);
+    let mut buf = Vec::new();
+    render(&mut buf, &s.sources(), &out.diagnostics, Format::Full, false).expect("render to memory");
+    let full = String::from_utf8_lossy(&buf).replace(&repo().display().to_string(), "[REPO]");
     let rendered = format!(
-        "{text}\n----- diagnostics -----\n{}",
+        "{text}\n----- concise -----\n{}----- full -----\n{full}",
         concise(&s.sources(), &out)
     );
     (out.has_errors(), rendered)
@@ -58,8 +62,9 @@ fn recovery_reports_each_independent_mistake() {
     let path = repo().join("tests/fixtures/parse/err/five_mistakes.apparmor");
     let (_, rendered) = run(&path);
     let diag_lines: Vec<&str> = rendered
-        .split("----- diagnostics -----\n")
+        .split("----- concise -----\n")
         .nth(1)
+        .and_then(|s| s.split("----- full -----").next())
         .unwrap_or("")
         .lines()
         .filter(|l| l.contains(": error["))
