@@ -434,6 +434,9 @@ impl Pattern {
     }
 }
 
+/// A pair of NFA state sets, one per pattern.
+type Pair = (Vec<usize>, Vec<usize>);
+
 /// Explore the product of two patterns breadth first; `goal` says whether a
 /// pair of state sets is what we look for. Returns a path reaching it.
 fn search(
@@ -443,8 +446,8 @@ fn search(
     need_b_alive: bool,
 ) -> Option<String> {
     let start = (a.start_set(), b.start_set());
-    let mut seen: HashMap<(Vec<usize>, Vec<usize>), usize> = HashMap::new();
-    let mut nodes: Vec<((Vec<usize>, Vec<usize>), Option<(usize, u8)>)> = Vec::new();
+    let mut seen: HashMap<Pair, usize> = HashMap::new();
+    let mut nodes: Vec<(Pair, Option<(usize, u8)>)> = Vec::new();
     let mut queue = VecDeque::new();
     seen.insert(start.clone(), 0);
     nodes.push((start, None));

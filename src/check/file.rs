@@ -251,7 +251,7 @@ fn path_ok(w: &Word, ctx: &mut Ctx) -> bool {
     true
 }
 
-fn mode_word<'a>(e: &'a Elem) -> Option<&'a Word> {
+fn mode_word(e: &Elem) -> Option<&Word> {
     match e {
         Elem::Word(w) if w.kind == WordKind::Mode => Some(w),
         _ => None,

@@ -25,8 +25,10 @@ pub struct CheckArgs {
 }
 
 pub fn options(p: &PolicyArgs) -> Result<Options> {
-    let mut search = SearchPath::default();
-    search.include_dirs = p.include.clone();
+    let mut search = SearchPath {
+        include_dirs: p.include.clone(),
+        ..SearchPath::default()
+    };
     if let Some(b) = &p.base {
         search.base_dir = b.clone();
     }

@@ -42,12 +42,14 @@ pub struct Session {
     /// canonical path -> the parse of that file (or why it could not be read)
     parsed: Mutex<HashMap<PathBuf, Arc<OnceLock<Loaded>>>>,
     /// include name resolution, valid for the search path it was made with
-    targets: Mutex<(Option<SearchPath>, HashMap<(String, bool), Targets>)>,
+    targets: Mutex<TargetCache>,
     canonical: Mutex<HashMap<PathBuf, PathBuf>>,
 }
 
 type Loaded = Result<Arc<Parsed>, String>;
 type Targets = Result<Vec<PathBuf>, String>;
+/// Include names resolved under one search path.
+type TargetCache = (Option<SearchPath>, HashMap<(String, bool), Targets>);
 
 /// Read access to the files of a session (for rendering diagnostics).
 pub struct Sources<'a>(MutexGuard<'a, SourceMap>);

@@ -321,9 +321,7 @@ impl<'s> Lexer<'s> {
                 Mode::SubId | Mode::SubValue => self.lex_sub(),
                 Mode::SubIdWs => {
                     self.skip_space(true);
-                    if self.peek().is_none() {
-                        return None;
-                    }
+                    self.peek()?;
                     self.lex_sub()
                 }
                 Mode::IdentityValue => self.lex_identity(),
