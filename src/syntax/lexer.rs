@@ -433,42 +433,29 @@ impl<'s> Lexer<'s> {
                     }
                     return self.tok(start, end, Tok::BoolVar(name));
                 }
-                Raw::Caret => {
-                    self.push(Mode::SubId);
-                    return self.tok(start, end, Tok::Caret);
+                _ => {
+                    // punctuation: the token, and the mode it starts
+                    let punct = match raw {
+                        Raw::Caret => Some((Tok::Caret, Some(Mode::SubId))),
+                        Raw::Arrow => Some((Tok::Arrow, Some(Mode::SubIdWs))),
+                        Raw::Eq => Some((Tok::Equals, Some(Mode::Assign))),
+                        Raw::AddAssign => Some((Tok::AddAssign, Some(Mode::Assign))),
+                        Raw::CondAssign => Some((Tok::CondAssign, Some(Mode::Assign))),
+                        Raw::OverrideAssign => Some((Tok::OverrideAssign, Some(Mode::Assign))),
+                        Raw::Plus => Some((Tok::Plus, Some(Mode::IdentityValue))),
+                        Raw::LBrace => Some((Tok::Open, None)),
+                        Raw::RBrace => Some((Tok::Close, None)),
+                        Raw::LParen => Some((Tok::OpenParen, Some(Mode::ListVal))),
+                        Raw::Comma => Some((Tok::Comma, None)),
+                        _ => None,
+                    };
+                    if let Some((tok, mode)) = punct {
+                        if let Some(m) = mode {
+                            self.push(m);
+                        }
+                        return self.tok(start, end, tok);
+                    }
                 }
-                Raw::Arrow => {
-                    self.push(Mode::SubIdWs);
-                    return self.tok(start, end, Tok::Arrow);
-                }
-                Raw::Eq => {
-                    self.push(Mode::Assign);
-                    return self.tok(start, end, Tok::Equals);
-                }
-                Raw::AddAssign => {
-                    self.push(Mode::Assign);
-                    return self.tok(start, end, Tok::AddAssign);
-                }
-                Raw::CondAssign => {
-                    self.push(Mode::Assign);
-                    return self.tok(start, end, Tok::CondAssign);
-                }
-                Raw::OverrideAssign => {
-                    self.push(Mode::Assign);
-                    return self.tok(start, end, Tok::OverrideAssign);
-                }
-                Raw::Plus => {
-                    self.push(Mode::IdentityValue);
-                    return self.tok(start, end, Tok::Plus);
-                }
-                Raw::LBrace => return self.tok(start, end, Tok::Open),
-                Raw::RBrace => return self.tok(start, end, Tok::Close),
-                Raw::LParen => {
-                    self.push(Mode::ListVal);
-                    return self.tok(start, end, Tok::OpenParen);
-                }
-                Raw::Comma => return self.tok(start, end, Tok::Comma),
-                _ => {}
             }
         }
         // Labels: `/...`, `@{var}...`, `:ns...`, `&...`, and quoted labels.
