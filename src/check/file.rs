@@ -258,6 +258,34 @@ fn mode_word(e: &Elem) -> Option<&Word> {
     }
 }
 
+/// Words that start a rule, for suggestions.
+const RULE_KEYWORDS: &[&str] = &[
+    "file",
+    "link",
+    "capability",
+    "network",
+    "unix",
+    "dbus",
+    "signal",
+    "ptrace",
+    "mount",
+    "remount",
+    "umount",
+    "pivot_root",
+    "change_profile",
+    "set",
+    "userns",
+    "mqueue",
+    "io_uring",
+    "all",
+    "owner",
+    "audit",
+    "deny",
+    "allow",
+    "include",
+    "profile",
+];
+
 pub fn check(rule: &Rule, ctx: &mut Ctx) {
     let prefix = prefix_of(rule);
     let elems = &rule.elems;
@@ -282,6 +310,26 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
         }
     }
     let rest = &elems[i..];
+    // A leading word that is not a path: most likely a misspelt keyword.
+    if let (Some(Elem::Word(w)), false) = (rest.first(), keyword_file) {
+        let t = w.text.as_str();
+        if w.kind == WordKind::Id
+            && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && rest.len() > 1
+        {
+            let d = Diagnostic::error(
+                code::UNKNOWN_RULE,
+                w.span,
+                format!("unknown rule type `{t}`"),
+            );
+            let d = match crate::suggest::did_you_mean(t, RULE_KEYWORDS.iter().copied()) {
+                Some(k) => d.help(format!("did you mean `{k}`?")),
+                None => d.help("rules start with a path (`/usr/bin/x r,`) or a keyword such as `capability`, `network`, `dbus`"),
+            };
+            ctx.error(d);
+            return;
+        }
+    }
     // (path, perms word, subset, target)
     let leading = matches!(rest.first(), Some(m) if mode_word(m).is_some());
     let (path, perms_w, tail) = match rest {
