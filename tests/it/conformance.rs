@@ -166,6 +166,9 @@ fn upstream_conformance_suite() {
     }
     assert!(drops.is_empty(), "conformance ratchet dropped: {drops:?}");
     // the bar the front end was accepted at
-    assert!(hand * 1000 >= hand_total * 985, "hand-written agreement below 98.5%");
+    assert!(
+        hand * 1000 >= hand_total * 985,
+        "hand-written agreement below 98.5%"
+    );
     assert!(total * 100 >= total_n * 95, "overall agreement below 95%");
 }

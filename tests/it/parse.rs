@@ -25,7 +25,14 @@ fn run(path: &Path) -> (bool, String) {
     let s = Session::new();
     let out = s.check_text(&name, None, text.clone(), &opts);
     let mut buf = Vec::new();
-    render(&mut buf, &s.sources(), &out.diagnostics, Format::Full, false).expect("render to memory");
+    render(
+        &mut buf,
+        &s.sources(),
+        &out.diagnostics,
+        Format::Full,
+        false,
+    )
+    .expect("render to memory");
     let full = String::from_utf8_lossy(&buf).replace(&repo().display().to_string(), "[REPO]");
     let rendered = format!(
         "{text}\n----- concise -----\n{}----- full -----\n{full}",
