@@ -290,6 +290,104 @@ impl Parser<'_> {
     }
 }
 
+/// Check a pattern's syntax without building its automaton (what
+/// [`Pattern::parse`] would reject), cheaply: no allocation for patterns
+/// nested fewer than 16 deep.
+pub fn check_syntax(text: &str) -> Result<(), PatternError> {
+    let b = text.as_bytes();
+    // alternatives seen at each open `{`
+    let mut alts: smallvec_stack::Stack = smallvec_stack::Stack::default();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'{' => {
+                if alts.len() >= MAX_DEPTH {
+                    return Err(PatternError::TooDeep);
+                }
+                alts.push(1);
+            }
+            b',' if alts.len() > 0 => alts.bump(),
+            b'}' => match alts.pop() {
+                None => return Err(PatternError::UnmatchedCloseBrace),
+                Some(n) if n < 2 => return Err(PatternError::SingleAlternative),
+                Some(_) => {}
+            },
+            b'[' => {
+                // find the closing `]` (a `]` right after `[` or `[^` is literal)
+                let mut j = i + 1;
+                if matches!(b.get(j), Some(b'^') | Some(b'!')) {
+                    j += 1;
+                }
+                if b.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                loop {
+                    match b.get(j) {
+                        None => return Err(PatternError::UnclosedClass),
+                        Some(b'\\') => j += 2,
+                        Some(b']') => break,
+                        Some(_) => j += 1,
+                    }
+                }
+                i = j;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if alts.len() > 0 {
+        return Err(PatternError::UnclosedBrace);
+    }
+    Ok(())
+}
+
+/// A tiny stack of alternative counts that lives on the stack for the
+/// nesting depths real patterns have.
+mod smallvec_stack {
+    #[derive(Default)]
+    pub struct Stack {
+        inline: [u32; 16],
+        len: usize,
+        spill: Vec<u32>,
+    }
+
+    impl Stack {
+        pub fn len(&self) -> usize {
+            self.len
+        }
+        pub fn push(&mut self, v: u32) {
+            if self.len < 16 {
+                self.inline[self.len] = v;
+            } else {
+                self.spill.push(v);
+            }
+            self.len += 1;
+        }
+        pub fn pop(&mut self) -> Option<u32> {
+            if self.len == 0 {
+                return None;
+            }
+            self.len -= 1;
+            if self.len < 16 {
+                Some(self.inline[self.len])
+            } else {
+                self.spill.pop()
+            }
+        }
+        pub fn bump(&mut self) {
+            if self.len == 0 {
+                return;
+            }
+            if self.len <= 16 {
+                self.inline[self.len - 1] += 1;
+            } else if let Some(last) = self.spill.last_mut() {
+                *last += 1;
+            }
+        }
+    }
+}
+
 impl Pattern {
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
         let mut p = Parser {

@@ -55,3 +55,30 @@ fn malformed_patterns_are_errors() {
     assert!(Pattern::parse("/a/[bc").is_err());
     assert!(Pattern::parse(&"{".repeat(100)).is_err());
 }
+
+#[test]
+fn syntax_check_agrees_with_the_parser() {
+    for t in [
+        "/a/{b,c}",
+        "/a/{b,c",
+        "/a/}",
+        "/a/{b}",
+        "/a/[bc",
+        "/a/[]b]",
+        "/a/[^]x]",
+        "/a/\\{b",
+        "/{a,{b,c}}/x",
+        "/{,a}",
+        "/a/[b-d]*",
+        "/x{a,b}}",
+        "/{{{{{{{{{{{{{{{{{{a,b},c},d},e},f},g},h},i},j},k},l},m},n},o},p},q},r},s}",
+    ] {
+        assert_eq!(
+            check_syntax(t).is_ok(),
+            Pattern::parse(t).is_ok(),
+            "{t}: {:?} vs {:?}",
+            check_syntax(t),
+            Pattern::parse(t).err()
+        );
+    }
+}

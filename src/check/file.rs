@@ -3,7 +3,6 @@
 //! transitions, and two rules giving the same path different exec modes.
 
 use super::Ctx;
-use crate::aare::Pattern;
 use crate::diag::{Diagnostic, code};
 use crate::source::Span;
 use crate::syntax::ast::{Elem, PrefixItem, Qualifier, Rule, Word, WordKind};
@@ -240,7 +239,7 @@ fn path_ok(w: &Word, ctx: &mut Ctx) -> bool {
         );
         return false;
     }
-    if let Err(e) = Pattern::parse(t) {
+    if let Err(e) = crate::aare::check_syntax(t) {
         ctx.error(Diagnostic::error(
             code::BAD_PATTERN,
             w.span,
@@ -637,7 +636,7 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
             );
             return;
         }
-        if let Err(err) = Pattern::parse(&e.text) {
+        if let Err(err) = crate::aare::check_syntax(&e.text) {
             ctx.error(Diagnostic::error(
                 code::BAD_PATTERN,
                 e.span,

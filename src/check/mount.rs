@@ -18,7 +18,6 @@
 //! filesystem type).
 
 use super::{Ctx, Family};
-use crate::aare::Pattern;
 use crate::diag::{Diagnostic, Severity, code};
 use crate::syntax::ast::{Cond, CondOp, Elem, Rule, Word};
 use crate::vocab::{
@@ -154,7 +153,7 @@ fn parts<'a>(rule: &'a Rule, fam: Family, ctx: &mut Ctx) -> Option<Parts<'a>> {
 
 /// Paths and fstype values are compiled as patterns.
 fn check_pattern(w: &Word, ctx: &mut Ctx) -> bool {
-    match Pattern::parse(&w.text) {
+    match crate::aare::check_syntax(&w.text) {
         Ok(_) => true,
         Err(e) => {
             ctx.error(Diagnostic::error(

@@ -182,11 +182,14 @@ fn check_all(
                         break;
                     }
                     let job = jobs[i].lock().ok().and_then(|mut j| j.take());
-                    let out = match job {
+                    let mut out = match job {
                         Some(Job::Stdin(text)) => session.check_text("-", None, text, opts),
                         Some(Job::File(shown, path)) => session.check_path(&path, &shown, opts),
                         None => continue,
                     };
+                    // only the findings are reported: free the resolved
+                    // policy now rather than holding every file's at once
+                    out.policy = Default::default();
                     if let Ok(mut r) = results[i].lock() {
                         *r = Some(out);
                     }
