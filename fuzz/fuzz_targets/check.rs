@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
             cwd: base,
         },
         features: aaprof::features::Features::all(),
+        warn_unsupported: false,
     };
     let s = Session::new();
     let out = s.check_text("fuzz", None, text.to_string(), &opts);

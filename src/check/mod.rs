@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     pub diags: &'a mut Vec<Diagnostic>,
     /// State shared by the rules of the profile being checked.
     pub profile: &'a mut ProfileState,
+    /// Warn when the kernel ABI does not mediate a rule's family.
+    pub warn_unsupported: bool,
 }
 
 /// Per-profile state for checks that compare rules with each other.
@@ -34,6 +36,8 @@ pub struct ProfileState {
     pub file: file::FileState,
     /// `true` while checking the rules of a hat (`^name` / `hat name`).
     pub is_hat: bool,
+    /// Rule families already reported as not enforced in this profile.
+    pub unsupported_warned: Vec<Family>,
 }
 
 impl Ctx<'_> {
@@ -98,6 +102,9 @@ pub fn family(rule: &Rule) -> Family {
 pub fn check_rule(rule: &Rule, ctx: &mut Ctx) {
     let fam = family(rule);
     prefix::check(rule, fam, ctx);
+    if ctx.warn_unsupported {
+        warn_if_unsupported(rule, fam, ctx);
+    }
     match fam {
         Family::File | Family::Link => file::check(rule, ctx),
         Family::ChangeProfile => file::check_change_profile(rule, ctx),
@@ -116,6 +123,38 @@ pub fn check_rule(rule: &Rule, ctx: &mut Ctx) {
             mount::check(rule, fam, ctx)
         }
     }
+}
+
+/// The features file says the kernel does not mediate this family: the
+/// reference parser drops such rules with a warning. Reported once per
+/// family and profile.
+fn warn_if_unsupported(rule: &Rule, fam: Family, ctx: &mut Ctx) {
+    let f = ctx.features;
+    let supported = match fam {
+        Family::Network => f.supports_network(),
+        Family::Unix => f.supports_unix() || f.supports_network(),
+        Family::Dbus => f.supports_dbus(),
+        Family::Signal => f.supports_signal(),
+        Family::Ptrace => f.supports_ptrace(),
+        Family::Mount | Family::Remount | Family::Umount | Family::PivotRoot => f.supports_mount(),
+        Family::Userns => f.supports_userns(),
+        Family::Mqueue => f.supports_mqueue(),
+        Family::IoUring => f.supports_io_uring(),
+        _ => true,
+    };
+    if supported || ctx.profile.unsupported_warned.contains(&fam) {
+        return;
+    }
+    ctx.profile.unsupported_warned.push(fam);
+    let name = prefix::family_name(fam);
+    ctx.error(
+        Diagnostic::new(
+            code::RULE_NOT_ENFORCED,
+            format!("the kernel in the features file does not mediate {name} rules: this rule is not enforced"),
+        )
+        .at(rule.span, "")
+        .note("further rules of this kind in the profile are not reported"),
+    );
 }
 
 /// Helper for family checks: an error about one element.

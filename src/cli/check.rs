@@ -41,7 +41,11 @@ pub fn options(p: &PolicyArgs) -> Result<Options> {
         }
         None => Features::all(),
     };
-    Ok(Options { search, features })
+    Ok(Options {
+        search,
+        warn_unsupported: p.features_file.is_some(),
+        features,
+    })
 }
 
 pub fn run(a: CheckArgs) -> i32 {

@@ -32,6 +32,9 @@ pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 pub struct Options {
     pub search: SearchPath,
     pub features: Features,
+    /// Warn about rules the kernel described by `features` does not
+    /// enforce (set when the features were given explicitly, `-M`).
+    pub warn_unsupported: bool,
 }
 
 /// Files read and parsed in one run, shared by every policy checked in it
@@ -774,6 +777,7 @@ impl Walker<'_> {
                 features: &self.opts.features,
                 diags: &mut Vec::new(),
                 profile: &mut b.state,
+                warn_unsupported: self.opts.warn_unsupported,
             };
             check::header::check_profile_header(&hp, &mut ctx);
             let ds = std::mem::take(ctx.diags);
@@ -1063,6 +1067,7 @@ impl Walker<'_> {
                 features: &self.opts.features,
                 diags: &mut ds,
                 profile: &mut b.state,
+                warn_unsupported: self.opts.warn_unsupported,
             };
             check::check_rule(&rule, &mut ctx);
         }

@@ -209,3 +209,32 @@ fn help_describes_check() {
         "{h}"
     );
 }
+
+#[test]
+fn features_file_reports_rules_the_kernel_does_not_enforce() {
+    let d = tmpdir("features");
+    let features = super::support::shared().join("conformance/features/features.nopolicydb");
+    let policy = b"profile p {\n  dbus,\n  dbus send,\n}\n";
+    let o = aaprof(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "-M",
+            features.to_str().unwrap(),
+            "-",
+        ],
+        Some(policy),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "a warning is not an error");
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "reported once per profile: {out}");
+    assert!(
+        out.contains("warning[W0603]") && out.contains("dbus"),
+        "{out}"
+    );
+    // without -M nothing is said
+    let o = aaprof(&["check", "--format", "concise", "-"], Some(policy), &d);
+    assert!(o.stdout.is_empty());
+}

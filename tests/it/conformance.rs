@@ -96,6 +96,7 @@ fn upstream_conformance_suite() {
             cwd: tst.clone(),
         },
         features,
+        warn_unsupported: false,
     };
     let all = cases(&simple);
     assert!(all.len() > 3000, "conformance cases missing: {}", all.len());

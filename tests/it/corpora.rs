@@ -16,6 +16,7 @@ fn opts(base: &Path, include: &[PathBuf]) -> Options {
             cwd: base.to_path_buf(),
         },
         features: aaprof::features::Features::all(),
+        warn_unsupported: false,
     }
 }
 

@@ -16,6 +16,7 @@ fn run(path: &Path) -> (bool, String) {
             cwd: dir.clone(),
         },
         features: aaprof::features::Features::all(),
+        warn_unsupported: false,
     };
     let text = std::fs::read_to_string(path).expect("fixture readable");
     let name = path
