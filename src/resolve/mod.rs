@@ -187,6 +187,9 @@ impl Session {
         let mut top = Vec::new();
         w.walk_top(&parsed.ast.items, &mut included, &mut top);
         let diagnostics = w.diags;
+        for p in &mut top {
+            apply_aliases(p, &w.aliases);
+        }
         Outcome {
             file: Some(id),
             policy: Policy {
@@ -1075,6 +1078,42 @@ impl Walker<'_> {
             self.push(d);
         }
         b.rules.push(rule);
+    }
+}
+
+/// `alias /from/ -> /to/,` grants every file rule under `/from/` under
+/// `/to/` too: add the rewritten copies.
+fn apply_aliases(p: &mut ResolvedProfile, aliases: &[(String, String, Span)]) {
+    if aliases.is_empty() {
+        return;
+    }
+    let mut added = Vec::new();
+    for r in &p.rules {
+        if check::family(r) != check::Family::File {
+            continue;
+        }
+        for (from, to, _) in aliases {
+            let mut copy = r.clone();
+            let mut hit = false;
+            for e in &mut copy.elems {
+                if let Elem::Word(w) = e {
+                    if w.kind == WordKind::Id {
+                        if let Some(rest) = w.text.strip_prefix(from.as_str()) {
+                            w.text = format!("{to}{rest}");
+                            hit = true;
+                        }
+                        break;
+                    }
+                }
+            }
+            if hit {
+                added.push(copy);
+            }
+        }
+    }
+    p.rules.extend(added);
+    for c in &mut p.children {
+        apply_aliases(c, aliases);
     }
 }
 

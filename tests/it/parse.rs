@@ -85,3 +85,21 @@ fn recovery_reports_each_independent_mistake() {
     lines.dedup();
     assert_eq!(lines.len(), 5, "each error on its own line: {rendered}");
 }
+
+/// `alias` rules add the rewritten copies of file rules to the policy.
+#[test]
+fn aliases_are_applied_to_file_rules() {
+    let s = Session::new();
+    let text = "alias /usr/ -> /mnt/usr/,\nprofile p {\n  /usr/bin/foo r,\n  /etc/x r,\n}\n";
+    let out = s.check_text("alias", None, text.to_string(), &Options::default());
+    assert!(!out.has_errors());
+    let paths: Vec<String> = out.policy.profiles[0]
+        .rules
+        .iter()
+        .filter_map(|r| match r.elems.first() {
+            Some(aaprof::syntax::ast::Elem::Word(w)) => Some(w.text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(paths, ["/usr/bin/foo", "/etc/x", "/mnt/usr/bin/foo"]);
+}
