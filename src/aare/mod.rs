@@ -97,11 +97,13 @@ pub enum PatternError {
     TooDeep,
     TooLarge,
     SingleAlternative,
+    UnmatchedCloseBracket,
+    TrailingBackslash,
 }
 
-impl fmt::Display for PatternError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl PatternError {
+    pub fn message(&self) -> &'static str {
+        match self {
             PatternError::UnclosedBrace => "unclosed `{` alternation",
             PatternError::UnmatchedCloseBrace => "`}` without a matching `{`",
             PatternError::UnclosedClass => "unclosed `[` character class",
@@ -110,7 +112,15 @@ impl fmt::Display for PatternError {
             PatternError::SingleAlternative => {
                 "`{...}` needs at least two alternatives separated by `,`"
             }
-        })
+            PatternError::UnmatchedCloseBracket => "`]` without a matching `[`",
+            PatternError::TrailingBackslash => "trailing backslash",
+        }
+    }
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
     }
 }
 
@@ -222,6 +232,8 @@ impl Parser<'_> {
                     out.push(Node::Set(ByteSet::single(self.b[self.i + 1])));
                     self.i += 2;
                 }
+                b'\\' => return Err(PatternError::TrailingBackslash),
+                b']' => return Err(PatternError::UnmatchedCloseBracket),
                 b'/' => {
                     // consecutive slashes match one slash
                     if !matches!(out.last(), Some(Node::Set(s)) if *s == ByteSet::single(b'/')) {
@@ -300,7 +312,9 @@ pub fn check_syntax(text: &str) -> Result<(), PatternError> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
+            b'\\' if i + 1 == b.len() => return Err(PatternError::TrailingBackslash),
             b'\\' => i += 1,
+            b']' => return Err(PatternError::UnmatchedCloseBracket),
             b'{' => {
                 if alts.len() >= MAX_DEPTH {
                     return Err(PatternError::TooDeep);

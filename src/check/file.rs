@@ -239,15 +239,7 @@ fn path_ok(w: &Word, ctx: &mut Ctx) -> bool {
         );
         return false;
     }
-    if let Err(e) = crate::aare::check_syntax(t) {
-        ctx.error(Diagnostic::error(
-            code::BAD_PATTERN,
-            w.span,
-            format!("invalid pattern `{t}`: {e}"),
-        ));
-        return false;
-    }
-    true
+    super::check_pattern(w, ctx)
 }
 
 fn mode_word(e: &Elem) -> Option<&Word> {
@@ -636,12 +628,7 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
             );
             return;
         }
-        if let Err(err) = crate::aare::check_syntax(&e.text) {
-            ctx.error(Diagnostic::error(
-                code::BAD_PATTERN,
-                e.span,
-                format!("invalid pattern `{}`: {err}", e.text),
-            ));
+        if !super::check_pattern(e, ctx) {
             return;
         }
         let unsafe_ = safety.is_some_and(|s| s.text == "unsafe");

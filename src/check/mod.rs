@@ -157,6 +157,22 @@ fn warn_if_unsupported(rule: &Rule, fam: Family, ctx: &mut Ctx) {
     );
 }
 
+/// Report a word that is not a valid AppArmor pattern (unbalanced `{}` or
+/// `[]`, a one-alternative group, ...); `true` when it is valid.
+pub fn check_pattern(w: &Word, ctx: &mut Ctx) -> bool {
+    match crate::aare::check_syntax(&w.text) {
+        Ok(()) => true,
+        Err(e) => {
+            ctx.error(Diagnostic::error(
+                code::BAD_PATTERN,
+                w.span,
+                format!("invalid pattern `{}`: {e}", w.text),
+            ));
+            false
+        }
+    }
+}
+
 /// Helper for family checks: an error about one element.
 pub fn bad(code: crate::diag::Code, at: &Elem, msg: impl Into<String>) -> Diagnostic {
     Diagnostic::error(code, at.span(), msg)

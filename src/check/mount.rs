@@ -151,21 +151,6 @@ fn parts<'a>(rule: &'a Rule, fam: Family, ctx: &mut Ctx) -> Option<Parts<'a>> {
     Some(p)
 }
 
-/// Paths and fstype values are compiled as patterns.
-fn check_pattern(w: &Word, ctx: &mut Ctx) -> bool {
-    match crate::aare::check_syntax(&w.text) {
-        Ok(_) => true,
-        Err(e) => {
-            ctx.error(Diagnostic::error(
-                code::BAD_PATTERN,
-                w.span,
-                format!("invalid pattern `{}`: {e}", w.text),
-            ));
-            false
-        }
-    }
-}
-
 pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
     let Some(p) = parts(rule, fam, ctx) else {
         return;
@@ -257,11 +242,11 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
     }
     for c in p.conds.iter().filter(is_fstype) {
         for v in &c.values {
-            ok &= check_pattern(v, ctx);
+            ok &= super::check_pattern(v, ctx);
         }
     }
     for w in [p.word, p.target].into_iter().flatten() {
-        ok &= check_pattern(w, ctx);
+        ok &= super::check_pattern(w, ctx);
     }
     if !ok || fam == Family::Umount {
         return; // umount rules are encoded without the mount flags
@@ -509,7 +494,7 @@ fn explain_unencodable(
 /// looks at the last conditional only, which must be `oldroot`.
 fn check_pivot_root(p: &Parts, ctx: &mut Ctx) {
     if let Some(w) = p.word {
-        check_pattern(w, ctx);
+        super::check_pattern(w, ctx);
     }
     let Some((last, rest)) = p.conds.split_last() else {
         return;
@@ -531,7 +516,7 @@ fn check_pivot_root(p: &Parts, ctx: &mut Ctx) {
     if !cond_shape_ok(last, ctx) {
         return;
     }
-    check_pattern(&last.values[0], ctx);
+    super::check_pattern(&last.values[0], ctx);
     if let Some(extra) = last.values.get(1) {
         ctx.error(
             Diagnostic::new(

@@ -395,57 +395,16 @@ pub(super) fn first_value(c: &Cond) -> Option<&Word> {
 // AppArmor regex (AARE) syntax
 // ---------------------------------------------------------------------------
 
-/// Most `{}` nesting the reference parser accepts.
-const MAX_ALT_DEPTH: usize = 50;
-
 /// Why an AppArmor pattern does not convert, as the reference parser sees it.
 ///
 /// Text that still holds a variable reference (`@{...}`, left for a later
 /// stage to expand) is not judged.
 pub(super) fn aare_error(s: &str) -> Option<&'static str> {
+    // values still holding a variable are judged after expansion
     if s.contains("@{") {
         return None;
     }
-    let mut in_class = false;
-    let mut counts: Vec<usize> = Vec::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            // the guard consumes the escaped character
-            '\\' if chars.next().is_none() => return Some("trailing backslash"),
-            '[' if !in_class => in_class = true,
-            ']' => {
-                if !in_class {
-                    return Some("`]` without a matching `[`");
-                }
-                in_class = false;
-            }
-            '{' if !in_class => {
-                counts.push(0);
-                if counts.len() >= MAX_ALT_DEPTH {
-                    return Some("`{}` nested too deeply");
-                }
-            }
-            '}' if !in_class => match counts.pop() {
-                None => return Some("`}` without a matching `{`"),
-                Some(0) => return Some("a `{}` group needs at least two alternatives"),
-                Some(_) => {}
-            },
-            ',' if !in_class => {
-                if let Some(n) = counts.last_mut() {
-                    *n += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    if in_class {
-        return Some("`[` is not closed");
-    }
-    if !counts.is_empty() {
-        return Some("`{` is not closed");
-    }
-    None
+    crate::aare::check_syntax(s).err().map(|e| e.message())
 }
 
 /// Reports a value that is not a valid AppArmor pattern.
