@@ -114,6 +114,7 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
             io_failed = true;
         }
     }
+    let inputs = jobs.len();
     for out in check_all(&session, jobs, &opts) {
         if out.file.is_none() {
             io_failed = true;
@@ -137,11 +138,18 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
         }
         return Err(e.into());
     }
-    if format == Format::Full && tty {
+    // A summary for people at a terminal; scripts read the findings and
+    // the exit status.
+    if std::io::stderr().is_terminal() && format != Format::Json {
         let errors = diags.iter().filter(|d| d.is_error()).count();
-        let warnings = diags.len() - errors;
-        if errors + warnings > 0 {
-            eprintln!("aaprof: {errors} error(s), {warnings} other finding(s)");
+        let others = diags.len() - errors;
+        let files = if inputs == 1 { "file" } else { "files" };
+        if errors + others == 0 {
+            eprintln!("aaprof: {inputs} {files} checked, no problems found");
+        } else {
+            eprintln!(
+                "aaprof: {inputs} {files} checked: {errors} error(s), {others} other finding(s)"
+            );
         }
     }
     // An input that could not be read outranks findings in the others.
