@@ -28,9 +28,40 @@ pub struct Parsed {
 
 pub fn parse(src: &str, file: FileId) -> Parsed {
     let (tokens, trivia, mut diagnostics) = lexer::lex(src, file);
-    let mut errors: Vec<ErrorRecovery<usize, Tok, Never>> = Vec::new();
     let parser = generated::FileParser::new();
-    let result = parser.parse(file, &mut errors, tokens.into_iter().map(Ok::<_, Never>));
+    let run = |toks: &[lexer::Spanned]| {
+        let mut errors: Vec<ErrorRecovery<usize, Tok, Never>> = Vec::new();
+        let result = parser.parse(file, &mut errors, toks.iter().cloned().map(Ok::<_, Never>));
+        (result, errors)
+    };
+    // A file that ends inside a block (a missing `}`) cannot be recovered
+    // by the grammar: it would swallow everything after the open `{`.
+    // Report the unclosed `{` once, then parse as if the blocks were closed
+    // at the end, so the rest of the file's problems are still found.
+    let mut unclosed: Vec<usize> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.1 {
+            Tok::Open => unclosed.push(i),
+            Tok::Close => {
+                unclosed.pop();
+            }
+            _ => {}
+        }
+    }
+    let (result, errors) = match unclosed.first() {
+        None => run(&tokens),
+        Some(&first) => {
+            let (l, _, r) = &tokens[first];
+            diagnostics.push(
+                Diagnostic::error(code::SYNTAX_ERROR, Span::new(file, *l, *r), "this `{` is never closed")
+                    .help("add the missing `}`; the file is checked as if the block ended at the end of the file"),
+            );
+            let end = src.len();
+            let mut closed = tokens.clone();
+            closed.extend(std::iter::repeat_n((end, Tok::Close, end), unclosed.len()));
+            run(&closed)
+        }
+    };
     for e in errors {
         diagnostics.push(parse_error(src, file, e.error));
     }
