@@ -140,9 +140,11 @@ impl Session {
         match read_text(path) {
             Ok(text) => self.check_text(display, Some(path), text, opts),
             Err(e) => {
-                let mut d =
-                    Diagnostic::new(code::IO_ERROR, format!("cannot read `{display}`: {e}"));
-                d.severity = Severity::Error;
+                // an empty source, so the finding is located at the file
+                let id = self.add_source(display, Some(path), "");
+                let d = Diagnostic::new(code::IO_ERROR, format!("cannot read `{display}`: {e}"))
+                    .with_severity(Severity::Error)
+                    .at(Span::new(id, 0, 0), "");
                 Outcome {
                     diagnostics: vec![d],
                     ..Outcome::default()
