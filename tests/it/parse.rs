@@ -103,3 +103,30 @@ fn aliases_are_applied_to_file_rules() {
         .collect();
     assert_eq!(paths, ["/usr/bin/foo", "/etc/x", "/mnt/usr/bin/foo"]);
 }
+
+/// An include shared by many policies is read and parsed once per session.
+#[test]
+fn shared_includes_are_parsed_once_per_session() {
+    let dir = repo().join("tests/fixtures/parse");
+    let opts = Options {
+        search: SearchPath {
+            include_dirs: vec![dir.join("include")],
+            base_dir: dir.join("include"),
+            cwd: dir.clone(),
+        },
+        features: aaprof::features::Features::all(),
+        warn_unsupported: false,
+    };
+    let s = Session::new();
+    for i in 0..10 {
+        let text = format!(
+            "include <tunables/global>\nprofile p{i} {{\n  include <abstractions/base>\n}}\n"
+        );
+        assert!(
+            !s.check_text(&format!("p{i}"), None, text, &opts)
+                .has_errors()
+        );
+    }
+    // ten policies plus the two include files, each read once
+    assert_eq!(s.sources().len(), 12);
+}
