@@ -115,7 +115,7 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
         }
     }
     let inputs = jobs.len();
-    for out in check_all(&session, jobs, &opts) {
+    for out in check_all(&session, jobs, &opts, false) {
         if out.file.is_none() {
             io_failed = true;
         }
@@ -162,7 +162,7 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
     })
 }
 
-enum Job {
+pub(crate) enum Job {
     Stdin(String),
     File(String, PathBuf),
 }
@@ -170,10 +170,11 @@ enum Job {
 /// Check every input, on as many threads as there are cores, sharing one
 /// session (so each include is read and parsed once); results come back in
 /// input order.
-fn check_all(
+pub(crate) fn check_all(
     session: &Session,
     jobs: Vec<Job>,
     opts: &aaprof::resolve::Options,
+    keep_policy: bool,
 ) -> Vec<aaprof::resolve::Outcome> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -199,9 +200,11 @@ fn check_all(
                         Some(Job::File(shown, path)) => session.check_path(&path, &shown, opts),
                         None => continue,
                     };
-                    // only the findings are reported: free the resolved
+                    // when only the findings are reported, free the resolved
                     // policy now rather than holding every file's at once
-                    out.policy = Default::default();
+                    if !keep_policy {
+                        out.policy = Default::default();
+                    }
                     if let Ok(mut r) = results[i].lock() {
                         *r = Some(out);
                     }
@@ -216,7 +219,7 @@ fn check_all(
 }
 
 /// The path shown for a file found under `root` (as the user wrote `root`).
-fn display_name(root: &Path, file: &Path) -> String {
+pub(crate) fn display_name(root: &Path, file: &Path) -> String {
     if root == file {
         return root.display().to_string();
     }

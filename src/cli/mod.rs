@@ -1,8 +1,10 @@
 //! The command line: argument parsing (clap), running the library, output
 //! formats and exit status. Nothing here is policy logic.
 
+pub mod atomic;
 pub mod check;
 pub mod debug;
+pub mod k8s;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -22,6 +24,8 @@ pub enum Command {
     /// Exit status: 0 when every policy is valid, 1 when any has an error,
     /// 2 on usage or I/O errors.
     Check(check::CheckArgs),
+    /// Kubernetes manifests: check the AppArmor settings of their pods.
+    K8s(k8s::K8sArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
 }
@@ -68,6 +72,7 @@ pub mod exit {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::K8s(a) => k8s::run(a),
         Command::Debug(a) => debug::run(a),
     }
 }

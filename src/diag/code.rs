@@ -74,6 +74,38 @@ codes! {
     MISSING_ABI = "W0602", "missing-abi", Info;
     RULE_NOT_ENFORCED = "W0603", "rule-not-enforced", Warning;
     UNKNOWN_FEATURES = "W0604", "features-file-problem", Warning;
+    // K00xx: reading Kubernetes manifests
+    YAML_ERROR = "K0001", "invalid-yaml", Error;
+    YAML_DUPLICATE_KEY = "K0002", "duplicate-key", Error;
+    MANIFEST_SHAPE = "K0003", "invalid-field-type", Error;
+    // K01xx: what the API server rejects
+    K8S_CONTAINER_NOT_FOUND = "K0101", "annotation-container-not-found", Error;
+    K8S_INVALID_PROFILE_NAME = "K0102", "invalid-profile-name", Error;
+    K8S_TYPE_REQUIRED = "K0103", "profile-type-required", Error;
+    K8S_UNSUPPORTED_TYPE = "K0104", "unsupported-profile-type", Error;
+    K8S_LOCALHOST_REQUIRED = "K0105", "localhost-profile-required", Error;
+    K8S_PADDED = "K0106", "profile-name-padded", Error;
+    K8S_TOO_LONG = "K0107", "profile-name-too-long", Error;
+    K8S_LOCALHOST_FORBIDDEN = "K0108", "localhost-profile-without-localhost-type", Error;
+    K8S_MISMATCH = "K0109", "annotation-field-mismatch", Error;
+    K8S_WINDOWS = "K0110", "apparmor-on-windows-pod", Error;
+    K8S_EPHEMERAL = "K0111", "ephemeral-containers-not-allowed", Error;
+    // K02xx: what the kubelet or the container runtime rejects
+    K8S_EMPTY_LOCALHOST = "K0201", "empty-localhost-name", Error;
+    K8S_PROFILE_NOT_FOUND = "K0202", "profile-not-found", Error;
+    K8S_PROFILE_NOT_LOADED = "K0203", "profile-not-loaded", Error;
+    K8S_PROFILE_IS_CHILD = "K0204", "profile-is-child", Error;
+    K8S_NODE_APPARMOR = "K0205", "node-needs-apparmor", Info;
+    // K03xx: accepted, but wrong or weak
+    K8S_DEPRECATED_ANNOTATION = "K0301", "deprecated-annotation", Warning;
+    K8S_ANNOTATION_NO_EFFECT = "K0302", "annotation-has-no-effect", Warning;
+    K8S_ANNOTATION_MISSPELLED = "K0303", "annotation-misspelled", Warning;
+    K8S_PROFILE_NOT_ENFORCING = "K0304", "profile-not-enforcing", Warning;
+    K8S_NO_ATTACH_DISCONNECTED = "K0305", "profile-without-attach-disconnected", Warning;
+    K8S_PROFILE_FILE_INVALID = "K0306", "profile-file-invalid", Warning;
+    K8S_PSP_REMOVED = "K0307", "pod-security-policy-removed", Warning;
+    // K04xx: Pod Security Admission
+    K8S_PSS_UNCONFINED = "K0401", "pod-security-forbids-unconfined", Error;
 }
 
 pub fn by_id_or_name(s: &str) -> Option<Code> {

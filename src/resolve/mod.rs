@@ -157,6 +157,12 @@ impl Session {
         lock(&self.sources).add(name, path, text.to_string())
     }
 
+    /// Register a file that is not policy (a Kubernetes manifest, say) so
+    /// that diagnostics about it render with the policy files'.
+    pub fn add_text(&self, name: &str, path: Option<&Path>, text: String) -> FileId {
+        lock(&self.sources).add(name, path, text)
+    }
+
     /// Check policy text (from a file or standard input).
     pub fn check_text(
         &self,

@@ -1,0 +1,31 @@
+//! Atomic file replacement: the new content goes to a temporary file in
+//! the same directory, which is then renamed over the original, so a reader
+//! (or a crash) sees either the old file or the new one, never a part.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Replace `path` with `text`, keeping the file's permissions.
+pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let perms = std::fs::metadata(path)?.permissions();
+    let tmp = dir.join(format!(".{name}.aaprof-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::set_permissions(&tmp, perms)?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,267 @@
+//! `--fix`: the deprecated AppArmor annotations rewritten as the
+//! `securityContext.appArmorProfile` fields they stand for.
+//!
+//! Only the lines concerned are edited: a field is inserted into the
+//! container's mapping (or its existing `securityContext`), and the
+//! annotation's line is deleted (unless asked to keep it). Everything else
+//! — comments, key order, quoting, indentation — stays as written. Flow
+//! style (`{...}`, JSON) is left alone, as are annotations that disagree
+//! with a field (that is an error for the author to settle).
+
+use super::profile::{ANNOTATION_PREFIX, Field, Profile, yaml_quote};
+use super::workload::{self, Site};
+use super::yaml::{Node, Stream};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FixOptions {
+    /// Keep the annotations next to the new fields (for clusters older
+    /// than 1.30, which ignore the fields).
+    pub keep_annotations: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct FixOutcome {
+    /// The new text (equal to the input when nothing changed).
+    pub text: String,
+    /// Annotations migrated.
+    pub migrated: usize,
+    /// Annotations that could not be migrated, and why.
+    pub skipped: Vec<String>,
+}
+
+struct Edit {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+pub fn migrate(text: &str, stream: &Stream, opts: FixOptions) -> FixOutcome {
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut out = FixOutcome::default();
+    for doc in &stream.documents {
+        for obj in workload::objects(&doc.root) {
+            if let Some(site) = workload::site(obj) {
+                migrate_site(text, &site, opts, &mut edits, &mut out);
+            }
+        }
+    }
+    edits.sort_by_key(|e| (e.start, e.end));
+    // overlapping edits would mean a bug here: then change nothing
+    if edits.windows(2).any(|w| w[0].end > w[1].start) {
+        out.skipped
+            .push("internal: overlapping edits; nothing was changed".into());
+        out.migrated = 0;
+        out.text = text.to_string();
+        return out;
+    }
+    let mut result = text.to_string();
+    for e in edits.iter().rev() {
+        result.replace_range(e.start..e.end, &e.text);
+    }
+    out.text = result;
+    out
+}
+
+fn migrate_site(
+    text: &str,
+    site: &Site<'_>,
+    opts: FixOptions,
+    edits: &mut Vec<Edit>,
+    out: &mut FixOutcome,
+) {
+    let Some(ann) = site.meta.and_then(|m| m.get("annotations")) else {
+        return;
+    };
+    let Some(entries) = ann.as_map() else { return };
+    let containers = site.containers();
+    let spec_path = site.spec_path();
+    let pod_field = site
+        .spec
+        .and_then(|s| Field::read(s, spec_path.trim_end_matches('.')));
+    let mut removed = 0;
+    let apparmor_entries = entries
+        .iter()
+        .filter(|e| {
+            e.key
+                .as_str()
+                .is_some_and(|k| k.starts_with(ANNOTATION_PREFIX))
+        })
+        .count();
+    for e in entries {
+        let Some(name) = e
+            .key
+            .as_str()
+            .and_then(|k| k.strip_prefix(ANNOTATION_PREFIX))
+        else {
+            continue;
+        };
+        let what = format!(
+            "{}: annotation for container `{name}`",
+            workload::describe(site.object)
+        );
+        let Some(profile) = e.value.as_str().and_then(Profile::from_annotation) else {
+            out.skipped
+                .push(format!("{what}: the value is not a valid profile"));
+            continue;
+        };
+        let Some(c) = containers.iter().find(|c| c.name == Some(name)) else {
+            out.skipped.push(format!("{what}: no such container"));
+            continue;
+        };
+        let cfield = Field::read(c.node, &c.path(site));
+        let insert = match (&cfield, &pod_field) {
+            (Some(f), _) if f.profile.as_ref() == Some(&profile) => false,
+            (Some(_), _) => {
+                out.skipped
+                    .push(format!("{what}: the container's field says otherwise"));
+                continue;
+            }
+            (None, Some(f)) if f.profile.as_ref() == Some(&profile) => false,
+            (None, Some(_)) => {
+                out.skipped
+                    .push(format!("{what}: the pod's field says otherwise"));
+                continue;
+            }
+            (None, None) => true,
+        };
+        if ann.flow || c.node.flow {
+            out.skipped.push(format!("{what}: written in flow style"));
+            continue;
+        }
+        let mut site_edits = Vec::new();
+        if insert {
+            match insert_field(text, c.node, &profile) {
+                Some(ed) => site_edits.push(ed),
+                None => {
+                    out.skipped.push(format!("{what}: the container's `securityContext` has a form this fix does not edit"));
+                    continue;
+                }
+            }
+        }
+        if !opts.keep_annotations {
+            match delete_lines(text, e.key.span.start as usize, e.value.span.end as usize) {
+                Some(ed) => {
+                    site_edits.push(ed);
+                    removed += 1;
+                }
+                None if insert => {} // the field is added; the annotation stays
+                None => {
+                    out.skipped
+                        .push(format!("{what}: shares its line with other text"));
+                    continue;
+                }
+            }
+        }
+        edits.extend(site_edits);
+        out.migrated += 1;
+    }
+    // an `annotations:` left empty goes too
+    if removed > 0 && removed == apparmor_entries && removed == entries.len() {
+        let key = site
+            .meta
+            .and_then(|m| m.entry("annotations"))
+            .map(|e| &e.key);
+        if let Some(k) = key
+            && let Some(ed) = delete_lines(text, k.span.start as usize, k.span.end as usize + 1)
+            && !edits.iter().any(|x| x.start < ed.end && ed.start < x.end)
+        {
+            edits.push(ed);
+        }
+    }
+}
+
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The end of the line holding `at`, after its newline.
+fn next_line(text: &str, at: usize) -> usize {
+    let at = at.min(text.len());
+    text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
+}
+
+fn column(text: &str, at: usize) -> usize {
+    at - line_start(text, at)
+}
+
+/// Delete the whole lines from `start` to `end`, if nothing else is on
+/// them but blanks and a trailing comment.
+fn delete_lines(text: &str, start: usize, end: usize) -> Option<Edit> {
+    let ls = line_start(text, start);
+    if !text[ls..start].trim().is_empty() {
+        return None;
+    }
+    let end = end.min(text.len());
+    let le = next_line(text, end.saturating_sub(1).max(start));
+    let rest = text[end.max(start)..le].trim();
+    if !(rest.is_empty() || rest.starts_with('#') || rest == ":") {
+        return None;
+    }
+    Some(Edit {
+        start: ls,
+        end: le,
+        text: String::new(),
+    })
+}
+
+fn field_lines(profile: &Profile, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut s = format!(
+        "{pad}appArmorProfile:\n{pad}  type: {}\n",
+        profile.type_name()
+    );
+    if let Profile::Localhost(n) = profile {
+        s.push_str(&format!("{pad}  localhostProfile: {}\n", yaml_quote(n)));
+    }
+    s
+}
+
+/// Insert the field into a block-style container mapping.
+fn insert_field(text: &str, container: &Node, profile: &Profile) -> Option<Edit> {
+    let entries = container.as_map()?;
+    let key_col = column(text, container.span.start as usize);
+    if let Some(sc) = container.entry("securityContext") {
+        if sc.value.flow {
+            return None;
+        }
+        if sc.value.is_null() {
+            // `securityContext:` with nothing after it
+            let at = next_line(text, sc.key.span.end as usize);
+            let rest = text[sc.key.span.end as usize..at].trim();
+            if !(rest == ":" || rest.starts_with(':') && rest[1..].trim_start().starts_with('#')) {
+                return None;
+            }
+            return Some(Edit {
+                start: at,
+                end: at,
+                text: field_lines(profile, key_col + 2),
+            });
+        }
+        let first = sc.value.as_map()?.first()?;
+        let col = column(text, first.key.span.start as usize);
+        let at = line_start(text, first.key.span.start as usize);
+        if !text[at..first.key.span.start as usize].trim().is_empty() {
+            return None;
+        }
+        return Some(Edit {
+            start: at,
+            end: at,
+            text: field_lines(profile, col),
+        });
+    }
+    // a new `securityContext` after the entry holding the name
+    let name = entries.iter().find(|e| e.key.as_str() == Some("name"))?;
+    let at = next_line(text, name.value.span.end as usize);
+    let mut s = format!("{}securityContext:\n", " ".repeat(key_col));
+    s.push_str(&field_lines(profile, key_col + 2));
+    // the file may end without a newline
+    if at == text.len() && !text.ends_with('\n') {
+        s.insert(0, '\n');
+        s.pop();
+    }
+    Some(Edit {
+        start: at,
+        end: at,
+        text: s,
+    })
+}
