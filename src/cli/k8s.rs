@@ -395,24 +395,7 @@ fn read_profiles(
     }
     let mut set = ProfileSet::default();
     for out in check_all(session, jobs, &popts, true) {
-        set.add_policy(&out.policy);
-        let errors: Vec<&Diagnostic> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
-        if let Some(first) = errors.first()
-            && let Some(span) = first.span()
-        {
-            diags.push(
-                Diagnostic::new(
-                    code::K8S_PROFILE_FILE_INVALID,
-                    format!(
-                        "this profile file has {} error(s); the profiles it declares may fail to load: {}",
-                        errors.len(),
-                        first.message
-                    ),
-                )
-                .at(span, "")
-                .help("run `aaprof check` on it for the details"),
-            );
-        }
+        diags.extend(set.add_outcome(&out));
     }
     Ok(set)
 }

@@ -39,6 +39,27 @@ pub fn check_stream(stream: &Stream, file: FileId, text: &str, opts: &Options) -
             c.object(obj);
         }
     }
+    // the node requirement is the same for every pod: say it once a file
+    let node = c
+        .diags
+        .iter()
+        .filter(|d| d.code == code::K8S_NODE_APPARMOR)
+        .count();
+    if node > 1 {
+        let mut first = true;
+        c.diags
+            .retain(|d| d.code != code::K8S_NODE_APPARMOR || std::mem::replace(&mut first, false));
+        if let Some(d) = c
+            .diags
+            .iter_mut()
+            .find(|d| d.code == code::K8S_NODE_APPARMOR)
+        {
+            d.notes.push(format!(
+                "the same holds for the other {} pod specs of this file that set a profile",
+                node - 1
+            ));
+        }
+    }
     c.diags
 }
 
@@ -128,7 +149,7 @@ impl<'a> Checker<'a> {
             return;
         };
         let annotations_node = site.meta.and_then(|m| m.get("annotations"));
-        self.misplaced(&site, obj, annotations_node, 0);
+        self.misplaced(&site, obj, annotations_node, None, 0);
         self.site(&site, annotations_node);
     }
 
@@ -139,6 +160,7 @@ impl<'a> Checker<'a> {
         site: &Site<'a>,
         n: &'a Node,
         pod_annotations: Option<&Node>,
+        shadowed_by: Option<&Node>,
         depth: usize,
     ) {
         if depth > super::yaml::MAX_DEPTH {
@@ -148,23 +170,36 @@ impl<'a> Checker<'a> {
             Value::Scalar(_) => {}
             Value::Seq(items) => {
                 for i in items {
-                    self.misplaced(site, i, pod_annotations, depth + 1);
+                    self.misplaced(site, i, pod_annotations, None, depth + 1);
                 }
             }
             Value::Map(entries) => {
                 let is_pod_annotations = pod_annotations.is_some_and(|p| std::ptr::eq(p, n));
-                for e in entries {
+                for (i, e) in entries.iter().enumerate() {
                     let key = e.key.as_str().unwrap_or("");
                     if !is_pod_annotations && key.starts_with(ANNOTATION_PREFIX) {
                         let right = format!("{}annotations", site.meta_path());
-                        let mut d = Diagnostic::new(
-                            code::K8S_ANNOTATION_NO_EFFECT,
-                            format!(
-                                "the AppArmor annotation `{key}` has no effect here: Kubernetes reads it only from `{right}`"
-                            ),
-                        )
-                        .at(e.key.span, "ignored here");
-                        d = if site.prefix.is_empty() {
+                        let mut d = match shadowed_by {
+                            Some(later) => Diagnostic::new(
+                                code::K8S_ANNOTATION_NO_EFFECT,
+                                format!(
+                                    "the AppArmor annotation `{key}` has no effect: its `annotations` block is replaced by the one at line {}",
+                                    self.line_of(later.span)
+                                ),
+                            )
+                            .at(e.key.span, "dropped")
+                            .label(later.span, "only this block is kept"),
+                            None => Diagnostic::new(
+                                code::K8S_ANNOTATION_NO_EFFECT,
+                                format!(
+                                    "the AppArmor annotation `{key}` has no effect here: Kubernetes reads it only from `{right}`"
+                                ),
+                            )
+                            .at(e.key.span, "ignored here"),
+                        };
+                        d = if shadowed_by.is_some() {
+                            d.help("merge the two `annotations` blocks into one")
+                        } else if site.prefix.is_empty() {
                             d.help("move it under the Pod's `metadata.annotations`, or better, use the container's `securityContext.appArmorProfile` field")
                         } else {
                             d.help(format!(
@@ -175,7 +210,13 @@ impl<'a> Checker<'a> {
                         self.push(d);
                         continue;
                     }
-                    self.misplaced(site, &e.value, pod_annotations, depth + 1);
+                    // a key written again later: this value is dropped
+                    let later = entries[i + 1..]
+                        .iter()
+                        .rev()
+                        .find(|l| l.key.as_str() == Some(key) && !key.is_empty())
+                        .map(|l| &l.key);
+                    self.misplaced(site, &e.value, pod_annotations, later, depth + 1);
                 }
             }
         }
@@ -222,7 +263,8 @@ impl<'a> Checker<'a> {
                                         e.value.type_name()
                                     ),
                                 )
-                                .at(e.value.span, ""),
+                                .at(e.key.span, "")
+                                .help("write the value as a string: `runtime/default`, `unconfined` or `localhost/<profile>`"),
                             );
                             continue;
                         }
@@ -387,8 +429,9 @@ impl<'a> Checker<'a> {
             None => (key, None),
         };
         let prefix = ANNOTATION_PREFIX.trim_end_matches('/');
-        let close = domain.eq_ignore_ascii_case(prefix)
-            || crate::suggest::edit_distance(&domain.to_ascii_lowercase(), prefix) <= 6;
+        let domain_l = domain.to_ascii_lowercase();
+        let close = domain_l.contains("kubernetes.io")
+            || crate::suggest::edit_distance(&domain_l, prefix) <= 6;
         if !close {
             return;
         }

@@ -194,13 +194,25 @@ fn delete_lines(text: &str, start: usize, end: usize) -> Option<Edit> {
     let end = end.min(text.len());
     let le = next_line(text, end.saturating_sub(1).max(start));
     let rest = text[end.max(start)..le].trim();
-    if !(rest.is_empty() || rest.starts_with('#') || rest == ":") {
+    let rest = rest.strip_prefix(':').map_or(rest, str::trim_start);
+    if !(rest.is_empty() || rest.starts_with('#')) {
         return None;
     }
+    // a trailing comment stays, on a line of its own
+    let kept = if rest.is_empty() {
+        String::new()
+    } else {
+        let newline = if text[..le].ends_with("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        format!("{}{rest}{newline}", &text[ls..start])
+    };
     Some(Edit {
         start: ls,
         end: le,
-        text: String::new(),
+        text: kept,
     })
 }
 
@@ -249,9 +261,14 @@ fn insert_field(text: &str, container: &Node, profile: &Profile) -> Option<Edit>
             text: field_lines(profile, col),
         });
     }
-    // a new `securityContext` after the entry holding the name
-    let name = entries.iter().find(|e| e.key.as_str() == Some("name"))?;
-    let at = next_line(text, name.value.span.end as usize);
+    // a new `securityContext` after the container's last entry
+    let last = entries.last()?;
+    let end = (last.value.span.end.max(last.key.span.end) as usize).min(text.len());
+    let at = if text[..end].ends_with('\n') {
+        end
+    } else {
+        next_line(text, end)
+    };
     let mut s = format!("{}securityContext:\n", " ".repeat(key_col));
     s.push_str(&field_lines(profile, key_col + 2));
     // the file may end without a newline

@@ -2,7 +2,8 @@
 //! (read with aaprof's own front end) or listed in a copy of a node's
 //! `/sys/kernel/security/apparmor/profiles`.
 
-use crate::resolve::{Policy, ResolvedProfile};
+use crate::diag::{Diagnostic, code};
+use crate::resolve::{Outcome, Policy, ResolvedProfile};
 use crate::source::Span;
 use crate::syntax::ast::ProfileKeyword;
 use std::collections::BTreeMap;
@@ -39,6 +40,27 @@ pub struct ProfileSet {
 const MODES: &[&str] = &["complain", "unconfined", "kill", "prompt", "default_allow"];
 
 impl ProfileSet {
+    /// Add what a checked profile file declares. A file with errors gives
+    /// one warning (its profiles may fail to load; `aaprof check` tells the
+    /// details).
+    pub fn add_outcome(&mut self, out: &Outcome) -> Option<Diagnostic> {
+        self.add_policy(&out.policy);
+        let errors: Vec<&Diagnostic> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let first = errors.first()?;
+        Some(
+            Diagnostic::new(
+                code::K8S_PROFILE_FILE_INVALID,
+                format!(
+                    "this profile file has {} error(s); the profiles it declares may fail to load: {}",
+                    errors.len(),
+                    first.message
+                ),
+            )
+            .at(first.span()?, "")
+            .help("run `aaprof check` on it for the details"),
+        )
+    }
+
     pub fn add_policy(&mut self, policy: &Policy) {
         for p in &policy.profiles {
             self.add(p, None);
@@ -57,8 +79,12 @@ impl ProfileSet {
                 hat: matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret),
             },
         };
+        let full = match parent {
+            Some(par) => format!("{par}//{}", p.name),
+            None => p.name.clone(),
+        };
         self.by_name.insert(
-            p.name.clone(),
+            full.clone(),
             Declared {
                 place,
                 mode,
@@ -67,7 +93,7 @@ impl ProfileSet {
             },
         );
         for c in &p.children {
-            self.add(c, Some(&p.name));
+            self.add(c, Some(&full));
         }
     }
 

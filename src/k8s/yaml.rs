@@ -285,6 +285,13 @@ impl Builder<'_> {
                     _ => Style::Block,
                 };
                 let flow = self.in_flow();
+                // saphyr's span of a quoted scalar runs on past the closing
+                // quote (over blanks and a comment): end it at the quote
+                let end = if style == Style::Quoted {
+                    quoted_end(self.text, start).unwrap_or(end)
+                } else {
+                    end
+                };
                 let node = Node {
                     value: Value::Scalar(Scalar {
                         text: text.into_owned(),
@@ -413,6 +420,22 @@ impl Builder<'_> {
     }
 }
 
+/// The end (after the closing quote) of the quoted scalar at `start`.
+fn quoted_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(start)?;
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 fn count_nodes(n: &Node) -> usize {
     1 + match &n.value {
         Value::Scalar(_) => 0,
@@ -448,3 +471,6 @@ fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
     }
     own
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,5 +3,6 @@
 mod cli;
 mod conformance;
 mod corpora;
+mod k8s;
 mod parse;
 mod support;
