@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn aaprof(args: &[&str], stdin: Option<&[u8]>, cwd: &Path) -> Output {
+pub(crate) fn aaprof(args: &[&str], stdin: Option<&[u8]>, cwd: &Path) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aaprof"));
     cmd.args(args)
         .current_dir(cwd)
@@ -24,14 +24,14 @@ fn aaprof(args: &[&str], stdin: Option<&[u8]>, cwd: &Path) -> Output {
     child.wait_with_output().expect("aaprof finishes")
 }
 
-fn tmpdir(name: &str) -> PathBuf {
+pub(crate) fn tmpdir(name: &str) -> PathBuf {
     let d = repo().join("target").join("cli-tests").join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 

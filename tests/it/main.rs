@@ -4,5 +4,6 @@ mod cli;
 mod conformance;
 mod corpora;
 mod k8s;
+mod k8s_cli;
 mod parse;
 mod support;

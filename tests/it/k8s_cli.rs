@@ -1,0 +1,258 @@
+//! The `aaprof k8s check` command: exit status, inputs, formats, `--fix`
+//! on disk, and hostile input.
+
+use super::cli::{aaprof, stdout, tmpdir};
+use super::support::repo;
+
+fn fixtures() -> std::path::PathBuf {
+    repo().join("tests/fixtures/k8s")
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
+
+#[test]
+fn clean_manifest_exits_zero() {
+    let o = aaprof(&["k8s", "check", "-"], Some(POD.as_bytes()), &repo());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn errors_exit_one_with_concise_locations() {
+    let text = POD.replace(
+        "  name: p\n",
+        "  name: p\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/b: localhost/x\n",
+    );
+    let o = aaprof(&["k8s", "check", "-"], Some(text.as_bytes()), &repo());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("-:6:5: error[K0101]: metadata.annotations["),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn warnings_alone_exit_zero() {
+    let text = POD.replace(
+        "  name: p\n",
+        "  name: p\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/a: runtime/default\n",
+    );
+    let o = aaprof(&["k8s", "check", "-"], Some(text.as_bytes()), &repo());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("warning[K0301]"), "{}", stdout(&o));
+}
+
+#[test]
+fn directories_are_walked_for_manifests() {
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--format",
+            "concise",
+            "tests/fixtures/k8s/ok",
+        ],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--format",
+            "concise",
+            "tests/fixtures/k8s/err",
+        ],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    // files in name order, each finding with its file
+    let out = stdout(&o);
+    let first = out.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("tests/fixtures/k8s/err/all-kinds.yaml:"),
+        "{first}"
+    );
+}
+
+#[test]
+fn profiles_and_loaded_list_are_cross_checked() {
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--profiles",
+            "tests/fixtures/k8s/profiles",
+            "--loaded",
+            "tests/fixtures/k8s/loaded.txt",
+            "tests/fixtures/k8s/err/profile-not-found.yaml",
+        ],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("10:25: error[K0202]"), "{out}");
+    assert!(out.contains("10:25: error[K0203]"), "{out}");
+}
+
+#[test]
+fn pss_flag_applies_to_every_pod() {
+    let text = POD.replace(
+        "    image: x\n",
+        "    image: x\n    securityContext:\n      appArmorProfile:\n        type: Unconfined\n",
+    );
+    let o = aaprof(&["k8s", "check", "-"], Some(text.as_bytes()), &repo());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = aaprof(
+        &["k8s", "check", "--pss", "restricted", "-"],
+        Some(text.as_bytes()),
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("violates PodSecurity \"restricted:latest\""));
+}
+
+#[test]
+fn json_output_is_a_document() {
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--format",
+            "json",
+            "tests/fixtures/k8s/err/windows.yaml",
+        ],
+        None,
+        &repo(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let text = v.to_string();
+    assert!(text.contains("K0110"), "{text}");
+}
+
+#[test]
+fn malformed_yaml_is_a_finding_with_its_position() {
+    let o = aaprof(&["k8s", "check", "-"], Some(b"a: [1, 2\nb: c\n"), &repo());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("-:2:2: error[K0001]: invalid YAML"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn hostile_input_gives_diagnostics_not_panics() {
+    let deep = "a: ".repeat(1) + &"[".repeat(100_000);
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+    for input in [
+        deep.as_bytes(),
+        bomb.as_bytes(),
+        b"\xff\xfe\x00binary",
+        b"kind: Pod\nspec: *nope\n",
+        b"---\n...\n---\n",
+        b"kind: List\nitems: [1, [2], {kind: Pod}]\n",
+    ] {
+        let o = aaprof(&["k8s", "check", "-"], Some(input), &repo());
+        let code = o.status.code();
+        assert!(
+            matches!(code, Some(0..=2)),
+            "exit {code:?} for {:?}\n{}",
+            String::from_utf8_lossy(&input[..input.len().min(40)]),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let cases: &[&[&str]] = &[
+        &["k8s", "check"],
+        &["k8s", "check", "no/such/file.yaml"],
+        &["k8s", "check", "--pss", "strict", "-"],
+        &[
+            "k8s",
+            "check",
+            "--loaded",
+            "tests/fixtures/k8s/ok/pod.json",
+            "-",
+        ],
+        &["k8s", "check", "--profiles", "no/such/dir", "-"],
+        &["k8s", "check", "--keep-annotations", "-"],
+    ];
+    for args in cases {
+        let o = aaprof(args, Some(POD.as_bytes()), &repo());
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn fix_rewrites_files_in_place_keeping_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tmpdir("k8s-fix");
+    let f = d.join("deployment.yaml");
+    std::fs::copy(fixtures().join("fix/deployment.yaml"), &f).expect("copy");
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--fix",
+            "--format",
+            "concise",
+            "deployment.yaml",
+        ],
+        None,
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let after = std::fs::read_to_string(&f).expect("read back");
+    assert!(after.contains("type: RuntimeDefault"));
+    assert!(!after.contains("container.apparmor.security.beta.kubernetes.io"));
+    // the findings are those of the fixed file: nothing deprecated is left
+    assert!(!stdout(&o).contains("K0301"), "{}", stdout(&o));
+    let mode = std::fs::metadata(&f).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    // no temporary file is left behind
+    let names: Vec<_> = std::fs::read_dir(&d)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    // a second run changes nothing
+    let o = aaprof(&["k8s", "check", "--fix", "deployment.yaml"], None, &d);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&f).expect("read"), after);
+}
+
+#[test]
+fn fix_on_standard_input_writes_standard_output() {
+    let text = POD.replace(
+        "  name: p\n",
+        "  name: p\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/a: localhost/web\n",
+    );
+    let o = aaprof(
+        &["k8s", "check", "--fix", "-"],
+        Some(text.as_bytes()),
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "      appArmorProfile:\n        type: Localhost\n        localhostProfile: web\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("annotations"), "{out}");
+}
