@@ -718,7 +718,7 @@ impl Walker<'_> {
     }
 
     fn profile(&mut self, p: &ast::Profile, parent: Option<&str>) -> Option<ResolvedProfile> {
-        let name = p.name.text.clone();
+        let name_as_written = p.name.text.clone();
         let expanded_name = match self.expand_word(&p.name, &HashMap::new()) {
             Some(w) => w,
             None => p.name.clone(),
@@ -780,7 +780,7 @@ impl Walker<'_> {
         {
             let hp = ast::Profile {
                 header,
-                name: expanded_name,
+                name: expanded_name.clone(),
                 items: Vec::new(),
                 ..p.clone()
             };
@@ -804,7 +804,12 @@ impl Walker<'_> {
             self.push(d);
         }
         Some(ResolvedProfile {
-            name,
+            // the name as the kernel knows it: variables expanded
+            name: if expanded_name.text.is_empty() {
+                name_as_written
+            } else {
+                expanded_name.text.clone()
+            },
             keyword: p.keyword,
             span: p.span,
             attachment,

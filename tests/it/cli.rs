@@ -17,7 +17,10 @@ pub(crate) fn aaprof(args: &[&str], stdin: Option<&[u8]>, cwd: &Path) -> Output 
     let mut child = cmd.spawn().expect("aaprof runs");
     if let Some(input) = stdin {
         let mut si = child.stdin.take().expect("stdin piped");
-        si.write_all(input).expect("write stdin");
+        // a command that fails early (a usage error) may not read its input
+        if let Err(e) = si.write_all(input) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+        }
     } else {
         drop(child.stdin.take());
     }
