@@ -147,7 +147,7 @@ fn malformed_yaml_is_a_finding_with_its_position() {
 
 #[test]
 fn hostile_input_gives_diagnostics_not_panics() {
-    let deep = "a: ".repeat(1) + &"[".repeat(100_000);
+    let deep = "a: ".to_string() + &"[".repeat(100_000);
     let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
     for input in [
         deep.as_bytes(),
