@@ -119,7 +119,7 @@ fn run_check(a: CheckArgs) -> Result<i32> {
 
     let mut opts = k8s::Options::default();
     if !a.profiles.is_empty() {
-        opts.profiles = Some(read_profiles(&session, &a, &mut diags)?);
+        opts.profiles = Some(read_profiles(&session, &a)?);
     }
     if let Some(f) = &a.loaded {
         let text =
@@ -373,13 +373,9 @@ fn manifest_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Parse the profile trees and collect what they declare. A profile file
-/// with errors is one warning here (`aaprof check` tells the details).
-fn read_profiles(
-    session: &Session,
-    a: &CheckArgs,
-    diags: &mut Vec<Diagnostic>,
-) -> Result<ProfileSet> {
+/// Parse the profile trees and collect what they declare. A file with
+/// errors matters only if a manifest names one of its profiles.
+fn read_profiles(session: &Session, a: &CheckArgs) -> Result<ProfileSet> {
     let popts = options(&a.policy)?;
     let mut jobs = Vec::new();
     for p in &a.profiles {
@@ -395,7 +391,7 @@ fn read_profiles(
     }
     let mut set = ProfileSet::default();
     for out in check_all(session, jobs, &popts, true) {
-        diags.extend(set.add_outcome(&out));
+        set.add_outcome(&out);
     }
     Ok(set)
 }

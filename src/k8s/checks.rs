@@ -747,6 +747,20 @@ impl<'a> Checker<'a> {
                     self.push(d);
                 }
                 Some(decl) => {
+                    if let Some(problem) = &decl.problem {
+                        self.push(
+                            Diagnostic::new(
+                                code::K8S_PROFILE_FILE_INVALID,
+                                format!(
+                                    "AppArmor profile \"{name}\" is declared in a file with {} error(s): it may fail to load",
+                                    problem.errors
+                                ),
+                            )
+                            .at(at.span, format!("container `{container}` runs under it"))
+                            .label(problem.span, format!("first error: {}", problem.first))
+                            .help("run `aaprof check` on the profile file and fix it"),
+                        );
+                    }
                     if let Some(mode) = &decl.mode {
                         self.push(
                             Diagnostic::new(

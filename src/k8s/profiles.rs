@@ -2,7 +2,7 @@
 //! (read with aaprof's own front end) or listed in a copy of a node's
 //! `/sys/kernel/security/apparmor/profiles`.
 
-use crate::diag::{Diagnostic, code};
+use crate::diag::Diagnostic;
 use crate::resolve::{Outcome, Policy, ResolvedProfile};
 use crate::source::Span;
 use crate::syntax::ast::ProfileKeyword;
@@ -28,6 +28,17 @@ pub struct Declared {
     pub attach_disconnected: bool,
     /// Where the profile is declared.
     pub span: Span,
+    /// The file declaring it has errors.
+    pub problem: Option<FileProblem>,
+}
+
+/// Errors in a profile file: its profiles may fail to load.
+#[derive(Clone, Debug)]
+pub struct FileProblem {
+    pub errors: usize,
+    /// The first error's message, and where it is.
+    pub first: String,
+    pub span: Span,
 }
 
 /// Profiles declared in a profile tree, by full name (`parent//child` for
@@ -40,34 +51,29 @@ pub struct ProfileSet {
 const MODES: &[&str] = &["complain", "unconfined", "kill", "prompt", "default_allow"];
 
 impl ProfileSet {
-    /// Add what a checked profile file declares. A file with errors gives
-    /// one warning (its profiles may fail to load; `aaprof check` tells the
-    /// details).
-    pub fn add_outcome(&mut self, out: &Outcome) -> Option<Diagnostic> {
-        self.add_policy(&out.policy);
+    /// Add what a checked profile file declares, remembering whether the
+    /// file had errors (its profiles may then fail to load).
+    pub fn add_outcome(&mut self, out: &Outcome) {
         let errors: Vec<&Diagnostic> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
-        let first = errors.first()?;
-        Some(
-            Diagnostic::new(
-                code::K8S_PROFILE_FILE_INVALID,
-                format!(
-                    "this profile file has {} error(s); the profiles it declares may fail to load: {}",
-                    errors.len(),
-                    first.message
-                ),
-            )
-            .at(first.span()?, "")
-            .help("run `aaprof check` on it for the details"),
-        )
+        let problem = errors.first().and_then(|first| {
+            Some(FileProblem {
+                errors: errors.len(),
+                first: first.message.clone(),
+                span: first.span()?,
+            })
+        });
+        for p in &out.policy.profiles {
+            self.add(p, None, problem.as_ref());
+        }
     }
 
     pub fn add_policy(&mut self, policy: &Policy) {
         for p in &policy.profiles {
-            self.add(p, None);
+            self.add(p, None, None);
         }
     }
 
-    fn add(&mut self, p: &ResolvedProfile, parent: Option<&str>) {
+    fn add(&mut self, p: &ResolvedProfile, parent: Option<&str>, problem: Option<&FileProblem>) {
         let mode = p.flags.iter().find_map(|f| {
             let f = f.strip_prefix("mode=").unwrap_or(f);
             MODES.contains(&f).then(|| f.to_string())
@@ -90,10 +96,11 @@ impl ProfileSet {
                 mode,
                 attach_disconnected: p.flags.iter().any(|f| f == "attach_disconnected"),
                 span: p.span,
+                problem: problem.cloned(),
             },
         );
         for c in &p.children {
-            self.add(c, Some(&full));
+            self.add(c, Some(&full), problem);
         }
     }
 

@@ -25,13 +25,7 @@ fn dir() -> std::path::PathBuf {
 }
 
 /// The profile set and loaded list of the fixtures, read into `session`.
-/// Findings about the profile tree go to `extra`.
-fn options(
-    session: &Session,
-    text: &str,
-    stream: &yaml::Stream,
-    extra: &mut Vec<Diagnostic>,
-) -> k8s::Options {
+fn options(session: &Session, text: &str, stream: &yaml::Stream) -> k8s::Options {
     let popts = Options::default();
     let mut set = ProfileSet::default();
     let tree = text
@@ -46,7 +40,7 @@ fn options(
                 .unwrap_or_default()
         );
         let out = session.check_path(&f, &name, &popts);
-        extra.extend(set.add_outcome(&out));
+        set.add_outcome(&out);
     }
     let loaded_text = std::fs::read_to_string(dir().join("loaded.txt")).expect("loaded.txt");
     let loaded = Loaded::parse("loaded.txt", &loaded_text).expect("loaded.txt parses");
@@ -83,19 +77,17 @@ fn run(path: &Path) -> Run {
     let session = Session::new();
     let file = session.add_text(&name, None, text.clone());
     let stream = yaml::parse(&text, file);
-    let mut diags = Vec::new();
-    let opts = options(&session, &text, &stream, &mut diags);
-    diags.extend(k8s::check(&stream, file, &text, &opts));
+    let opts = options(&session, &text, &stream);
+    let mut diags = k8s::check(&stream, file, &text, &opts);
     diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
     let sources = session.sources();
     let found = diags
         .iter()
         .map(|d| {
-            // findings in other files (the profile tree) count as line 0
-            let line = d
-                .span()
-                .filter(|s| s.file == file)
-                .map_or(0, |s| sources.line_col(s).0);
+            let line = d.span().map_or(0, |s| {
+                assert_eq!(s.file, file, "a finding located outside the manifest");
+                sources.line_col(s).0
+            });
             (line, d.code.id.to_string())
         })
         .collect();
@@ -123,11 +115,6 @@ fn expected(path: &Path) -> BTreeSet<(usize, String)> {
         if let Some((_, codes)) = line.split_once("# expect:") {
             for c in codes.split_whitespace() {
                 out.insert((i + 1, c.to_string()));
-            }
-        }
-        if let Some(codes) = line.strip_prefix("# expect-elsewhere:") {
-            for c in codes.split_whitespace() {
-                out.insert((0, c.to_string()));
             }
         }
     }
@@ -226,9 +213,7 @@ fn fix_fixtures_migrate_annotations_to_fields() {
             let session = Session::new();
             let file = session.add_text("fixed", None, out.text.clone());
             let s3 = yaml::parse(&out.text, file);
-            let mut tree = Vec::new();
-            let opts = options(&session, &out.text, &s3, &mut tree);
-            assert!(tree.is_empty(), "profile fixtures have errors");
+            let opts = options(&session, &out.text, &s3);
             let after = k8s::check(&s3, file, &out.text, &opts);
             let deprecated = after
                 .iter()
