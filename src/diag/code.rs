@@ -90,6 +90,7 @@ codes! {
     K8S_MISMATCH = "K0109", "annotation-field-mismatch", Error;
     K8S_WINDOWS = "K0110", "apparmor-on-windows-pod", Error;
     K8S_EPHEMERAL = "K0111", "ephemeral-containers-not-allowed", Error;
+    K8S_UNKNOWN_FIELD = "K0112", "unknown-field", Error;
     // K02xx: what the kubelet or the container runtime rejects
     K8S_EMPTY_LOCALHOST = "K0201", "empty-localhost-name", Error;
     K8S_PROFILE_NOT_FOUND = "K0202", "profile-not-found", Error;

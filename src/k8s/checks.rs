@@ -150,6 +150,7 @@ impl<'a> Checker<'a> {
         };
         let annotations_node = site.meta.and_then(|m| m.get("annotations"));
         self.misplaced(&site, obj, annotations_node, None, 0);
+        self.field_placement(&site);
         self.site(&site, annotations_node);
     }
 
@@ -217,6 +218,102 @@ impl<'a> Checker<'a> {
                         .find(|l| l.key.as_str() == Some(key) && !key.is_empty())
                         .map(|l| &l.key);
                     self.misplaced(site, &e.value, pod_annotations, later, depth + 1);
+                }
+            }
+        }
+    }
+
+    /// `appArmorProfile` where the API has no such field, and misspelled
+    /// field names: kubectl's strict decoding rejects them; lenient clients
+    /// drop them silently.
+    fn field_placement(&mut self, site: &Site<'a>) {
+        // the securityContext mappings where the field is valid, with the
+        // path of their owner
+        let mut valid: Vec<(&Node, String)> = Vec::new();
+        let spec_path = site.spec_path();
+        if let Some(sc) = site.spec.and_then(|s| s.get("securityContext")) {
+            valid.push((sc, format!("{spec_path}securityContext")));
+        }
+        for c in site.containers() {
+            if let Some(sc) = c.node.get("securityContext") {
+                valid.push((sc, format!("{}.securityContext", c.path(site))));
+            }
+        }
+        for (sc, path) in &valid {
+            for e in sc.as_map().unwrap_or_default() {
+                let Some(key) = e.key.as_str() else { continue };
+                if key == "appArmorProfile" {
+                    for f in e.value.as_map().unwrap_or_default() {
+                        let Some(fk) = f.key.as_str() else { continue };
+                        if fk != "type" && fk != "localhostProfile" {
+                            let mut d = Diagnostic::new(
+                                code::K8S_UNKNOWN_FIELD,
+                                format!("unknown field \"{path}.appArmorProfile.{fk}\""),
+                            )
+                            .at(f.key.span, "")
+                            .note("kubectl rejects the object (strict decoding); lenient clients drop the field silently")
+                            .help("`appArmorProfile` has two fields: `type` and `localhostProfile`");
+                            if let Some(m) = did_you_mean(fk, ["type", "localhostProfile"]) {
+                                d = d.help(format!("did you mean `{m}`?"));
+                            }
+                            self.push(d);
+                        }
+                    }
+                } else if key.eq_ignore_ascii_case("appArmorProfile")
+                    || did_you_mean(key, ["appArmorProfile"]).is_some()
+                {
+                    self.push(
+                        Diagnostic::new(code::K8S_UNKNOWN_FIELD, format!("unknown field \"{path}.{key}\""))
+                            .at(e.key.span, "")
+                            .note("kubectl rejects the object (strict decoding); lenient clients drop the field silently, leaving the container without the profile")
+                            .help("did you mean `appArmorProfile`?"),
+                    );
+                }
+            }
+        }
+        let root = if site.guessed {
+            // only the pod template of a custom resource has a known schema
+            site.object.path(&["spec", "template"])
+        } else {
+            Some(site.object)
+        };
+        if let Some(root) = root {
+            let valid_maps: Vec<&Node> = valid.iter().map(|(n, _)| *n).collect();
+            self.stray_fields(site, root, &valid_maps, 0);
+        }
+    }
+
+    fn stray_fields(&mut self, site: &Site<'a>, n: &'a Node, valid: &[&Node], depth: usize) {
+        if depth > super::yaml::MAX_DEPTH {
+            return;
+        }
+        match &n.value {
+            Value::Scalar(_) => {}
+            Value::Seq(items) => {
+                for i in items {
+                    self.stray_fields(site, i, valid, depth + 1);
+                }
+            }
+            Value::Map(entries) => {
+                let ok_here = valid.iter().any(|v| std::ptr::eq(*v, n));
+                for e in entries {
+                    if !ok_here && e.key.as_str() == Some("appArmorProfile") {
+                        self.push(
+                            Diagnostic::new(
+                                code::K8S_UNKNOWN_FIELD,
+                                "unknown field \"appArmorProfile\" here: it is a field of a pod's or a container's `securityContext`",
+                            )
+                            .at(e.key.span, "")
+                            .note("kubectl rejects the object (strict decoding); lenient clients drop the field silently")
+                            .help(format!(
+                                "move it under `{}securityContext` (every container) or `{}containers[*].securityContext` (one container)",
+                                site.spec_path(),
+                                site.spec_path()
+                            )),
+                        );
+                        continue;
+                    }
+                    self.stray_fields(site, &e.value, valid, depth + 1);
                 }
             }
         }
