@@ -9,6 +9,7 @@ pub mod aare;
 pub mod check;
 pub mod diag;
 pub mod features;
+pub mod fmt;
 pub mod k8s;
 pub mod resolve;
 pub mod source;

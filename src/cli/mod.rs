@@ -4,6 +4,7 @@
 pub mod atomic;
 pub mod check;
 pub mod debug;
+pub mod fmt;
 pub mod k8s;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -24,6 +25,13 @@ pub enum Command {
     /// Exit status: 0 when every policy is valid, 1 when any has an error,
     /// 2 on usage or I/O errors.
     Check(check::CheckArgs),
+    /// Format policy files in the canonical layout (in place), keeping
+    /// every comment.
+    ///
+    /// Exit status: 0 when done (or, with --check/--diff, when nothing would
+    /// change), 1 when a file would change (--check/--diff) or was refused
+    /// (syntax errors), 2 on usage or I/O errors.
+    Fmt(fmt::FmtArgs),
     /// Kubernetes manifests: check the AppArmor settings of their pods.
     K8s(k8s::K8sArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
@@ -72,6 +80,7 @@ pub mod exit {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Fmt(a) => fmt::run(a),
         Command::K8s(a) => k8s::run(a),
         Command::Debug(a) => debug::run(a),
     }

@@ -69,6 +69,8 @@ codes! {
     BAD_TARGET = "E0509", "invalid-exec-target", Error;
     TOO_MANY_TRANSITIONS = "E0510", "too-many-named-transitions", Error;
     BAD_PATTERN = "E0511", "invalid-pattern", Error;
+    // E07xx: formatting
+    FORMAT_UNSTABLE = "E0701", "format-would-change-meaning", Error;
     // W: warnings
     DEPRECATED = "W0601", "deprecated-syntax", Warning;
     MISSING_ABI = "W0602", "missing-abi", Info;
