@@ -210,7 +210,7 @@ impl<'s> Printer<'s> {
             match ev {
                 Event::Tok(i) => self.token(&tokens[i]),
                 Event::Comment(s, e) => self.comment(s, e),
-                Event::Newline(_) => self.newline(),
+                Event::Newline(pos) => self.newline(pos),
             }
         }
         self.flush();
@@ -300,6 +300,18 @@ impl<'s> Printer<'s> {
                     self.begin_line(indent);
                     self.line.push_str(&text);
                 } else {
+                    // separators the lexer does not make tokens of (the
+                    // commas of a flag list) are kept
+                    let extra = self.gap_text(s);
+                    if !extra.is_empty() {
+                        self.line.push_str(&extra);
+                        self.line.push(' ');
+                        self.line.push_str(&text);
+                        self.prev_end = e;
+                        self.prev_tok = Some(tok.clone());
+                        self.after_token(tok);
+                        return;
+                    }
                     let space = match (self.prev_tok.as_ref(), tok) {
                         (_, Tok::Comma) => false,
                         (_, Tok::CloseParen) if self.parens > 0 => false,
@@ -313,9 +325,16 @@ impl<'s> Printer<'s> {
                     }
                     self.line.push_str(&text);
                 }
-                if self.assign && matches!(tok, Tok::Equals | Tok::AddAssign) {
-                    // assignment values stay as written
-                }
+                self.after_token(tok);
+            }
+        }
+        self.prev_end = e;
+        self.prev_tok = Some(tok.clone());
+    }
+
+    fn after_token(&mut self, tok: &Tok) {
+        {
+            {
                 match tok {
                     Tok::OpenParen => self.parens += 1,
                     Tok::CloseParen => self.parens = self.parens.saturating_sub(1),
@@ -330,8 +349,18 @@ impl<'s> Printer<'s> {
                 }
             }
         }
-        self.prev_end = e;
-        self.prev_tok = Some(tok.clone());
+    }
+
+    /// What stands between the previous token and `start` besides blanks
+    /// and comments.
+    fn gap_text(&self, start: usize) -> String {
+        let gap = self.src.get(self.prev_end..start).unwrap_or("");
+        let mut out = String::new();
+        for line in gap.split('\n') {
+            let code = line.split('#').next().unwrap_or("");
+            out.extend(code.chars().filter(|c| !c.is_whitespace()));
+        }
+        out
     }
 
     fn end_statement(&mut self) {
@@ -363,6 +392,7 @@ impl<'s> Printer<'s> {
         let same_line =
             !self.line.is_empty() && !self.src.get(self.prev_end..s).unwrap_or("").contains('\n');
         if same_line {
+            self.take_gap(s);
             self.line.push(' ');
             self.line.push_str(text);
             self.prev_end = e;
@@ -381,7 +411,21 @@ impl<'s> Printer<'s> {
         self.prev_end = e;
     }
 
-    fn newline(&mut self) {
+    /// Keep a separator written at the end of a line (a flag list split
+    /// after a comma).
+    fn take_gap(&mut self, pos: usize) {
+        if self.line.is_empty() || pos < self.prev_end {
+            return;
+        }
+        let extra = self.gap_text(pos);
+        if !extra.is_empty() {
+            self.line.push_str(&extra);
+        }
+        self.prev_end = pos;
+    }
+
+    fn newline(&mut self, pos: usize) {
+        self.take_gap(pos);
         if self.assign {
             // a newline ends an assignment
             self.end_statement();
