@@ -8,6 +8,7 @@
 pub mod aare;
 pub mod check;
 pub mod diag;
+pub mod emit;
 pub mod features;
 pub mod fmt;
 pub mod k8s;

@@ -4,6 +4,7 @@
 pub mod atomic;
 pub mod check;
 pub mod debug;
+pub mod emit;
 pub mod fmt;
 pub mod k8s;
 
@@ -32,6 +33,13 @@ pub enum Command {
     /// change), 1 when a file would change (--check/--diff) or was refused
     /// (syntax errors), 2 on usage or I/O errors.
     Fmt(fmt::FmtArgs),
+    /// Write one self-contained, normalized profile text: includes inlined,
+    /// variables and aliases expanded, conditionals resolved, rules
+    /// deduplicated and sorted. It compiles without the profile tree.
+    ///
+    /// Exit status: 0 when emitted, 1 when the policy has errors (nothing
+    /// is written), 2 on usage or I/O errors.
+    Emit(emit::EmitArgs),
     /// Kubernetes manifests: check the AppArmor settings of their pods.
     K8s(k8s::K8sArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
@@ -80,6 +88,7 @@ pub mod exit {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Emit(a) => emit::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::K8s(a) => k8s::run(a),
         Command::Debug(a) => debug::run(a),

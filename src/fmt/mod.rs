@@ -303,6 +303,19 @@ impl<'s> Printer<'s> {
                     // separators the lexer does not make tokens of (the
                     // commas of a flag list) are kept
                     let extra = self.gap_text(s);
+                    let gap = self.src.get(self.prev_end..s).unwrap_or("");
+                    if extra == "\\" && gap.contains('\n') {
+                        // a backslash continues an assignment on the next line
+                        self.line.push_str(" \\");
+                        let indent = self.cont_indent;
+                        self.flush();
+                        self.line_indent = indent;
+                        self.line.push_str(&text);
+                        self.prev_end = e;
+                        self.prev_tok = Some(tok.clone());
+                        self.after_token(tok);
+                        return;
+                    }
                     if !extra.is_empty() {
                         self.line.push_str(&extra);
                         self.line.push(' ');
@@ -392,8 +405,12 @@ impl<'s> Printer<'s> {
         let same_line =
             !self.line.is_empty() && !self.src.get(self.prev_end..s).unwrap_or("").contains('\n');
         if same_line {
+            let spaced = self.gap_has_space(s);
             self.take_gap(s);
-            self.line.push(' ');
+            // `word#x` is one word to the reference lexer; keep it together
+            if spaced {
+                self.line.push(' ');
+            }
             self.line.push_str(text);
             self.prev_end = e;
             return;

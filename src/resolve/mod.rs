@@ -77,6 +77,9 @@ pub struct ResolvedProfile {
     pub span: Span,
     pub attachment: Option<String>,
     pub flags: Vec<String>,
+    /// Everything written after the name (attachment, flags, xattrs...),
+    /// variables expanded.
+    pub header: Vec<Elem>,
     pub rules: Vec<ast::Rule>,
     pub children: Vec<ResolvedProfile>,
 }
@@ -87,6 +90,8 @@ pub struct Policy {
     /// `alias FROM -> TO,` rules of the preamble, in order. The compiler
     /// applies them (each rule under FROM is also granted under TO).
     pub aliases: Vec<(String, String, Span)>,
+    /// The `abi` rules met, in reading order (name, written with `<>`).
+    pub abis: Vec<(String, bool)>,
 }
 
 #[derive(Debug, Default)]
@@ -187,6 +192,7 @@ impl Session {
             chain: Vec::new(),
             top_names: HashMap::new(),
             aliases: Vec::new(),
+            abis: Vec::new(),
         };
         let mut included = HashSet::new();
         if let Some(c) = canonical {
@@ -203,6 +209,7 @@ impl Session {
             policy: Policy {
                 profiles: top,
                 aliases: w.aliases,
+                abis: w.abis,
             },
             diagnostics,
         }
@@ -280,6 +287,7 @@ struct Walker<'a> {
     chain: Vec<(Span, PathBuf)>,
     top_names: HashMap<String, Span>,
     aliases: Vec<(String, String, Span)>,
+    abis: Vec<(String, bool)>,
 }
 
 impl Walker<'_> {
@@ -516,6 +524,7 @@ impl Walker<'_> {
 
     /// `abi <name>,` must name an ABI file that exists (or a built-in one).
     fn abi(&mut self, path: &Word, angle: bool, span: Span) {
+        self.abis.push((path.text.clone(), angle));
         if angle && matches!(path.text.as_str(), "kernel" | "default") {
             return;
         }
@@ -777,6 +786,7 @@ impl Walker<'_> {
             child_names: HashMap::new(),
             builtins,
         };
+        let header_elems = header.clone();
         {
             let hp = ast::Profile {
                 header,
@@ -814,6 +824,7 @@ impl Walker<'_> {
             span: p.span,
             attachment,
             flags,
+            header: header_elems,
             rules: b.rules,
             children: b.children,
         })

@@ -17,7 +17,7 @@ pub struct Vars {
     pub bools: HashMap<String, (bool, Span)>,
     /// Expanded values of set variables that do not depend on the
     /// per-profile built-ins; cleared whenever a variable changes.
-    memo: HashMap<String, String>,
+    memo: HashMap<String, Vec<String>>,
 }
 
 /// `@{name}` / `@name` / `${name}` → `name`.
@@ -65,65 +65,61 @@ impl Vars {
     /// Replace every `@{name}` in `text` (not escaped) by its value, or by an
     /// alternation `{a,b}` when it has several values. `builtins` hold the
     /// per-profile variables such as `profile_name`.
+    ///
+    /// This follows the reference parser, so that the result is the very
+    /// pattern it compiles. A variable's values are expanded first, each
+    /// reference in them giving one value per value it refers to (a
+    /// product, not an alternation). In the word itself each reference is
+    /// replaced by its only value as is, or by an alternation of its values
+    /// from which slashes that would double up with the text around it are
+    /// dropped (leading ones after a `/`, trailing ones before a `/`).
     pub fn expand(
         &mut self,
         text: &str,
         builtins: &HashMap<&'static str, String>,
     ) -> Result<String, ExpandError> {
-        let mut stack = Vec::new();
-        self.expand_inner(text, builtins, &mut stack)
-    }
-
-    fn expand_inner(
-        &mut self,
-        text: &str,
-        builtins: &HashMap<&'static str, String>,
-        stack: &mut Vec<String>,
-    ) -> Result<String, ExpandError> {
         if !text.contains("@{") {
             return Ok(text.to_string());
         }
         let mut out = String::with_capacity(text.len());
-        let b = text.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'\\' && i + 1 < b.len() {
-                out.push_str(&text[i..i + 2]);
-                i += 2;
-                continue;
-            }
-            if b[i] == b'@' && b.get(i + 1) == Some(&b'{') {
-                if let Some(close) = text[i + 2..].find('}') {
-                    let name = &text[i + 2..i + 2 + close];
-                    let valid = !name.is_empty()
-                        && name.as_bytes()[0].is_ascii_alphabetic()
-                        && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
-                    if valid {
-                        let value = self.value_of(name, builtins, stack)?;
-                        if out.len() + value.len() > MAX_EXPANSION {
-                            return Err(ExpandError::TooLarge);
-                        }
-                        out.push_str(&value);
-                        i += 3 + close;
-                        continue;
-                    }
+        let mut rest = text;
+        while let Some((start, end)) = first_ref(rest) {
+            let name = &rest[start + 2..end - 1];
+            out.push_str(&rest[..start]);
+            let suffix = &rest[end..];
+            let values = self.values_of(name, builtins, &mut Vec::new())?;
+            if let [only] = values.as_slice() {
+                out.push_str(only);
+            } else {
+                let lead = out.ends_with('/');
+                let trail = suffix.starts_with('/');
+                for (i, v) in values.iter().enumerate() {
+                    out.push(if i == 0 { '{' } else { ',' });
+                    let v = if lead { v.trim_start_matches('/') } else { v };
+                    let v = if trail { v.trim_end_matches('/') } else { v };
+                    out.push_str(v);
                 }
+                out.push('}');
             }
-            let ch = text[i..].chars().next().unwrap_or(' ');
-            out.push(ch);
-            i += ch.len_utf8();
+            if out.len() > MAX_EXPANSION {
+                return Err(ExpandError::TooLarge);
+            }
+            rest = suffix;
         }
+        out.push_str(rest);
         Ok(out)
     }
 
-    fn value_of(
+    /// The values of a variable with the references in them expanded;
+    /// marks it (and what it refers to) used.
+    fn values_of(
         &mut self,
         name: &str,
         builtins: &HashMap<&'static str, String>,
         stack: &mut Vec<String>,
-    ) -> Result<String, ExpandError> {
+    ) -> Result<Vec<String>, ExpandError> {
         if let Some(v) = builtins.get(name) {
-            return Ok(v.clone());
+            return Ok(vec![v.clone()]);
         }
         if let Some(v) = self.memo.get(name) {
             if let Some(sv) = self.sets.get_mut(name) {
@@ -134,7 +130,7 @@ impl Vars {
         if stack.iter().any(|s| s == name) {
             return Err(ExpandError::Recursive(name.to_string()));
         }
-        let values = match self.sets.get_mut(name) {
+        let raw = match self.sets.get_mut(name) {
             Some(v) => {
                 v.used = true;
                 v.values.clone()
@@ -142,23 +138,87 @@ impl Vars {
             None => return Err(ExpandError::Undefined(name.to_string())),
         };
         stack.push(name.to_string());
-        let mut expanded = Vec::with_capacity(values.len());
-        for v in &values {
-            expanded.push(self.expand_inner(v, builtins, stack)?);
+        let mut values = Vec::with_capacity(raw.len());
+        let mut size = 0;
+        for v in &raw {
+            for x in self.product(v, builtins, stack)? {
+                size += x.len() + 1;
+                if size > MAX_EXPANSION {
+                    return Err(ExpandError::TooLarge);
+                }
+                values.push(x);
+            }
         }
         stack.pop();
-        expanded.sort();
-        expanded.dedup();
-        let value = match expanded.len() {
-            1 => expanded.remove(0),
-            _ => format!("{{{}}}", expanded.join(",")),
-        };
-        let uses_builtin = values
+        let uses_builtin = raw
             .iter()
-            .any(|v| builtins.keys().any(|b| v.contains(&format!("@{{{b}}}"))));
-        if !uses_builtin && stack.is_empty() {
-            self.memo.insert(name.to_string(), value.clone());
+            .any(|v| refs(v).any(|r| builtins.contains_key(r)));
+        if !uses_builtin {
+            self.memo.insert(name.to_string(), values.clone());
         }
-        Ok(value)
+        Ok(values)
     }
+
+    /// One value with its references expanded: one result per combination
+    /// of the referenced variables' values.
+    fn product(
+        &mut self,
+        value: &str,
+        builtins: &HashMap<&'static str, String>,
+        stack: &mut Vec<String>,
+    ) -> Result<Vec<String>, ExpandError> {
+        let Some((start, end)) = first_ref(value) else {
+            return Ok(vec![value.to_string()]);
+        };
+        let name = &value[start + 2..end - 1];
+        let heads = self.values_of(name, builtins, stack)?;
+        let tails = self.product(&value[end..], builtins, stack)?;
+        if heads.len().saturating_mul(tails.len()) > MAX_EXPANSION / 8 {
+            return Err(ExpandError::TooLarge);
+        }
+        let prefix = &value[..start];
+        let mut out = Vec::with_capacity(heads.len() * tails.len());
+        for h in &heads {
+            for t in &tails {
+                out.push(format!("{prefix}{h}{t}"));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The byte range of the first unescaped, well-formed `@{name}` in `text`.
+fn first_ref(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == b'@' && b.get(i + 1) == Some(&b'{') {
+            if let Some(close) = text[i + 2..].find('}') {
+                let name = &text[i + 2..i + 2 + close];
+                let valid = !name.is_empty()
+                    && name.as_bytes()[0].is_ascii_alphabetic()
+                    && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+                if valid {
+                    return Some((i, i + 3 + close));
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The names of the variables `text` refers to.
+fn refs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let (s, e) = first_ref(rest)?;
+        let name = &rest[s + 2..e - 1];
+        rest = &rest[e..];
+        Some(name)
+    })
 }
