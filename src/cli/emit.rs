@@ -73,7 +73,8 @@ fn run_inner(a: EmitArgs) -> Result<i32> {
             None => f.name.clone(),
         })
         .collect();
-    let text = aaprof::emit::emit(&out.policy, &names);
+    let abi = aaprof::emit::abi_reference(&out.policy, &opts.search);
+    let text = aaprof::emit::emit(&out.policy, &names, abi.as_deref());
     match &a.output {
         Some(path) => {
             if !path.exists() {

@@ -1,19 +1,44 @@
 //! A resolved policy as one self-contained profile text (`aaprof emit`):
 //! includes inlined, variables and aliases expanded, conditionals
 //! resolved, each profile's rules deduplicated and sorted, so that a node
-//! needs no `/etc/apparmor.d` tree to compile it (only the `abi` file the
-//! policy was written against, which every AppArmor install has).
+//! needs no `/etc/apparmor.d` tree to compile it: only the `abi` file the
+//! policy was written against, which every AppArmor install has (when the
+//! policy was compiled against an abi file the default tree lacks or has
+//! in another version, the text names that file by its absolute path).
 
-use crate::resolve::{Policy, ResolvedProfile};
+use crate::resolve::{Policy, ResolvedProfile, SearchPath};
 use crate::syntax::ast::{
     Cond, CondOp, Elem, PrefixItem, ProfileKeyword, Qualifier, Rule, Word, WordKind,
 };
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+/// How the `abi` rule of the emitted text names its file.
+pub fn abi_reference(policy: &Policy, search: &SearchPath) -> Option<String> {
+    let (name, angle) = policy.abis.first()?;
+    let written = include_name(name, *angle);
+    let Some(used) = search.find(name, *angle) else {
+        return Some(written);
+    };
+    // the file the node's own tree has under that name, if it is the same
+    let default = SearchPath::default().find(name, *angle);
+    let same = default.is_some_and(|d| {
+        d == used || matches!((std::fs::read(&d), std::fs::read(&used)), (Ok(a), Ok(b)) if a == b)
+    });
+    if same {
+        Some(written)
+    } else {
+        // the policy was compiled against a file only its tree has: name
+        // that very file so the text compiles to the same policy
+        let abs = std::fs::canonicalize(&used).unwrap_or(used);
+        Some(format!("\"{}\"", escape_quoted(&abs.display().to_string())))
+    }
+}
+
 /// Emit `policy`; `sources` names the files it was read from (shown in the
-/// header comment).
-pub fn emit(policy: &Policy, sources: &[String]) -> String {
+/// header comment); `abi` is the `abi` rule's file reference (see
+/// [`abi_reference`]).
+pub fn emit(policy: &Policy, sources: &[String], abi: Option<&str>) -> String {
     let mut vars = Vars::default();
     let mut body = String::new();
     for (i, p) in policy.profiles.iter().enumerate() {
@@ -34,13 +59,27 @@ pub fn emit(policy: &Policy, sources: &[String]) -> String {
         let _ = writeln!(out, "#   {}", s.replace('\n', " "));
     }
     out.push('\n');
-    if let Some((name, angle)) = policy.abis.first() {
-        let _ = writeln!(out, "abi {},\n", include_name(name, *angle));
+    if let Some(abi) = abi {
+        let _ = writeln!(out, "abi {abi},\n");
+    }
+    if !policy.aliases.is_empty() {
+        out.push_str("# Aliases: the compiler adds the renamed rules and attachments.\n");
+        for (from, to, _) in &policy.aliases {
+            let _ = writeln!(out, "alias {} -> {},", name_text(from), name_text(to));
+        }
+        out.push('\n');
     }
     if !vars.defs.is_empty() {
-        out.push_str("# Paths that begin with an alternation cannot be written\n");
-        out.push_str("# directly at the start of a rule; they go through these.\n");
-        for (values, name) in &vars.defs {
+        out.push_str("# Words that cannot be written in place (a path that begins with\n");
+        out.push_str("# an alternation, a conditional value with a comma) go through these.\n");
+        let mut defs: Vec<(&String, &Vec<String>)> =
+            vars.defs.iter().map(|(v, n)| (n, v)).collect();
+        defs.sort_by_key(|(n, _)| {
+            n.trim_start_matches("aaprof_emit_")
+                .parse::<usize>()
+                .unwrap_or(0)
+        });
+        for (name, values) in defs {
             let vs: Vec<String> = values.iter().map(|v| var_value(v)).collect();
             let _ = writeln!(out, "@{{{name}}}={}", vs.join(" "));
         }
@@ -50,71 +89,81 @@ pub fn emit(policy: &Policy, sources: &[String]) -> String {
     out
 }
 
-/// Variables made for paths that begin with `{...}`: their values, and
-/// the name given.
+/// Variables made for words that cannot be written in place: a path that
+/// begins with an alternation (a `{` there opens a block, and Debian's
+/// parser takes no comma in a quoted path) and a conditional value with a
+/// comma in it (a comma separates conditionals). A variable with one value
+/// is substituted as is, after lexing, so the pattern is unchanged.
+///
+/// A path that begins with an alternation gets a variable with one value
+/// per alternative (one long value would overflow Debian's lexer), which
+/// the compiler joins back into the same alternation.
 #[derive(Default)]
 struct Vars {
+    /// values → name
     defs: std::collections::BTreeMap<Vec<String>, String>,
 }
 
 impl Vars {
-    /// `{a,b}/rest` → `@{aaprof_N}/rest` with `@{aaprof_N}=a b`.
-    fn path(&mut self, text: &str) -> Option<String> {
-        let (alts, rest) = split_leading_alternation(text)?;
+    fn name_for(&mut self, text: &str) -> String {
+        self.name_of(vec![text.to_string()])
+    }
+
+    fn name_of(&mut self, values: Vec<String>) -> String {
         let n = self.defs.len();
         let name = self
             .defs
-            .entry(alts)
+            .entry(values)
             .or_insert_with(|| format!("aaprof_emit_{n}"))
             .clone();
-        Some(format!("@{{{name}}}{rest}"))
+        format!("@{{{name}}}")
+    }
+
+    /// `{a,b}rest` → `@{v}rest` with `@{v}=a b`, when the compiler's
+    /// joining gives back exactly `{a,b}rest` (it drops trailing slashes
+    /// of the values before a `/`).
+    fn leading_alternation(&mut self, text: &str) -> String {
+        match split_leading_alternation(text) {
+            Some((alts, rest))
+                if alts.len() > 1
+                    && !(rest.starts_with('/') && alts.iter().any(|a| a.ends_with('/'))) =>
+            {
+                format!("{}{rest}", self.name_of(alts))
+            }
+            _ => self.name_for(text),
+        }
     }
 }
 
 /// The alternatives of a leading `{...}` group (split at its top-level
 /// commas) and what follows it.
 fn split_leading_alternation(t: &str) -> Option<(Vec<String>, &str)> {
-    let b = t.as_bytes();
-    if b.first() != Some(&b'{') {
+    if !t.starts_with('{') {
         return None;
     }
     let mut depth = 0usize;
     let mut alts = Vec::new();
-    let mut cur = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
+    let mut start = 1;
+    let mut chars = t.char_indices();
+    while let Some((i, c)) = chars.next() {
         match c {
-            b'\\' => {
-                // an escaped character stays with its escape
-                let end = (i + 2).min(b.len());
-                cur.push_str(&t[i..end]);
-                i = end;
-                continue;
+            '\\' => {
+                chars.next();
             }
-            b'{' => {
-                depth += 1;
-                if depth > 1 {
-                    cur.push('{');
-                }
-            }
-            b'}' => {
+            '{' => depth += 1,
+            '}' => {
                 depth -= 1;
                 if depth == 0 {
-                    alts.push(std::mem::take(&mut cur));
+                    alts.push(t[start..i].to_string());
                     return Some((alts, &t[i + 1..]));
                 }
-                cur.push('}');
             }
-            b',' if depth == 1 => alts.push(std::mem::take(&mut cur)),
-            _ => {
-                let ch = t[i..].chars().next()?;
-                cur.push(ch);
-                i += ch.len_utf8();
-                continue;
+            ',' if depth == 1 => {
+                alts.push(t[start..i].to_string());
+                start = i + 1;
             }
+            _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -146,12 +195,17 @@ fn profile(out: &mut String, p: &ResolvedProfile, depth: usize, vars: &mut Vars)
     };
     for e in &p.header {
         head.push(' ');
-        head.push_str(&elem(e));
+        head.push_str(&elem(e, vars));
     }
     let _ = writeln!(out, "{pad}{head} {{");
+    // the copies that `alias` rules made (they share the span of the rule
+    // they copy) are left to the alias rules printed in the preamble, which
+    // the compiler applies as it applies them to the original
+    let mut spans = std::collections::HashSet::new();
+    let own: Vec<&Rule> = p.rules.iter().filter(|r| spans.insert(r.span)).collect();
     // rules with a named target (`Px -> name`) keep their order: the
     // kernel's transition table is numbered in it
-    let (named, plain): (Vec<&Rule>, Vec<&Rule>) = p.rules.iter().partition(|r| {
+    let (named, plain): (Vec<&Rule>, Vec<&Rule>) = own.into_iter().partition(|r| {
         r.elems.iter().any(|e| {
             matches!(
                 e,
@@ -192,24 +246,16 @@ fn rule(r: &Rule, vars: &mut Vars) -> String {
             PrefixItem::Qualifier(q, _) => qualifier(*q).to_string(),
         })
         .collect();
-    let mut elems = r.elems.iter();
-    if let Some(Elem::Word(w)) = r.elems.first()
-        && w.kind == WordKind::Id
-    {
-        elems.next();
-        // a `{` cannot start a rule (it opens a block) and Debian's parser
-        // takes no comma in a quoted path: go through a variable
-        let first = match vars.path(&w.text) {
-            Some(p) => name_text(&p),
-            None => word(w),
-        };
-        // nor can a quoted path start one: say `file` first
-        if first.starts_with('"') {
+    let mut first = true;
+    for e in &r.elems {
+        let text = elem(e, vars);
+        // a quoted path cannot start a rule: say `file` first
+        if first && matches!(e, Elem::Word(_)) && text.starts_with('"') {
             parts.push("file".to_string());
         }
-        parts.push(first);
+        first = false;
+        parts.push(text);
     }
-    parts.extend(elems.map(elem));
     let mut s = parts.join(" ");
     s.push(',');
     s
@@ -226,8 +272,18 @@ fn qualifier(q: Qualifier) -> &'static str {
     }
 }
 
-fn cond(c: &Cond) -> String {
-    let values: Vec<String> = c.values.iter().map(word).collect();
+fn cond(c: &Cond, vars: &mut Vars) -> String {
+    let values: Vec<String> = c
+        .values
+        .iter()
+        .map(|w| {
+            if w.text.contains(',') || w.text.starts_with('{') {
+                vars.name_for(&w.text)
+            } else {
+                word(w)
+            }
+        })
+        .collect();
     match c.op {
         CondOp::In => format!("{} in ({})", c.name.text, values.join(" ")),
         CondOp::Eq if c.paren || values.len() != 1 => {
@@ -237,12 +293,17 @@ fn cond(c: &Cond) -> String {
     }
 }
 
-fn elem(e: &Elem) -> String {
+fn elem(e: &Elem, vars: &mut Vars) -> String {
     match e {
+        Elem::Word(w)
+            if matches!(w.kind, WordKind::Id | WordKind::SetVar) && w.text.starts_with('{') =>
+        {
+            name_text(&vars.leading_alternation(&w.text))
+        }
         Elem::Word(w) => word(w),
-        Elem::Cond(c) => cond(c),
+        Elem::Cond(c) => cond(c, vars),
         Elem::CondList { name, conds, .. } => {
-            let inner: Vec<String> = conds.iter().map(cond).collect();
+            let inner: Vec<String> = conds.iter().map(|c| cond(c, vars)).collect();
             format!("{}=({})", name.text, inner.join(" "))
         }
         Elem::Flags { values, .. } => {
@@ -269,8 +330,8 @@ fn elem(e: &Elem) -> String {
 /// hold what an unquoted word cannot.
 fn word(w: &Word) -> String {
     match w.kind {
-        WordKind::Key | WordKind::Mode | WordKind::SetVar | WordKind::BoolVar => w.text.clone(),
-        WordKind::Id | WordKind::Value => name_text(&w.text),
+        WordKind::Key | WordKind::Mode | WordKind::BoolVar => w.text.clone(),
+        WordKind::Id | WordKind::Value | WordKind::SetVar => name_text(&w.text),
     }
 }
 

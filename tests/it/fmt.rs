@@ -6,13 +6,11 @@
 //! Debian's parser accepts. Every formatted file must also format to
 //! itself and keep every comment.
 
-use super::support::{repo, shared};
+use super::support::{compile, repo, shared, top_level_files};
 use aaprof::fmt::{FormatError, format};
 use aaprof::source::FileId;
 use aaprof::syntax::lexer::{self, TriviaKind};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 fn comments(text: &str) -> Vec<String> {
     let (_, trivia, _) = lexer::lex(text, FileId(0));
@@ -56,45 +54,6 @@ fn syntax_errors_are_refused() {
         Err(FormatError::Syntax(d)) => assert!(!d.is_empty()),
         other => panic!("expected a refusal, got {other:?}"),
     }
-}
-
-fn apparmor_parser() -> PathBuf {
-    for dir in ["/usr/sbin", "/sbin", "/usr/bin"] {
-        let p = Path::new(dir).join("apparmor_parser");
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!("Debian's apparmor_parser is not installed; run the test command from README.md");
-}
-
-/// `apparmor_parser -Q -S` of a file or of standard input; `None` when it
-/// refuses the policy.
-fn compile(
-    args: &[&Path],
-    cwd: &Path,
-    file: Option<&Path>,
-    stdin: Option<&str>,
-) -> Option<Vec<u8>> {
-    let mut cmd = Command::new(apparmor_parser());
-    cmd.arg("-Q").arg("-S").current_dir(cwd);
-    for a in args {
-        cmd.arg(a);
-    }
-    if let Some(f) = file {
-        cmd.arg(f);
-    }
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().expect("apparmor_parser runs");
-    if let Some(mut si) = child.stdin.take() {
-        if let Some(text) = stdin {
-            let _ = si.write_all(text.as_bytes());
-        }
-    }
-    let out = child.wait_with_output().expect("apparmor_parser finishes");
-    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
 }
 
 /// Copy `from` to `to`, formatting every file that formats.
@@ -222,21 +181,6 @@ fn oracle(tree: &Tree) -> (usize, usize, Vec<String>) {
         compiled - differ.len()
     );
     (compiled, compiled - differ.len(), differ)
-}
-
-fn top_level_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("dir readable")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| !aaprof::resolve::include::is_skipped(n))
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn assert_oracle(tree: Tree, min_compiled: usize) {

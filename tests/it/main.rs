@@ -3,6 +3,7 @@
 mod cli;
 mod conformance;
 mod corpora;
+mod emit;
 mod fmt;
 mod k8s;
 mod k8s_cli;

@@ -3,7 +3,9 @@
 use aaprof::diag::render::{self, Format};
 use aaprof::resolve::Outcome;
 use aaprof::source::SourceMap;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -19,4 +21,58 @@ pub fn concise(sources: &SourceMap, out: &Outcome) -> String {
     render::render(&mut buf, sources, &out.diagnostics, Format::Concise, false)
         .expect("rendering to memory cannot fail");
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+pub fn apparmor_parser() -> PathBuf {
+    for dir in ["/usr/sbin", "/sbin", "/usr/bin"] {
+        let p = Path::new(dir).join("apparmor_parser");
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("Debian's apparmor_parser is not installed; run the test command from README.md");
+}
+
+/// `apparmor_parser -Q -S` of a file or of standard input; `None` when it
+/// refuses the policy.
+pub fn compile(
+    args: &[&Path],
+    cwd: &Path,
+    file: Option<&Path>,
+    stdin: Option<&str>,
+) -> Option<Vec<u8>> {
+    let mut cmd = Command::new(apparmor_parser());
+    cmd.arg("-Q").arg("-S").current_dir(cwd);
+    for a in args {
+        cmd.arg(a);
+    }
+    if let Some(f) = file {
+        cmd.arg(f);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().expect("apparmor_parser runs");
+    if let Some(mut si) = child.stdin.take() {
+        if let Some(text) = stdin {
+            let _ = si.write_all(text.as_bytes());
+        }
+    }
+    let out = child.wait_with_output().expect("apparmor_parser finishes");
+    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+}
+
+pub fn top_level_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("dir readable")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !aaprof::resolve::include::is_skipped(n))
+        })
+        .collect();
+    v.sort();
+    v
 }
