@@ -1,10 +1,9 @@
 //! `aaprof emit`.
 
-use super::check::options;
+use super::check::{Job, check_all, options};
 use super::{ColorChoice, PolicyArgs, exit};
 use aaprof::diag::render::{self, Format};
 use aaprof::resolve::Session;
-use aaprof::source::FileId;
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -14,14 +13,23 @@ pub struct EmitArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
     /// Write the profile to FILE (atomically) instead of standard output.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        conflicts_with = "out_dir"
+    )]
     pub output: Option<PathBuf>,
+    /// With several PATHs: write each emitted profile to DIR/<file name>.
+    #[arg(long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
-    /// The policy file to emit.
-    #[arg(value_name = "PATH")]
-    pub path: PathBuf,
+    /// The policy file to emit (several with --out-dir; includes are read
+    /// once for all).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 pub fn run(a: EmitArgs) -> i32 {
@@ -36,62 +44,89 @@ pub fn run(a: EmitArgs) -> i32 {
 
 fn run_inner(a: EmitArgs) -> Result<i32> {
     let opts = options(&a.policy)?;
-    if !a.path.is_file() {
-        anyhow::bail!("`{}`: not a policy file", a.path.display());
+    if a.paths.len() > 1 && a.out_dir.is_none() {
+        anyhow::bail!("several PATHs need --out-dir DIR (one emitted file each)");
     }
-    let session = Session::new();
-    let shown = a.path.display().to_string();
-    let out = session.check_path(&a.path, &shown, &opts);
-    let sources = session.sources();
-    if out.has_errors() || out.file.is_none() {
-        let color = match a.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
-        let f = if std::io::stderr().is_terminal() {
-            Format::Full
-        } else {
-            Format::Concise
-        };
-        let errors: Vec<_> = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        render::render(&mut std::io::stderr().lock(), &sources, &errors, f, color)?;
-        eprintln!("aaprof: `{shown}` has errors; nothing was emitted");
-        return Ok(exit::FINDINGS);
-    }
-    let names: Vec<String> = (0..sources.len())
-        .filter_map(|i| sources.get(FileId(i as u32)))
-        .map(|f| match &f.path {
-            Some(p) => p.display().to_string(),
-            None => f.name.clone(),
-        })
-        .collect();
-    let abi = aaprof::emit::abi_reference(&out.policy, &opts.search);
-    let text = aaprof::emit::emit(&out.policy, &names, abi.as_deref());
-    match &a.output {
-        Some(path) => {
-            if !path.exists() {
-                std::fs::write(path, "")
-                    .with_context(|| format!("cannot write `{}`", path.display()))?;
-            }
-            super::atomic::write(path, &text)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
+    for p in &a.paths {
+        if !p.is_file() {
+            anyhow::bail!("`{}`: not a policy file", p.display());
         }
-        None => {
-            let mut o = std::io::stdout().lock();
-            if let Err(e) = o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
+    }
+    if let Some(d) = &a.out_dir {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create `{}`", d.display()))?;
+    }
+    let color = match a.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let session = Session::new();
+    let jobs = a
+        .paths
+        .iter()
+        .map(|p| Job::File(p.display().to_string(), p.clone()))
+        .collect();
+    let outcomes = check_all(&session, jobs, &opts, true);
+    let sources = session.sources();
+    let mut failed = false;
+    for (path, out) in a.paths.iter().zip(&outcomes) {
+        let shown = path.display().to_string();
+        if out.has_errors() || out.file.is_none() {
+            let f = if std::io::stderr().is_terminal() {
+                Format::Full
+            } else {
+                Format::Concise
+            };
+            let errors: Vec<_> = out
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            render::render(&mut std::io::stderr().lock(), &sources, &errors, f, color)?;
+            eprintln!("aaprof: `{shown}` has errors; nothing was emitted for it");
+            failed = true;
+            continue;
+        }
+        // the files this policy was read from
+        let mut names = vec![shown.clone()];
+        names.extend(
+            out.read
+                .iter()
+                .filter_map(|id| sources.get(*id))
+                .map(|f| match &f.path {
+                    Some(p) => p.display().to_string(),
+                    None => f.name.clone(),
+                }),
+        );
+        names.dedup();
+        let abi = aaprof::emit::abi_reference(&out.policy, &opts.search);
+        let text = aaprof::emit::emit(&out.policy, &names, abi.as_deref());
+        let target = match (&a.output, &a.out_dir) {
+            (Some(f), _) => Some(f.clone()),
+            (None, Some(d)) => Some(d.join(path.file_name().unwrap_or_default())),
+            (None, None) => None,
+        };
+        match target {
+            Some(t) => {
+                if !t.exists() {
+                    std::fs::write(&t, "")
+                        .with_context(|| format!("cannot write `{}`", t.display()))?;
+                }
+                super::atomic::write(&t, &text)
+                    .with_context(|| format!("cannot write `{}`", t.display()))?;
+            }
+            None => {
+                let mut o = std::io::stdout().lock();
+                if let Err(e) = o.write_all(text.as_bytes()).and_then(|_| o.flush())
+                    && e.kind() != std::io::ErrorKind::BrokenPipe
+                {
                     return Err(e.into());
                 }
             }
         }
     }
-    Ok(exit::OK)
+    Ok(if failed { exit::FINDINGS } else { exit::OK })
 }

@@ -97,6 +97,8 @@ pub struct Policy {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub file: Option<FileId>,
+    /// The files included, in reading order.
+    pub read: Vec<FileId>,
     pub policy: Policy,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -193,6 +195,7 @@ impl Session {
             top_names: HashMap::new(),
             aliases: Vec::new(),
             abis: Vec::new(),
+            read: Vec::new(),
         };
         let mut included = HashSet::new();
         if let Some(c) = canonical {
@@ -206,6 +209,7 @@ impl Session {
         }
         Outcome {
             file: Some(id),
+            read: w.read,
             policy: Policy {
                 profiles: top,
                 aliases: w.aliases,
@@ -288,6 +292,7 @@ struct Walker<'a> {
     top_names: HashMap<String, Span>,
     aliases: Vec<(String, String, Span)>,
     abis: Vec<(String, bool)>,
+    read: Vec<FileId>,
 }
 
 impl Walker<'_> {
@@ -408,6 +413,7 @@ impl Walker<'_> {
             }
             match self.session.load(&target) {
                 Ok(parsed) => {
+                    self.read.push(parsed.file);
                     self.chain.push((span, key));
                     // Reported for every policy that includes the file, so
                     // each policy's verdict stands on its own; the CLI drops
@@ -1116,21 +1122,23 @@ fn apply_aliases(p: &mut ResolvedProfile, aliases: &[(String, String, Span)]) {
         if check::family(r) != check::Family::File {
             continue;
         }
+        // the path: the first name word
+        let Some(at) = r
+            .elems
+            .iter()
+            .position(|e| matches!(e, Elem::Word(w) if w.kind == WordKind::Id))
+        else {
+            continue;
+        };
+        let Elem::Word(path) = &r.elems[at] else {
+            continue;
+        };
         for (from, to, _) in aliases {
-            let mut copy = r.clone();
-            let mut hit = false;
-            for e in &mut copy.elems {
-                if let Elem::Word(w) = e {
-                    if w.kind == WordKind::Id {
-                        if let Some(rest) = w.text.strip_prefix(from.as_str()) {
-                            w.text = format!("{to}{rest}");
-                            hit = true;
-                        }
-                        break;
-                    }
+            if let Some(rest) = path.text.strip_prefix(from.as_str()) {
+                let mut copy = r.clone();
+                if let Elem::Word(w) = &mut copy.elems[at] {
+                    w.text = format!("{to}{rest}");
                 }
-            }
-            if hit {
                 added.push(copy);
             }
         }

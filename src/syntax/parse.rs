@@ -21,6 +21,8 @@ mod generated {
 /// The result of parsing one file.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
+    /// The file parsed.
+    pub file: FileId,
     pub ast: File,
     pub trivia: Vec<Trivia>,
     pub diagnostics: Vec<Diagnostic>,
@@ -73,6 +75,7 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         }
     };
     Parsed {
+        file,
         ast,
         trivia,
         diagnostics,
