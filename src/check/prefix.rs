@@ -22,14 +22,7 @@ fn rank(p: &PrefixItem) -> u8 {
 fn name(p: &PrefixItem) -> &'static str {
     match p {
         PrefixItem::Priority { .. } => "priority",
-        PrefixItem::Qualifier(q, _) => match q {
-            Qualifier::Audit => "audit",
-            Qualifier::Allow => "allow",
-            Qualifier::Deny => "deny",
-            Qualifier::Prompt => "prompt",
-            Qualifier::Owner => "owner",
-            Qualifier::Other => "other",
-        },
+        PrefixItem::Qualifier(q, _) => q.as_str(),
     }
 }
 

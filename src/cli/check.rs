@@ -67,18 +67,8 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
     }
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();
-    let format = match a.format {
-        Some(OutputFormat::Full) => Format::Full,
-        Some(OutputFormat::Concise) => Format::Concise,
-        Some(OutputFormat::Json) => Format::Json,
-        None if tty => Format::Full,
-        None => Format::Concise,
-    };
-    let color = match a.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => tty && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let format = OutputFormat::pick(a.format, tty);
+    let color = a.color.enabled(tty);
     let session = Session::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut io_failed = false;

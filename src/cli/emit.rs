@@ -55,13 +55,7 @@ fn run_inner(a: EmitArgs) -> Result<i32> {
     if let Some(d) = &a.out_dir {
         std::fs::create_dir_all(d).with_context(|| format!("cannot create `{}`", d.display()))?;
     }
-    let color = match a.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
+    let color = a.color.enabled(std::io::stderr().is_terminal());
     let session = Session::new();
     let jobs = a
         .paths

@@ -73,13 +73,7 @@ fn run_inner(a: FmtArgs) -> Result<i32> {
             io_failed = true;
         }
     }
-    let color = match a.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
+    let color = a.color.enabled(std::io::stderr().is_terminal());
     let mut sources = SourceMap::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut changed = 0usize;

@@ -78,6 +78,32 @@ pub enum ColorChoice {
     Never,
 }
 
+impl OutputFormat {
+    /// The renderer for this choice; without one, `full` on a terminal and
+    /// `concise` otherwise.
+    pub fn pick(choice: Option<OutputFormat>, tty: bool) -> aaprof::diag::render::Format {
+        use aaprof::diag::render::Format;
+        match choice {
+            Some(OutputFormat::Full) => Format::Full,
+            Some(OutputFormat::Concise) => Format::Concise,
+            Some(OutputFormat::Json) => Format::Json,
+            None if tty => Format::Full,
+            None => Format::Concise,
+        }
+    }
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to a terminal (`tty`) or not.
+    pub fn enabled(self, tty: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
 /// Process exit status.
 pub mod exit {
     pub const OK: i32 = 0;

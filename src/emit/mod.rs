@@ -7,9 +7,7 @@
 //! in another version, the text names that file by its absolute path).
 
 use crate::resolve::{Policy, ResolvedProfile, SearchPath};
-use crate::syntax::ast::{
-    Cond, CondOp, Elem, PrefixItem, ProfileKeyword, Qualifier, Rule, Word, WordKind,
-};
+use crate::syntax::ast::{Cond, CondOp, Elem, PrefixItem, ProfileKeyword, Rule, Word, WordKind};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -243,7 +241,7 @@ fn rule(r: &Rule, vars: &mut Vars) -> String {
         .iter()
         .map(|p| match p {
             PrefixItem::Priority { value, .. } => format!("priority={}", value.text),
-            PrefixItem::Qualifier(q, _) => qualifier(*q).to_string(),
+            PrefixItem::Qualifier(q, _) => q.as_str().to_string(),
         })
         .collect();
     let mut first = true;
@@ -259,17 +257,6 @@ fn rule(r: &Rule, vars: &mut Vars) -> String {
     let mut s = parts.join(" ");
     s.push(',');
     s
-}
-
-fn qualifier(q: Qualifier) -> &'static str {
-    match q {
-        Qualifier::Audit => "audit",
-        Qualifier::Allow => "allow",
-        Qualifier::Deny => "deny",
-        Qualifier::Prompt => "prompt",
-        Qualifier::Owner => "owner",
-        Qualifier::Other => "other",
-    }
 }
 
 fn cond(c: &Cond, vars: &mut Vars) -> String {

@@ -121,6 +121,20 @@ pub enum Qualifier {
     Other,
 }
 
+impl Qualifier {
+    /// The keyword as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualifier::Audit => "audit",
+            Qualifier::Allow => "allow",
+            Qualifier::Deny => "deny",
+            Qualifier::Prompt => "prompt",
+            Qualifier::Owner => "owner",
+            Qualifier::Other => "other",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrefixItem {
     Priority { value: Word, span: Span },

@@ -4,7 +4,7 @@
 //! reference parser rejects a profile too, we must reject it as well; those
 //! are listed here with the reason.
 
-use super::support::{concise, repo, shared};
+use super::support::{concise, repo, shared, top_level_files};
 use aaprof::resolve::{Options, SearchPath, Session, walk_dir};
 use std::path::{Path, PathBuf};
 
@@ -31,21 +31,6 @@ fn failing(files: &[PathBuf], opts: &Options) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-fn top_level_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("corpus dir readable")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| !aaprof::resolve::include::is_skipped(n))
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! link rule removed) in every file alike; how many profiles that touches
 //! is printed.
 
-use super::support::{compile, repo, shared, top_level_files};
+use super::support::{compile, par_map, repo, shared, top_level_files};
 use aaprof::emit::{abi_reference, emit};
 use aaprof::resolve::{Options, SearchPath, Session, walk_dir};
 use std::path::{Path, PathBuf};
@@ -38,44 +38,29 @@ fn oracle(tree: &Tree) -> (usize, usize, Vec<String>) {
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
     };
-    let results = std::sync::Mutex::new(Vec::new());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(path) = tree.profiles.get(i) else {
-                        break;
-                    };
-                    let mut args: Vec<PathBuf> = vec!["-b".into(), tree.base.clone()];
-                    for d in &tree.includes {
-                        args.push("-I".into());
-                        args.push(d.clone());
-                    }
-                    let a: Vec<&Path> = args.iter().map(PathBuf::as_path).collect();
-                    let Some(before) = compile(&a, &tree.base, Some(path), None) else {
-                        continue;
-                    };
-                    let what = path.display().to_string();
-                    let session = Session::new();
-                    let out = session.check_path(path, &what, &opts);
-                    let same = if out.has_errors() {
-                        false
-                    } else {
-                        let abi = abi_reference(&out.policy, &opts.search);
-                        let text = emit(&out.policy, std::slice::from_ref(&what), abi.as_deref());
-                        let file = out_dir.join(format!("{i}.emitted"));
-                        std::fs::write(&file, &text).expect("write");
-                        // no -b, no -I: the text must stand alone
-                        compile(&[], &out_dir, Some(&file), None).as_ref() == Some(&before)
-                    };
-                    results.lock().expect("lock").push((what, same));
-                }
-            });
+    let indexed: Vec<(usize, &PathBuf)> = tree.profiles.iter().enumerate().collect();
+    let results = par_map(&indexed, |&(i, path)| {
+        let mut args: Vec<PathBuf> = vec!["-b".into(), tree.base.clone()];
+        for d in &tree.includes {
+            args.push("-I".into());
+            args.push(d.clone());
         }
+        let a: Vec<&Path> = args.iter().map(PathBuf::as_path).collect();
+        let before = compile(&a, &tree.base, Some(path), None)?;
+        let what = path.display().to_string();
+        let session = Session::new();
+        let out = session.check_path(path, &what, &opts);
+        if out.has_errors() {
+            return Some((what, false));
+        }
+        let abi = abi_reference(&out.policy, &opts.search);
+        let text = emit(&out.policy, std::slice::from_ref(&what), abi.as_deref());
+        let file = out_dir.join(format!("{i}.emitted"));
+        std::fs::write(&file, &text).expect("write");
+        // no -b, no -I: the text must stand alone
+        let same = compile(&[], &out_dir, Some(&file), None).as_ref() == Some(&before);
+        Some((what, same))
     });
-    let results = results.into_inner().expect("lock");
     let differ: Vec<String> = results
         .iter()
         .filter(|r| !r.1)

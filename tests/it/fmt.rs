@@ -6,7 +6,7 @@
 //! Debian's parser accepts. Every formatted file must also format to
 //! itself and keep every comment.
 
-use super::support::{compile, repo, shared, top_level_files};
+use super::support::{compile, par_map, repo, shared, top_level_files};
 use aaprof::fmt::{FormatError, format};
 use aaprof::source::FileId;
 use aaprof::syntax::lexer::{self, TriviaKind};
@@ -129,42 +129,23 @@ fn oracle(tree: &Tree) -> (usize, usize, Vec<String>) {
             }
         })
         .collect();
-    let results = std::sync::Mutex::new(Vec::new());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((orig, fmtd)) = jobs.get(i) else {
-                        break;
-                    };
-                    let inc = |base: &Path| -> Vec<PathBuf> {
-                        let mut v = vec![PathBuf::from("-b"), base.to_path_buf()];
-                        for d in &tree.includes {
-                            v.push(PathBuf::from("-I"));
-                            v.push(base.join(d));
-                        }
-                        v
-                    };
-                    let a = inc(&tree.base);
-                    let a: Vec<&Path> = a.iter().map(PathBuf::as_path).collect();
-                    let Some(before) = compile(&a, &tree.base, Some(orig), None) else {
-                        continue;
-                    };
-                    let b = inc(&copy);
-                    let b: Vec<&Path> = b.iter().map(PathBuf::as_path).collect();
-                    let after = compile(&b, &copy, Some(fmtd), None);
-                    let same = after.as_ref() == Some(&before);
-                    results
-                        .lock()
-                        .expect("lock")
-                        .push((orig.display().to_string(), same));
-                }
-            });
+    let inc = |base: &Path| -> Vec<PathBuf> {
+        let mut v = vec![PathBuf::from("-b"), base.to_path_buf()];
+        for d in &tree.includes {
+            v.push(PathBuf::from("-I"));
+            v.push(base.join(d));
         }
+        v
+    };
+    let results = par_map(&jobs, |(orig, fmtd)| {
+        let a = inc(&tree.base);
+        let a: Vec<&Path> = a.iter().map(PathBuf::as_path).collect();
+        let before = compile(&a, &tree.base, Some(orig), None)?;
+        let b = inc(&copy);
+        let b: Vec<&Path> = b.iter().map(PathBuf::as_path).collect();
+        let after = compile(&b, &copy, Some(fmtd), None);
+        Some((orig.display().to_string(), after.as_ref() == Some(&before)))
     });
-    let results = results.into_inner().expect("lock");
     let compiled = results.len();
     let differ: Vec<String> = results
         .iter()
@@ -297,42 +278,31 @@ fn formatting_keeps_binary_policy_conformance_pass_cases() {
             .collect();
         cases.push((f.clone(), policy));
     }
-    let results = std::sync::Mutex::new((0usize, 0usize, Vec::new()));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((path, policy)) = cases.get(i) else {
-                        break;
-                    };
-                    let what = path.display().to_string();
-                    let Some(formatted) = format_checked(policy, &what) else {
-                        results
-                            .lock()
-                            .expect("lock")
-                            .2
-                            .push(format!("{what}: refused"));
-                        continue;
-                    };
-                    let args: [&Path; 4] = [Path::new("-I"), &simple, Path::new("-M"), &features];
-                    let Some(before) = compile(&args, &tst, None, Some(policy)) else {
-                        continue;
-                    };
-                    let after = compile(&args, &tst, None, Some(&formatted));
-                    let mut r = results.lock().expect("lock");
-                    r.0 += 1;
-                    if after.as_ref() == Some(&before) {
-                        r.1 += 1;
-                    } else {
-                        r.2.push(what);
-                    }
-                }
-            });
-        }
+    // (case, compiled by apparmor_parser, byte-identical or why not)
+    let results = par_map(&cases, |(path, policy)| {
+        let what = path.display().to_string();
+        let Some(formatted) = format_checked(policy, &what) else {
+            return Some((what, true, Err("refused")));
+        };
+        let args: [&Path; 4] = [Path::new("-I"), &simple, Path::new("-M"), &features];
+        let before = compile(&args, &tst, None, Some(policy))?;
+        let after = compile(&args, &tst, None, Some(&formatted));
+        Some((
+            what,
+            true,
+            if after.as_ref() == Some(&before) {
+                Ok(())
+            } else {
+                Err("differs")
+            },
+        ))
     });
-    let (compiled, same, bad) = results.into_inner().expect("lock");
+    let compiled = results.iter().filter(|r| r.1).count();
+    let same = results.iter().filter(|r| r.2.is_ok()).count();
+    let bad: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.2.err().map(|e| format!("{}: {e}", r.0)))
+        .collect();
     println!(
         "fmt oracle conformance: {} PASS cases, {compiled} compiled by apparmor_parser, {same} byte-identical after formatting",
         cases.len()

@@ -76,3 +76,29 @@ pub fn top_level_files(dir: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// `f` over `items` on two threads (the oracle tests spend their time in
+/// `apparmor_parser`); the results that are `Some`, in no set order.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    let results = std::sync::Mutex::new(Vec::new());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if let Some(r) = f(item) {
+                        results
+                            .lock()
+                            .expect("no panic while holding the lock")
+                            .push(r);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("no panic while holding the lock")
+}
