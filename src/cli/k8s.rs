@@ -7,7 +7,7 @@ use aaprof::diag::{Diagnostic, code};
 use aaprof::k8s::fix::{FixOptions, migrate};
 use aaprof::k8s::{self, Loaded, ProfileSet, Pss, PssLevel, yaml};
 use aaprof::resolve::{Session, walk_dir};
-use aaprof::source::{FileId, Span};
+use aaprof::source::Span;
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -88,7 +88,6 @@ pub fn run(a: K8sArgs) -> i32 {
 struct Manifest {
     name: String,
     path: Option<PathBuf>,
-    file: FileId,
     text: String,
     stream: yaml::Stream,
 }
@@ -200,14 +199,16 @@ fn run_check(a: CheckArgs) -> Result<i32> {
                 eprintln!("aaprof: {}: not fixed: {s}", m.name);
             }
             if out.text != m.text {
-                let stream2 = yaml::parse(&out.text, m.file);
-                if let Some(e) = &stream2.error {
+                // the findings are those of the fixed text, read once
+                let file = session.add_text(&m.name, m.path.as_deref(), out.text.clone());
+                let fixed = yaml::parse(&out.text, file);
+                if let Some(e) = &fixed.error {
                     // never write a file we cannot read back
                     eprintln!(
                         "aaprof: {}: the fix would leave invalid YAML ({}); the file is unchanged",
                         m.name, e.message
                     );
-                    diags.extend(k8s::check(&m.stream, m.file, &m.text, &opts));
+                    diags.extend(k8s::check(&m.stream, &m.text, &opts));
                     continue;
                 }
                 migrated += out.migrated;
@@ -219,16 +220,14 @@ fn run_check(a: CheckArgs) -> Result<i32> {
                     }
                     None => fixed_stdin = Some(out.text.clone()),
                 }
-                let file = session.add_text(&m.name, m.path.as_deref(), out.text.clone());
-                let stream2 = yaml::parse(&out.text, file);
-                diags.extend(k8s::check(&stream2, file, &out.text, &opts));
+                diags.extend(k8s::check(&fixed, &out.text, &opts));
                 continue;
             }
             if m.path.is_none() {
                 fixed_stdin = Some(m.text.clone());
             }
         }
-        diags.extend(k8s::check(&m.stream, m.file, &m.text, &opts));
+        diags.extend(k8s::check(&m.stream, &m.text, &opts));
     }
 
     let failed = diags.iter().any(Diagnostic::is_error);
@@ -291,7 +290,6 @@ fn load(session: &Session, name: String, path: Option<PathBuf>, text: String) ->
     Manifest {
         name,
         path,
-        file,
         text,
         stream,
     }

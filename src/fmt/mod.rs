@@ -447,12 +447,8 @@ impl<'s> Printer<'s> {
             // a newline ends an assignment
             self.end_statement();
         }
-        if !self.line.is_empty() && !self.after_close {
-            self.flush();
-        } else if self.after_close {
-            // `}` then a newline: an `else` can no longer join it
-            self.flush();
-        }
+        // (after a `}`, an `else` can no longer join it)
+        self.flush();
         self.newlines += 1;
     }
 }

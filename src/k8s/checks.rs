@@ -12,13 +12,13 @@ use super::workload::{self, Container, Site};
 use super::yaml::{Entry, Node, Stream, Value};
 use super::{Options, Pss};
 use crate::diag::{Diagnostic, Severity, code};
-use crate::source::{FileId, Span};
+use crate::source::Span;
 use crate::suggest::did_you_mean;
 use std::collections::HashSet;
 
 const TYPES: &str = r#""Localhost", "RuntimeDefault", "Unconfined""#;
 
-pub fn check_stream(stream: &Stream, file: FileId, text: &str, opts: &Options) -> Vec<Diagnostic> {
+pub fn check_stream(stream: &Stream, text: &str, opts: &Options) -> Vec<Diagnostic> {
     let mut c = Checker {
         opts,
         text,
@@ -32,7 +32,6 @@ pub fn check_stream(stream: &Stream, file: FileId, text: &str, opts: &Options) -
                 .note("documents after this point were not checked"),
         );
     }
-    let _ = file;
     for doc in &stream.documents {
         c.duplicate_keys(&doc.root, 0);
         for obj in workload::objects(&doc.root) {
@@ -82,8 +81,22 @@ struct Annotation<'a> {
 /// Where a container's effective profile comes from.
 struct Effective<'a> {
     profile: Profile,
-    /// The value that sets it (for locations).
+    /// The value that sets it: the field's `type`, or the annotation value.
     node: &'a Node,
+    /// Where the profile's name is written: `localhostProfile`, or the
+    /// annotation value.
+    name_node: &'a Node,
+}
+
+impl<'a> Effective<'a> {
+    fn from_field(f: &Field<'a>) -> Option<Effective<'a>> {
+        let node = f.type_node.unwrap_or(f.node);
+        Some(Effective {
+            profile: f.profile.clone()?,
+            node,
+            name_node: f.profile_node.unwrap_or(node),
+        })
+    }
 }
 
 impl<'a> Checker<'a> {
@@ -429,28 +442,17 @@ impl<'a> Checker<'a> {
             // container field, then annotation, then pod field
             let eff = cfield
                 .as_ref()
-                .and_then(|f| {
-                    f.profile.clone().map(|p| Effective {
-                        profile: p,
-                        node: f.type_node.unwrap_or(f.node),
-                    })
-                })
+                .and_then(Effective::from_field)
                 .or_else(|| {
                     annotation.and_then(|a| {
                         Profile::from_annotation(&a.value).map(|p| Effective {
                             profile: p,
                             node: &a.entry.value,
+                            name_node: &a.entry.value,
                         })
                     })
                 })
-                .or_else(|| {
-                    pod_field.as_ref().and_then(|f| {
-                        f.profile.clone().map(|p| Effective {
-                            profile: p,
-                            node: f.type_node.unwrap_or(f.node),
-                        })
-                    })
-                });
+                .or_else(|| pod_field.as_ref().and_then(Effective::from_field));
             if let Some(e) = eff {
                 effective.push((c, e));
             }
@@ -459,16 +461,7 @@ impl<'a> Checker<'a> {
         if !windows {
             for (c, e) in &effective {
                 if let Profile::Localhost(name) = &e.profile {
-                    let at = match c.node.path(&["securityContext", "appArmorProfile"]) {
-                        Some(f)
-                            if std::ptr::eq(e.node, f)
-                                || f.get("type").is_some_and(|t| std::ptr::eq(t, e.node)) =>
-                        {
-                            f.get("localhostProfile").unwrap_or(e.node)
-                        }
-                        _ => self.profile_value_node(site, e.node),
-                    };
-                    self.cross_check(name, at, c);
+                    self.cross_check(name, e.name_node, c);
                 }
             }
             // one note per pod: any explicit profile but Unconfined needs
@@ -497,21 +490,7 @@ impl<'a> Checker<'a> {
             pod_field.as_ref(),
             &containers,
             &container_fields,
-            &meta_path,
         );
-    }
-
-    /// For a pod-level field, locate its `localhostProfile` value.
-    fn profile_value_node(&self, site: &Site<'a>, n: &'a Node) -> &'a Node {
-        let pod = site
-            .spec
-            .and_then(|s| s.path(&["securityContext", "appArmorProfile"]));
-        match pod {
-            Some(f) if f.get("type").is_some_and(|t| std::ptr::eq(t, n)) => {
-                f.get("localhostProfile").unwrap_or(n)
-            }
-            _ => n,
-        }
     }
 
     /// An annotation key that looks like an AppArmor annotation but is not
@@ -929,7 +908,6 @@ impl<'a> Checker<'a> {
         pod_field: Option<&Field<'a>>,
         containers: &[Container<'a>],
         container_fields: &[Option<Field<'a>>],
-        meta_path: &str,
     ) {
         let mut policies: Vec<Pss> = Vec::new();
         if let Some(ns) = workload::namespace(site.object)
@@ -983,7 +961,6 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
-        let _ = meta_path;
         for (what, span) in bad {
             let verb = if site.template {
                 "would violate"

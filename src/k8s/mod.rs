@@ -14,7 +14,6 @@ pub mod workload;
 pub mod yaml;
 
 use crate::diag::Diagnostic;
-use crate::source::FileId;
 use std::collections::HashMap;
 
 pub use profiles::{Loaded, ProfileSet};
@@ -69,8 +68,8 @@ pub struct Options {
 }
 
 /// Check every object of a parsed stream.
-pub fn check(stream: &yaml::Stream, file: FileId, text: &str, opts: &Options) -> Vec<Diagnostic> {
-    checks::check_stream(stream, file, text, opts)
+pub fn check(stream: &yaml::Stream, text: &str, opts: &Options) -> Vec<Diagnostic> {
+    checks::check_stream(stream, text, opts)
 }
 
 /// The Pod Security labels of the Namespace objects of a stream.

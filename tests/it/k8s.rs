@@ -78,7 +78,7 @@ fn run(path: &Path) -> Run {
     let file = session.add_text(&name, None, text.clone());
     let stream = yaml::parse(&text, file);
     let opts = options(&session, &text, &stream);
-    let mut diags = k8s::check(&stream, file, &text, &opts);
+    let mut diags = k8s::check(&stream, &text, &opts);
     diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
     let sources = session.sources();
     let found = diags
@@ -214,7 +214,7 @@ fn fix_fixtures_migrate_annotations_to_fields() {
             let file = session.add_text("fixed", None, out.text.clone());
             let s3 = yaml::parse(&out.text, file);
             let opts = options(&session, &out.text, &s3);
-            let after = k8s::check(&s3, file, &out.text, &opts);
+            let after = k8s::check(&s3, &out.text, &opts);
             let deprecated = after
                 .iter()
                 .filter(|d| d.code == aaprof::diag::code::K8S_DEPRECATED_ANNOTATION)
@@ -227,7 +227,7 @@ fn fix_fixtures_migrate_annotations_to_fields() {
             );
             assert!(
                 !after.iter().any(Diagnostic::is_error)
-                    || k8s::check(&s1, Default::default(), &text, &opts)
+                    || k8s::check(&s1, &text, &opts)
                         .iter()
                         .any(Diagnostic::is_error),
                 "the fix introduced an error:\n{}",
@@ -281,7 +281,7 @@ fn truncated_manifests_never_panic() {
                 if let Some(err) = &s.error {
                     assert!(err.span.end as usize <= t.len());
                 }
-                let _ = k8s::check(&s, file, t, &opts);
+                let _ = k8s::check(&s, t, &opts);
                 checked += 1;
             }
         }
