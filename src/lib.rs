@@ -12,6 +12,7 @@ pub mod emit;
 pub mod features;
 pub mod fmt;
 pub mod k8s;
+pub mod lint;
 pub mod resolve;
 pub mod source;
 pub mod suggest;

@@ -607,6 +607,11 @@ pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
     search(a, b, |sa, sb| a.accepts(sa) && b.accepts(sb), false)
 }
 
+/// A shortest path the pattern matches (`None` for an empty language).
+pub fn example(p: &Pattern) -> Option<String> {
+    search(p, p, |sa, _| p.accepts(sa), false)
+}
+
 /// Whether every path `b` matches is matched by `a` (L(b) ⊆ L(a)).
 pub fn includes(a: &Pattern, b: &Pattern) -> bool {
     search(a, b, |sa, sb| b.accepts(sb) && !a.accepts(sa), true).is_none()

@@ -194,6 +194,7 @@ pub(crate) fn check_all(
                     // policy now rather than holding every file's at once
                     if !keep_policy {
                         out.policy = Default::default();
+                        out.parsed = None;
                     }
                     if let Ok(mut r) = results[i].lock() {
                         *r = Some(out);

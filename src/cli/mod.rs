@@ -7,6 +7,8 @@ pub mod debug;
 pub mod emit;
 pub mod fmt;
 pub mod k8s;
+pub mod lint;
+pub mod rule;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -40,6 +42,14 @@ pub enum Command {
     /// Exit status: 0 when emitted, 1 when the policy has errors (nothing
     /// is written), 2 on usage or I/O errors.
     Emit(emit::EmitArgs),
+    /// Check policy files as `check` does, then run the lint rules: mistakes
+    /// that are legal policy but wrong, dangerous or untidy.
+    ///
+    /// Exit status: 0 when nothing at or above --fail-on was found, 1 when
+    /// something was, 2 on usage, I/O or configuration errors.
+    Lint(lint::LintArgs),
+    /// Print a lint rule's documentation (or, with no argument, list the rules).
+    Rule(rule::RuleArgs),
     /// Kubernetes manifests: check the AppArmor settings of their pods.
     K8s(k8s::K8sArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
@@ -69,6 +79,10 @@ pub enum OutputFormat {
     Concise,
     /// A stable JSON document (see docs/json-output.md).
     Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +101,8 @@ impl OutputFormat {
             Some(OutputFormat::Full) => Format::Full,
             Some(OutputFormat::Concise) => Format::Concise,
             Some(OutputFormat::Json) => Format::Json,
+            Some(OutputFormat::Sarif) => Format::Sarif,
+            Some(OutputFormat::Github) => Format::Github,
             None if tty => Format::Full,
             None => Format::Concise,
         }
@@ -116,6 +132,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(a) => check::run(a),
         Command::Emit(a) => emit::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Lint(a) => lint::run(a),
+        Command::Rule(a) => rule::run(a),
         Command::K8s(a) => k8s::run(a),
         Command::Debug(a) => debug::run(a),
     }

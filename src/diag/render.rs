@@ -1,5 +1,9 @@
 //! Renderers: `full` (codespan-reporting source excerpts), `concise` (one
-//! line per finding) and `json` (stable schema, see docs/json-output.md).
+//! line per finding), `json` (stable schema, see docs/json-output.md),
+//! `sarif` (SARIF 2.1.0, see [`sarif`]) and `github` (workflow commands
+//! that GitHub Actions shows as annotations).
+
+pub mod sarif;
 
 use super::{Diagnostic, Severity};
 use crate::source::SourceMap;
@@ -13,6 +17,19 @@ pub enum Format {
     Full,
     Concise,
     Json,
+    Sarif,
+    Github,
+}
+
+/// What a renderer may say about a code beyond its id and name (the lint
+/// rules' descriptions, for SARIF).
+#[derive(Clone, Debug, Default)]
+pub struct CodeInfo {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub summary: String,
+    pub help_uri: Option<String>,
+    pub category: Option<&'static str>,
 }
 
 /// Render diagnostics in the given format. `color` only affects `full`.
@@ -23,7 +40,30 @@ pub fn render(
     format: Format,
     color: bool,
 ) -> io::Result<()> {
+    render_with(out, sources, diags, format, color, &[])
+}
+
+/// [`render`], with descriptions of the codes for formats that list them.
+pub fn render_with(
+    out: &mut dyn Write,
+    sources: &SourceMap,
+    diags: &[Diagnostic],
+    format: Format,
+    color: bool,
+    codes: &[CodeInfo],
+) -> io::Result<()> {
     match format {
+        Format::Sarif => {
+            let doc = sarif::log(sources, diags, codes);
+            serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+        Format::Github => {
+            for d in diags {
+                writeln!(out, "{}", github_line(sources, d))?;
+            }
+            Ok(())
+        }
         Format::Full => full(out, sources, diags, color),
         Format::Concise => {
             for d in diags {
@@ -57,6 +97,47 @@ pub fn concise_line(sources: &SourceMap, d: &Diagnostic) -> String {
         d.code.id,
         d.message.replace('\n', " ")
     )
+}
+
+/// A GitHub Actions workflow command: `::warning file=F,line=L,...::MSG`.
+pub fn github_line(sources: &SourceMap, d: &Diagnostic) -> String {
+    let level = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut props = Vec::new();
+    if let Some(span) = d.span() {
+        let (l, c) = sources.line_col(span);
+        let end = crate::source::Span {
+            start: span.end,
+            ..span
+        };
+        let (el, ec) = sources.line_col(end);
+        props.push(format!("file={}", prop(sources.name(span.file))));
+        props.push(format!("line={l}"));
+        props.push(format!("col={c}"));
+        props.push(format!("endLine={el}"));
+        if el == l {
+            props.push(format!("endColumn={ec}"));
+        }
+    }
+    props.push(format!(
+        "title={}",
+        prop(&format!("{} {}", d.code.id, d.code.name))
+    ));
+    let mut msg = d.message.clone();
+    if let Some(h) = &d.help {
+        msg.push_str("\nhelp: ");
+        msg.push_str(h);
+    }
+    format!("::{level} {}::{}", props.join(","), data(&msg))
 }
 
 fn to_codespan(d: &Diagnostic) -> cs::Diagnostic<crate::source::FileId> {
@@ -146,9 +227,25 @@ pub struct JsonDiagnostic<'a> {
     pub labels: Vec<JsonLabel>,
     pub notes: &'a [String],
     pub help: Option<&'a str>,
+    /// The suggested fix, if any (`aaprof lint --fix` applies it).
+    pub fix: Option<JsonFix>,
 }
 
-fn location(sources: &SourceMap, span: crate::source::Span) -> JsonLocation {
+#[derive(Serialize)]
+pub struct JsonFix {
+    pub message: String,
+    /// `true` when applying it cannot change what the kernel enforces.
+    pub safe: bool,
+    pub edits: Vec<JsonEdit>,
+}
+
+#[derive(Serialize)]
+pub struct JsonEdit {
+    pub location: JsonLocation,
+    pub replacement: String,
+}
+
+pub fn location(sources: &SourceMap, span: crate::source::Span) -> JsonLocation {
     let (line, column) = sources.line_col(span);
     let end = crate::source::Span {
         start: span.end,
@@ -194,6 +291,18 @@ impl<'a> JsonReport<'a> {
                         .collect(),
                     notes: &d.notes,
                     help: d.help.as_deref(),
+                    fix: d.fix.as_ref().map(|f| JsonFix {
+                        message: f.message.clone(),
+                        safe: f.safe,
+                        edits: f
+                            .edits
+                            .iter()
+                            .map(|e| JsonEdit {
+                                location: location(sources, e.span),
+                                replacement: e.replacement.clone(),
+                            })
+                            .collect(),
+                    }),
                 })
                 .collect(),
         }

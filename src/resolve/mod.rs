@@ -92,6 +92,9 @@ pub struct Policy {
     pub aliases: Vec<(String, String, Span)>,
     /// The `abi` rules met, in reading order (name, written with `<>`).
     pub abis: Vec<(String, bool)>,
+    /// Every set variable as it stands after the whole file was read:
+    /// final values, where it was defined, and whether anything used it.
+    pub vars: HashMap<String, vars::SetVar>,
 }
 
 #[derive(Debug, Default)]
@@ -101,6 +104,8 @@ pub struct Outcome {
     pub read: Vec<FileId>,
     pub policy: Policy,
     pub diagnostics: Vec<Diagnostic>,
+    /// The syntax tree and trivia of the file itself (not of its includes).
+    pub parsed: Option<Arc<Parsed>>,
 }
 
 impl Outcome {
@@ -214,8 +219,10 @@ impl Session {
                 profiles: top,
                 aliases: w.aliases,
                 abis: w.abis,
+                vars: w.vars.sets,
             },
             diagnostics,
+            parsed: Some(parsed),
         }
     }
 

@@ -1,0 +1,353 @@
+//! `aaprof lint`.
+
+use super::check::{Job, display_name};
+use super::{ColorChoice, OutputFormat, PolicyArgs, exit};
+use aaprof::diag::Diagnostic;
+use aaprof::diag::render::{self, CodeInfo, Format};
+use aaprof::lint::config::{Config, FailOn};
+use aaprof::lint::{FileResult, FixMode, Preset, RULES, Settings, lint_source};
+use aaprof::resolve::{Options, Session, walk_dir};
+use anyhow::{Context, Result};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Output format [default: full on a terminal, concise otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// When to colour `full` output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Apply safe fixes in place (re-linting until nothing changes).
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix, apply unsafe fixes too (they change what the policy grants).
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
+    /// Rules to run besides the defaults: codes (L101), names, code prefixes
+    /// (L3), categories (style) or `all`. Comma-separated or repeated.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Rules not to run (same forms as --select).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Style conventions; choosing one turns the style rules on.
+    #[arg(long, value_parser = ["upstream", "apparmor.d"])]
+    pub preset: Option<String>,
+    /// Configuration file [default: the nearest aaprof.toml above each file].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore aaprof.toml files.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Lowest severity that makes the exit status 1 [default: warning].
+    #[arg(long, value_parser = ["error", "warning", "info", "never"])]
+    pub fail_on: Option<String>,
+    /// Print how many findings each code raised (on standard error).
+    #[arg(long)]
+    pub statistics: bool,
+    /// Policy files or directories (linted recursively); `-` reads standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(a: LintArgs) -> i32 {
+    match run_inner(a) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("aaprof: error: {e:#}");
+            exit::USAGE
+        }
+    }
+}
+
+/// The options a file is linted with: the command line over its config.
+struct Plan {
+    opts: Options,
+    settings: Settings,
+    fail_on: FailOn,
+}
+
+fn plan(a: &LintArgs, config: &Config) -> Result<Plan> {
+    for s in a.select.iter().chain(&a.ignore) {
+        aaprof::lint::config::check_selector(s)
+            .map_err(|e| anyhow::anyhow!("--select/--ignore: {e}"))?;
+    }
+    let mut policy = a.policy.clone();
+    policy.include.extend(config.include.iter().cloned());
+    if policy.base.is_none() {
+        policy.base = config.base.clone();
+    }
+    let opts = super::check::options(&policy)?;
+    let preset = a.preset.as_deref().and_then(Preset::parse);
+    let settings = config.settings(&a.select, &a.ignore, preset);
+    let fail_on = match &a.fail_on {
+        Some(f) => FailOn::parse(f).unwrap_or(FailOn::Warning),
+        None => config.fail_on.unwrap_or(FailOn::Warning),
+    };
+    Ok(Plan {
+        opts,
+        settings,
+        fail_on,
+    })
+}
+
+struct Task {
+    job: Job,
+    plan: usize,
+}
+
+fn run_inner(a: LintArgs) -> Result<i32> {
+    if a.paths.is_empty() {
+        anyhow::bail!(
+            "no input: give policy files or directories, or `-` for standard input (see `aaprof lint --help`)"
+        );
+    }
+    let stdout = std::io::stdout();
+    let tty = stdout.is_terminal();
+    let format = OutputFormat::pick(a.format, tty);
+    let color = a.color.enabled(tty);
+    // configurations: one per directory they were looked up from
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut by_config: HashMap<Option<PathBuf>, usize> = HashMap::new();
+    let mut plan_for = |start: &Path, plans: &mut Vec<Plan>| -> Result<usize> {
+        let path = if a.no_config {
+            None
+        } else if let Some(c) = &a.config {
+            Some(c.clone())
+        } else {
+            let abs = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+            Config::discover(&abs)
+        };
+        if let Some(i) = by_config.get(&path) {
+            return Ok(*i);
+        }
+        let config = match &path {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        plans.push(plan(&a, &config)?);
+        by_config.insert(path, plans.len() - 1);
+        Ok(plans.len() - 1)
+    };
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut io_failed = false;
+    let mut stdin_fix = false;
+    for p in &a.paths {
+        if p.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read standard input")?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("standard input is not valid UTF-8 text"))?;
+            let plan = plan_for(Path::new("."), &mut plans)?;
+            stdin_fix = a.fix;
+            tasks.push(Task {
+                job: Job::Stdin(text),
+                plan,
+            });
+        } else if p.is_dir() {
+            let files =
+                walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?;
+            for f in files {
+                let plan = plan_for(&f, &mut plans)?;
+                tasks.push(Task {
+                    job: Job::File(display_name(p, &f), f),
+                    plan,
+                });
+            }
+        } else if p.exists() {
+            let plan = plan_for(p, &mut plans)?;
+            tasks.push(Task {
+                job: Job::File(p.display().to_string(), p.clone()),
+                plan,
+            });
+        } else {
+            eprintln!(
+                "aaprof: error: `{}`: no such file or directory",
+                p.display()
+            );
+            io_failed = true;
+        }
+    }
+    let mode = match (a.fix, a.unsafe_fixes) {
+        (false, _) => FixMode::Off,
+        (true, false) => FixMode::Safe,
+        (true, true) => FixMode::Unsafe,
+    };
+    let session = Session::new();
+    let inputs = tasks.len();
+    let results = lint_all(&session, tasks, &plans, mode);
+    let mut diags: Vec<(Diagnostic, usize)> = Vec::new();
+    let mut fixed_files = 0;
+    let mut fixes = 0;
+    for (task_plan, job_path, res) in results {
+        if res.file.is_none() {
+            io_failed = true;
+        }
+        if let Some(f) = &res.fixed {
+            fixes += f.applied;
+            if let Some(why) = &f.stopped {
+                eprintln!(
+                    "aaprof: warning: {}: {why}",
+                    job_path
+                        .as_deref()
+                        .map_or("-".into(), |p: &Path| p.display().to_string())
+                );
+            }
+            match &job_path {
+                Some(p) => {
+                    if f.text != res.original.clone().unwrap_or_default() {
+                        aaprof_write(p, &f.text)?;
+                        fixed_files += 1;
+                    }
+                }
+                None => {
+                    let mut out = stdout.lock();
+                    let _ = out.write_all(f.text.as_bytes());
+                }
+            }
+        } else if job_path.is_none() && stdin_fix {
+            // standard input with nothing to fix: echo it unchanged
+            if let Some(id) = res.file {
+                let mut out = stdout.lock();
+                let _ = out.write_all(session.sources().text(id).as_bytes());
+            }
+        }
+        diags.extend(res.diagnostics.into_iter().map(|d| (d, task_plan)));
+    }
+    diags.sort_by_key(|(d, _)| d.span().map(|s| (s.file, s.start)));
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|(d, _)| seen.insert((d.code.id, d.span(), d.message.clone())));
+    let failed = diags
+        .iter()
+        .any(|(d, p)| d.is_error() || plans[*p].fail_on.fails(d.severity));
+    let diags: Vec<Diagnostic> = diags.into_iter().map(|(d, _)| d).collect();
+    let codes: Vec<CodeInfo> = RULES
+        .iter()
+        .map(|r| CodeInfo {
+            id: r.id(),
+            name: r.name(),
+            summary: r.summary(),
+            help_uri: None,
+            category: Some(r.def.category.as_str()),
+        })
+        .collect();
+    // with --fix on standard input, the fixed text owns standard output
+    let res = if stdin_fix {
+        let mut err = std::io::stderr().lock();
+        render::render_with(&mut err, &session.sources(), &diags, format, false, &codes)
+    } else {
+        let mut lock = stdout.lock();
+        render::render_with(&mut lock, &session.sources(), &diags, format, color, &codes)
+            .and_then(|_| lock.flush())
+    };
+    if let Err(e) = res {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    if a.statistics {
+        let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+        for d in &diags {
+            *counts.entry((d.code.id, d.code.name)).or_default() += 1;
+        }
+        for ((id, name), n) in counts {
+            eprintln!("{n:>7}  {id:<6} {name}");
+        }
+    }
+    if std::io::stderr().is_terminal() && !matches!(format, Format::Json | Format::Sarif) {
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let others = diags.len() - errors;
+        let files = if inputs == 1 { "file" } else { "files" };
+        if a.fix {
+            eprintln!("aaprof: {fixes} fix(es) applied in {fixed_files} {files}");
+        }
+        if diags.is_empty() {
+            eprintln!("aaprof: {inputs} {files} linted, no problems found");
+        } else {
+            eprintln!(
+                "aaprof: {inputs} {files} linted: {errors} error(s), {others} other finding(s)"
+            );
+        }
+    }
+    Ok(if io_failed {
+        exit::USAGE
+    } else if failed {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+fn aaprof_write(path: &Path, text: &str) -> Result<()> {
+    super::atomic::write(path, text).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// Lint every task on as many threads as there are cores, sharing one
+/// session (each include is read and parsed once); results in task order,
+/// with the plan and the path of each.
+fn lint_all(
+    session: &Session,
+    tasks: Vec<Task>,
+    plans: &[Plan],
+    mode: FixMode,
+) -> Vec<(usize, Option<PathBuf>, FileResult)> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let n = tasks.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(n.max(1));
+    let next = AtomicUsize::new(0);
+    let tasks: Vec<Mutex<Option<Task>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let results: Vec<Mutex<Option<(usize, Option<PathBuf>, FileResult)>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let Some(task) = tasks[i].lock().ok().and_then(|mut t| t.take()) else {
+                        continue;
+                    };
+                    let p = &plans[task.plan];
+                    let out = match task.job {
+                        Job::Stdin(text) => (
+                            task.plan,
+                            None,
+                            lint_source(session, "-", None, Some(text), &p.opts, &p.settings, mode),
+                        ),
+                        Job::File(shown, path) => {
+                            let r = lint_source(
+                                session,
+                                &shown,
+                                Some(&path),
+                                None,
+                                &p.opts,
+                                &p.settings,
+                                mode,
+                            );
+                            (task.plan, Some(path), r)
+                        }
+                    };
+                    if let Ok(mut r) = results[i].lock() {
+                        *r = Some(out);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .filter_map(|m| m.into_inner().ok().flatten())
+        .collect()
+}

@@ -1,0 +1,423 @@
+//! What several rules need to know about a resolved profile's file rules:
+//! qualifiers, path, permissions, exec mode and target, and — computed only
+//! when asked, since most pairs of rules are told apart by their literal
+//! prefixes — the path's automaton and an example path it matches.
+
+use crate::aare::{self, Pattern};
+use crate::check::file::{Perms, parse_perms};
+use crate::check::{Family, family};
+use crate::resolve::{Policy, ResolvedProfile};
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{Elem, PrefixItem, Qualifier, Rule, Word, WordKind};
+use std::cell::OnceCell;
+use std::collections::HashSet;
+
+/// The file rules of every profile of a policy, children included.
+pub struct Facts<'a> {
+    pub profiles: Vec<ProfileFacts<'a>>,
+}
+
+pub struct ProfileFacts<'a> {
+    pub profile: &'a ResolvedProfile,
+    /// The profile's full name (`parent//child` for children).
+    pub full_name: String,
+    /// Its file rules in order (alias copies left out).
+    pub files: Vec<FileRule<'a>>,
+    /// Every other rule (capability, network, mount, ...).
+    pub others: Vec<&'a Rule>,
+}
+
+/// One file rule of a resolved profile.
+pub struct FileRule<'a> {
+    pub rule: &'a Rule,
+    /// Written in the file being linted (not in an include).
+    pub local: bool,
+    pub deny: bool,
+    pub audit: bool,
+    pub owner: bool,
+    pub other: bool,
+    pub priority: i64,
+    /// The path, variables expanded.
+    pub path: &'a Word,
+    pub perms: Perms,
+    /// The permission word as written (expanded), if any.
+    pub mode: Option<&'a Word>,
+    /// `-> target` (an exec or link target).
+    pub target: Option<&'a str>,
+    /// Literal beginnings of the path, one per leading alternative: `true`
+    /// when the alternative is entirely literal.
+    pub prefixes: Vec<(String, bool)>,
+    pattern: OnceCell<Option<Pattern>>,
+    example: OnceCell<Option<String>>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(policy: &'a Policy, file: FileId) -> Facts<'a> {
+        let mut profiles = Vec::new();
+        for p in &policy.profiles {
+            collect(p, None, file, &mut profiles);
+        }
+        Facts { profiles }
+    }
+}
+
+fn collect<'a>(
+    p: &'a ResolvedProfile,
+    parent: Option<&str>,
+    file: FileId,
+    out: &mut Vec<ProfileFacts<'a>>,
+) {
+    let full_name = match parent {
+        Some(par) => format!("{par}//{}", p.name),
+        None => p.name.clone(),
+    };
+    let mut seen: HashSet<Span> = HashSet::new();
+    let mut files = Vec::new();
+    let mut others = Vec::new();
+    for r in &p.rules {
+        // alias copies share the span of the rule they copy
+        if !seen.insert(r.span) {
+            continue;
+        }
+        match family(r) {
+            Family::File => match FileRule::of(r, file) {
+                Some(f) => files.push(f),
+                None => others.push(r),
+            },
+            _ => others.push(r),
+        }
+    }
+    let name = full_name.clone();
+    out.push(ProfileFacts {
+        profile: p,
+        full_name,
+        files,
+        others,
+    });
+    for c in &p.children {
+        collect(c, Some(&name), file, out);
+    }
+}
+
+/// The qualifiers of a rule's prefix: (deny, audit, owner, other, priority).
+pub fn qualifiers(prefix: &[PrefixItem]) -> (bool, bool, bool, bool, i64) {
+    let (mut deny, mut audit, mut owner, mut other, mut priority) = (false, false, false, false, 0);
+    for p in prefix {
+        match p {
+            PrefixItem::Qualifier(Qualifier::Deny, _) => deny = true,
+            PrefixItem::Qualifier(Qualifier::Audit, _) => audit = true,
+            PrefixItem::Qualifier(Qualifier::Owner, _) => owner = true,
+            PrefixItem::Qualifier(Qualifier::Other, _) => other = true,
+            PrefixItem::Priority { value, .. } => priority = value.text.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    (deny, audit, owner, other, priority)
+}
+
+impl<'a> FileRule<'a> {
+    /// The file-rule view of a rule; `None` for `file,` with no path and
+    /// for rules whose permissions do not parse.
+    pub fn of(rule: &'a Rule, file: FileId) -> Option<FileRule<'a>> {
+        let (deny, audit, owner, other, priority) = qualifiers(&rule.prefix);
+        let mut path = None;
+        let mut mode = None;
+        let mut target = None;
+        for e in &rule.elems {
+            match e {
+                Elem::Word(w) if w.kind == WordKind::Mode => mode = Some(w),
+                Elem::Word(w)
+                    if matches!(w.kind, WordKind::Id | WordKind::SetVar) && path.is_none() =>
+                {
+                    path = Some(w)
+                }
+                Elem::Word(w) if w.kind == WordKind::Key && w.text != "file" => return None,
+                Elem::Arrow {
+                    target: Some(t), ..
+                } => target = Some(t.text.as_str()),
+                _ => {}
+            }
+        }
+        let path = path?;
+        let perms = match mode {
+            Some(m) => parse_perms(&m.text).ok()?,
+            None => return None,
+        };
+        Some(FileRule {
+            rule,
+            local: rule.span.file == file,
+            deny,
+            audit,
+            owner,
+            other,
+            priority,
+            path,
+            perms,
+            mode,
+            target,
+            prefixes: literal_prefixes(&path.text),
+            pattern: OnceCell::new(),
+            example: OnceCell::new(),
+        })
+    }
+
+    /// The path's automaton (`None` if the path is not a valid pattern).
+    pub fn pattern(&self) -> Option<&Pattern> {
+        self.pattern
+            .get_or_init(|| Pattern::parse(&self.path.text).ok())
+            .as_ref()
+    }
+
+    /// A shortest path this rule's pattern matches.
+    pub fn example(&self) -> Option<&str> {
+        self.example
+            .get_or_init(|| self.pattern().and_then(aare::example))
+            .as_deref()
+    }
+
+    /// Whether `self` could match `path`, judged by literal prefixes only
+    /// (a cheap necessary condition for [`Pattern::matches`]).
+    pub fn may_match(&self, path: &str) -> bool {
+        self.prefixes.iter().any(|(p, complete)| {
+            if *complete {
+                p == path
+            } else {
+                path.starts_with(p.as_str())
+            }
+        })
+    }
+
+    /// Whether the paths of `self` and `other` could overlap, judged by
+    /// literal prefixes only.
+    pub fn may_overlap(&self, other: &FileRule) -> bool {
+        self.prefixes.iter().any(|(a, ca)| {
+            other.prefixes.iter().any(|(b, cb)| match (ca, cb) {
+                (true, true) => a == b,
+                (true, false) => a.starts_with(b.as_str()),
+                (false, true) => b.starts_with(a.as_str()),
+                (false, false) => a.starts_with(b.as_str()) || b.starts_with(a.as_str()),
+            })
+        })
+    }
+
+    /// Whether every path `other` matches is matched by `self`.
+    pub fn covers_paths(&self, other: &FileRule) -> bool {
+        if self.path.text == other.path.text {
+            return true;
+        }
+        let Some(ex) = other.example() else {
+            return false;
+        };
+        if !self.may_match(ex) {
+            return false;
+        }
+        match (self.pattern(), other.pattern()) {
+            (Some(a), Some(b)) => a.matches(ex) && aare::includes(a, b),
+            _ => false,
+        }
+    }
+
+    /// A path both rules match, if any.
+    pub fn overlap(&self, other: &FileRule) -> Option<String> {
+        if !self.may_overlap(other) {
+            return None;
+        }
+        aare::overlap(self.pattern()?, other.pattern()?)
+    }
+
+    /// The permission letters, for messages.
+    pub fn mode_text(&self) -> &str {
+        self.mode.map_or("", |m| m.text.as_str())
+    }
+}
+
+/// The most alternatives [`literal_prefixes`] expands before it settles for
+/// the text before the first `{`.
+const MAX_PREFIXES: usize = 64;
+
+/// The literal beginnings of a pattern: its leading alternations expanded,
+/// each alternative cut at the first wildcard (`*`, `?`, `[`). `true` marks
+/// an alternative with no wildcard at all.
+pub fn literal_prefixes(text: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    if expand(text.as_bytes(), Vec::new(), &mut out).is_none() {
+        let cut = text.find(['*', '?', '[', '{', '\\']).unwrap_or(text.len());
+        return vec![(text[..cut].to_string(), cut == text.len())];
+    }
+    out.into_iter()
+        .map(|(b, c)| (String::from_utf8_lossy(&b).into_owned(), c))
+        .collect()
+}
+
+/// Expand `rest` after `acc`; `None` when there would be too many.
+fn expand(rest: &[u8], mut acc: Vec<u8>, out: &mut Vec<(Vec<u8>, bool)>) -> Option<()> {
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i] {
+            b'*' | b'?' | b'[' => {
+                push(out, acc, false)?;
+                return Some(());
+            }
+            b'\\' => {
+                if let Some(&c) = rest.get(i + 1) {
+                    acc.push(c);
+                }
+                i += 2;
+            }
+            b'{' => {
+                let close = matching_brace(rest, i)?;
+                let after = &rest[close + 1..];
+                for alt in split_alternatives(&rest[i + 1..close]) {
+                    let mut joined = alt.to_vec();
+                    joined.extend_from_slice(after);
+                    expand(&joined, acc.clone(), out)?;
+                }
+                return Some(());
+            }
+            c => {
+                acc.push(c);
+                i += 1;
+            }
+        }
+    }
+    push(out, acc, true)
+}
+
+fn push(out: &mut Vec<(Vec<u8>, bool)>, acc: Vec<u8>, complete: bool) -> Option<()> {
+    if out.len() >= MAX_PREFIXES {
+        return None;
+    }
+    out.push((acc, complete));
+    Some(())
+}
+
+fn matching_brace(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut i = open;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn split_alternatives(b: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            b',' if depth == 0 => {
+                out.push(&b[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&b[start..]);
+    out
+}
+
+/// Whether perms `a` grant at least what `b` grants (exec modes and
+/// targets aside: `w` includes `a`).
+pub fn perms_cover(a: &Perms, b: &Perms) -> bool {
+    (!b.read || a.read)
+        && (!b.write || a.write)
+        && (!b.append || a.append || a.write)
+        && (!b.link || a.link)
+        && (!b.lock || a.lock)
+        && (!b.mmap || a.mmap)
+        && (!b.exec || a.exec)
+}
+
+/// Every rule of a syntax tree, with the qualifier prefix of the blocks
+/// around it, in reading order (inside profiles, blocks and conditionals).
+pub fn ast_rules(items: &[crate::syntax::ast::Item]) -> Vec<&Rule> {
+    use crate::syntax::ast::{Else, Item};
+    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Rule>) {
+        for i in items {
+            match i {
+                Item::Rule(r) => out.push(r),
+                Item::Profile(p) => walk(&p.items, out),
+                Item::Block { items, .. } => walk(items, out),
+                Item::If(f) => walk_if(f, out),
+                _ => {}
+            }
+        }
+    }
+    fn walk_if<'a>(f: &'a crate::syntax::ast::If, out: &mut Vec<&'a Rule>) {
+        walk(&f.then, out);
+        match &f.otherwise {
+            Some(Else::If(e)) => walk_if(e, out),
+            Some(Else::Block(items, _)) => walk(items, out),
+            None => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(items, &mut out);
+    out
+}
+
+/// Every profile of a syntax tree (children and hats included).
+pub fn ast_profiles(items: &[crate::syntax::ast::Item]) -> Vec<&crate::syntax::ast::Profile> {
+    use crate::syntax::ast::Item;
+    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a crate::syntax::ast::Profile>) {
+        for i in items {
+            match i {
+                Item::Profile(p) => {
+                    out.push(p);
+                    walk(&p.items, out);
+                }
+                Item::Block { items, .. } => walk(items, out),
+                Item::If(f) => {
+                    walk(&f.then, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(items, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_expand_leading_alternations() {
+        let p = literal_prefixes("/{,usr/}bin/foo");
+        assert_eq!(
+            p,
+            vec![("/bin/foo".into(), true), ("/usr/bin/foo".into(), true)]
+        );
+        let p = literal_prefixes("/usr/{lib,share}/**");
+        assert_eq!(
+            p,
+            vec![("/usr/lib/".into(), false), ("/usr/share/".into(), false)]
+        );
+        assert_eq!(literal_prefixes("/a\\*b"), vec![("/a*b".into(), true)]);
+    }
+
+    #[test]
+    fn too_many_alternatives_fall_back_to_the_text_before_the_brace() {
+        let many = "/{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}x";
+        assert_eq!(literal_prefixes(many), vec![("/".into(), false)]);
+    }
+}

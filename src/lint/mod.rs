@@ -1,0 +1,410 @@
+//! The linter: a registry of rules that look for mistakes which are legal
+//! policy but wrong, dangerous or untidy.
+//!
+//! A rule is a function from a [`Context`] (one file: its syntax tree with
+//! trivia, and the policy it resolves to, includes and variables expanded)
+//! to diagnostics. Each rule lives in its own file under [`rules`], with its
+//! documentation in the file's doc comment; [`registry`] lists them.
+//! [`lint`] runs the enabled rules, then applies the file's suppression
+//! comments ([`suppress`]) to everything found, the front end's findings
+//! included. [`fix`] applies the edits rules attach to their findings.
+
+pub mod config;
+pub mod facts;
+pub mod fix;
+pub mod registry;
+pub mod rules;
+pub mod suppress;
+
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::resolve::{Options, Outcome, Policy, SearchPath, Session};
+use crate::source::{FileId, Span};
+use crate::syntax::ast;
+use crate::syntax::lexer::Trivia;
+use serde::Serialize;
+use std::cell::OnceCell;
+use std::path::Path;
+
+pub use registry::{RULES, Rule};
+
+/// What kind of mistake a rule finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// The policy does not do what its author meant.
+    Correctness,
+    /// The policy grants more than it should.
+    Security,
+    /// Layout and conventions (off unless selected or a preset asks).
+    Style,
+    /// The policy behaves differently on other kernels or distributions.
+    Portability,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Correctness => "correctness",
+            Category::Security => "security",
+            Category::Style => "style",
+            Category::Portability => "portability",
+        }
+    }
+
+    pub const ALL: [Category; 4] = [
+        Category::Correctness,
+        Category::Security,
+        Category::Style,
+        Category::Portability,
+    ];
+}
+
+/// Whether a rule's findings come with a fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    /// No fix.
+    None,
+    /// A fix that never changes what the kernel enforces.
+    Safe,
+    /// A fix that changes the policy (applied with `--unsafe-fixes`).
+    Unsafe,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Safe => "safe",
+            FixAvailability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// A rule's fixed properties, declared in its file.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleDef {
+    /// Stable code and kebab-case name; the code's severity is the rule's
+    /// default severity.
+    pub code: Code,
+    pub category: Category,
+    /// Whether the rule runs without being selected.
+    pub default_on: bool,
+    pub fix: FixAvailability,
+}
+
+/// Style conventions: which project's layout the style rules expect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Preset {
+    /// The AppArmor project's own profiles.
+    #[default]
+    #[serde(rename = "upstream")]
+    Upstream,
+    /// The apparmor.d project's conventions (roddhjav/apparmor.d).
+    #[serde(rename = "apparmor.d")]
+    ApparmorD,
+}
+
+impl Preset {
+    pub fn parse(s: &str) -> Option<Preset> {
+        match s {
+            "upstream" => Some(Preset::Upstream),
+            "apparmor.d" | "apparmor-d" | "apparmord" => Some(Preset::ApparmorD),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::Upstream => "upstream",
+            Preset::ApparmorD => "apparmor.d",
+        }
+    }
+}
+
+/// Everything a rule can look at for one file.
+pub struct Context<'a> {
+    pub file: FileId,
+    /// The file's text.
+    pub text: &'a str,
+    /// The name shown for the file (its path as given, or `-`).
+    pub name: &'a str,
+    /// The file's syntax tree and its comments and newlines.
+    pub ast: &'a ast::File,
+    pub trivia: &'a [Trivia],
+    /// The resolved policy: includes spliced in, variables expanded; every
+    /// rule keeps the span it was written at (in this file or an include).
+    pub policy: &'a Policy,
+    /// Where includes and abi files are looked up.
+    pub search: &'a SearchPath,
+    pub preset: Preset,
+    /// Where a span is: (file name, line, column), for messages that name
+    /// another place, such as a rule in an include.
+    pub position: &'a dyn Fn(Span) -> (String, usize, usize),
+    facts: OnceCell<facts::Facts<'a>>,
+}
+
+impl<'a> Context<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        file: FileId,
+        text: &'a str,
+        name: &'a str,
+        ast: &'a ast::File,
+        trivia: &'a [Trivia],
+        policy: &'a Policy,
+        search: &'a SearchPath,
+        preset: Preset,
+        position: &'a dyn Fn(Span) -> (String, usize, usize),
+    ) -> Context<'a> {
+        Context {
+            file,
+            text,
+            name,
+            ast,
+            trivia,
+            policy,
+            search,
+            preset,
+            position,
+            facts: OnceCell::new(),
+        }
+    }
+
+    /// `FILE:LINE:COL` of a span.
+    pub fn locate(&self, span: Span) -> String {
+        let (f, l, c) = (self.position)(span);
+        format!("{f}:{l}:{c}")
+    }
+
+    /// The name of the file a span is in.
+    pub fn file_of(&self, span: Span) -> String {
+        (self.position)(span).0
+    }
+
+    /// The span of a profile's name, given the profile's span (the whole
+    /// profile, as resolved profiles record it).
+    pub fn name_span(&self, profile: Span) -> Span {
+        facts::ast_profiles(&self.ast.items)
+            .into_iter()
+            .find(|p| p.span == profile)
+            .map_or(profile, |p| p.name.span)
+    }
+
+    /// Whether a span lies in the file being linted (not in an include).
+    pub fn is_local(&self, span: Span) -> bool {
+        span.file == self.file
+    }
+
+    /// The source text a span of this file covers.
+    pub fn slice(&self, span: Span) -> &'a str {
+        if span.file != self.file {
+            return "";
+        }
+        self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// The file rules of every resolved profile, computed once.
+    pub fn facts(&self) -> &facts::Facts<'a> {
+        self.facts
+            .get_or_init(|| facts::Facts::new(self.policy, self.file))
+    }
+
+    /// Whether the file defines at least one profile (abstractions and
+    /// tunables do not).
+    pub fn has_profiles(&self) -> bool {
+        !self.policy.profiles.is_empty()
+    }
+
+    /// A span of this file: bytes `start..end`.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end)
+    }
+}
+
+/// Which rules run, and at which severity.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// By registry index.
+    pub enabled: Vec<bool>,
+    pub severity: Vec<Severity>,
+    pub preset: Preset,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            enabled: RULES.iter().map(|r| r.def.default_on).collect(),
+            severity: RULES.iter().map(|r| r.def.code.severity).collect(),
+            preset: Preset::Upstream,
+        }
+    }
+}
+
+impl Settings {
+    /// Every rule on, style rules included.
+    pub fn all() -> Settings {
+        Settings {
+            enabled: vec![true; RULES.len()],
+            ..Settings::default()
+        }
+    }
+
+    /// Only the given rule on.
+    pub fn only(code: &str) -> Settings {
+        Settings {
+            enabled: RULES.iter().map(|r| r.def.code.id == code).collect(),
+            ..Settings::default()
+        }
+    }
+
+    pub fn is_enabled(&self, code: &str) -> bool {
+        RULES
+            .iter()
+            .position(|r| r.def.code.id == code)
+            .is_some_and(|i| self.enabled[i])
+    }
+}
+
+/// Run the enabled rules over one file and apply its suppression comments
+/// to their findings and to `front_end` (what `check` found in this run).
+/// Returns every diagnostic to report, in no set order.
+pub fn lint(cx: &Context, front_end: Vec<Diagnostic>, settings: &Settings) -> Vec<Diagnostic> {
+    let mut found: Vec<Diagnostic> = Vec::new();
+    for (i, rule) in RULES.iter().enumerate() {
+        if !settings.enabled[i] {
+            continue;
+        }
+        let mut out = Vec::new();
+        (rule.check)(cx, &mut out);
+        // a rule may grade its findings (unconfined-exec makes plain `ux`
+        // an error); a severity set in the configuration overrides that
+        let configured = settings.severity[i];
+        for mut d in out {
+            if configured != rule.def.code.severity {
+                d.severity = configured;
+            }
+            found.push(d);
+        }
+    }
+    let mut all = front_end;
+    all.extend(found);
+    suppress::apply(cx, all, settings)
+}
+
+/// Which fixes `lint_source` applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixMode {
+    Off,
+    Safe,
+    /// Safe and unsafe fixes.
+    Unsafe,
+}
+
+/// The result of linting one file.
+#[derive(Debug, Default)]
+pub struct FileResult {
+    /// The file as loaded (the last version, after fixes).
+    pub file: Option<FileId>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The fixed text, when fixes changed it.
+    pub fixed: Option<fix::Fixed>,
+    /// The text as read, when fixes changed it.
+    pub original: Option<String>,
+}
+
+/// Check and lint one file (from `text`, or read from `path`), applying
+/// fixes when asked; the fixed text is returned, not written.
+pub fn lint_source(
+    session: &Session,
+    name: &str,
+    path: Option<&Path>,
+    text: Option<String>,
+    opts: &Options,
+    settings: &Settings,
+    mode: FixMode,
+) -> FileResult {
+    let outcome = match (text, path) {
+        (Some(t), _) => session.check_text(name, path, t, opts),
+        (None, Some(p)) => session.check_path(p, name, opts),
+        (None, None) => session.check_text(name, None, String::new(), opts),
+    };
+    let diags = lint_outcome(session, &outcome, name, opts, settings);
+    let Some(file) = outcome.file.filter(|_| mode != FixMode::Off) else {
+        return FileResult {
+            file: outcome.file,
+            diagnostics: diags,
+            ..FileResult::default()
+        };
+    };
+    drop(outcome);
+    let original = session.sources().text(file).to_string();
+    let mut last: Option<(FileId, Vec<Diagnostic>)> = Some((file, diags));
+    let fixed = fix::fix_until_stable(&original, mode == FixMode::Unsafe, |t| {
+        if let Some((f, d)) = last.take() {
+            if session.sources().text(f) == t {
+                last = Some((f, d.clone()));
+                return (f, d);
+            }
+        }
+        let o = session.check_text(name, path, t.to_string(), opts);
+        let d = lint_outcome(session, &o, name, opts, settings);
+        let f = o.file.unwrap_or_default();
+        last = Some((f, d.clone()));
+        (f, d)
+    });
+    let (file, diagnostics) = match last {
+        Some((f, d)) if session.sources().text(f) == fixed.text => (f, d),
+        _ => {
+            let o = session.check_text(name, path, fixed.text.clone(), opts);
+            let d = lint_outcome(session, &o, name, opts, settings);
+            (o.file.unwrap_or_default(), d)
+        }
+    };
+    let changed = fixed.text != original;
+    FileResult {
+        file: Some(file),
+        diagnostics,
+        fixed: changed.then_some(fixed),
+        original: changed.then_some(original),
+    }
+}
+
+/// Lint a checked file.
+pub fn lint_outcome(
+    session: &Session,
+    outcome: &Outcome,
+    name: &str,
+    opts: &Options,
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    let (Some(file), Some(parsed)) = (outcome.file, &outcome.parsed) else {
+        return outcome.diagnostics.clone();
+    };
+    let text = session.sources().text(file).to_string();
+    let position = |span: Span| {
+        let s = session.sources();
+        let (l, c) = s.line_col(span);
+        (s.name(span.file).to_string(), l, c)
+    };
+    let cx = Context::new(
+        file,
+        &text,
+        name,
+        &parsed.ast,
+        &parsed.trivia,
+        &outcome.policy,
+        &opts.search,
+        settings.preset,
+        &position,
+    );
+    lint(&cx, outcome.diagnostics.clone(), settings)
+}
+
+/// A finding of `rule` at `span`.
+pub fn finding(rule: &RuleDef, span: Span, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(rule.code, message).at(span, "")
+}
+
+#[cfg(test)]
+mod tests;

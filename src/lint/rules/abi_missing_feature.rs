@@ -1,0 +1,82 @@
+//! ## What it does
+//! Flags a rule of a class that the ABI the file declares (`abi
+//! <abi/3.0>,`) does not mediate — `io_uring`, `mqueue` and `userns` rules
+//! under an ABI older than 4.0, say. The ABI file is read from the include
+//! path, in the features-file format.
+//!
+//! ## Why is this bad?
+//! The parser compiles the policy for the declared ABI and drops rules the
+//! ABI lacks (with a "not enforced" warning at best): the rule is written
+//! but does nothing, on every kernel.
+//!
+//! ## Example
+//! ```apparmor
+//! abi <abi/3.0>,
+//! profile foo {
+//!   userns,
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```apparmor
+//! abi <abi/4.0>,
+//! profile foo {
+//!   userns,
+//! }
+//! ```
+
+use crate::check::{Family, family};
+use crate::diag::Diagnostic;
+use crate::features::Features;
+use crate::lint::{Context, finding};
+use crate::syntax::ast::Item;
+
+rule!("L401", "abi-missing-feature", Portability, Warning, true, None);
+
+fn supported(f: &Features, fam: Family) -> bool {
+    match fam {
+        Family::Network => f.supports_network(),
+        Family::Unix => f.supports_unix() || f.supports_network(),
+        Family::Dbus => f.supports_dbus(),
+        Family::Signal => f.supports_signal(),
+        Family::Ptrace => f.supports_ptrace(),
+        Family::Mount | Family::Remount | Family::Umount | Family::PivotRoot => f.supports_mount(),
+        Family::Userns => f.supports_userns(),
+        Family::Mqueue => f.supports_mqueue(),
+        Family::IoUring => f.supports_io_uring(),
+        _ => true,
+    }
+}
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some((name, angle, span)) = cx.ast.items.iter().find_map(|i| match i {
+        Item::Abi { path, angle, span } => Some((path.text.clone(), *angle, *span)),
+        _ => None,
+    }) else {
+        return;
+    };
+    let Some(path) = cx.search.find(&name, angle) else { return };
+    let Ok(text) = std::fs::read_to_string(&path) else { return };
+    let Ok(features) = Features::parse(&text) else { return };
+    let mut reported: Vec<Family> = Vec::new();
+    for pf in &cx.facts().profiles {
+        for r in pf.others.iter().filter(|r| cx.is_local(r.span)) {
+            let fam = family(r);
+            if supported(&features, fam) || reported.contains(&fam) {
+                continue;
+            }
+            reported.push(fam);
+            let fname = crate::check::prefix::family_name(fam);
+            out.push(
+                finding(
+                    &RULE,
+                    r.span,
+                    format!("abi `{name}` does not mediate {fname} rules: this rule is not enforced"),
+                )
+                .label(span, "the abi declared here")
+                .note("further rules of this kind in the file are not reported")
+                .help("declare a newer abi, or remove the rule"),
+            );
+        }
+    }
+}

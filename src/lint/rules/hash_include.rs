@@ -1,0 +1,52 @@
+//! ## What it does
+//! Flags the deprecated `#include` form.
+//!
+//! ## Why is this bad?
+//! `#include` looks like a comment, and editors and tools that are not
+//! AppArmor-aware treat it as one; the parser warns that it is deprecated.
+//! `include` means the same.
+//!
+//! ## Example
+//! ```apparmor
+//! #include <tunables/global>
+//! ```
+//!
+//! ## Use instead
+//! ```apparmor
+//! include <tunables/global>
+//! ```
+//!
+//! ## Fix safety
+//! Safe: both forms include the same file.
+
+use crate::diag::Diagnostic;
+use crate::lint::fix::edit;
+use crate::lint::{Context, finding};
+use crate::syntax::ast::Item;
+
+rule!("L302", "hash-include", Style, Warning, false, Safe);
+
+fn walk(cx: &Context, items: &[Item], out: &mut Vec<Diagnostic>) {
+    for i in items {
+        match i {
+            Item::Include { inc, span } if inc.hash => {
+                let text = cx.slice(*span);
+                let mut d = finding(&RULE, *span, "`#include` is deprecated: write `include`")
+                    .help("drop the `#`");
+                if text.starts_with('#') {
+                    let s = span.start as usize;
+                    d.fix = Some(edit::safe("write `include`", vec![edit::replace(cx.span(s, s + 1), "")]));
+                }
+                out.push(d);
+            }
+            Item::Profile(p) => walk(cx, &p.items, out),
+            Item::Block { items, .. } => walk(cx, items, out),
+            Item::If(f) => walk(cx, &f.then, out),
+            _ => {}
+        }
+    }
+}
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    walk(cx, &cx.ast.items, out);
+}

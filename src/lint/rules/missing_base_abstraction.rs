@@ -1,0 +1,56 @@
+//! ## What it does
+//! Flags a top-level profile that does not include `abstractions/base`,
+//! directly or through another include.
+//!
+//! ## Why is this bad?
+//! `abstractions/base` grants what nearly every program needs: the dynamic
+//! loader and C library, locale files, `/dev/null`, its own `/proc` entries.
+//! Profiles without it fail on the first library load, unless they are
+//! written to stand alone — in which case suppress this finding.
+//!
+//! ## Example
+//! ```apparmor
+//! profile foo /usr/bin/foo {
+//!   /etc/foo.conf r,
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```apparmor
+//! profile foo /usr/bin/foo {
+//!   include <abstractions/base>
+//!   /etc/foo.conf r,
+//! }
+//! ```
+
+use crate::diag::Diagnostic;
+use crate::lint::{Context, finding};
+use crate::syntax::ast::ProfileKeyword;
+
+rule!("L111", "missing-base-abstraction", Correctness, Info, true, None);
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let mut names: std::collections::HashMap<crate::source::FileId, bool> = Default::default();
+    for p in &cx.policy.profiles {
+        if !cx.is_local(p.span) || matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret)
+        {
+            continue;
+        }
+        let has_base = p.rules.iter().any(|r| {
+            *names.entry(r.span.file).or_insert_with(|| {
+                let n = cx.file_of(r.span);
+                n.ends_with("abstractions/base") || n.ends_with("abstractions/base.d")
+            })
+        });
+        if !has_base {
+            out.push(
+                finding(
+                    &RULE,
+                    cx.name_span(p.span),
+                    format!("profile `{}` does not include <abstractions/base>", p.name),
+                )
+                .help("add `include <abstractions/base>` at the top of the profile"),
+            );
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! ## What it does
+//! Flags a profile in complain (or prompt) mode: `flags=(complain)`.
+//!
+//! ## Why is this bad?
+//! A complain-mode profile only logs what it would deny. That is right
+//! while a profile is being written, but a profile shipped that way
+//! protects nothing. The apparmor.d project keeps the mode out of the
+//! profile (in its build's flag lists) for this reason.
+//!
+//! ## Example
+//! ```apparmor
+//! profile foo /usr/bin/foo flags=(complain) {
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```apparmor
+//! profile foo /usr/bin/foo {
+//! }
+//! ```
+
+use crate::diag::Diagnostic;
+use crate::lint::{Context, finding};
+
+rule!("L214", "profile-not-enforcing", Security, Info, true, None);
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for p in &cx.policy.profiles {
+        if !cx.is_local(p.span) {
+            continue;
+        }
+        if let Some(f) = p.flags.iter().find(|f| *f == "complain" || *f == "prompt") {
+            out.push(
+                finding(
+                    &RULE,
+                    cx.name_span(p.span),
+                    format!("profile `{}` is in {f} mode: it logs but does not deny", p.name),
+                )
+                .help("remove the flag once the profile is complete"),
+            );
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! ## What it does
+//! Flags a file rule whose every path and permission is already granted by
+//! another rule of the same profile — written in the same file or brought
+//! in by an include. Paths are compared exactly, as automata: `/usr/bin/*`
+//! covers `/usr/bin/foo`, `/usr/{lib,share}/**` covers `/usr/share/x/*`,
+//! and `@{bin}/foo` is compared after `@{bin}` is expanded.
+//!
+//! The covering rule must have the same `deny`, `audit` and `priority`,
+//! be no narrower in `owner`/`other`, grant every permission the rule
+//! grants, and give the same exec mode and target.
+//!
+//! ## Why is this bad?
+//! A redundant rule does nothing, yet readers take it for a grant that
+//! matters, and it hides what the profile really allows. Often it is left
+//! over from a wider rule added later, or from an abstraction that already
+//! grants it.
+//!
+//! ## Example
+//! ```apparmor
+//! /usr/bin/* r,
+//! /usr/bin/foo r,
+//! ```
+//!
+//! ## Use instead
+//! ```apparmor
+//! /usr/bin/* r,
+//! ```
+//!
+//! ## Fix safety
+//! The fix deletes the redundant rule (a trailing comment stays). It is
+//! safe: the permissions the kernel enforces are the same with and without
+//! it.
+
+use crate::diag::Diagnostic;
+use crate::lint::facts::{FileRule, perms_cover};
+use crate::lint::fix::edit;
+use crate::lint::{Context, finding};
+
+rule!("L101", "redundant-rule", Correctness, Info, true, Safe);
+
+/// Whether rule `a` grants everything rule `b` grants.
+pub fn covers(a: &FileRule, b: &FileRule) -> bool {
+    a.deny == b.deny
+        && a.audit == b.audit
+        && a.priority == b.priority
+        && (!a.owner || b.owner)
+        && (!a.other || b.other)
+        && perms_cover(&a.perms, &b.perms)
+        && (!b.perms.exec || a.perms.exec_mode == b.perms.exec_mode)
+        && (b.target.is_none() && a.target.is_none() || a.target == b.target)
+        && a.covers_paths(b)
+}
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for pf in &cx.facts().profiles {
+        let files = &pf.files;
+        for (bi, b) in files.iter().enumerate() {
+            if !b.local {
+                continue;
+            }
+            let found = files.iter().enumerate().find(|(ai, a)| {
+                *ai != bi && covers(a, b)
+                // of two equivalent rules of this file, the later is reported
+                && !(a.local && *ai > bi && covers(b, a))
+            });
+            let Some((_, a)) = found else { continue };
+            let span = b.rule.span;
+            let same = a.path.text == b.path.text;
+            let how = if same {
+                "for the same path".to_string()
+            } else {
+                format!("on every path `{}` matches", b.path.text)
+            };
+            let what = if b.mode_text().is_empty() {
+                String::new()
+            } else {
+                format!("`{}` ", b.mode_text())
+            };
+            let d = finding(
+                &RULE,
+                span,
+                format!(
+                    "redundant rule: {} already grants {what}{how}",
+                    cx.locate(a.rule.span)
+                ),
+            )
+            .label(a.rule.span, "this rule already grants it")
+            .note(format!("in profile `{}`", pf.full_name))
+            .help("remove this rule");
+            let fix = edit::safe(
+                "remove the redundant rule",
+                vec![edit::replace(edit::delete_statement(cx.text, span), "")],
+            );
+            out.push(Diagnostic {
+                fix: Some(fix),
+                ..d
+            });
+        }
+    }
+}
