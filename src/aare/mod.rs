@@ -546,6 +546,31 @@ impl Pattern {
     }
 }
 
+/// FNV-1a: the state-set keys of [`search`] are short vectors of small
+/// numbers, which SipHash (the default) hashes several times slower.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type BuildFnv = std::hash::BuildHasherDefault<Fnv>;
+
 /// A pair of NFA state sets, one per pattern.
 type Pair = (Vec<usize>, Vec<usize>);
 
@@ -558,7 +583,7 @@ fn search(
     need_b_alive: bool,
 ) -> Option<String> {
     let start = (a.start_set(), b.start_set());
-    let mut seen: HashMap<Pair, usize> = HashMap::new();
+    let mut seen: HashMap<Pair, usize, BuildFnv> = HashMap::default();
     let mut nodes: Vec<(Pair, Option<(usize, u8)>)> = Vec::new();
     let mut queue = VecDeque::new();
     seen.insert(start.clone(), 0);
@@ -609,7 +634,39 @@ pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
 
 /// A shortest path the pattern matches (`None` for an empty language).
 pub fn example(p: &Pattern) -> Option<String> {
-    search(p, p, |sa, _| p.accepts(sa), false)
+    // breadth first over the pattern's own state sets
+    let start = p.start_set();
+    let mut seen: HashMap<Vec<usize>, (), BuildFnv> = HashMap::default();
+    let mut nodes: Vec<(Vec<usize>, Option<(usize, u8)>)> = vec![(start.clone(), None)];
+    seen.insert(start, ());
+    let mut queue = VecDeque::from([0usize]);
+    while let Some(i) = queue.pop_front() {
+        if p.accepts(&nodes[i].0) {
+            let mut bytes = Vec::new();
+            let mut k = i;
+            while let Some((parent, byte)) = nodes[k].1 {
+                bytes.push(byte);
+                k = parent;
+            }
+            bytes.reverse();
+            return Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        if nodes.len() > MAX_STATES {
+            return None;
+        }
+        let set = nodes[i].0.clone();
+        for class in Pattern::classes(&[(p, &set)]) {
+            let Some(byte) = class.pick() else { continue };
+            let next = p.step(&set, byte);
+            if next.is_empty() || seen.contains_key(&next) {
+                continue;
+            }
+            seen.insert(next.clone(), ());
+            nodes.push((next, Some((i, byte))));
+            queue.push_back(nodes.len() - 1);
+        }
+    }
+    None
 }
 
 /// Whether every path `b` matches is matched by `a` (L(b) ⊆ L(a)).

@@ -47,6 +47,9 @@ pub struct FileRule<'a> {
     /// Literal beginnings of the path, one per leading alternative: `true`
     /// when the alternative is entirely literal.
     pub prefixes: Vec<(String, bool)>,
+    /// The literal end of the path (after its last special character),
+    /// unless the path ends in an alternation or a class.
+    pub suffix: Option<String>,
     pattern: OnceCell<Option<Pattern>>,
     example: OnceCell<Option<String>>,
 }
@@ -156,6 +159,7 @@ impl<'a> FileRule<'a> {
             mode,
             target,
             prefixes: literal_prefixes(&path.text),
+            suffix: literal_suffix(&path.text),
             pattern: OnceCell::new(),
             example: OnceCell::new(),
         })
@@ -190,6 +194,11 @@ impl<'a> FileRule<'a> {
     /// Whether the paths of `self` and `other` could overlap, judged by
     /// literal prefixes only.
     pub fn may_overlap(&self, other: &FileRule) -> bool {
+        if let (Some(a), Some(b)) = (&self.suffix, &other.suffix) {
+            if !a.ends_with(b.as_str()) && !b.ends_with(a.as_str()) {
+                return false;
+            }
+        }
         self.prefixes.iter().any(|(a, ca)| {
             other.prefixes.iter().any(|(b, cb)| match (ca, cb) {
                 (true, true) => a == b,
@@ -229,6 +238,18 @@ impl<'a> FileRule<'a> {
     pub fn mode_text(&self) -> &str {
         self.mode.map_or("", |m| m.text.as_str())
     }
+}
+
+/// The literal text a pattern ends with: what follows its last special
+/// character (`None` when it ends in `}` or `]`, or has an escape).
+pub fn literal_suffix(text: &str) -> Option<String> {
+    if text.contains('\\') || text.ends_with(['}', ']']) {
+        return None;
+    }
+    let start = text
+        .rfind(['*', '?', '[', ']', '{', '}'])
+        .map_or(0, |i| i + 1);
+    Some(text[start..].to_string())
 }
 
 /// The most alternatives [`literal_prefixes`] expands before it settles for

@@ -27,6 +27,9 @@ pub struct Suppression {
     pub line: Option<usize>,
     /// The codes named, with where each is written; empty means all.
     pub codes: Vec<(String, Span)>,
+    /// Written in another tool's form (`#aa:lint`), whose checks are not
+    /// exactly ours: such a suppression is never reported as unused.
+    pub foreign: bool,
 }
 
 /// apparmor.d's check names, and the rule each corresponds to.
@@ -46,6 +49,7 @@ const APPARMOR_D_NAMES: &[(&str, &str)] = &[
     ("tunables", "prefer-tunable"),
     ("useless", "redundant-rule"),
     ("vim", "missing-vim-modeline"),
+    ("sbin", "usrmerge-path"),
     ("header", "missing-spdx-header"),
 ];
 
@@ -98,6 +102,7 @@ pub fn parse(cx: &Context) -> Vec<Suppression> {
             span: t.span,
             line: applies,
             codes,
+            foreign: alias,
         });
     }
     out
@@ -276,7 +281,7 @@ pub fn apply(cx: &Context, diags: Vec<Diagnostic>, settings: &Settings) -> Vec<D
     let unused_on = settings.is_enabled(super::rules::unused_suppression::RULE.code.id);
     for (i, s) in sups.iter().enumerate() {
         if s.codes.is_empty() {
-            if unused_on && !used[i][0] {
+            if unused_on && !s.foreign && !used[i][0] {
                 out.push(
                     super::finding(
                         &super::rules::unused_suppression::RULE,
@@ -300,7 +305,7 @@ pub fn apply(cx: &Context, diags: Vec<Diagnostic>, settings: &Settings) -> Vec<D
                     }
                 }
                 Ok(id) => {
-                    if unused_on && !used[i][j] && settings_allows(settings, id) {
+                    if unused_on && !s.foreign && !used[i][j] && settings_allows(settings, id) {
                         out.push(
                             super::finding(
                                 &super::rules::unused_suppression::RULE,

@@ -86,11 +86,11 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 if !deny || family(d) != fam || prio < qualifiers(&allow.prefix).4 {
                     return false;
                 }
-                let dops = operands(d);
-                if dops.is_empty() {
-                    return true;
+                if d.elems.len() == 1 {
+                    return true; // `deny CLASS,`
                 }
-                fam == Family::Capability && {
+                let dops = operands(d);
+                fam == Family::Capability && d.elems.len() == dops.len() + 1 && {
                     let aops = operands(allow);
                     !aops.is_empty() && aops.iter().all(|c| dops.contains(c))
                 }

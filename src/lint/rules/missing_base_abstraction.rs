@@ -32,7 +32,9 @@ rule!("L111", "missing-base-abstraction", Correctness, Info, true, None);
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut names: std::collections::HashMap<crate::source::FileId, bool> = Default::default();
     for p in &cx.policy.profiles {
-        if !cx.is_local(p.span) || matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret)
+        if !cx.is_local(p.span)
+            || matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret)
+            || p.flags.iter().any(|f| f == "unconfined" || f == "default_allow")
         {
             continue;
         }

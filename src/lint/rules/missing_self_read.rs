@@ -1,8 +1,7 @@
 //! ## What it does
 //! Flags a profile with an attachment (`profile foo /usr/bin/foo`) that
-//! does not allow reading (`r`) and mapping (`m`) its own executable. The
-//! check is exact: some rule's pattern must match everything the
-//! attachment matches.
+//! does not allow reading (`r`) its own executable. The check is exact:
+//! some rule's pattern must match everything the attachment matches.
 //!
 //! ## Why is this bad?
 //! An interpreted program (a shell, Python or Perl script) is read by its
@@ -62,15 +61,10 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         .is_some_and(|q| q.matches(&ex) && aare::includes(q, &pat))
             })
         };
-        let (r, m) = (granted(true), granted(false));
-        if r && m {
+        if granted(true) {
             continue;
         }
-        let missing = match (r, m) {
-            (false, false) => "mr",
-            (false, true) => "r",
-            _ => "m",
-        };
+        let missing = "r";
         let Some(ap) = ast_profiles.iter().find(|a| a.span == p.span) else {
             continue;
         };

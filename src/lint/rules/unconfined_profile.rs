@@ -29,7 +29,12 @@ use crate::resolve::ResolvedProfile;
 rule!("L211", "unconfined-profile", Security, Warning, true, None);
 
 fn walk(cx: &Context, p: &ResolvedProfile, out: &mut Vec<Diagnostic>) {
-    if cx.is_local(p.span) {
+    // upstream's profiles that exist only to grant `userns` are meant so
+    let only_userns = p
+        .rules
+        .iter()
+        .any(|r| crate::check::family(r) == crate::check::Family::Userns);
+    if cx.is_local(p.span) && !only_userns {
         if let Some(f) = p.flags.iter().find(|f| *f == "unconfined" || *f == "default_allow") {
             out.push(
                 finding(

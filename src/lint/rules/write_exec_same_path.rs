@@ -64,7 +64,9 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let other = files.iter().enumerate().find_map(|(j, o)| {
-                if j == i || !halves_meet(l, o) {
+                // a rule of an include that is W^X by itself is that
+                // include's finding
+                if j == i || !halves_meet(l, o) || (!o.local && writes(o) && runs(o)) {
                     return None;
                 }
                 let pair = (writes(l) && runs(o)) || (runs(l) && writes(o));
