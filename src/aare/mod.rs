@@ -632,12 +632,15 @@ pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
     search(a, b, |sa, sb| a.accepts(sa) && b.accepts(sb), false)
 }
 
+/// A state set and how it was reached (parent node, byte).
+type Node1 = (Vec<usize>, Option<(usize, u8)>);
+
 /// A shortest path the pattern matches (`None` for an empty language).
 pub fn example(p: &Pattern) -> Option<String> {
     // breadth first over the pattern's own state sets
     let start = p.start_set();
     let mut seen: HashMap<Vec<usize>, (), BuildFnv> = HashMap::default();
-    let mut nodes: Vec<(Vec<usize>, Option<(usize, u8)>)> = vec![(start.clone(), None)];
+    let mut nodes: Vec<Node1> = vec![(start.clone(), None)];
     seen.insert(start, ());
     let mut queue = VecDeque::from([0usize]);
     while let Some(i) = queue.pop_front() {

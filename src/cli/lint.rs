@@ -289,15 +289,13 @@ fn aaprof_write(path: &Path, text: &str) -> Result<()> {
     super::atomic::write(path, text).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
+/// A linted file: its plan, its path (`None`: standard input), the result.
+type Linted = (usize, Option<PathBuf>, FileResult);
+
 /// Lint every task on as many threads as there are cores, sharing one
 /// session (each include is read and parsed once); results in task order,
 /// with the plan and the path of each.
-fn lint_all(
-    session: &Session,
-    tasks: Vec<Task>,
-    plans: &[Plan],
-    mode: FixMode,
-) -> Vec<(usize, Option<PathBuf>, FileResult)> {
+fn lint_all(session: &Session, tasks: Vec<Task>, plans: &[Plan], mode: FixMode) -> Vec<Linted> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let n = tasks.len();
@@ -306,8 +304,7 @@ fn lint_all(
         .min(n.max(1));
     let next = AtomicUsize::new(0);
     let tasks: Vec<Mutex<Option<Task>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
-    let results: Vec<Mutex<Option<(usize, Option<PathBuf>, FileResult)>>> =
-        (0..n).map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<Linted>>> = (0..n).map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {

@@ -37,8 +37,11 @@ pub struct FileRule<'a> {
     pub owner: bool,
     pub other: bool,
     pub priority: i64,
-    /// The path, variables expanded.
+    /// The path as written (its text has variables expanded).
     pub path: &'a Word,
+    /// The expanded path with repeated slashes made one, as the parser
+    /// does (`@{PROC}/` expands to `/proc//`).
+    pub norm: String,
     pub perms: Perms,
     /// The permission word as written (expanded), if any.
     pub mode: Option<&'a Word>,
@@ -142,6 +145,7 @@ impl<'a> FileRule<'a> {
             }
         }
         let path = path?;
+        let norm = collapse_slashes(&path.text);
         let perms = match mode {
             Some(m) => parse_perms(&m.text).ok()?,
             None => return None,
@@ -158,8 +162,9 @@ impl<'a> FileRule<'a> {
             perms,
             mode,
             target,
-            prefixes: literal_prefixes(&path.text),
-            suffix: literal_suffix(&path.text),
+            prefixes: literal_prefixes(&norm),
+            suffix: literal_suffix(&norm),
+            norm,
             pattern: OnceCell::new(),
             example: OnceCell::new(),
         })
@@ -168,7 +173,7 @@ impl<'a> FileRule<'a> {
     /// The path's automaton (`None` if the path is not a valid pattern).
     pub fn pattern(&self) -> Option<&Pattern> {
         self.pattern
-            .get_or_init(|| Pattern::parse(&self.path.text).ok())
+            .get_or_init(|| Pattern::parse(&self.norm).ok())
             .as_ref()
     }
 
@@ -211,7 +216,7 @@ impl<'a> FileRule<'a> {
 
     /// Whether every path `other` matches is matched by `self`.
     pub fn covers_paths(&self, other: &FileRule) -> bool {
-        if self.path.text == other.path.text {
+        if self.norm == other.norm {
             return true;
         }
         let Some(ex) = other.example() else {
@@ -238,6 +243,26 @@ impl<'a> FileRule<'a> {
     pub fn mode_text(&self) -> &str {
         self.mode.map_or("", |m| m.text.as_str())
     }
+}
+
+/// A path with each run of slashes made one (escaped characters kept).
+pub fn collapse_slashes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            out.push(c);
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+            continue;
+        }
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The literal text a pattern ends with: what follows its last special

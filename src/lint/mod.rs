@@ -191,6 +191,38 @@ impl<'a> Context<'a> {
             .map_or(profile, |p| p.name.span)
     }
 
+    /// Where a statement starts. An include's span starts at its file name;
+    /// this is the `include` (or `#include`) keyword before it.
+    pub fn stmt_start(&self, item: &ast::Item) -> u32 {
+        let span = item.span();
+        if !matches!(item, ast::Item::Include { .. }) || span.file != self.file {
+            return span.start;
+        }
+        let s = span.start as usize;
+        let line = self.text[..s].rfind('\n').map_or(0, |i| i + 1);
+        let before = &self.text[line..s];
+        let lead = before.len() - before.trim_start().len();
+        let kw = before.trim();
+        let ok = [
+            "#include",
+            "include",
+            "include if exists",
+            "#include if exists",
+        ]
+        .iter()
+        .any(|k| kw.split_whitespace().eq(k.split_whitespace()));
+        if ok { (line + lead) as u32 } else { span.start }
+    }
+
+    /// An item's span from its statement start.
+    pub fn stmt_span(&self, item: &ast::Item) -> Span {
+        let span = item.span();
+        Span {
+            start: self.stmt_start(item),
+            ..span
+        }
+    }
+
     /// Whether a span lies in the file being linted (not in an include).
     pub fn is_local(&self, span: Span) -> bool {
         span.file == self.file

@@ -131,3 +131,65 @@ fn debian_packaged_profiles_check_clean() {
     let bad = failing(&files, &opts(&etc, &[]));
     assert!(bad.is_empty(), "Debian profiles with errors: {bad:#?}");
 }
+
+/// Lint every corpus with the default rules: real, loading policy must
+/// raise no correctness error, and the front end's verdicts must not
+/// change (the files `check` rejects are rejected by `lint` too, no more).
+#[test]
+fn corpora_lint_without_correctness_errors() {
+    use aaprof::lint::{Category, FixMode, RULES, Settings, lint_source, registry};
+    let up = shared().join("corpora").join("upstream");
+    let ad = shared().join("corpora").join("apparmor.d");
+    let sets: Vec<(Vec<PathBuf>, Options)> = vec![
+        (top_level_files(&up), opts(&up, &[])),
+        (
+            walk_dir(&ad.join("profiles")).expect("profiles"),
+            opts(&ad, &[ad.join("mappings")]),
+        ),
+        (
+            top_level_files(Path::new("/etc/apparmor.d")),
+            opts(Path::new("/etc/apparmor.d"), &[]),
+        ),
+    ];
+    let settings = Settings::default();
+    let mut linted = 0;
+    let mut findings = 0;
+    let mut bad = Vec::new();
+    for (files, o) in &sets {
+        let session = Session::new();
+        for f in files {
+            let r = lint_source(
+                &session,
+                &f.display().to_string(),
+                Some(f),
+                None,
+                o,
+                &settings,
+                FixMode::Off,
+            );
+            linted += 1;
+            for d in &r.diagnostics {
+                let Some(rule) = registry::find(d.code.id) else {
+                    continue;
+                };
+                findings += 1;
+                if rule.def.category == Category::Correctness && d.is_error() {
+                    bad.push(format!("{}: {} {}", f.display(), d.code.id, d.message));
+                }
+            }
+        }
+    }
+    assert!(linted >= 1550, "only {linted} files linted");
+    assert!(findings > 0, "no lint finding at all in {linted} files");
+    assert!(
+        bad.is_empty(),
+        "correctness errors in valid policy: {bad:#?}"
+    );
+    assert!(
+        RULES
+            .iter()
+            .filter(|r| r.def.category == Category::Correctness)
+            .count()
+            >= 10
+    );
+}

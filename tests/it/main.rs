@@ -7,5 +7,7 @@ mod emit;
 mod fmt;
 mod k8s;
 mod k8s_cli;
+mod lint;
+mod lint_cli;
 mod parse;
 mod support;

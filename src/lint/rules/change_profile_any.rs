@@ -35,7 +35,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             for e in &r.elems {
                 let Elem::Arrow { target: Some(t), .. } = e else { continue };
                 let any = t.text == "unconfined"
-                    || t.text.trim_start_matches(':').chars().all(|c| matches!(c, '*' | '/' | '?'));
+                    || t.text.chars().all(|c| matches!(c, '*' | '/' | '?' | ':'));
                 if any {
                     out.push(
                         finding(

@@ -21,8 +21,12 @@
 //! ```
 //!
 //! ## Fix safety
-//! Safe: the variable already ends in `/`, and repeated slashes are one
-//! slash to AppArmor, so the rule matches the same paths.
+//! Safe when the variable has one value: it already ends in `/`, and
+//! repeated slashes are one slash to AppArmor, so the rule matches the same
+//! paths. For a variable with several values the fix is unsafe: the parser
+//! expands `@{v}/` differently from `@{v}` (it drops the values' trailing
+//! slashes into the written one), which can widen a `*` to match an empty
+//! name.
 
 use crate::diag::Diagnostic;
 use crate::lint::facts::ast_rules;
@@ -88,11 +92,14 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             ),
         )
         .help(format!("write `{}/`", w.text));
+        let single = cx.policy.vars.get(name).is_some_and(|v| v.values.len() == 1);
+        let edits = vec![edit::replace(cx.span(at, at), "/")];
         out.push(Diagnostic {
-            fix: Some(edit::safe(
-                "add the trailing `/`",
-                vec![edit::replace(cx.span(at, at), "/")],
-            )),
+            fix: Some(if single {
+                edit::safe("add the trailing `/`", edits)
+            } else {
+                edit::unsafe_("add the trailing `/`", edits)
+            }),
             ..d
         });
     }

@@ -38,7 +38,8 @@ fn block(cx: &Context, items: &[Item], out: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<(String, bool), crate::source::Span> = HashMap::new();
     for i in items {
         match i {
-            Item::Include { inc, span } => {
+            Item::Include { inc, .. } => {
+                let span = &cx.stmt_span(i);
                 let key = (inc.path.clone(), inc.angle);
                 if let Some(first) = seen.get(&key) {
                     let shown = if inc.angle {

@@ -29,7 +29,8 @@ rule!("L302", "hash-include", Style, Warning, false, Safe);
 fn walk(cx: &Context, items: &[Item], out: &mut Vec<Diagnostic>) {
     for i in items {
         match i {
-            Item::Include { inc, span } if inc.hash => {
+            Item::Include { inc, .. } if inc.hash => {
+                let span = &cx.stmt_span(i);
                 let text = cx.slice(*span);
                 let mut d = finding(&RULE, *span, "`#include` is deprecated: write `include`")
                     .help("drop the `#`");

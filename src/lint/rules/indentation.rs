@@ -70,7 +70,7 @@ fn walk(
         if span.file != cx.file {
             continue;
         }
-        mark(span.start, depth, out);
+        mark(cx.stmt_start(i), depth, out);
         match i {
             Item::Profile(p) => {
                 walk(cx, lines, &p.items, depth + 1, out);

@@ -37,7 +37,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let Some(first) = cx.ast.items.first() else { return };
-    let at = first.span().start as usize;
+    let at = cx.stmt_start(first) as usize;
     let mut d = finding(&RULE, cx.span(at, at), "no `abi` rule: the kernel features compiled for depend on the parser")
         .help("add `abi <abi/4.0>,` before the first rule");
     let want = match cx.preset {

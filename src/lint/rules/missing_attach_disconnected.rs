@@ -61,8 +61,8 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if flags.iter().any(|f| f.text.starts_with("attach_disconnected")) {
             continue;
         }
-        // a child of a container profile inherits the need, but its parent
-        // is the one reported
+        // flags are not inherited: a child profile named for a container
+        // runtime is reported on its own
         if !cx.is_local(p.name.span) {
             continue;
         }

@@ -82,7 +82,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                                 f.rule.span,
                                 format!(
                                     "no child profile of `{}` attaches to `{}`{fallback}",
-                                    pf.full_name, f.path.text
+                                    pf.full_name, f.norm
                                 ),
                             )
                             .help("name the child with `Cx -> child`, or add a child profile attached to this path"),

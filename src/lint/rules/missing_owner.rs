@@ -45,11 +45,8 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if !PER_USER.iter().any(|u| written.starts_with(u)) {
                 continue;
             }
-            let start = f
-                .rule
-                .prefix
-                .first()
-                .map_or(f.rule.span.start, |q| q.span().start) as usize;
+            // after `audit`, `allow` and `priority=`, before the rule's words
+            let start = f.rule.elems.first().map_or(f.rule.span.start, |e| e.span().start) as usize;
             let mut d = finding(
                 &RULE,
                 f.path.span,

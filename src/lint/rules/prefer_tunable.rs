@@ -2,7 +2,7 @@
 //! Flags a hard-coded path prefix for which a tunable variable is defined:
 //! `/home/*/` (`@{HOME}/`), `/proc/` (`@{PROC}/`), `/sys/` (`@{sys}/`),
 //! `/run/` (`@{run}/`), `/proc/[0-9]*/` (`@{pid}`-based paths) and
-//! `/{usr/,}bin/` (`@{bin}/`). Only variables the policy defines are
+//! `/{usr/,}bin/` or `/{,usr/}bin/` (`@{bin}/`). Only variables the policy defines are
 //! suggested.
 //!
 //! ## Why is this bad?
@@ -39,6 +39,7 @@ const TUNABLES: &[(&str, &str, &str)] = &[
     ("/sys/", "sys", "@{sys}/"),
     ("/run/", "run", "@{run}/"),
     ("/{usr/,}bin/", "bin", "@{bin}/"),
+    ("/{,usr/}bin/", "bin", "@{bin}/"),
 ];
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {

@@ -24,11 +24,8 @@ use crate::lint::{Context, finding};
 
 rule!("L214", "profile-not-enforcing", Security, Info, true, None);
 
-pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for p in &cx.policy.profiles {
-        if !cx.is_local(p.span) {
-            continue;
-        }
+fn walk(cx: &Context, p: &crate::resolve::ResolvedProfile, out: &mut Vec<Diagnostic>) {
+    if cx.is_local(p.span) {
         if let Some(f) = p.flags.iter().find(|f| *f == "complain" || *f == "prompt") {
             out.push(
                 finding(
@@ -39,5 +36,14 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .help("remove the flag once the profile is complete"),
             );
         }
+    }
+    for c in &p.children {
+        walk(cx, c, out);
+    }
+}
+
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for p in &cx.policy.profiles {
+        walk(cx, p, out);
     }
 }

@@ -1,6 +1,7 @@
 //! ## What it does
 //! Flags network rules that grant raw or packet sockets: `network raw`,
-//! `network packet`, `network inet raw`, `network inet6 raw`.
+//! `network packet`, `network inet raw`, `network inet6 raw` (a `raw`
+//! socket of another domain, such as `netlink`, is not flagged).
 //!
 //! ## Why is this bad?
 //! Raw and packet sockets let a program forge any packet and sniff traffic
@@ -31,10 +32,23 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if qualifiers(&r.prefix).0 || family(r) != Family::Network {
                 continue;
             }
-            let raw = r.elems.iter().skip(1).find_map(|e| match e {
-                Elem::Word(w) if w.text == "raw" || w.text == "packet" => Some(w),
-                _ => None,
-            });
+            let words: Vec<&crate::syntax::ast::Word> = r
+                .elems
+                .iter()
+                .skip(1)
+                .filter_map(|e| match e {
+                    Elem::Word(w) => Some(w),
+                    _ => None,
+                })
+                .collect();
+            // `raw` sockets of other domains (netlink) are ordinary
+            let ip_domain = words
+                .first()
+                .is_none_or(|w| matches!(w.text.as_str(), "raw" | "inet" | "inet6"));
+            let raw = words
+                .iter()
+                .find(|w| w.text == "packet" || (w.text == "raw" && ip_domain))
+                .copied();
             if let Some(w) = raw {
                 out.push(
                     finding(

@@ -65,11 +65,11 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             });
             let Some((_, a)) = found else { continue };
             let span = b.rule.span;
-            let same = a.path.text == b.path.text;
+            let same = a.norm == b.norm;
             let how = if same {
                 "for the same path".to_string()
             } else {
-                format!("on every path `{}` matches", b.path.text)
+                format!("on every path `{}` matches", b.norm)
             };
             let what = if b.mode_text().is_empty() {
                 String::new()

@@ -77,15 +77,17 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for r in ast_rules(&cx.ast.items) {
         for e in &r.elems {
             let Elem::Word(w) = e else { continue };
-            if !matches!(w.kind, WordKind::Id) || !w.text.starts_with('/') {
+            // the text as written: decoding drops the escapes that matter here
+            let raw = cx.slice(w.span).trim_matches('"');
+            if !matches!(w.kind, WordKind::Id) || !(raw.starts_with('/') || raw.starts_with("^/")) {
                 continue;
             }
-            if let Some(why) = regex_syntax(&w.text) {
+            if let Some(why) = regex_syntax(raw) {
                 out.push(
                     finding(
                         &RULE,
                         w.span,
-                        format!("regular-expression syntax in the pattern `{}`", w.text),
+                        format!("regular-expression syntax in the pattern `{raw}`"),
                     )
                     .note(why)
                     .help("AppArmor patterns are globs: `*`, `**`, `?`, `[...]` and `{a,b}`"),

@@ -73,23 +73,27 @@ fn rank(i: &Item, preset: Preset) -> Option<(usize, &'static str)> {
 
 fn profile(cx: &Context, p: &Profile, out: &mut Vec<Diagnostic>) {
     let mut max: Option<(usize, &'static str, crate::source::Span)> = None;
+    let mut reported = false;
     for i in &p.items {
         if let Item::Profile(c) = i {
             profile(cx, c, out);
             continue;
         }
         let Some((r, name)) = rank(i, cx.preset) else { continue };
+        if reported {
+            continue;
+        }
         match max {
             Some((m, mname, mspan)) if r < m => {
+                reported = true;
                 out.push(
-                    finding(&RULE, i.span(), format!("{name} rule after {mname} rules"))
+                    finding(&RULE, cx.stmt_span(i), format!("{name} rule after {mname} rules"))
                         .label(mspan, format!("the first {mname} rule"))
                         .help(format!("move {name} rules before {mname} rules ({} order)", cx.preset.as_str())),
                 );
-                return;
             }
             Some((m, _, _)) if r <= m => {}
-            _ => max = Some((r, name, i.span())),
+            _ => max = Some((r, name, cx.stmt_span(i))),
         }
     }
 }

@@ -58,13 +58,25 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     && f.may_match(path)
                     && f.pattern().is_some_and(|p| p.matches(path))
             });
+            // a deny rule of the profile that takes the path away again
+            let denied = hit.is_some_and(|(path, _, _)| {
+                pf.files.iter().any(|d| {
+                    d.deny
+                        && (d.perms.read || !f.perms.read)
+                        && d.may_match(path)
+                        && d.pattern().is_some_and(|p| p.matches(path))
+                })
+            });
+            if denied {
+                continue;
+            }
             if let Some((path, what, need_write)) = hit {
                 let verb = if *need_write || !f.perms.read { "write" } else { "read" };
                 out.push(
                     finding(
                         &RULE,
                         f.path.span,
-                        format!("`{}` lets the program {verb} {what} (it matches `{path}`)", f.path.text),
+                        format!("`{}` lets the program {verb} {what} (it matches `{path}`)", f.norm),
                     )
                     .help("narrow the rule so that it does not match this path, or deny the path explicitly"),
                 );

@@ -41,8 +41,8 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         for f in pf.files.iter().filter(|f| f.local && !f.deny) {
             let Some(p) = f.pattern() else { continue };
             let hit = TREES.iter().zip(&trees).find(|(t, tree)| {
-                let root = &t[..t.len() - 2];
-                f.may_match(root) && p.matches(root) && aare::includes(p, tree)
+                let probe = format!("{}x", &t[..t.len() - 2]);
+                f.may_match(&probe) && p.matches(&probe) && aare::includes(p, tree)
             });
             if let Some((t, _)) = hit {
                 let what = if *t == "/**" {
@@ -54,7 +54,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     finding(
                         &RULE,
                         f.path.span,
-                        format!("`{} {}` grants {what}", f.path.text, f.mode_text()),
+                        format!("`{} {}` grants {what}", f.norm, f.mode_text()),
                     )
                     .help("narrow the rule to the files the program uses"),
                 );

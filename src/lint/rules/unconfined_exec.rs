@@ -40,7 +40,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 finding(
                     &RULE,
                     at,
-                    format!("`{letters}` runs `{}` unconfined", f.path.text),
+                    format!("`{letters}` runs `{}` unconfined", f.norm),
                 )
             } else {
                 finding(
@@ -48,7 +48,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     at,
                     format!(
                         "`{letters}` runs `{}` unconfined when no profile is found for it",
-                        f.path.text
+                        f.norm
                     ),
                 )
             };

@@ -74,12 +74,12 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
         for f in pf.files.iter().filter(|f| f.local && !f.deny && f.perms.exec) {
-            if let Some(m) = misses(&f.path.text) {
+            if let Some(m) = misses(&f.norm) {
                 out.push(
                     finding(
                         &RULE,
                         f.path.span,
-                        format!("`{}` does not match `{m}`, the path the kernel sees on merged-/usr systems", f.path.text),
+                        format!("`{}` does not match `{m}`, the path the kernel sees on merged-/usr systems", f.norm),
                     )
                     .help("match both locations, e.g. `/{,usr/}bin/...`"),
                 );

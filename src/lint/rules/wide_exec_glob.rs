@@ -33,7 +33,7 @@ pub fn is_wide(path: &str) -> bool {
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for pf in &cx.facts().profiles {
         for f in pf.files.iter().filter(|f| f.local && !f.deny && f.perms.exec) {
-            if !is_wide(&f.path.text) {
+            if !is_wide(&f.norm) {
                 continue;
             }
             out.push(
@@ -43,7 +43,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     format!(
                         "`{}` allows executing every program that `{}` matches",
                         f.mode_text(),
-                        f.path.text
+                        f.norm
                     ),
                 )
                 .help("name the programs the application runs"),

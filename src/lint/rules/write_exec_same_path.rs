@@ -47,7 +47,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             if writes(l) && runs(l) {
-                let ex = l.example().unwrap_or(&l.path.text).to_string();
+                let ex = l.example().unwrap_or(&l.norm).to_string();
                 out.push(
                     finding(
                         &RULE,
@@ -55,7 +55,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         format!(
                             "`{}` grants both write and execute/mmap on `{}` (W^X)",
                             l.mode_text(),
-                            l.path.text
+                            l.norm
                         ),
                     )
                     .note(format!("for example `{ex}` could be written, then run"))
@@ -84,9 +84,9 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         l.rule.span,
                         format!(
                             "`{w}` can be both written (`{} {}`) and executed or mapped (`{} {}`) (W^X)",
-                            wr.path.text,
+                            wr.norm,
                             wr.mode_text(),
-                            ex.path.text,
+                            ex.norm,
                             ex.mode_text()
                         ),
                     )

@@ -1,0 +1,395 @@
+//! Lint rules: every rule has a fixture directory
+//! `tests/fixtures/lint/<rule-name>/` with `err*.apparmor` files (each must
+//! raise the rule; lines marked `# expect: CODE`, or the line after a
+//! comment line `# expect-next: CODE`, must be exactly the lines it is
+//! raised on) and `ok*.apparmor` files (the rule must stay quiet and the
+//! file must check without errors). Only the rule under test runs, with
+//! the style preset named in the directory's `preset` file (default
+//! `upstream`). Findings and, for rules with fixes, the fixed text are
+//! snapshots; fixed text must still parse, keep its comments and no longer
+//! raise the rule; a safe fix must compile, with Debian's apparmor_parser,
+//! to the same binary policy as the original.
+
+use super::support::{compile, repo};
+use aaprof::diag::render::{Format, render};
+use aaprof::lint::{FixMode, Preset, RULES, Rule, Settings, lint_source};
+use aaprof::resolve::{Options, SearchPath, Session};
+use aaprof::syntax::lexer::TriviaKind;
+use std::path::{Path, PathBuf};
+
+fn dir() -> PathBuf {
+    repo().join("tests/fixtures/lint")
+}
+
+fn opts() -> Options {
+    let base = dir().join("_base");
+    Options {
+        search: SearchPath {
+            include_dirs: Vec::new(),
+            base_dir: base.clone(),
+            cwd: base,
+        },
+        features: aaprof::features::Features::all(),
+        warn_unsupported: false,
+    }
+}
+
+fn settings(rule: &Rule, fixture_dir: &Path) -> Settings {
+    let mut s = Settings::only(rule.id());
+    if let Ok(p) = std::fs::read_to_string(fixture_dir.join("preset")) {
+        s.preset = Preset::parse(p.trim()).expect("preset file names a preset");
+    }
+    s
+}
+
+/// (line, code) pairs the fixture marks as expected.
+fn expected(text: &str, code: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.contains(&format!("# expect: {code}")) {
+            out.push(i + 1);
+        }
+        if line
+            .trim_start()
+            .starts_with(&format!("# expect-next: {code}"))
+        {
+            out.push(i + 2);
+        }
+    }
+    out
+}
+
+struct Run {
+    rendered: String,
+    lines: Vec<usize>,
+    errors: usize,
+    fixed: Option<String>,
+}
+
+fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
+    let fixture_dir = path.parent().expect("fixture in a directory");
+    let text = std::fs::read_to_string(path).expect("fixture readable");
+    let name = format!(
+        "{}/{}",
+        fixture_dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy(),
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let session = Session::new();
+    let res = lint_source(
+        &session,
+        &name,
+        Some(path),
+        Some(text.clone()),
+        &opts(),
+        &settings(rule, fixture_dir),
+        mode,
+    );
+    let mut diags = res.diagnostics;
+    diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+    let sources = session.sources();
+    let lines = diags
+        .iter()
+        .filter(|d| d.code.id == rule.id())
+        .filter_map(|d| d.span().map(|s| sources.line_col(s).0))
+        .collect();
+    let errors = diags
+        .iter()
+        .filter(|d| d.is_error() && !d.code.id.starts_with('L'))
+        .count();
+    let mut concise = Vec::new();
+    render(&mut concise, &sources, &diags, Format::Concise, false).expect("render");
+    let mut full = Vec::new();
+    render(&mut full, &sources, &diags, Format::Full, false).expect("render");
+    let rendered = format!(
+        "{text}\n----- concise -----\n{}----- full -----\n{}",
+        String::from_utf8_lossy(&concise),
+        String::from_utf8_lossy(&full)
+    )
+    .replace(&repo().display().to_string(), "[REPO]");
+    Run {
+        rendered,
+        lines,
+        errors,
+        fixed: res.fixed.map(|f| f.text),
+    }
+}
+
+fn fixtures(rule: &Rule, prefix: &str) -> Vec<PathBuf> {
+    let d = dir().join(rule.name());
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&d)
+        .unwrap_or_else(|_| panic!("no fixture directory {}", d.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".apparmor"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn comments(text: &str) -> usize {
+    aaprof::syntax::parse(text, aaprof::source::FileId(0))
+        .trivia
+        .iter()
+        .filter(|t| t.kind == TriviaKind::Comment)
+        .count()
+}
+
+fn syntax_errors(text: &str) -> usize {
+    aaprof::syntax::parse(text, aaprof::source::FileId(0))
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .count()
+}
+
+fn snapshot_name(path: &Path) -> String {
+    let dir = path
+        .parent()
+        .and_then(|d| d.file_name())
+        .unwrap_or_default();
+    let file = path.file_stem().unwrap_or_default();
+    format!("{}__{}", dir.to_string_lossy(), file.to_string_lossy())
+}
+
+#[test]
+fn every_rule_fires_on_its_err_fixtures_and_only_where_marked() {
+    for rule in RULES {
+        let errs = fixtures(rule, "err");
+        assert!(!errs.is_empty(), "{}: no err fixture", rule.name());
+        for path in errs {
+            let run = lint(&path, rule, FixMode::Off);
+            let text = std::fs::read_to_string(&path).expect("readable");
+            assert!(
+                !run.lines.is_empty(),
+                "{} does not fire on {}:\n{}",
+                rule.name(),
+                path.display(),
+                run.rendered
+            );
+            let want = expected(&text, rule.id());
+            if !want.is_empty() {
+                let mut got = run.lines.clone();
+                got.dedup();
+                assert_eq!(
+                    got,
+                    want,
+                    "{}: lines of findings in {}:\n{}",
+                    rule.name(),
+                    path.display(),
+                    run.rendered
+                );
+            }
+            insta::assert_snapshot!(snapshot_name(&path), run.rendered);
+        }
+    }
+}
+
+#[test]
+fn every_rule_stays_quiet_on_its_ok_fixtures() {
+    for rule in RULES {
+        let oks = fixtures(rule, "ok");
+        assert!(!oks.is_empty(), "{}: no ok fixture", rule.name());
+        for path in oks {
+            let run = lint(&path, rule, FixMode::Off);
+            assert!(
+                run.lines.is_empty() && run.errors == 0,
+                "{} should be quiet on {}:\n{}",
+                rule.name(),
+                path.display(),
+                run.rendered
+            );
+        }
+    }
+}
+
+#[test]
+fn fixes_parse_keep_comments_and_silence_the_rule() {
+    let mut fixed_any = 0;
+    for rule in RULES {
+        if rule.def.fix == aaprof::lint::FixAvailability::None {
+            continue;
+        }
+        for path in fixtures(rule, "err") {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let run = lint(&path, rule, FixMode::Unsafe);
+            let Some(fixed) = run.fixed else {
+                panic!("{}: no fix applied to {}", rule.name(), path.display());
+            };
+            fixed_any += 1;
+            assert!(
+                syntax_errors(&fixed) <= syntax_errors(&text),
+                "{}: fixed text does not parse:\n{fixed}",
+                rule.name()
+            );
+            assert_eq!(
+                comments(&fixed),
+                comments(&text),
+                "{}: a comment was lost:\n{fixed}",
+                rule.name()
+            );
+            // the fixed text no longer raises the rule
+            let tmp = std::env::temp_dir().join(format!(
+                "aaprof-fix-{}-{}",
+                std::process::id(),
+                rule.name()
+            ));
+            std::fs::create_dir_all(&tmp).expect("temp dir");
+            let copy = tmp.join(path.file_name().expect("name"));
+            std::fs::write(&copy, &fixed).expect("write");
+            if let Ok(p) = std::fs::read_to_string(path.parent().expect("dir").join("preset")) {
+                std::fs::write(tmp.join("preset"), p).expect("write preset");
+            }
+            let again = lint(&copy, rule, FixMode::Off);
+            assert!(
+                again.lines.is_empty(),
+                "{}: still fires after fixing {}:\n{}",
+                rule.name(),
+                path.display(),
+                again.rendered
+            );
+            let _ = std::fs::remove_dir_all(&tmp);
+            insta::assert_snapshot!(format!("fixed__{}", snapshot_name(&path)), fixed);
+        }
+    }
+    assert!(fixed_any >= 10, "only {fixed_any} fixtures were fixed");
+}
+
+/// Safe fixes must not change what the kernel enforces: the original and
+/// the fixed text compile to the same binary policy with Debian's parser.
+#[test]
+fn safe_fixes_compile_to_the_same_policy() {
+    let base = dir().join("_base");
+    let mut compared = Vec::new();
+    for rule in RULES {
+        if rule.def.fix != aaprof::lint::FixAvailability::Safe {
+            continue;
+        }
+        for path in fixtures(rule, "err") {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let run = lint(&path, rule, FixMode::Safe);
+            let Some(fixed) = run.fixed else {
+                panic!("{}: no safe fix applied to {}", rule.name(), path.display());
+            };
+            let args = [Path::new("-b"), base.as_path()];
+            let Some(before) = compile(&args, &base, None, Some(&text)) else {
+                // the fixture uses syntax newer than Debian's 3.0.8 parser
+                continue;
+            };
+            let after = compile(&args, &base, None, Some(&fixed)).unwrap_or_else(|| {
+                panic!(
+                    "{}: the fixed {} no longer compiles:\n{fixed}",
+                    rule.name(),
+                    path.display()
+                )
+            });
+            assert!(
+                before == after,
+                "{}: the safe fix of {} changes the compiled policy:\n{fixed}",
+                rule.name(),
+                path.display()
+            );
+            compared.push(rule.name());
+        }
+    }
+    compared.dedup();
+    // every rule with a safe fix has a fixture Debian's parser compiles
+    let safe: Vec<&str> = RULES
+        .iter()
+        .filter(|r| r.def.fix == aaprof::lint::FixAvailability::Safe)
+        .map(|r| r.name())
+        .collect();
+    assert_eq!(
+        compared, safe,
+        "safe-fix rules compared with apparmor_parser"
+    );
+}
+
+#[test]
+fn registry_files_docs_and_codes_agree() {
+    let mut ids = std::collections::HashSet::new();
+    for r in RULES {
+        assert!(ids.insert(r.id()), "code {} used twice", r.id());
+        assert_eq!(
+            r.module,
+            r.name().replace('-', "_"),
+            "file name of {}",
+            r.name()
+        );
+        let digit = match r.def.category {
+            aaprof::lint::Category::Correctness => ['0', '1'],
+            aaprof::lint::Category::Security => ['2', '2'],
+            aaprof::lint::Category::Style => ['3', '3'],
+            aaprof::lint::Category::Portability => ['4', '4'],
+        };
+        let c = r.id().chars().nth(1).expect("code has a digit");
+        assert!(
+            r.id().starts_with('L') && digit.contains(&c),
+            "code {} of a {:?} rule",
+            r.id(),
+            r.def.category
+        );
+        assert!(
+            r.name()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-'),
+            "{} is not kebab-case",
+            r.name()
+        );
+        let doc = r.doc();
+        for h in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+        ] {
+            assert!(doc.contains(h), "{}: documentation lacks `{h}`", r.name());
+        }
+        let has_safety = doc.contains("## Fix safety");
+        assert_eq!(
+            has_safety,
+            r.def.fix != aaprof::lint::FixAvailability::None,
+            "{}: `## Fix safety` iff the rule has a fix",
+            r.name()
+        );
+        assert!(!r.summary().is_empty(), "{}: empty summary", r.name());
+    }
+    assert!(RULES.len() >= 40, "{} rules", RULES.len());
+    // fixture directories belong to rules
+    for e in std::fs::read_dir(dir()).expect("fixtures") {
+        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+        if name.starts_with('_') {
+            continue;
+        }
+        assert!(
+            RULES.iter().any(|r| r.name() == name),
+            "fixture directory `{name}` names no rule"
+        );
+    }
+}
+
+/// `docs/rules/` is generated from the rules (`aaprof rule --write-docs
+/// docs/rules`); it must match what the code says now.
+#[test]
+fn rule_docs_are_in_sync() {
+    let docs = repo().join("docs/rules");
+    for r in RULES {
+        let page = docs.join(format!("{}.md", r.name()));
+        let have = std::fs::read_to_string(&page).unwrap_or_default();
+        assert!(
+            have == r.markdown(),
+            "{} is out of date: run `cargo run -- rule --write-docs docs/rules`",
+            page.display()
+        );
+    }
+    let index = std::fs::read_to_string(docs.join("README.md")).unwrap_or_default();
+    assert!(
+        index == aaprof::lint::registry::index_markdown(),
+        "docs/rules/README.md is out of date: run `cargo run -- rule --write-docs docs/rules`"
+    );
+}

@@ -1,0 +1,313 @@
+//! The `aaprof lint` and `aaprof rule` commands: exit status and
+//! `--fail-on`, output formats (SARIF validated against the SARIF 2.1.0
+//! schema), suppression comments, configuration files, `--fix` on disk and
+//! on standard input, and usage errors.
+
+use super::cli::{aaprof, stdout, tmpdir};
+use super::support::repo;
+use std::path::Path;
+
+const PROFILE: &str = "\
+# a profile with two findings
+profile p /usr/bin/p {
+  /usr/bin/p r,
+  /usr/bin/helper ux,
+  /etc/* r,
+  /etc/hosts r,
+}
+";
+
+fn setup(name: &str) -> std::path::PathBuf {
+    let d = tmpdir(name);
+    std::fs::write(d.join("p"), PROFILE).unwrap();
+    d
+}
+
+fn lint(d: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["lint", "--no-config", "-b", d.to_str().unwrap()];
+    all.extend_from_slice(args);
+    aaprof(&all, None, d)
+}
+
+#[test]
+fn findings_give_exit_one_and_concise_lines() {
+    let d = setup("lint-basic");
+    let o = lint(&d, &["--format", "concise", "p"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("p:4:19: error[L201]: `ux` runs `/usr/bin/helper` unconfined"),
+        "{out}"
+    );
+    assert!(
+        out.contains("p:6:3: info[L101]: redundant rule: p:5:3 already grants `r`"),
+        "{out}"
+    );
+    // the ux finding is an error whatever --fail-on says
+    let o = lint(
+        &d,
+        &[
+            "--format",
+            "concise",
+            "--fail-on",
+            "error",
+            "--ignore",
+            "L201",
+            "p",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = lint(
+        &d,
+        &[
+            "--format",
+            "concise",
+            "--fail-on",
+            "info",
+            "--ignore",
+            "L201",
+            "p",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn clean_file_exits_zero() {
+    let d = tmpdir("lint-clean");
+    std::fs::write(
+        d.join("p"),
+        "profile p /usr/bin/p {\n  /usr/bin/p mr,\n  /etc/p.conf r,\n}\n",
+    )
+    .unwrap();
+    let o = lint(&d, &["--ignore", "missing-base-abstraction", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let d = setup("lint-usage");
+    for args in [
+        vec!["--select", "no-such-rule", "p"],
+        vec!["missing-file"],
+        vec![],
+    ] {
+        let o = lint(&d, &args);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = lint(&d, &["--select", "redundant-rul", "p"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `redundant-rule`"));
+}
+
+#[test]
+fn suppression_comments_silence_and_are_checked() {
+    let d = tmpdir("lint-suppress");
+    std::fs::write(
+        d.join("p"),
+        "profile p /usr/bin/p {\n  /usr/bin/p r,\n  /usr/bin/helper ux,  # aaprof: ignore[unconfined-exec]\n  # apparmor-lint: ignore=L205\n  /etc/* r,\n  /etc/hosts r, # aaprof: ignore[L999]\n  /etc/passwd r, #aa:lint ignore=useless\n  /etc/group r,  # aaprof: ignore[L208]\n}\n",
+    )
+    .unwrap();
+    let o = lint(&d, &["--format", "concise", "p"]);
+    let out = stdout(&o);
+    assert!(!out.contains("L201"), "{out}");
+    assert!(
+        out.contains("p:6:34: warning[L001]: unknown code `L999`"),
+        "{out}"
+    );
+    assert!(out.contains("p:6:3: info[L101]"), "{out}");
+    assert!(!out.contains("p:7:3: info[L101]"), "{out}");
+    assert!(
+        out.contains("p:8:35: warning[L002]: `L208` is suppressed here but nothing reports it"),
+        "{out}"
+    );
+    // an own-line comment applies to the next line, where nothing is too wide
+    assert!(
+        out.contains("p:4:27: warning[L002]: `L205` is suppressed here"),
+        "{out}"
+    );
+}
+
+#[test]
+fn config_file_is_found_above_the_file_and_flags_override_it() {
+    let d = setup("lint-config");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    std::fs::rename(d.join("p"), d.join("sub/p")).unwrap();
+    std::fs::write(
+        d.join("aaprof.toml"),
+        "ignore = [\"redundant-rule\"]\nfail-on = \"error\"\n[severity]\nunconfined-exec = \"info\"\n",
+    )
+    .unwrap();
+    let o = aaprof(
+        &[
+            "lint",
+            "--format",
+            "concise",
+            "-b",
+            d.to_str().unwrap(),
+            "sub/p",
+        ],
+        None,
+        &d,
+    );
+    let out = stdout(&o);
+    assert!(!out.contains("L101"), "{out}");
+    assert!(out.contains("info[L201]"), "{out}");
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let o = aaprof(
+        &[
+            "lint",
+            "--format",
+            "concise",
+            "--select",
+            "L101",
+            "-b",
+            d.to_str().unwrap(),
+            "sub/p",
+        ],
+        None,
+        &d,
+    );
+    assert!(stdout(&o).contains("L101"));
+    std::fs::write(d.join("aaprof.toml"), "selcet = [\"all\"]\n").unwrap();
+    let o = aaprof(&["lint", "sub/p"], None, &d);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("aaprof.toml") && err.contains("selcet"),
+        "{err}"
+    );
+}
+
+#[test]
+fn fix_rewrites_in_place_keeping_mode_and_comments() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = setup("lint-fix");
+    let p = d.join("p");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let o = lint(&d, &["--fix", "--format", "concise", "p"]);
+    let fixed = std::fs::read_to_string(&p).unwrap();
+    assert!(!fixed.contains("/etc/hosts r,"), "{fixed}");
+    assert!(fixed.contains("# a profile with two findings"));
+    assert_eq!(
+        std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    assert!(!stdout(&o).contains("L101"), "{}", stdout(&o));
+    let leftovers: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+    // a second run changes nothing
+    let _ = lint(&d, &["--fix", "p"]);
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), fixed);
+}
+
+#[test]
+fn fix_on_standard_input_writes_standard_output() {
+    let d = tmpdir("lint-fix-stdin");
+    let o = aaprof(
+        &["lint", "--no-config", "--fix", "--format", "concise", "-"],
+        Some(PROFILE.as_bytes()),
+        &d,
+    );
+    let out = stdout(&o);
+    assert!(out.starts_with("# a profile with two findings"), "{out}");
+    assert!(!out.contains("/etc/hosts r,"), "{out}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("L201"));
+}
+
+#[test]
+fn github_format_writes_workflow_commands() {
+    let d = setup("lint-github");
+    let out = stdout(&lint(&d, &["--format", "github", "p"]));
+    assert!(
+        out.lines().any(|l| l == "::error file=p,line=4,col=19,endLine=4,endColumn=21,title=L201 unconfined-exec::`ux` runs `/usr/bin/helper` unconfined%0Ahelp: confine the program: `Px` (its own profile), `Cx` (a child profile) or `ix`"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("::notice file=p,line=6,")),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_format_carries_fixes() {
+    let d = setup("lint-json");
+    let out = stdout(&lint(&d, &["--format", "json", "p"]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let diags = v["diagnostics"].as_array().expect("diagnostics");
+    let redundant = diags.iter().find(|d| d["code"] == "L101").expect("L101");
+    assert_eq!(redundant["fix"]["safe"], true);
+    assert_eq!(redundant["fix"]["edits"][0]["replacement"], "");
+    assert_eq!(v["summary"]["errors"], 1);
+}
+
+/// `--format sarif` is valid SARIF 2.1.0: checked against the OASIS
+/// schema (scripts/test.sh fetches it and sets AAPROF_SARIF_SCHEMA).
+#[test]
+fn sarif_output_validates_against_the_schema() {
+    let schema_path = std::env::var("AAPROF_SARIF_SCHEMA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target/sarif-schema/sarif-2.1.0.json"));
+    let schema_text = std::fs::read_to_string(&schema_path).unwrap_or_else(|e| {
+        panic!(
+            "the SARIF schema is not at {} ({e}); run the test command from README.md",
+            schema_path.display()
+        )
+    });
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    compiler
+        .add_resource("urn:sarif-2.1.0", schema)
+        .expect("schema added");
+    let idx = compiler
+        .compile("urn:sarif-2.1.0", &mut schemas)
+        .expect("schema compiles");
+    let d = setup("lint-sarif");
+    std::fs::write(
+        d.join("with space"),
+        "profile q {\n  capability sys_admin,\n}\n",
+    )
+    .unwrap();
+    let o = lint(&d, &["--format", "sarif", "p", "with space"]);
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).expect("sarif is JSON");
+    if let Err(e) = schemas.validate(&log, idx) {
+        panic!("invalid SARIF: {e:#}\n{}", stdout(&o));
+    }
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(results.len() >= 3, "{}", stdout(&o));
+    assert!(results.iter().any(|r| r["ruleId"] == "L101"
+        && r["fixes"].is_array()
+        && r["relatedLocations"].is_array()));
+    assert!(stdout(&o).contains("with%20space"));
+    // a log that breaks the schema is refused, so the check can fail
+    let mut broken = log.clone();
+    broken["version"] = serde_json::json!("2.0");
+    assert!(schemas.validate(&broken, idx).is_err());
+}
+
+#[test]
+fn rule_command_prints_documentation() {
+    let d = tmpdir("rule-doc");
+    let o = aaprof(&["rule", "L101"], None, &d);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.starts_with("# redundant-rule (L101)"), "{out}");
+    assert!(out.contains("## Why is this bad?"));
+    let o = aaprof(&["rule", "too-wid"], None, &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `too-wide`"));
+    let o = aaprof(&["rule"], None, &d);
+    assert!(stdout(&o).lines().count() > 40);
+}
