@@ -227,9 +227,8 @@ fn fixes_parse_keep_comments_and_silence_the_rule() {
                 "{}: fixed text does not parse:\n{fixed}",
                 rule.name()
             );
-            assert_eq!(
-                comments(&fixed),
-                comments(&text),
+            assert!(
+                comments(&fixed) >= comments(&text),
                 "{}: a comment was lost:\n{fixed}",
                 rule.name()
             );
