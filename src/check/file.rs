@@ -344,7 +344,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                             at,
                             "expected a path after the permissions",
                         )
-                        .help("write `PERMS /path,` or `/path PERMS,`"),
+                        .help("write `PERMS /path,` or `/path PERMS,`; if the path is just before, a stray `,` between them ends the rule early"),
                     );
                     return;
                 }
@@ -357,7 +357,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                     p.span,
                     format!("file rule for `{}` has no permissions", p.text),
                 )
-                .help(format!("add permissions, e.g. `{} r,`", p.text)),
+                .help(format!("add permissions, e.g. `{} r,`; if they follow after a `,`, remove that stray `,`", p.text)),
             );
             return;
         }
@@ -415,20 +415,50 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
         return;
     }
     let mut target: Option<&Word> = None;
+    let mut last_end = if leading { path.span } else { perms_w.span };
     for e in tail {
         match e {
             Elem::Arrow {
                 target: Some(t), ..
-            } if target.is_none() => target = Some(t),
+            } if target.is_none() => {
+                target = Some(t);
+                last_end = e.span();
+            }
             other => {
-                ctx.error(
+                // a path or a rule keyword after a complete rule: the `,`
+                // that should end it is missing
+                let next_rule = matches!(other, Elem::Word(w)
+                    if is_path_word(w) || (w.kind == WordKind::Key && RULE_KEYWORDS.contains(&w.text.as_str())));
+                let d = if next_rule {
+                    let at = Span {
+                        start: last_end.end,
+                        ..last_end
+                    };
+                    let mut d = Diagnostic::error(
+                        code::SYNTAX_ERROR,
+                        last_end,
+                        "missing `,` at the end of this rule",
+                    )
+                    .label(other.span(), "the next rule starts here")
+                    .help("end each rule with `,`");
+                    d.fix = Some(crate::diag::Fix {
+                        message: "add the `,`".into(),
+                        edits: vec![crate::diag::Edit {
+                            span: at,
+                            replacement: ",".into(),
+                        }],
+                        safe: false,
+                    });
+                    d
+                } else {
                     Diagnostic::error(
                         code::SYNTAX_ERROR,
                         other.span(),
                         "unexpected text at the end of the file rule",
                     )
-                    .help("is a `,` missing?"),
-                );
+                    .help("is a `,` missing?")
+                };
+                ctx.error(d);
                 return;
             }
         }

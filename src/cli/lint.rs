@@ -184,6 +184,13 @@ fn run_inner(a: LintArgs) -> Result<i32> {
     let inputs = tasks.len();
     let results = lint_all(&session, tasks, &plans, mode);
     let mut diags: Vec<(Diagnostic, usize)> = Vec::new();
+    // names defined by several files (with the first file's settings)
+    if let Some((plan0, _, _)) = results.first() {
+        let all: Vec<&FileResult> = results.iter().map(|(_, _, r)| r).collect();
+        for d in aaprof::lint::across_files(&all, &plans[*plan0].settings) {
+            diags.push((d, *plan0));
+        }
+    }
     let mut fixed_files = 0;
     let mut fixes = 0;
     for (task_plan, job_path, res) in results {

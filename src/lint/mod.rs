@@ -343,6 +343,9 @@ pub struct FileResult {
     pub fixed: Option<fix::Fixed>,
     /// The text as read, when fixes changed it.
     pub original: Option<String>,
+    /// The file's top-level profiles: name (variables expanded) and where
+    /// the name is written (for checks across files).
+    pub profiles: Vec<(String, Span)>,
 }
 
 /// Check and lint one file (from `text`, or read from `path`), applying
@@ -362,10 +365,12 @@ pub fn lint_source(
         (None, None) => session.check_text(name, None, String::new(), opts),
     };
     let diags = lint_outcome(session, &outcome, name, opts, settings);
+    let profiles = top_profiles(&outcome);
     let Some(file) = outcome.file.filter(|_| mode != FixMode::Off) else {
         return FileResult {
             file: outcome.file,
             diagnostics: diags,
+            profiles,
             ..FileResult::default()
         };
     };
@@ -399,7 +404,44 @@ pub fn lint_source(
         diagnostics,
         fixed: changed.then_some(fixed),
         original: changed.then_some(original),
+        profiles,
     }
+}
+
+/// The top-level profiles a file defines itself, with their name spans.
+fn top_profiles(outcome: &Outcome) -> Vec<(String, Span)> {
+    let (Some(file), Some(parsed)) = (outcome.file, &outcome.parsed) else {
+        return Vec::new();
+    };
+    let names: Vec<&ast::Profile> = parsed
+        .ast
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            ast::Item::Profile(p) => Some(&**p),
+            _ => None,
+        })
+        .collect();
+    outcome
+        .policy
+        .profiles
+        .iter()
+        .filter(|p| p.span.file == file)
+        .filter_map(|p| {
+            let ap = names.iter().find(|a| a.span == p.span)?;
+            Some((p.name.clone(), ap.name.span))
+        })
+        .collect()
+}
+
+/// Findings across the files linted together (duplicate profile names),
+/// when their rules are on in `settings`.
+pub fn across_files(results: &[&FileResult], settings: &Settings) -> Vec<Diagnostic> {
+    if !settings.is_enabled(rules::duplicate_profile::RULE.code.id) {
+        return Vec::new();
+    }
+    let names: Vec<Vec<(String, Span)>> = results.iter().map(|r| r.profiles.clone()).collect();
+    rules::duplicate_profile::across_files(&names)
 }
 
 /// Lint a checked file.

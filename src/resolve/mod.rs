@@ -201,6 +201,7 @@ impl Session {
             aliases: Vec::new(),
             abis: Vec::new(),
             read: Vec::new(),
+            misplaced_includes: HashSet::new(),
         };
         let mut included = HashSet::new();
         if let Some(c) = canonical {
@@ -300,6 +301,8 @@ struct Walker<'a> {
     aliases: Vec<(String, String, Span)>,
     abis: Vec<(String, bool)>,
     read: Vec<FileId>,
+    /// Includes already reported for bringing rules into the preamble.
+    misplaced_includes: HashSet<Span>,
 }
 
 impl Walker<'_> {
@@ -492,10 +495,27 @@ impl Walker<'_> {
                         out.push(r);
                     }
                 }
-                Item::Rule(r) => self.push(
-                    Diagnostic::error(code::MISPLACED, r.span, "rule outside of a profile")
-                        .help("rules go inside a profile block: `profile NAME { ... }`"),
-                ),
+                Item::Rule(r) => {
+                    // a file of rules (an abstraction) included in the
+                    // preamble: one finding at the include, not one per rule
+                    if let Some(inc) = self.chain.first().map(|(s, _)| *s) {
+                        if self.misplaced_includes.insert(inc) {
+                            let d = Diagnostic::error(
+                                code::MISPLACED,
+                                inc,
+                                "this include brings rules into the preamble, outside of any profile",
+                            )
+                            .label(r.span, "the first of its rules")
+                            .help("include abstractions inside a profile block: `profile NAME { include <...> }`");
+                            self.diags.push(d);
+                        }
+                        continue;
+                    }
+                    self.push(
+                        Diagnostic::error(code::MISPLACED, r.span, "rule outside of a profile")
+                            .help("rules go inside a profile block: `profile NAME { ... }`"),
+                    )
+                }
                 Item::Block { span, .. } => self.push(Diagnostic::error(
                     code::MISPLACED,
                     *span,

@@ -8,7 +8,8 @@
 //! `upstream`). Findings and, for rules with fixes, the fixed text are
 //! snapshots; fixed text must still parse, keep its comments and no longer
 //! raise the rule; a safe fix must compile, with Debian's apparmor_parser,
-//! to the same binary policy as the original.
+//! to the same binary policy as the original. Files in the directory's
+//! `also/` are linted with each fixture, for the checks across files.
 
 use super::support::{compile, repo};
 use aaprof::diag::render::{Format, render};
@@ -78,16 +79,46 @@ fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
         path.file_name().unwrap_or_default().to_string_lossy()
     );
     let session = Session::new();
+    let settings = settings(rule, fixture_dir);
+    // files linted together with the fixture (for checks across files)
+    let mut companions = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(fixture_dir.join("also")) {
+        let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            let shown = format!(
+                "also/{}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            );
+            companions.push(lint_source(
+                &session,
+                &shown,
+                Some(&p),
+                None,
+                &opts(),
+                &settings,
+                FixMode::Off,
+            ));
+        }
+    }
     let res = lint_source(
         &session,
         &name,
         Some(path),
         Some(text.clone()),
         &opts(),
-        &settings(rule, fixture_dir),
+        &settings,
         mode,
     );
-    let mut diags = res.diagnostics;
+    let mut all: Vec<&aaprof::lint::FileResult> = companions.iter().collect();
+    all.push(&res);
+    let across = aaprof::lint::across_files(&all, &settings);
+    let mut diags = res.diagnostics.clone();
+    diags.extend(
+        across
+            .into_iter()
+            .filter(|d| d.span().map(|s| s.file) == res.file),
+    );
     diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
     let sources = session.sources();
     let lines = diags
@@ -113,7 +144,7 @@ fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
         rendered,
         lines,
         errors,
-        fixed: res.fixed.map(|f| f.text),
+        fixed: res.fixed.as_ref().map(|f| f.text.clone()),
     }
 }
 

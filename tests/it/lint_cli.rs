@@ -80,7 +80,10 @@ fn clean_file_exits_zero() {
         "profile p /usr/bin/p {\n  /usr/bin/p mr,\n  /etc/p.conf r,\n}\n",
     )
     .unwrap();
-    let o = lint(&d, &["--ignore", "missing-base-abstraction", "p"]);
+    let o = lint(
+        &d,
+        &["--ignore", "missing-base-abstraction,missing-abi", "p"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(o.stdout.is_empty());
 }

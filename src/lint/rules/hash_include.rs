@@ -24,7 +24,7 @@ use crate::lint::fix::edit;
 use crate::lint::{Context, finding};
 use crate::syntax::ast::Item;
 
-rule!("L302", "hash-include", Style, Warning, false, Safe);
+rule!("L404", "hash-include", Portability, Warning, true, Safe);
 
 fn walk(cx: &Context, items: &[Item], out: &mut Vec<Diagnostic>) {
     for i in items {

@@ -30,7 +30,7 @@ use crate::lint::fix::edit;
 use crate::lint::{Context, Preset, finding};
 use crate::syntax::ast::Item;
 
-rule!("L301", "missing-abi", Style, Info, false, Unsafe);
+rule!("L406", "missing-abi", Portability, Info, true, Unsafe);
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     if !cx.has_profiles() || cx.ast.items.iter().any(|i| matches!(i, Item::Abi { .. })) {

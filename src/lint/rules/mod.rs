@@ -50,6 +50,8 @@ registry! {
     missing_attach_disconnected,
     missing_child_profile,
     missing_base_abstraction,
+    unquoted_whitespace,
+    duplicate_profile,
     // L2xx: security
     unconfined_exec,
     pix_fallback,
@@ -66,15 +68,12 @@ registry! {
     raw_network,
     profile_not_enforcing,
     // L3xx: style
-    missing_abi,
-    hash_include,
     missing_local_include,
     trailing_whitespace,
     tab_indentation,
     indentation,
     perm_order,
     rule_order,
-    path_as_name,
     profile_name_mismatch,
     missing_vim_modeline,
     prefer_tunable,
@@ -83,4 +82,7 @@ registry! {
     abi_missing_feature,
     usrmerge_path,
     utils_incompatible,
+    hash_include,
+    path_as_name,
+    missing_abi,
 }

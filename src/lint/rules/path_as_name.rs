@@ -25,7 +25,7 @@ use crate::diag::Diagnostic;
 use crate::lint::{Context, finding};
 use crate::syntax::ast::{Item, ProfileKeyword};
 
-rule!("L309", "path-as-name", Style, Info, false, None);
+rule!("L405", "path-as-name", Portability, Info, true, None);
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for i in &cx.ast.items {
