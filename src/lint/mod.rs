@@ -122,6 +122,38 @@ impl Preset {
     }
 }
 
+/// Read access to the files of a run, for rules that name or quote places
+/// outside the file being linted.
+pub trait SourceView {
+    /// (file name, line, column) of a span's start.
+    fn position(&self, span: Span) -> (String, usize, usize);
+    /// The text a span covers.
+    fn slice(&self, span: Span) -> String;
+}
+
+impl SourceView for Session {
+    fn position(&self, span: Span) -> (String, usize, usize) {
+        let s = self.sources();
+        let (l, c) = s.line_col(span);
+        (s.name(span.file).to_string(), l, c)
+    }
+
+    fn slice(&self, span: Span) -> String {
+        self.sources().slice(span).to_string()
+    }
+}
+
+impl SourceView for crate::source::SourceMap {
+    fn position(&self, span: Span) -> (String, usize, usize) {
+        let (l, c) = self.line_col(span);
+        (self.name(span.file).to_string(), l, c)
+    }
+
+    fn slice(&self, span: Span) -> String {
+        crate::source::SourceMap::slice(self, span).to_string()
+    }
+}
+
 /// Everything a rule can look at for one file.
 pub struct Context<'a> {
     pub file: FileId,
@@ -138,9 +170,9 @@ pub struct Context<'a> {
     /// Where includes and abi files are looked up.
     pub search: &'a SearchPath,
     pub preset: Preset,
-    /// Where a span is: (file name, line, column), for messages that name
-    /// another place, such as a rule in an include.
-    pub position: &'a dyn Fn(Span) -> (String, usize, usize),
+    /// The other files of the run (includes), for messages that name or
+    /// quote another place.
+    pub sources: &'a dyn SourceView,
     facts: OnceCell<facts::Facts<'a>>,
 }
 
@@ -155,7 +187,7 @@ impl<'a> Context<'a> {
         policy: &'a Policy,
         search: &'a SearchPath,
         preset: Preset,
-        position: &'a dyn Fn(Span) -> (String, usize, usize),
+        sources: &'a dyn SourceView,
     ) -> Context<'a> {
         Context {
             file,
@@ -166,20 +198,31 @@ impl<'a> Context<'a> {
             policy,
             search,
             preset,
-            position,
+            sources,
             facts: OnceCell::new(),
         }
     }
 
     /// `FILE:LINE:COL` of a span.
     pub fn locate(&self, span: Span) -> String {
-        let (f, l, c) = (self.position)(span);
+        let (f, l, c) = self.sources.position(span);
         format!("{f}:{l}:{c}")
     }
 
     /// The name of the file a span is in.
     pub fn file_of(&self, span: Span) -> String {
-        (self.position)(span).0
+        self.sources.position(span).0
+    }
+
+    /// A word as it is written (variables unexpanded), in this file or an
+    /// include; its expanded text if the source is not at hand.
+    pub fn written(&self, w: &ast::Word) -> String {
+        let s = if w.span.file == self.file {
+            self.slice(w.span).to_string()
+        } else {
+            self.sources.slice(w.span)
+        };
+        if s.is_empty() { w.text.clone() } else { s }
     }
 
     /// The span of a profile's name, given the profile's span (the whole
@@ -456,11 +499,6 @@ pub fn lint_outcome(
         return outcome.diagnostics.clone();
     };
     let text = session.sources().text(file).to_string();
-    let position = |span: Span| {
-        let s = session.sources();
-        let (l, c) = s.line_col(span);
-        (s.name(span.file).to_string(), l, c)
-    };
     let cx = Context::new(
         file,
         &text,
@@ -470,7 +508,7 @@ pub fn lint_outcome(
         &outcome.policy,
         &opts.search,
         settings.preset,
-        &position,
+        session,
     );
     lint(&cx, outcome.diagnostics.clone(), settings)
 }

@@ -423,3 +423,68 @@ fn rule_docs_are_in_sync() {
         "docs/rules/README.md is out of date: run `cargo run -- rule --write-docs docs/rules`"
     );
 }
+
+/// Every case of the upstream parser test suite — valid and invalid
+/// policy, much of it odd on purpose — lints with every rule on, and every
+/// fix applies, without a panic; fixed text still parses as well.
+#[test]
+fn conformance_cases_lint_and_fix_without_panics() {
+    let root = super::support::shared().join("conformance");
+    let mut files = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("conformance readable") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "sd") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 3000, "{} conformance cases", files.len());
+    let simple = root.join("tst").join("simple_tests");
+    let o = Options {
+        search: SearchPath {
+            include_dirs: vec![simple.clone()],
+            base_dir: simple.clone(),
+            cwd: simple,
+        },
+        features: aaprof::features::Features::all(),
+        warn_unsupported: false,
+    };
+    let session = Session::new();
+    let mut findings = 0;
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let r = lint_source(
+            &session,
+            "case",
+            None,
+            Some(text.clone()),
+            &o,
+            &Settings::all(),
+            FixMode::Unsafe,
+        );
+        findings += r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.id.starts_with('L'))
+            .count();
+        if let Some(fixed) = &r.fixed {
+            assert!(
+                syntax_errors(&fixed.text) <= syntax_errors(&text),
+                "{}: fixes broke parsing:\n{}",
+                f.display(),
+                fixed.text
+            );
+        }
+    }
+    assert!(
+        findings > 1000,
+        "only {findings} lint findings over the suite"
+    );
+}

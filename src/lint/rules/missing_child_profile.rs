@@ -60,7 +60,11 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                             pf.full_name
                         ),
                     );
-                    if let Some(s) = crate::suggest::did_you_mean(t, names) {
+                    if cx.policy.profiles.iter().any(|p| p.name == t) {
+                        d = d
+                            .note(format!("`{t}` is a top-level profile: `Cx` only reaches children of `{}`", pf.full_name))
+                            .help(format!("write `Px -> {t}`, or move `{t}` inside `{}`", pf.full_name));
+                    } else if let Some(s) = crate::suggest::did_you_mean(t, names) {
                         d = d.help(format!("did you mean `{s}`?"));
                     } else {
                         d = d.help(format!("add `profile {t} {{ ... }}` inside `{}`", pf.full_name));
@@ -82,7 +86,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                                 f.rule.span,
                                 format!(
                                     "no child profile of `{}` attaches to `{}`{fallback}",
-                                    pf.full_name, f.norm
+                                    pf.full_name, cx.written(f.path)
                                 ),
                             )
                             .help("name the child with `Cx -> child`, or add a child profile attached to this path"),

@@ -40,7 +40,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     at,
                     format!(
                         "`{letters}` on `{}`: the profile it runs under depends on which profiles are installed",
-                        f.norm
+                        cx.written(f.path)
                     ),
                 )
                 .help(format!(

@@ -69,7 +69,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let how = if same {
                 "for the same path".to_string()
             } else {
-                format!("on every path `{}` matches", b.norm)
+                format!("on every path `{}` matches", cx.written(b.path))
             };
             let what = if b.mode_text().is_empty() {
                 String::new()

@@ -76,7 +76,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     finding(
                         &RULE,
                         f.path.span,
-                        format!("`{}` lets the program {verb} {what} (it matches `{path}`)", f.norm),
+                        format!("`{}` lets the program {verb} {what} (it matches `{path}`)", cx.written(f.path)),
                     )
                     .help("narrow the rule so that it does not match this path, or deny the path explicitly"),
                 );

@@ -54,7 +54,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     finding(
                         &RULE,
                         f.path.span,
-                        format!("`{} {}` grants {what}", f.norm, f.mode_text()),
+                        format!("`{} {}` grants {what}", cx.written(f.path), f.mode_text()),
                     )
                     .help("narrow the rule to the files the program uses"),
                 );

@@ -40,7 +40,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 finding(
                     &RULE,
                     at,
-                    format!("`{letters}` runs `{}` unconfined", f.norm),
+                    format!("`{letters}` runs `{}` unconfined", cx.written(f.path)),
                 )
             } else {
                 finding(
@@ -48,7 +48,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     at,
                     format!(
                         "`{letters}` runs `{}` unconfined when no profile is found for it",
-                        f.norm
+                        cx.written(f.path)
                     ),
                 )
             };

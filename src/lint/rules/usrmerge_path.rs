@@ -79,7 +79,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     finding(
                         &RULE,
                         f.path.span,
-                        format!("`{}` does not match `{m}`, the path the kernel sees on merged-/usr systems", f.norm),
+                        format!("`{}` does not match `{m}`, the path the kernel sees on merged-/usr systems", cx.written(f.path)),
                     )
                     .help("match both locations, e.g. `/{,usr/}bin/...`"),
                 );

@@ -43,7 +43,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     format!(
                         "`{}` allows executing every program that `{}` matches",
                         f.mode_text(),
-                        f.norm
+                        cx.written(f.path)
                     ),
                 )
                 .help("name the programs the application runs"),

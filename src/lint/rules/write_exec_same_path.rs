@@ -55,7 +55,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         format!(
                             "`{}` grants both write and execute/mmap on `{}` (W^X)",
                             l.mode_text(),
-                            l.norm
+                            cx.written(l.path)
                         ),
                     )
                     .note(format!("for example `{ex}` could be written, then run"))
@@ -84,9 +84,9 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         l.rule.span,
                         format!(
                             "`{w}` can be both written (`{} {}`) and executed or mapped (`{} {}`) (W^X)",
-                            wr.norm,
+                            cx.written(wr.path),
                             wr.mode_text(),
-                            ex.norm,
+                            cx.written(ex.path),
                             ex.mode_text()
                         ),
                     )
