@@ -411,11 +411,16 @@ pub(super) fn aare_error(s: &str) -> Option<&'static str> {
 pub(super) fn check_pattern(w: &Word, ctx: &mut Ctx, what: &str) -> bool {
     match aare_error(&w.text) {
         Some(why) => {
-            ctx.error(Diagnostic::error(
+            let mut d = Diagnostic::error(
                 code::BAD_PATTERN,
                 w.span,
                 format!("invalid {what} pattern `{}`: {why}", w.text),
-            ));
+            );
+            // `{a,b}` in a conditional list is cut at the comma
+            if w.text.starts_with('{') && !w.text.contains('}') {
+                d = d.help("inside `peer=(...)` a `,` separates values: quote an alternation, as in `label=\"{a,b}\"`");
+            }
+            ctx.error(d);
             false
         }
         None => true,

@@ -181,8 +181,9 @@ fn run_inner(a: LintArgs) -> Result<i32> {
         (true, true) => FixMode::Unsafe,
     };
     let session = Session::new();
+    let cache = aaprof::lint::Cache::default();
     let inputs = tasks.len();
-    let results = lint_all(&session, tasks, &plans, mode);
+    let results = lint_all(&session, &cache, tasks, &plans, mode);
     let mut diags: Vec<(Diagnostic, usize)> = Vec::new();
     // names defined by several files (with the first file's settings)
     if let Some((plan0, _, _)) = results.first() {
@@ -302,7 +303,13 @@ type Linted = (usize, Option<PathBuf>, FileResult);
 /// Lint every task on as many threads as there are cores, sharing one
 /// session (each include is read and parsed once); results in task order,
 /// with the plan and the path of each.
-fn lint_all(session: &Session, tasks: Vec<Task>, plans: &[Plan], mode: FixMode) -> Vec<Linted> {
+fn lint_all(
+    session: &Session,
+    cache: &aaprof::lint::Cache,
+    tasks: Vec<Task>,
+    plans: &[Plan],
+    mode: FixMode,
+) -> Vec<Linted> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let n = tasks.len();
@@ -328,7 +335,16 @@ fn lint_all(session: &Session, tasks: Vec<Task>, plans: &[Plan], mode: FixMode) 
                         Job::Stdin(text) => (
                             task.plan,
                             None,
-                            lint_source(session, "-", None, Some(text), &p.opts, &p.settings, mode),
+                            lint_source(
+                                session,
+                                "-",
+                                None,
+                                Some(text),
+                                &p.opts,
+                                &p.settings,
+                                cache,
+                                mode,
+                            ),
                         ),
                         Job::File(shown, path) => {
                             let r = lint_source(
@@ -338,6 +354,7 @@ fn lint_all(session: &Session, tasks: Vec<Task>, plans: &[Plan], mode: FixMode) 
                                 None,
                                 &p.opts,
                                 &p.settings,
+                                cache,
                                 mode,
                             );
                             (task.plan, Some(path), r)

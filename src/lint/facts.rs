@@ -10,7 +10,55 @@ use crate::resolve::{Policy, ResolvedProfile};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Elem, PrefixItem, Qualifier, Rule, Word, WordKind};
 use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// What is known of one (expanded, slash-collapsed) path text, computed
+/// once per run and shared by every profile whose rules use it: most
+/// rules come from abstractions that every profile includes.
+#[derive(Debug)]
+pub struct PathInfo {
+    /// Literal beginnings, one per leading alternative: `true` when the
+    /// alternative is entirely literal.
+    pub prefixes: Vec<(String, bool)>,
+    /// The literal end (after the last special character), unless the
+    /// path ends in an alternation or a class.
+    pub suffix: Option<String>,
+    pattern: OnceLock<Option<Pattern>>,
+    example: OnceLock<Option<String>>,
+}
+
+/// The [`PathInfo`] of every path met in a run, shared by its threads.
+#[derive(Debug, Default)]
+pub struct Cache {
+    paths: Mutex<HashMap<String, Arc<PathInfo>>>,
+}
+
+impl PathInfo {
+    fn new(norm: &str) -> PathInfo {
+        PathInfo {
+            prefixes: literal_prefixes(norm),
+            suffix: literal_suffix(norm),
+            pattern: OnceLock::new(),
+            example: OnceLock::new(),
+        }
+    }
+}
+
+impl Cache {
+    pub fn get(&self, norm: &str) -> Arc<PathInfo> {
+        let mut m = self
+            .paths
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = m.get(norm) {
+            return i.clone();
+        }
+        let info = Arc::new(PathInfo::new(norm));
+        m.insert(norm.to_string(), info.clone());
+        info
+    }
+}
 
 /// The file rules of every profile of a policy, children included.
 pub struct Facts<'a> {
@@ -47,21 +95,15 @@ pub struct FileRule<'a> {
     pub mode: Option<&'a Word>,
     /// `-> target` (an exec or link target).
     pub target: Option<&'a str>,
-    /// Literal beginnings of the path, one per leading alternative: `true`
-    /// when the alternative is entirely literal.
-    pub prefixes: Vec<(String, bool)>,
-    /// The literal end of the path (after its last special character),
-    /// unless the path ends in an alternation or a class.
-    pub suffix: Option<String>,
-    pattern: OnceCell<Option<Pattern>>,
-    example: OnceCell<Option<String>>,
+    cache: &'a Cache,
+    info: OnceCell<Arc<PathInfo>>,
 }
 
 impl<'a> Facts<'a> {
-    pub fn new(policy: &'a Policy, file: FileId) -> Facts<'a> {
+    pub fn new(policy: &'a Policy, file: FileId, cache: &'a Cache) -> Facts<'a> {
         let mut profiles = Vec::new();
         for p in &policy.profiles {
-            collect(p, None, file, &mut profiles);
+            collect(p, None, file, cache, &mut profiles);
         }
         Facts { profiles }
     }
@@ -71,6 +113,7 @@ fn collect<'a>(
     p: &'a ResolvedProfile,
     parent: Option<&str>,
     file: FileId,
+    cache: &'a Cache,
     out: &mut Vec<ProfileFacts<'a>>,
 ) {
     let full_name = match parent {
@@ -86,7 +129,7 @@ fn collect<'a>(
             continue;
         }
         match family(r) {
-            Family::File => match FileRule::of(r, file) {
+            Family::File => match FileRule::of(r, file, cache) {
                 Some(f) => files.push(f),
                 None => others.push(r),
             },
@@ -101,7 +144,7 @@ fn collect<'a>(
         others,
     });
     for c in &p.children {
-        collect(c, Some(&name), file, out);
+        collect(c, Some(&name), file, cache, out);
     }
 }
 
@@ -124,7 +167,7 @@ pub fn qualifiers(prefix: &[PrefixItem]) -> (bool, bool, bool, bool, i64) {
 impl<'a> FileRule<'a> {
     /// The file-rule view of a rule; `None` for `file,` with no path and
     /// for rules whose permissions do not parse.
-    pub fn of(rule: &'a Rule, file: FileId) -> Option<FileRule<'a>> {
+    pub fn of(rule: &'a Rule, file: FileId, cache: &'a Cache) -> Option<FileRule<'a>> {
         let (deny, audit, owner, other, priority) = qualifiers(&rule.prefix);
         let mut path = None;
         let mut mode = None;
@@ -162,24 +205,37 @@ impl<'a> FileRule<'a> {
             perms,
             mode,
             target,
-            prefixes: literal_prefixes(&norm),
-            suffix: literal_suffix(&norm),
             norm,
-            pattern: OnceCell::new(),
-            example: OnceCell::new(),
+            cache,
+            info: OnceCell::new(),
+        })
+    }
+
+    /// What is known of the path: shared across the run for the rules of
+    /// includes (met again in every profile that includes them), the rule's
+    /// own for rules of the linted file (met once).
+    pub fn info(&self) -> &PathInfo {
+        self.info.get_or_init(|| {
+            if self.local {
+                Arc::new(PathInfo::new(&self.norm))
+            } else {
+                self.cache.get(&self.norm)
+            }
         })
     }
 
     /// The path's automaton (`None` if the path is not a valid pattern).
     pub fn pattern(&self) -> Option<&Pattern> {
-        self.pattern
+        self.info()
+            .pattern
             .get_or_init(|| Pattern::parse(&self.norm).ok())
             .as_ref()
     }
 
     /// A shortest path this rule's pattern matches.
     pub fn example(&self) -> Option<&str> {
-        self.example
+        self.info()
+            .example
             .get_or_init(|| self.pattern().and_then(aare::example))
             .as_deref()
     }
@@ -187,7 +243,7 @@ impl<'a> FileRule<'a> {
     /// Whether `self` could match `path`, judged by literal prefixes only
     /// (a cheap necessary condition for [`Pattern::matches`]).
     pub fn may_match(&self, path: &str) -> bool {
-        self.prefixes.iter().any(|(p, complete)| {
+        self.info().prefixes.iter().any(|(p, complete)| {
             if *complete {
                 p == path
             } else {
@@ -199,13 +255,13 @@ impl<'a> FileRule<'a> {
     /// Whether the paths of `self` and `other` could overlap, judged by
     /// literal prefixes only.
     pub fn may_overlap(&self, other: &FileRule) -> bool {
-        if let (Some(a), Some(b)) = (&self.suffix, &other.suffix) {
+        if let (Some(a), Some(b)) = (&self.info().suffix, &other.info().suffix) {
             if !a.ends_with(b.as_str()) && !b.ends_with(a.as_str()) {
                 return false;
             }
         }
-        self.prefixes.iter().any(|(a, ca)| {
-            other.prefixes.iter().any(|(b, cb)| match (ca, cb) {
+        self.info().prefixes.iter().any(|(a, ca)| {
+            other.info().prefixes.iter().any(|(b, cb)| match (ca, cb) {
                 (true, true) => a == b,
                 (true, false) => a.starts_with(b.as_str()),
                 (false, true) => b.starts_with(a.as_str()),

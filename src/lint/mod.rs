@@ -25,6 +25,7 @@ use serde::Serialize;
 use std::cell::OnceCell;
 use std::path::Path;
 
+pub use facts::Cache;
 pub use registry::{RULES, Rule};
 
 /// What kind of mistake a rule finds.
@@ -173,6 +174,8 @@ pub struct Context<'a> {
     /// The other files of the run (includes), for messages that name or
     /// quote another place.
     pub sources: &'a dyn SourceView,
+    /// What is known of paths, shared by the files of a run.
+    pub cache: &'a facts::Cache,
     facts: OnceCell<facts::Facts<'a>>,
 }
 
@@ -188,6 +191,7 @@ impl<'a> Context<'a> {
         search: &'a SearchPath,
         preset: Preset,
         sources: &'a dyn SourceView,
+        cache: &'a facts::Cache,
     ) -> Context<'a> {
         Context {
             file,
@@ -199,6 +203,7 @@ impl<'a> Context<'a> {
             search,
             preset,
             sources,
+            cache,
             facts: OnceCell::new(),
         }
     }
@@ -282,7 +287,7 @@ impl<'a> Context<'a> {
     /// The file rules of every resolved profile, computed once.
     pub fn facts(&self) -> &facts::Facts<'a> {
         self.facts
-            .get_or_init(|| facts::Facts::new(self.policy, self.file))
+            .get_or_init(|| facts::Facts::new(self.policy, self.file, self.cache))
     }
 
     /// Whether the file defines at least one profile (abstractions and
@@ -400,6 +405,7 @@ pub fn lint_source(
     text: Option<String>,
     opts: &Options,
     settings: &Settings,
+    cache: &facts::Cache,
     mode: FixMode,
 ) -> FileResult {
     let outcome = match (text, path) {
@@ -407,7 +413,7 @@ pub fn lint_source(
         (None, Some(p)) => session.check_path(p, name, opts),
         (None, None) => session.check_text(name, None, String::new(), opts),
     };
-    let diags = lint_outcome(session, &outcome, name, opts, settings);
+    let diags = lint_outcome(session, &outcome, name, opts, settings, cache);
     let profiles = top_profiles(&outcome);
     let Some(file) = outcome.file.filter(|_| mode != FixMode::Off) else {
         return FileResult {
@@ -428,7 +434,7 @@ pub fn lint_source(
             }
         }
         let o = session.check_text(name, path, t.to_string(), opts);
-        let d = lint_outcome(session, &o, name, opts, settings);
+        let d = lint_outcome(session, &o, name, opts, settings, cache);
         let f = o.file.unwrap_or_default();
         last = Some((f, d.clone()));
         (f, d)
@@ -437,7 +443,7 @@ pub fn lint_source(
         Some((f, d)) if session.sources().text(f) == fixed.text => (f, d),
         _ => {
             let o = session.check_text(name, path, fixed.text.clone(), opts);
-            let d = lint_outcome(session, &o, name, opts, settings);
+            let d = lint_outcome(session, &o, name, opts, settings, cache);
             (o.file.unwrap_or_default(), d)
         }
     };
@@ -494,6 +500,7 @@ pub fn lint_outcome(
     name: &str,
     opts: &Options,
     settings: &Settings,
+    cache: &facts::Cache,
 ) -> Vec<Diagnostic> {
     let (Some(file), Some(parsed)) = (outcome.file, &outcome.parsed) else {
         return outcome.diagnostics.clone();
@@ -509,6 +516,7 @@ pub fn lint_outcome(
         &opts.search,
         settings.preset,
         session,
+        cache,
     );
     lint(&cx, outcome.diagnostics.clone(), settings)
 }

@@ -157,6 +157,7 @@ fn corpora_lint_without_correctness_errors() {
     let mut bad = Vec::new();
     for (files, o) in &sets {
         let session = Session::new();
+        let cache = aaprof::lint::Cache::default();
         for f in files {
             let r = lint_source(
                 &session,
@@ -165,6 +166,7 @@ fn corpora_lint_without_correctness_errors() {
                 None,
                 o,
                 &settings,
+                &cache,
                 FixMode::Off,
             );
             linted += 1;

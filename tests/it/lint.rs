@@ -97,6 +97,7 @@ fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
                 None,
                 &opts(),
                 &settings,
+                &aaprof::lint::Cache::default(),
                 FixMode::Off,
             ));
         }
@@ -108,6 +109,7 @@ fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
         Some(text.clone()),
         &opts(),
         &settings,
+        &aaprof::lint::Cache::default(),
         mode,
     );
     let mut all: Vec<&aaprof::lint::FileResult> = companions.iter().collect();
@@ -455,6 +457,7 @@ fn conformance_cases_lint_and_fix_without_panics() {
         warn_unsupported: false,
     };
     let session = Session::new();
+    let cache = aaprof::lint::Cache::default();
     let mut findings = 0;
     for f in &files {
         let Ok(text) = std::fs::read_to_string(f) else {
@@ -467,6 +470,7 @@ fn conformance_cases_lint_and_fix_without_panics() {
             Some(text.clone()),
             &o,
             &Settings::all(),
+            &cache,
             FixMode::Unsafe,
         );
         findings += r
