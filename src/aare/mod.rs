@@ -592,14 +592,7 @@ fn search(
     while let Some(i) = queue.pop_front() {
         let (sa, sb) = nodes[i].0.clone();
         if goal(&sa, &sb) {
-            let mut bytes = Vec::new();
-            let mut k = i;
-            while let Some((parent, byte)) = nodes[k].1 {
-                bytes.push(byte);
-                k = parent;
-            }
-            bytes.reverse();
-            return Some(String::from_utf8_lossy(&bytes).into_owned());
+            return Some(path_to(i, |k| nodes[k].1));
         }
         if nodes.len() > MAX_STATES {
             return None;
@@ -632,6 +625,19 @@ pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
     search(a, b, |sa, sb| a.accepts(sa) && b.accepts(sb), false)
 }
 
+/// The path a breadth-first search took to node `i`, given each node's
+/// parent and the byte that led from it.
+fn path_to(i: usize, parent: impl Fn(usize) -> Option<(usize, u8)>) -> String {
+    let mut bytes = Vec::new();
+    let mut k = i;
+    while let Some((p, byte)) = parent(k) {
+        bytes.push(byte);
+        k = p;
+    }
+    bytes.reverse();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 /// A state set and how it was reached (parent node, byte).
 type Node1 = (Vec<usize>, Option<(usize, u8)>);
 
@@ -645,14 +651,7 @@ pub fn example(p: &Pattern) -> Option<String> {
     let mut queue = VecDeque::from([0usize]);
     while let Some(i) = queue.pop_front() {
         if p.accepts(&nodes[i].0) {
-            let mut bytes = Vec::new();
-            let mut k = i;
-            while let Some((parent, byte)) = nodes[k].1 {
-                bytes.push(byte);
-                k = parent;
-            }
-            bytes.reverse();
-            return Some(String::from_utf8_lossy(&bytes).into_owned());
+            return Some(path_to(i, |k| nodes[k].1));
         }
         if nodes.len() > MAX_STATES {
             return None;

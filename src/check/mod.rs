@@ -129,19 +129,7 @@ pub fn check_rule(rule: &Rule, ctx: &mut Ctx) {
 /// reference parser drops such rules with a warning. Reported once per
 /// family and profile.
 fn warn_if_unsupported(rule: &Rule, fam: Family, ctx: &mut Ctx) {
-    let f = ctx.features;
-    let supported = match fam {
-        Family::Network => f.supports_network(),
-        Family::Unix => f.supports_unix() || f.supports_network(),
-        Family::Dbus => f.supports_dbus(),
-        Family::Signal => f.supports_signal(),
-        Family::Ptrace => f.supports_ptrace(),
-        Family::Mount | Family::Remount | Family::Umount | Family::PivotRoot => f.supports_mount(),
-        Family::Userns => f.supports_userns(),
-        Family::Mqueue => f.supports_mqueue(),
-        Family::IoUring => f.supports_io_uring(),
-        _ => true,
-    };
+    let supported = family_supported(ctx.features, fam);
     if supported || ctx.profile.unsupported_warned.contains(&fam) {
         return;
     }
@@ -155,6 +143,22 @@ fn warn_if_unsupported(rule: &Rule, fam: Family, ctx: &mut Ctx) {
         .at(rule.span, "")
         .note("further rules of this kind in the profile are not reported"),
     );
+}
+
+/// Whether a kernel (or ABI) with these features mediates a rule family.
+pub fn family_supported(f: &Features, fam: Family) -> bool {
+    match fam {
+        Family::Network => f.supports_network(),
+        Family::Unix => f.supports_unix() || f.supports_network(),
+        Family::Dbus => f.supports_dbus(),
+        Family::Signal => f.supports_signal(),
+        Family::Ptrace => f.supports_ptrace(),
+        Family::Mount | Family::Remount | Family::Umount | Family::PivotRoot => f.supports_mount(),
+        Family::Userns => f.supports_userns(),
+        Family::Mqueue => f.supports_mqueue(),
+        Family::IoUring => f.supports_io_uring(),
+        _ => true,
+    }
 }
 
 /// Report a word that is not a valid AppArmor pattern (unbalanced `{}` or

@@ -70,40 +70,11 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
     let format = OutputFormat::pick(a.format, tty);
     let color = a.color.enabled(tty);
     let session = Session::new();
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut io_failed = false;
-    // Inputs in the order given; standard input is read once, here.
-    let mut jobs: Vec<Job> = Vec::new();
-    for p in &a.paths {
-        if p.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .context("cannot read standard input")?;
-            match String::from_utf8(bytes) {
-                Ok(t) => jobs.push(Job::Stdin(t)),
-                Err(_) => {
-                    diags.push(Diagnostic::new(
-                        code::NOT_UTF8,
-                        "standard input is not valid UTF-8 text",
-                    ));
-                    io_failed = true;
-                }
-            }
-        } else if p.is_dir() {
-            let files =
-                walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?;
-            jobs.extend(files.into_iter().map(|f| Job::File(display_name(p, &f), f)));
-        } else if p.exists() {
-            jobs.push(Job::File(p.display().to_string(), p.clone()));
-        } else {
-            eprintln!(
-                "aaprof: error: `{}`: no such file or directory",
-                p.display()
-            );
-            io_failed = true;
-        }
-    }
+    let Inputs {
+        jobs,
+        mut diags,
+        mut io_failed,
+    } = gather(&a.paths)?;
     let inputs = jobs.len();
     for out in check_all(&session, jobs, &opts, false) {
         if out.file.is_none() {
@@ -150,6 +121,56 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
     } else {
         exit::OK
     })
+}
+
+/// The inputs named on the command line, in the order given: the files
+/// under each directory, standard input read once.
+pub(crate) struct Inputs {
+    pub jobs: Vec<Job>,
+    /// Inputs that could not be taken (standard input that is not text).
+    pub diags: Vec<Diagnostic>,
+    /// An input could not be read (reported on standard error).
+    pub io_failed: bool,
+}
+
+pub(crate) fn gather(paths: &[PathBuf]) -> Result<Inputs> {
+    let mut out = Inputs {
+        jobs: Vec::new(),
+        diags: Vec::new(),
+        io_failed: false,
+    };
+    for p in paths {
+        if p.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read standard input")?;
+            match String::from_utf8(bytes) {
+                Ok(t) => out.jobs.push(Job::Stdin(t)),
+                Err(_) => {
+                    out.diags.push(Diagnostic::new(
+                        code::NOT_UTF8,
+                        "standard input is not valid UTF-8 text",
+                    ));
+                    out.io_failed = true;
+                }
+            }
+        } else if p.is_dir() {
+            let files =
+                walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?;
+            out.jobs
+                .extend(files.into_iter().map(|f| Job::File(display_name(p, &f), f)));
+        } else if p.exists() {
+            out.jobs.push(Job::File(p.display().to_string(), p.clone()));
+        } else {
+            eprintln!(
+                "aaprof: error: `{}`: no such file or directory",
+                p.display()
+            );
+            out.io_failed = true;
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) enum Job {

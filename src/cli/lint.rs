@@ -1,15 +1,15 @@
 //! `aaprof lint`.
 
-use super::check::{Job, display_name};
+use super::check::Job;
 use super::{ColorChoice, OutputFormat, PolicyArgs, exit};
 use aaprof::diag::Diagnostic;
 use aaprof::diag::render::{self, CodeInfo, Format};
 use aaprof::lint::config::{Config, FailOn};
 use aaprof::lint::{FileResult, FixMode, Preset, RULES, Settings, lint_source};
-use aaprof::resolve::{Options, Session, walk_dir};
+use aaprof::resolve::{Options, Session};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -134,46 +134,17 @@ fn run_inner(a: LintArgs) -> Result<i32> {
         by_config.insert(path, plans.len() - 1);
         Ok(plans.len() - 1)
     };
+    let given = super::check::gather(&a.paths)?;
+    let mut io_failed = given.io_failed;
+    let stdin_fix = a.fix && given.jobs.iter().any(|j| matches!(j, Job::Stdin(_)));
     let mut tasks: Vec<Task> = Vec::new();
-    let mut io_failed = false;
-    let mut stdin_fix = false;
-    for p in &a.paths {
-        if p.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .context("cannot read standard input")?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| anyhow::anyhow!("standard input is not valid UTF-8 text"))?;
-            let plan = plan_for(Path::new("."), &mut plans)?;
-            stdin_fix = a.fix;
-            tasks.push(Task {
-                job: Job::Stdin(text),
-                plan,
-            });
-        } else if p.is_dir() {
-            let files =
-                walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?;
-            for f in files {
-                let plan = plan_for(&f, &mut plans)?;
-                tasks.push(Task {
-                    job: Job::File(display_name(p, &f), f),
-                    plan,
-                });
-            }
-        } else if p.exists() {
-            let plan = plan_for(p, &mut plans)?;
-            tasks.push(Task {
-                job: Job::File(p.display().to_string(), p.clone()),
-                plan,
-            });
-        } else {
-            eprintln!(
-                "aaprof: error: `{}`: no such file or directory",
-                p.display()
-            );
-            io_failed = true;
-        }
+    for job in given.jobs {
+        let start = match &job {
+            Job::Stdin(_) => PathBuf::from("."),
+            Job::File(_, path) => path.clone(),
+        };
+        let plan = plan_for(&start, &mut plans)?;
+        tasks.push(Task { job, plan });
     }
     let mode = match (a.fix, a.unsafe_fixes) {
         (false, _) => FixMode::Off,
@@ -184,7 +155,7 @@ fn run_inner(a: LintArgs) -> Result<i32> {
     let cache = aaprof::lint::Cache::default();
     let inputs = tasks.len();
     let results = lint_all(&session, &cache, tasks, &plans, mode);
-    let mut diags: Vec<(Diagnostic, usize)> = Vec::new();
+    let mut diags: Vec<(Diagnostic, usize)> = given.diags.into_iter().map(|d| (d, 0)).collect();
     // names defined by several files (with the first file's settings)
     if let Some((plan0, _, _)) = results.first() {
         let all: Vec<&FileResult> = results.iter().map(|(_, _, r)| r).collect();
@@ -234,7 +205,7 @@ fn run_inner(a: LintArgs) -> Result<i32> {
     diags.retain(|(d, _)| seen.insert((d.code.id, d.span(), d.message.clone())));
     let failed = diags
         .iter()
-        .any(|(d, p)| d.is_error() || plans[*p].fail_on.fails(d.severity));
+        .any(|(d, p)| d.is_error() || plans.get(*p).is_some_and(|p| p.fail_on.fails(d.severity)));
     let diags: Vec<Diagnostic> = diags.into_iter().map(|(d, _)| d).collect();
     let codes: Vec<CodeInfo> = RULES
         .iter()
@@ -331,32 +302,20 @@ fn lint_all(
                         continue;
                     };
                     let p = &plans[task.plan];
+                    let run = aaprof::lint::Linter {
+                        session,
+                        opts: &p.opts,
+                        settings: &p.settings,
+                        cache,
+                    };
                     let out = match task.job {
                         Job::Stdin(text) => (
                             task.plan,
                             None,
-                            lint_source(
-                                session,
-                                "-",
-                                None,
-                                Some(text),
-                                &p.opts,
-                                &p.settings,
-                                cache,
-                                mode,
-                            ),
+                            lint_source(&run, "-", None, Some(text), mode),
                         ),
                         Job::File(shown, path) => {
-                            let r = lint_source(
-                                session,
-                                &shown,
-                                Some(&path),
-                                None,
-                                &p.opts,
-                                &p.settings,
-                                cache,
-                                mode,
-                            );
+                            let r = lint_source(&run, &shown, Some(&path), None, mode);
                             (task.plan, Some(path), r)
                         }
                     };

@@ -45,6 +45,12 @@ pub enum Command {
     /// Check policy files as `check` does, then run the lint rules: mistakes
     /// that are legal policy but wrong, dangerous or untidy.
     ///
+    /// Correctness, security and portability rules run by default; style
+    /// rules run when selected (`--select style`) or with a preset.
+    /// `aaprof rule` lists every rule, `aaprof rule CODE` explains one.
+    /// Suppress a finding with `# aaprof: ignore[CODE]` on its line or the
+    /// line before; configure with an `aaprof.toml` (docs/guide/lint.md).
+    ///
     /// Exit status: 0 when nothing at or above --fail-on was found, 1 when
     /// something was, 2 on usage, I/O or configuration errors.
     Lint(lint::LintArgs),

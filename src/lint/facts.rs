@@ -475,6 +475,62 @@ pub fn ast_rules(items: &[crate::syntax::ast::Item]) -> Vec<&Rule> {
     out
 }
 
+/// Every resolved profile of a policy, children and hats after their
+/// parent.
+pub fn all_profiles(policy: &Policy) -> Vec<&ResolvedProfile> {
+    fn walk<'a>(p: &'a ResolvedProfile, out: &mut Vec<&'a ResolvedProfile>) {
+        out.push(p);
+        for c in &p.children {
+            walk(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for p in &policy.profiles {
+        walk(p, &mut out);
+    }
+    out
+}
+
+/// Every include of a syntax tree (in profiles, blocks and conditionals),
+/// with the item that holds it.
+pub fn ast_includes(
+    items: &[crate::syntax::ast::Item],
+) -> Vec<(&crate::syntax::token::IncludeTok, &crate::syntax::ast::Item)> {
+    use crate::syntax::ast::{Else, Item};
+    fn walk<'a>(
+        items: &'a [Item],
+        out: &mut Vec<(&'a crate::syntax::token::IncludeTok, &'a Item)>,
+    ) {
+        for i in items {
+            match i {
+                Item::Include { inc, .. } => out.push((inc, i)),
+                Item::Profile(p) => walk(&p.items, out),
+                Item::Block { items, .. } => walk(items, out),
+                Item::If(f) => {
+                    walk(&f.then, out);
+                    let mut e = &f.otherwise;
+                    while let Some(x) = e {
+                        match x {
+                            Else::If(g) => {
+                                walk(&g.then, out);
+                                e = &g.otherwise;
+                            }
+                            Else::Block(items, _) => {
+                                walk(items, out);
+                                break;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(items, &mut out);
+    out
+}
+
 /// Every profile of a syntax tree (children and hats included).
 pub fn ast_profiles(items: &[crate::syntax::ast::Item]) -> Vec<&crate::syntax::ast::Profile> {
     use crate::syntax::ast::Item;

@@ -396,18 +396,31 @@ pub struct FileResult {
     pub profiles: Vec<(String, Span)>,
 }
 
+/// What linting needs besides the file: the session its includes are read
+/// into, the include options, which rules run, and the paths' cache.
+#[derive(Clone, Copy)]
+pub struct Linter<'a> {
+    pub session: &'a Session,
+    pub opts: &'a Options,
+    pub settings: &'a Settings,
+    pub cache: &'a facts::Cache,
+}
+
 /// Check and lint one file (from `text`, or read from `path`), applying
 /// fixes when asked; the fixed text is returned, not written.
 pub fn lint_source(
-    session: &Session,
+    run: &Linter,
     name: &str,
     path: Option<&Path>,
     text: Option<String>,
-    opts: &Options,
-    settings: &Settings,
-    cache: &facts::Cache,
     mode: FixMode,
 ) -> FileResult {
+    let Linter {
+        session,
+        opts,
+        settings,
+        cache,
+    } = *run;
     let outcome = match (text, path) {
         (Some(t), _) => session.check_text(name, path, t, opts),
         (None, Some(p)) => session.check_path(p, name, opts),

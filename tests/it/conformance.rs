@@ -23,19 +23,7 @@ struct Case {
 }
 
 fn cases(root: &Path) -> Vec<Case> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("conformance dir readable") {
-            let p = e.expect("dir entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "sd") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = super::support::sd_files(root);
     let mut out = Vec::new();
     for path in files {
         let bytes = std::fs::read(&path).expect("case readable");

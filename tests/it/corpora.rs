@@ -137,7 +137,7 @@ fn debian_packaged_profiles_check_clean() {
 /// change (the files `check` rejects are rejected by `lint` too, no more).
 #[test]
 fn corpora_lint_without_correctness_errors() {
-    use aaprof::lint::{Category, FixMode, RULES, Settings, lint_source, registry};
+    use aaprof::lint::{Category, FixMode, Linter, RULES, Settings, lint_source, registry};
     let up = shared().join("corpora").join("upstream");
     let ad = shared().join("corpora").join("apparmor.d");
     let sets: Vec<(Vec<PathBuf>, Options)> = vec![
@@ -160,13 +160,15 @@ fn corpora_lint_without_correctness_errors() {
         let cache = aaprof::lint::Cache::default();
         for f in files {
             let r = lint_source(
-                &session,
+                &Linter {
+                    session: &session,
+                    opts: o,
+                    settings: &settings,
+                    cache: &cache,
+                },
                 &f.display().to_string(),
                 Some(f),
                 None,
-                o,
-                &settings,
-                &cache,
                 FixMode::Off,
             );
             linted += 1;

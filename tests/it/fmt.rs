@@ -251,19 +251,7 @@ fn formatting_keeps_binary_policy_conformance_pass_cases() {
     let tst = shared().join("conformance/tst");
     let simple = tst.join("simple_tests");
     let features = shared().join("conformance/features/features.all");
-    let mut files = Vec::new();
-    let mut stack = vec![simple.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("readable") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "sd") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = super::support::sd_files(&simple);
     let mut cases = Vec::new();
     for f in &files {
         let text = String::from_utf8_lossy(&std::fs::read(f).expect("case")).into_owned();

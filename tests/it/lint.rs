@@ -13,7 +13,7 @@
 
 use super::support::{compile, repo};
 use aaprof::diag::render::{Format, render};
-use aaprof::lint::{FixMode, Preset, RULES, Rule, Settings, lint_source};
+use aaprof::lint::{FixMode, Linter, Preset, RULES, Rule, Settings, lint_source};
 use aaprof::resolve::{Options, SearchPath, Session};
 use aaprof::syntax::lexer::TriviaKind;
 use std::path::{Path, PathBuf};
@@ -91,25 +91,29 @@ fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
                 p.file_name().unwrap_or_default().to_string_lossy()
             );
             companions.push(lint_source(
-                &session,
+                &Linter {
+                    session: &session,
+                    opts: &opts(),
+                    settings: &settings,
+                    cache: &aaprof::lint::Cache::default(),
+                },
                 &shown,
                 Some(&p),
                 None,
-                &opts(),
-                &settings,
-                &aaprof::lint::Cache::default(),
                 FixMode::Off,
             ));
         }
     }
     let res = lint_source(
-        &session,
+        &Linter {
+            session: &session,
+            opts: &opts(),
+            settings: &settings,
+            cache: &aaprof::lint::Cache::default(),
+        },
         &name,
         Some(path),
         Some(text.clone()),
-        &opts(),
-        &settings,
-        &aaprof::lint::Cache::default(),
         mode,
     );
     let mut all: Vec<&aaprof::lint::FileResult> = companions.iter().collect();
@@ -432,19 +436,7 @@ fn rule_docs_are_in_sync() {
 #[test]
 fn conformance_cases_lint_and_fix_without_panics() {
     let root = super::support::shared().join("conformance");
-    let mut files = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("conformance readable") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "sd") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = super::support::sd_files(&root);
     assert!(files.len() > 3000, "{} conformance cases", files.len());
     let simple = root.join("tst").join("simple_tests");
     let o = Options {
@@ -464,13 +456,15 @@ fn conformance_cases_lint_and_fix_without_panics() {
             continue;
         };
         let r = lint_source(
-            &session,
+            &Linter {
+                session: &session,
+                opts: &o,
+                settings: &Settings::all(),
+                cache: &cache,
+            },
             "case",
             None,
             Some(text.clone()),
-            &o,
-            &Settings::all(),
-            &cache,
             FixMode::Unsafe,
         );
         findings += r

@@ -102,3 +102,21 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync
         .into_inner()
         .expect("no panic while holding the lock")
 }
+
+/// Every `.sd` file (conformance case) under `dir`, recursively, sorted.
+pub fn sd_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("conformance dir readable") {
+            let p = e.expect("dir entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "sd") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}

@@ -33,21 +33,6 @@ use crate::syntax::ast::Item;
 
 rule!("L401", "abi-missing-feature", Portability, Warning, true, None);
 
-fn supported(f: &Features, fam: Family) -> bool {
-    match fam {
-        Family::Network => f.supports_network(),
-        Family::Unix => f.supports_unix() || f.supports_network(),
-        Family::Dbus => f.supports_dbus(),
-        Family::Signal => f.supports_signal(),
-        Family::Ptrace => f.supports_ptrace(),
-        Family::Mount | Family::Remount | Family::Umount | Family::PivotRoot => f.supports_mount(),
-        Family::Userns => f.supports_userns(),
-        Family::Mqueue => f.supports_mqueue(),
-        Family::IoUring => f.supports_io_uring(),
-        _ => true,
-    }
-}
-
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let Some((name, angle, span)) = cx.ast.items.iter().find_map(|i| match i {
         Item::Abi { path, angle, span } => Some((path.text.clone(), *angle, *span)),
@@ -62,7 +47,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for pf in &cx.facts().profiles {
         for r in pf.others.iter().filter(|r| cx.is_local(r.span)) {
             let fam = family(r);
-            if supported(&features, fam) || reported.contains(&fam) {
+            if crate::check::family_supported(&features, fam) || reported.contains(&fam) {
                 continue;
             }
             reported.push(fam);

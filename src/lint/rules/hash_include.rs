@@ -22,32 +22,22 @@
 use crate::diag::Diagnostic;
 use crate::lint::fix::edit;
 use crate::lint::{Context, finding};
-use crate::syntax::ast::Item;
+use crate::lint::facts::ast_includes;
 
 rule!("L404", "hash-include", Portability, Warning, true, Safe);
 
-fn walk(cx: &Context, items: &[Item], out: &mut Vec<Diagnostic>) {
-    for i in items {
-        match i {
-            Item::Include { inc, .. } if inc.hash => {
-                let span = &cx.stmt_span(i);
-                let text = cx.slice(*span);
-                let mut d = finding(&RULE, *span, "`#include` is deprecated: write `include`")
-                    .help("drop the `#`");
-                if text.starts_with('#') {
-                    let s = span.start as usize;
-                    d.fix = Some(edit::safe("write `include`", vec![edit::replace(cx.span(s, s + 1), "")]));
-                }
-                out.push(d);
-            }
-            Item::Profile(p) => walk(cx, &p.items, out),
-            Item::Block { items, .. } => walk(cx, items, out),
-            Item::If(f) => walk(cx, &f.then, out),
-            _ => {}
-        }
-    }
-}
-
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    walk(cx, &cx.ast.items, out);
+    for (inc, item) in ast_includes(&cx.ast.items) {
+        if !inc.hash {
+            continue;
+        }
+        let span = cx.stmt_span(item);
+        let text = cx.slice(span);
+        let mut d = finding(&RULE, span, "`#include` is deprecated: write `include`").help("drop the `#`");
+        if text.starts_with('#') {
+            let s = span.start as usize;
+            d.fix = Some(edit::safe("write `include`", vec![edit::replace(cx.span(s, s + 1), "")]));
+        }
+        out.push(d);
+    }
 }

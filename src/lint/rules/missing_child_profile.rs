@@ -2,7 +2,8 @@
 //! Flags a child-profile transition (`Cx`, `cx`, `Cix`, `Cux`...) that no
 //! child profile can take: `Cx -> name` where the profile has no child
 //! `name`, or a `Cx` without a target where no child's attachment overlaps
-//! the rule's path.
+//! the rule's path. `Cx -> &name` stacks the profile with `name` and is
+//! not checked.
 //!
 //! ## Why is this bad?
 //! With no child to move to, the exec fails (or, with `Cix`/`Cux`, silently
@@ -47,8 +48,9 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             };
             match f.target {
                 Some(t) => {
-                    let t = t.trim_start_matches('&');
-                    if t.contains("//") || t.contains('@') || children.iter().any(|c| c.name == t) {
+                    // `Cx -> &name` stacks this profile with `name` (the
+                    // parser writes `parent//&name`): not a child
+                    if t.starts_with('&') || t.contains("//") || t.contains('@') || children.iter().any(|c| c.name == t) {
                         continue;
                     }
                     let names = children.iter().map(|c| c.name.as_str());

@@ -20,12 +20,13 @@
 //! ```
 
 use crate::diag::Diagnostic;
+use crate::lint::facts::all_profiles;
 use crate::lint::{Context, finding};
 
 rule!("L214", "profile-not-enforcing", Security, Info, true, None);
 
-fn walk(cx: &Context, p: &crate::resolve::ResolvedProfile, out: &mut Vec<Diagnostic>) {
-    if cx.is_local(p.span) {
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for p in all_profiles(cx.policy).into_iter().filter(|p| cx.is_local(p.span)) {
         if let Some(f) = p.flags.iter().find(|f| *f == "complain" || *f == "prompt") {
             out.push(
                 finding(
@@ -36,14 +37,5 @@ fn walk(cx: &Context, p: &crate::resolve::ResolvedProfile, out: &mut Vec<Diagnos
                 .help("remove the flag once the profile is complete"),
             );
         }
-    }
-    for c in &p.children {
-        walk(cx, c, out);
-    }
-}
-
-pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for p in &cx.policy.profiles {
-        walk(cx, p, out);
     }
 }

@@ -28,7 +28,7 @@
 use crate::diag::Diagnostic;
 use crate::lint::fix::edit;
 use crate::lint::{Context, finding};
-use crate::syntax::ast::Item;
+use crate::lint::facts::ast_includes;
 
 rule!("L209", "risky-abstraction", Security, Warning, true, Unsafe);
 
@@ -39,43 +39,28 @@ const RISKY: &[(&str, &str)] = &[
     ("abstractions/user-tmp", "read and write on all of /tmp"),
 ];
 
-fn walk(cx: &Context, items: &[Item], out: &mut Vec<Diagnostic>) {
-    for i in items {
-        match i {
-            Item::Include { inc, span } => {
-                let Some((_, what)) = RISKY.iter().find(|(p, _)| *p == inc.path) else {
-                    continue;
-                };
-                let strict = format!("{}-strict", inc.path);
-                let has_strict = inc.angle && cx.search.find(&strict, true).is_some();
-                let mut d = finding(
-                    &RULE,
-                    *span,
-                    format!("<{}> grants {what}", inc.path),
-                );
-                if has_strict {
-                    d = d.help(format!("include <{strict}> and add what the program needs"));
-                    let text = cx.slice(*span);
-                    if let Some(at) = text.find(&inc.path) {
-                        let s = span.start as usize + at + inc.path.len();
-                        d.fix = Some(edit::unsafe_(
-                            format!("use <{strict}>"),
-                            vec![edit::replace(cx.span(s, s), "-strict")],
-                        ));
-                    }
-                } else {
-                    d = d.help("grant the program's own needs instead");
-                }
-                out.push(d);
-            }
-            Item::Profile(p) => walk(cx, &p.items, out),
-            Item::Block { items, .. } => walk(cx, items, out),
-            Item::If(f) => walk(cx, &f.then, out),
-            _ => {}
-        }
-    }
-}
-
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    walk(cx, &cx.ast.items, out);
+    for (inc, item) in ast_includes(&cx.ast.items) {
+        let Some((_, what)) = RISKY.iter().find(|(p, _)| *p == inc.path) else {
+            continue;
+        };
+        let span = cx.stmt_span(item);
+        let strict = format!("{}-strict", inc.path);
+        let has_strict = inc.angle && cx.search.find(&strict, true).is_some();
+        let mut d = finding(&RULE, span, format!("<{}> grants {what}", inc.path));
+        if has_strict {
+            d = d.help(format!("include <{strict}> and add what the program needs"));
+            let text = cx.slice(span);
+            if let Some(at) = text.find(&inc.path) {
+                let s = span.start as usize + at + inc.path.len();
+                d.fix = Some(edit::unsafe_(
+                    format!("use <{strict}>"),
+                    vec![edit::replace(cx.span(s, s), "-strict")],
+                ));
+            }
+        } else {
+            d = d.help("grant the program's own needs instead");
+        }
+        out.push(d);
+    }
 }

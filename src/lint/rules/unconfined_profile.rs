@@ -24,17 +24,20 @@
 
 use crate::diag::Diagnostic;
 use crate::lint::{Context, finding};
-use crate::resolve::ResolvedProfile;
+use crate::lint::facts::all_profiles;
 
 rule!("L211", "unconfined-profile", Security, Warning, true, None);
 
-fn walk(cx: &Context, p: &ResolvedProfile, out: &mut Vec<Diagnostic>) {
-    // upstream's profiles that exist only to grant `userns` are meant so
-    let only_userns = p
-        .rules
-        .iter()
-        .any(|r| crate::check::family(r) == crate::check::Family::Userns);
-    if cx.is_local(p.span) && !only_userns {
+pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for p in all_profiles(cx.policy) {
+        // upstream's profiles that exist only to grant `userns` are meant so
+        let grants_userns = p
+            .rules
+            .iter()
+            .any(|r| crate::check::family(r) == crate::check::Family::Userns);
+        if !cx.is_local(p.span) || grants_userns {
+            continue;
+        }
         if let Some(f) = p.flags.iter().find(|f| *f == "unconfined" || *f == "default_allow") {
             out.push(
                 finding(
@@ -45,14 +48,5 @@ fn walk(cx: &Context, p: &ResolvedProfile, out: &mut Vec<Diagnostic>) {
                 .help("remove the flag and list what the program needs"),
             );
         }
-    }
-    for c in &p.children {
-        walk(cx, c, out);
-    }
-}
-
-pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for p in &cx.policy.profiles {
-        walk(cx, p, out);
     }
 }
