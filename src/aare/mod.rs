@@ -9,8 +9,13 @@
 //! automata we answer: does a pattern match a path, do two patterns overlap
 //! (with a witness path), does one include the other. Automata are explored
 //! lazily (subset construction on the fly), so only the reachable part of a
-//! product is ever built.
+//! product is ever built. [`set`] joins many tagged patterns into one
+//! automaton and determinizes it, tags on the accepting states — the shape
+//! the kernel compiler's tables take.
 
+pub mod set;
+
+pub use set::{Dfa, PatternSet};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 

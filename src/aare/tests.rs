@@ -82,3 +82,56 @@ fn syntax_check_agrees_with_the_parser() {
         );
     }
 }
+
+/// Every string over `alphabet` up to `len` bytes long.
+fn strings(alphabet: &[u8], len: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut frontier = vec![String::new()];
+    for _ in 0..len {
+        let mut next = Vec::new();
+        for s in &frontier {
+            for &c in alphabet {
+                let mut t = s.clone();
+                t.push(c as char);
+                next.push(t);
+            }
+        }
+        out.extend(next.iter().cloned());
+        frontier = next;
+    }
+    out
+}
+
+#[test]
+fn pattern_set_tags_agree_with_each_pattern_and_with_its_dfa() {
+    let texts = ["/a/*", "/a/b", "/**.s", "/{a,b}/?", "/[ab]*/**", "/a/b{,/**}"];
+    let pats: Vec<Pattern> = texts.iter().map(|t| Pattern::parse(t).expect("valid")).collect();
+    let mut set = PatternSet::new();
+    for (i, p) in pats.iter().enumerate() {
+        set.add(p, i).expect("fits");
+    }
+    let dfa = set.determinize(10_000).expect("small");
+    assert!(!dfa.is_empty() && dfa.len() < 200, "{} DFA states", dfa.len());
+    let mut matched = 0;
+    for path in strings(b"/ab.s", 6) {
+        let want: std::collections::BTreeSet<usize> = pats
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.matches(&path))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(set.matching(&path), want, "NFA union on `{path}`");
+        assert_eq!(dfa.matching(&path), want, "DFA on `{path}`");
+        matched += usize::from(!want.is_empty());
+    }
+    assert!(matched > 100, "only {matched} paths matched anything");
+}
+
+#[test]
+fn determinize_stops_at_the_state_limit() {
+    let mut set = PatternSet::new();
+    set.add(&Pattern::parse("/**a?????????").expect("valid"), 0)
+        .expect("fits");
+    assert!(set.determinize(16).is_err());
+    assert!(set.determinize(100_000).is_ok());
+}
