@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
+        fragments: false,
     };
     let s = Session::new();
     let out = s.check_text("fuzz", None, text.to_string(), &opts);

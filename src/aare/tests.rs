@@ -104,14 +104,28 @@ fn strings(alphabet: &[u8], len: usize) -> Vec<String> {
 
 #[test]
 fn pattern_set_tags_agree_with_each_pattern_and_with_its_dfa() {
-    let texts = ["/a/*", "/a/b", "/**.s", "/{a,b}/?", "/[ab]*/**", "/a/b{,/**}"];
-    let pats: Vec<Pattern> = texts.iter().map(|t| Pattern::parse(t).expect("valid")).collect();
+    let texts = [
+        "/a/*",
+        "/a/b",
+        "/**.s",
+        "/{a,b}/?",
+        "/[ab]*/**",
+        "/a/b{,/**}",
+    ];
+    let pats: Vec<Pattern> = texts
+        .iter()
+        .map(|t| Pattern::parse(t).expect("valid"))
+        .collect();
     let mut set = PatternSet::new();
     for (i, p) in pats.iter().enumerate() {
         set.add(p, i).expect("fits");
     }
     let dfa = set.determinize(10_000).expect("small");
-    assert!(!dfa.is_empty() && dfa.len() < 200, "{} DFA states", dfa.len());
+    assert!(
+        !dfa.is_empty() && dfa.len() < 200,
+        "{} DFA states",
+        dfa.len()
+    );
     let mut matched = 0;
     for path in strings(b"/ab.s", 6) {
         let want: std::collections::BTreeSet<usize> = pats

@@ -44,6 +44,7 @@ pub fn options(p: &PolicyArgs) -> Result<Options> {
     Ok(Options {
         search,
         warn_unsupported: p.features_file.is_some(),
+        fragments: true,
         features,
     })
 }

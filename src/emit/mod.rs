@@ -39,7 +39,8 @@ pub fn abi_reference(policy: &Policy, search: &SearchPath) -> Option<String> {
 pub fn emit(policy: &Policy, sources: &[String], abi: Option<&str>) -> String {
     let mut vars = Vars::default();
     let mut body = String::new();
-    for (i, p) in policy.profiles.iter().enumerate() {
+    // an abstraction checked on its own is no profile to emit
+    for (i, p) in policy.profiles.iter().filter(|p| !p.synthetic).enumerate() {
         if i > 0 {
             body.push('\n');
         }

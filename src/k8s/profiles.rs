@@ -62,13 +62,13 @@ impl ProfileSet {
                 span: first.span()?,
             })
         });
-        for p in &out.policy.profiles {
+        for p in out.policy.profiles.iter().filter(|p| !p.synthetic) {
             self.add(p, None, problem.as_ref());
         }
     }
 
     pub fn add_policy(&mut self, policy: &Policy) {
-        for p in &policy.profiles {
+        for p in policy.profiles.iter().filter(|p| !p.synthetic) {
             self.add(p, None, None);
         }
     }

@@ -35,6 +35,33 @@ pub struct Options {
     /// Warn about rules the kernel described by `features` does not
     /// enforce (set when the features were given explicitly, `-M`).
     pub warn_unsupported: bool,
+    /// Check files of rules under an `abstractions/` or `local/` directory
+    /// as what they are, the body of a profile (see [`is_fragment`]),
+    /// rather than rejecting their rules as outside of any profile.
+    pub fragments: bool,
+}
+
+/// Whether a file lies under an `abstractions/` or `local/` directory:
+/// it is written to be included after `<tunables/global>`.
+pub fn in_fragment_dir(path: Option<&Path>) -> bool {
+    path.and_then(Path::parent)
+        .into_iter()
+        .flat_map(|d| d.components())
+        .any(|c| matches!(c.as_os_str().to_str(), Some("abstractions" | "local")))
+}
+
+/// Whether a file read on its own is a fragment meant to be included in
+/// a profile's body: it lies under an `abstractions/` or `local/`
+/// directory and holds rules outside of any profile, or only includes.
+/// Its profiles, if any, are then child profiles.
+pub fn is_fragment(path: Option<&Path>, ast: &ast::File) -> bool {
+    let rules = ast
+        .items
+        .iter()
+        .any(|i| matches!(i, Item::Rule(_) | Item::Block { .. } | Item::If(_)));
+    let profiles = ast.items.iter().any(|i| matches!(i, Item::Profile(_)));
+    let includes = ast.items.iter().any(|i| matches!(i, Item::Include { .. }));
+    in_fragment_dir(path) && (rules || (includes && !profiles))
 }
 
 /// Files read and parsed in one run, shared by every policy checked in it
@@ -82,6 +109,9 @@ pub struct ResolvedProfile {
     pub header: Vec<Elem>,
     pub rules: Vec<ast::Rule>,
     pub children: Vec<ResolvedProfile>,
+    /// Not a profile of the policy: the body a fragment (an abstraction
+    /// checked on its own) was resolved into.
+    pub synthetic: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -202,13 +232,23 @@ impl Session {
             abis: Vec::new(),
             read: Vec::new(),
             misplaced_includes: HashSet::new(),
+            fragment: false,
         };
         let mut included = HashSet::new();
         if let Some(c) = canonical {
             included.insert(c);
         }
         let mut top = Vec::new();
-        w.walk_top(&parsed.ast.items, &mut included, &mut top);
+        let span = text_span(&parsed);
+        if opts.fragments && in_fragment_dir(path) {
+            w.tunables(&span, &mut included);
+        }
+        if opts.fragments && is_fragment(path, &parsed.ast) {
+            w.fragment = true;
+            w.walk_fragment(&parsed.ast.items, name, &span, &mut top);
+        } else {
+            w.walk_top(&parsed.ast.items, &mut included, &mut top);
+        }
         let diagnostics = w.diags;
         for p in &mut top {
             apply_aliases(p, &w.aliases);
@@ -303,6 +343,8 @@ struct Walker<'a> {
     read: Vec<FileId>,
     /// Includes already reported for bringing rules into the preamble.
     misplaced_includes: HashSet<Span>,
+    /// Checking a fragment (an abstraction on its own).
+    fragment: bool,
 }
 
 impl Walker<'_> {
@@ -440,6 +482,61 @@ impl Walker<'_> {
                     format!("cannot read include `{}`: {e}", target.display()),
                 )),
             }
+        }
+    }
+
+    /// What a file under `abstractions/` or `local/` is written to follow:
+    /// `<tunables/global>`, if the search path has it.
+    fn tunables(&mut self, span: &Span, included: &mut HashSet<PathBuf>) {
+        let global = crate::syntax::token::IncludeTok {
+            path: "tunables/global".into(),
+            angle: true,
+            if_exists: true,
+            hash: false,
+        };
+        let at = Span {
+            end: span.start,
+            ..*span
+        };
+        self.with_include(&global, at, included, |w, items, inc| {
+            w.walk_top(items, inc, &mut Vec::new())
+        });
+    }
+
+    /// A fragment: the file's items as the body of a profile named after
+    /// the file, marked synthetic.
+    fn walk_fragment(
+        &mut self,
+        items: &[Item],
+        name: &str,
+        span: &Span,
+        out: &mut Vec<ResolvedProfile>,
+    ) {
+        let at = Span {
+            end: span.start,
+            ..*span
+        };
+        let p = ast::Profile {
+            prefix: Vec::new(),
+            keyword: ProfileKeyword::Profile,
+            keyword_span: None,
+            name: Word {
+                text: name.rsplit('/').next().unwrap_or(name).to_string(),
+                kind: WordKind::Id,
+                span: at,
+            },
+            header: Vec::new(),
+            items: items.to_vec(),
+            span: *span,
+            open: at,
+            close: Span {
+                start: span.end,
+                ..*span
+            },
+        };
+        if let Some(mut r) = self.profile(&p, None) {
+            r.synthetic = true;
+            out.push(r);
         }
     }
 
@@ -685,6 +782,13 @@ impl Walker<'_> {
             Ok(text) => Some(Word { text, ..w.clone() }),
             Err(e) => {
                 let d = match e {
+                    ExpandError::Undefined(n) if self.fragment => Diagnostic::new(
+                        code::FRAGMENT_VARIABLE,
+                        format!("`@{{{n}}}` is not defined by <tunables/global>"),
+                    )
+                    .at(w.span, "")
+                    .note("this file is checked on its own, as the body of a profile: the profiles that include it must define the variable")
+                    .help("define it in every profile file that includes this one, or in a tunables file"),
                     ExpandError::Undefined(n) => {
                         let cands: Vec<String> = self.vars.sets.keys().cloned().collect();
                         let d = Diagnostic::error(
@@ -860,6 +964,7 @@ impl Walker<'_> {
             header: header_elems,
             rules: b.rules,
             children: b.children,
+            synthetic: false,
         })
     }
 
@@ -1136,6 +1241,18 @@ impl Walker<'_> {
         }
         b.rules.push(rule);
     }
+}
+
+/// The span of a whole parsed file.
+fn text_span(parsed: &Parsed) -> Span {
+    let end = parsed
+        .ast
+        .items
+        .iter()
+        .map(|i| i.span().end)
+        .max()
+        .unwrap_or(0);
+    Span::new(parsed.file, 0, end as usize)
 }
 
 /// `alias /from/ -> /to/,` grants every file rule under `/from/` under

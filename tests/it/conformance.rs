@@ -85,6 +85,7 @@ fn upstream_conformance_suite() {
         },
         features,
         warn_unsupported: false,
+        fragments: false,
     };
     let all = cases(&simple);
     assert!(all.len() > 3000, "conformance cases missing: {}", all.len());

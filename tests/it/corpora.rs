@@ -17,6 +17,7 @@ fn opts(base: &Path, include: &[PathBuf]) -> Options {
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
+        fragments: false,
     }
 }
 
@@ -132,16 +133,27 @@ fn debian_packaged_profiles_check_clean() {
     assert!(bad.is_empty(), "Debian profiles with errors: {bad:#?}");
 }
 
-/// Lint every corpus with the default rules: real, loading policy must
-/// raise no correctness error, and the front end's verdicts must not
-/// change (the files `check` rejects are rejected by `lint` too, no more).
+/// Lint every corpus with the default rules — profiles, and abstractions
+/// on their own: real, loading policy must raise no correctness error.
 #[test]
 fn corpora_lint_without_correctness_errors() {
     use aaprof::lint::{Category, FixMode, Linter, RULES, Settings, lint_source, registry};
     let up = shared().join("corpora").join("upstream");
     let ad = shared().join("corpora").join("apparmor.d");
+    let fragments = |mut o: Options| {
+        o.fragments = true;
+        o
+    };
     let sets: Vec<(Vec<PathBuf>, Options)> = vec![
         (top_level_files(&up), opts(&up, &[])),
+        (
+            walk_dir(&up.join("abstractions")).expect("abstractions"),
+            fragments(opts(&up, &[])),
+        ),
+        (
+            walk_dir(&ad.join("abstractions")).expect("abstractions"),
+            fragments(opts(&ad, &[ad.join("mappings")])),
+        ),
         (
             walk_dir(&ad.join("profiles")).expect("profiles"),
             opts(&ad, &[ad.join("mappings")]),
@@ -183,7 +195,7 @@ fn corpora_lint_without_correctness_errors() {
             }
         }
     }
-    assert!(linted >= 1550, "only {linted} files linted");
+    assert!(linted >= 2200, "only {linted} files linted");
     assert!(findings > 0, "no lint finding at all in {linted} files");
     assert!(
         bad.is_empty(),
@@ -196,4 +208,32 @@ fn corpora_lint_without_correctness_errors() {
             .count()
             >= 10
     );
+}
+
+/// Abstractions checked on their own, as the body of a profile (files
+/// under `abstractions/`, with `<tunables/global>` first): upstream's all
+/// check clean; of apparmor.d's, one is rejected, as the reference parser
+/// rejects it inside any profile (an `ix` rule with a link target `->`
+/// overlapping a plain `ix` rule is a conflicting exec transition).
+#[test]
+fn abstractions_check_as_fragments() {
+    let walk = |root: &Path, inc: &[PathBuf]| {
+        let mut o = opts(root, inc);
+        o.fragments = true;
+        let files = walk_dir(&root.join("abstractions")).expect("abstractions");
+        assert!(files.len() > 100, "{} abstractions", files.len());
+        failing(&files, &o)
+    };
+    let up = shared().join("corpora").join("upstream");
+    let bad = walk(&up, &[]);
+    assert!(
+        bad.is_empty(),
+        "upstream abstractions with errors: {bad:#?}"
+    );
+    let ad = shared().join("corpora").join("apparmor.d");
+    let bad = walk(&ad, &[ad.join("mappings")]);
+    let names: Vec<&str> = bad.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(names.len(), 1, "{bad:#?}");
+    assert!(names[0].ends_with("abstractions/common/app"), "{bad:#?}");
+    assert!(bad[0].1.contains("E0503"), "{bad:#?}");
 }

@@ -37,6 +37,7 @@ fn oracle(tree: &Tree) -> (usize, usize, Vec<String>) {
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
+        fragments: false,
     };
     let indexed: Vec<(usize, &PathBuf)> = tree.profiles.iter().enumerate().collect();
     let results = par_map(&indexed, |&(i, path)| {

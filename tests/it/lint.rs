@@ -32,6 +32,7 @@ fn opts() -> Options {
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
+        fragments: false,
     }
 }
 
@@ -447,6 +448,7 @@ fn conformance_cases_lint_and_fix_without_panics() {
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
+        fragments: false,
     };
     let session = Session::new();
     let cache = aaprof::lint::Cache::default();

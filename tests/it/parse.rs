@@ -17,6 +17,7 @@ fn run(path: &Path) -> (bool, String) {
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
+        fragments: false,
     };
     let text = std::fs::read_to_string(path).expect("fixture readable");
     let name = path
@@ -116,6 +117,7 @@ fn shared_includes_are_parsed_once_per_session() {
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
+        fragments: false,
     };
     let s = Session::new();
     for i in 0..10 {

@@ -33,6 +33,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut names: std::collections::HashMap<crate::source::FileId, bool> = Default::default();
     for p in &cx.policy.profiles {
         if !cx.is_local(p.span)
+            || p.synthetic
             || matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret)
             || p.flags.iter().any(|f| f == "unconfined" || f == "default_allow")
         {
