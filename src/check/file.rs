@@ -196,6 +196,9 @@ pub struct FileState {
     exec: HashMap<(String, Half, i64), ExecEntry>,
     /// change_profile exec paths: whether the rule was `unsafe`, and where
     onexec: HashMap<String, (bool, Span)>,
+    /// The previous rule, when it was a path without permissions (the
+    /// first half of `/path, perms,`).
+    path_only: Option<Span>,
 }
 
 struct Prefix {
@@ -279,6 +282,7 @@ const RULE_KEYWORDS: &[&str] = &[
 
 pub fn check(rule: &Rule, ctx: &mut Ctx) {
     let prefix = prefix_of(rule);
+    let path_only_before = ctx.profile.file.path_only.take();
     let elems = &rule.elems;
     let mut i = 0;
     let mut keyword_file = false;
@@ -336,6 +340,33 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
             }
             match tail {
                 [Elem::Word(p), t @ ..] if is_path_word(p) => (p, mode_word(m), t),
+                _ if tail.is_empty()
+                    && path_only_before.is_some_and(|p| p.end <= rule.span.start) =>
+                {
+                    // `/path, perms,`: the rule before ended at a stray `,`
+                    let prev = path_only_before.unwrap_or(rule.span);
+                    let comma = Span {
+                        start: prev.end.saturating_sub(1),
+                        ..prev
+                    };
+                    let mut d = Diagnostic::error(
+                        code::SYNTAX_ERROR,
+                        comma,
+                        "stray `,` between the path and its permissions",
+                    )
+                    .label(m.span(), "these permissions belong to the path before")
+                    .help("remove the `,` after the path");
+                    d.fix = Some(crate::diag::Fix {
+                        message: "remove the stray `,`".into(),
+                        edits: vec![crate::diag::Edit {
+                            span: comma,
+                            replacement: String::new(),
+                        }],
+                        safe: false,
+                    });
+                    ctx.error(d);
+                    return;
+                }
                 _ => {
                     let at = tail.first().map(Elem::span).unwrap_or(rule.span);
                     ctx.error(
@@ -351,6 +382,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
             }
         }
         [Elem::Word(p)] if is_path_word(p) => {
+            ctx.profile.file.path_only = Some(rule.span);
             ctx.error(
                 Diagnostic::error(
                     code::BAD_PERMISSION,
@@ -466,11 +498,16 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
     let perms = match parse_perms(&perms_w.text) {
         Ok(p) => p,
         Err(e) => {
-            ctx.error(Diagnostic::error(
+            let mut d = Diagnostic::error(
                 code::BAD_PERMISSION,
                 perms_w.span,
                 format!("invalid permissions `{}`: {e}", perms_w.text),
-            ));
+            );
+            if e.contains("`a` and `w`") {
+                let fixed: String = perms_w.text.chars().filter(|c| *c != 'a').collect();
+                d = d.help(format!("write `{fixed}`: `w` already allows appending; keep `a` alone to allow only appending"));
+            }
+            ctx.error(d);
             return;
         }
     };

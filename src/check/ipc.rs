@@ -271,8 +271,14 @@ pub fn check_signal(rule: &Rule, ctx: &mut Ctx) {
             for v in &c.values {
                 if !is_signal(&v.text) {
                     let d = super::unknown_name("signal", v, vocab::SIGNALS.iter().copied());
+                    let bare = v.text.to_ascii_lowercase();
+                    let bare = bare.strip_prefix("sig").unwrap_or(&bare);
                     let d = if v.text.starts_with("rtmin") {
                         d.help("real-time signals are written `rtmin+N` with N from 0 to 32")
+                    } else if bare != v.text && is_signal(bare) {
+                        d.help(format!(
+                            "signals are named without `SIG`: did you mean `{bare}`?"
+                        ))
                     } else {
                         d
                     };

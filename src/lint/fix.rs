@@ -13,8 +13,14 @@ pub const MAX_PASSES: usize = 10;
 /// Apply the non-overlapping fixes of `diags` that edit `file` only.
 /// Returns the new text and how many fixes were applied.
 pub fn apply(text: &str, file: FileId, diags: &[Diagnostic], unsafe_ok: bool) -> (String, usize) {
+    // While the file does not parse, only the fixes of its syntax errors
+    // apply: the other findings are made on a guess at its structure.
+    let syntax =
+        |d: &Diagnostic| d.code.id.starts_with("E01") && d.span().is_some_and(|s| s.file == file);
+    let broken = diags.iter().any(|d| syntax(d) && d.is_error());
     let mut fixes: Vec<&crate::diag::Fix> = diags
         .iter()
+        .filter(|d| !broken || syntax(d))
         .filter_map(|d| d.fix.as_ref())
         .filter(|f| f.safe || unsafe_ok)
         .filter(|f| !f.edits.is_empty() && f.edits.iter().all(|e| e.span.file == file))

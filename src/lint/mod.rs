@@ -271,6 +271,36 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Where a profile's attachment is written (its name's span if none).
+    pub fn attachment_span(&self, profile: Span) -> Span {
+        facts::ast_profiles(&self.ast.items)
+            .into_iter()
+            .find(|p| p.span == profile)
+            .and_then(|p| {
+                p.header.iter().find_map(|e| match e {
+                    ast::Elem::Word(w) => Some(w.span),
+                    _ => None,
+                })
+            })
+            .unwrap_or_else(|| self.name_span(profile))
+    }
+
+    /// Where a profile's flag is written (its name's span if not found).
+    pub fn flag_span(&self, profile: Span, flag: &str) -> Span {
+        facts::ast_profiles(&self.ast.items)
+            .into_iter()
+            .find(|p| p.span == profile)
+            .and_then(|p| {
+                p.header.iter().find_map(|e| match e {
+                    ast::Elem::Flags { values, .. } => {
+                        values.iter().find(|w| w.text == flag).map(|w| w.span)
+                    }
+                    _ => None,
+                })
+            })
+            .unwrap_or_else(|| self.name_span(profile))
+    }
+
     /// Whether a span lies in the file being linted (not in an include).
     pub fn is_local(&self, span: Span) -> bool {
         span.file == self.file

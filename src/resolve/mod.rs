@@ -597,12 +597,18 @@ impl Walker<'_> {
                     // preamble: one finding at the include, not one per rule
                     if let Some(inc) = self.chain.first().map(|(s, _)| *s) {
                         if self.misplaced_includes.insert(inc) {
+                            let files: Vec<String> = self
+                                .chain
+                                .iter()
+                                .map(|(_, p)| p.display().to_string())
+                                .collect();
                             let d = Diagnostic::error(
                                 code::MISPLACED,
                                 inc,
                                 "this include brings rules into the preamble, outside of any profile",
                             )
                             .label(r.span, "the first of its rules")
+                            .note(format!("included: {}", files.join(" -> ")))
                             .help("include abstractions inside a profile block: `profile NAME { include <...> }`");
                             self.diags.push(d);
                         }
@@ -798,9 +804,12 @@ impl Walker<'_> {
                         );
                         match crate::suggest::did_you_mean(&n, cands.iter().map(String::as_str)) {
                             Some(s) => d.help(format!("did you mean `@{{{s}}}`?")),
-                            None => d.help(
+                            None if self.vars.sets.is_empty() => d.help(
                                 "define it in the preamble, usually by including <tunables/global>",
                             ),
+                            None => d.help(format!(
+                                "none of the files read defines it: define it in the preamble with `@{{{n}}} = ...`"
+                            )),
                         }
                     }
                     ExpandError::Recursive(n) => Diagnostic::error(

@@ -890,6 +890,35 @@ impl<'s> Lexer<'s> {
             self.pop();
             return self.tok(start, start + 1, Tok::Comma);
         }
+        // A lone `}` cannot continue a rule: the block ends and the rule's
+        // `,` is missing. Say so, end the rule, and let the `}` close the
+        // block.
+        if c == b'}'
+            && self
+                .at(start + 1)
+                .is_none_or(|n| n.is_ascii_whitespace() || n == b'#')
+        {
+            let prev = end_of_code(self.src, start);
+            let mut d = Diagnostic::error(
+                code::SYNTAX_ERROR,
+                self.span(prev, prev),
+                "missing `,` at the end of this rule",
+            )
+            .label(self.span(start, start + 1), "the block ends here")
+            .help("end each rule with `,`");
+            d.fix = Some(crate::diag::Fix {
+                message: "add the `,`".into(),
+                edits: vec![crate::diag::Edit {
+                    span: self.span(prev, prev),
+                    replacement: ",".into(),
+                }],
+                safe: false,
+            });
+            self.diagnostics.push(d);
+            self.pop();
+            self.pos = start;
+            return Some((prev, Tok::Comma, prev));
+        }
         // conditional names
         if c.is_ascii_alphabetic() {
             let e = scan(
@@ -1274,6 +1303,44 @@ fn rule_keyword(r: RuleMode, w: &str) -> bool {
 }
 
 /// Whether a word is a file permission string (`MODES` of the reference lexer).
+/// Where the code before `at` ends: blanks and comments (whole comment
+/// lines, and a comment trailing a line) skipped backwards.
+pub fn end_of_code(src: &str, at: usize) -> usize {
+    let mut end = at.min(src.len());
+    loop {
+        let head = src[..end].trim_end();
+        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+        let line = &head[line_start..];
+        // a `#` outside quotes starts a comment (`#include` is code)
+        let mut quoted = false;
+        let mut cut = None;
+        for (i, c) in line.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '#' if !quoted && !line[i..].starts_with("#include") => {
+                    cut = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match cut {
+            Some(i) => {
+                let code = line[..i].trim_end();
+                if code.is_empty() {
+                    if line_start == 0 {
+                        return 0;
+                    }
+                    end = line_start - 1;
+                    continue;
+                }
+                return line_start + code.len();
+            }
+            None => return head.len(),
+        }
+    }
+}
+
 pub fn is_modes(w: &str) -> bool {
     let b = w.as_bytes();
     if b.is_empty() {

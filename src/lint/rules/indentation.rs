@@ -49,6 +49,9 @@ pub fn expected_indents(cx: &Context) -> HashMap<usize, usize> {
 }
 
 fn first_on_line(cx: &Context, lines: &crate::lint::suppress::LineIndex, offset: usize) -> Option<usize> {
+    if offset >= cx.text.len() {
+        return None; // a place made up at the end of a broken file
+    }
     let l = lines.line(offset);
     cx.text[lines.start(l)..offset].trim().is_empty().then_some(l)
 }

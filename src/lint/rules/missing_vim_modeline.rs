@@ -39,7 +39,10 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let end = cx.text.len();
     let lead = if cx.text.ends_with('\n') || cx.text.is_empty() { "\n" } else { "\n\n" };
-    let mut d = finding(&RULE, cx.span(end, end), "no `# vim:syntax=apparmor` modeline")
+    // located on the last line there is (a place past it would point
+    // nowhere in an editor or a code-scanning view)
+    let last = cx.text.trim_end().len();
+    let mut d = finding(&RULE, cx.span(last, last), "no `# vim:syntax=apparmor` modeline")
         .help("end the file with `# vim:syntax=apparmor`");
     d.fix = Some(edit::safe(
         "add the modeline",

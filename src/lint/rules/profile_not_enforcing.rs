@@ -31,7 +31,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(
                 finding(
                     &RULE,
-                    cx.name_span(p.span),
+                    cx.flag_span(p.span, f),
                     format!("profile `{}` is in {f} mode: it logs but does not deny", p.name),
                 )
                 .help("remove the flag once the profile is complete"),

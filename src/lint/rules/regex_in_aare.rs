@@ -79,7 +79,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Elem::Word(w) = e else { continue };
             // the text as written: decoding drops the escapes that matter here
             let raw = cx.slice(w.span).trim_matches('"');
-            if !matches!(w.kind, WordKind::Id) || !(raw.starts_with('/') || raw.starts_with("^/")) {
+            if !matches!(w.kind, WordKind::Id) || !(raw.starts_with(['/', '@']) || raw.starts_with("^/")) {
                 continue;
             }
             if let Some(why) = regex_syntax(raw) {

@@ -39,6 +39,8 @@ fn rank(i: &Item, preset: Preset) -> Option<(usize, &'static str)> {
     let fam = match i {
         Item::Include { inc, .. } if inc.if_exists && inc.path.starts_with("local/") => return None,
         Item::Include { .. } => return Some((0, "include")),
+        // a rule that did not parse as any class is not ordered
+        Item::Rule(r) if unknown_class(r) => return None,
         Item::Rule(r) => family(r),
         _ => return None,
     };
@@ -69,6 +71,14 @@ fn rank(i: &Item, preset: Preset) -> Option<(usize, &'static str)> {
         },
     };
     Some((r, name))
+}
+
+/// A rule starting with a word that is neither a keyword nor a path (a
+/// misspelt keyword: the front end reports it).
+fn unknown_class(r: &crate::syntax::ast::Rule) -> bool {
+    use crate::syntax::ast::{Elem, WordKind};
+    matches!(r.elems.first(), Some(Elem::Word(w))
+        if w.kind == WordKind::Id && w.text.starts_with(|c: char| c.is_ascii_alphabetic()))
 }
 
 fn profile(cx: &Context, p: &Profile, out: &mut Vec<Diagnostic>) {

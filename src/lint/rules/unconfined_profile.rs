@@ -42,7 +42,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(
                 finding(
                     &RULE,
-                    cx.name_span(p.span),
+                    cx.flag_span(p.span, f),
                     format!("profile `{}` is `{f}`: it does not confine the program", p.name),
                 )
                 .help("remove the flag and list what the program needs"),

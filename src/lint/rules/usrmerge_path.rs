@@ -65,7 +65,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     out.push(
                         finding(
                             &RULE,
-                            cx.name_span(p.span),
+                            cx.attachment_span(p.span),
                             format!("the attachment `{a}` does not match `{m}`, the path the kernel sees on merged-/usr systems"),
                         )
                         .help("match both locations, e.g. `/{,usr/}bin/...` or `/usr/{,s}bin/...`"),

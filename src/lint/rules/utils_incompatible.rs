@@ -40,11 +40,16 @@ fn ifs(items: &[Item], out: &mut Vec<crate::source::Span>) {
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let msg = |what: &str| format!("{what} cannot be parsed by aa-logprof and the other AppArmor utilities");
+    let help = "if the profile is maintained with aa-logprof or aa-complain, keep to the syntax they read";
     for r in ast_rules(&cx.ast.items) {
         for p in &r.prefix {
             match p {
-                PrefixItem::Qualifier(Qualifier::Prompt, s) => out.push(finding(&RULE, *s, msg("`prompt`"))),
-                PrefixItem::Priority { span, .. } => out.push(finding(&RULE, *span, msg("`priority=`"))),
+                PrefixItem::Qualifier(Qualifier::Prompt, s) => {
+                    out.push(finding(&RULE, *s, msg("`prompt`")).help(help))
+                }
+                PrefixItem::Priority { span, .. } => {
+                    out.push(finding(&RULE, *span, msg("`priority=`")).help(help))
+                }
                 _ => {}
             }
         }
@@ -54,12 +59,12 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             Family::All => "the `all` rule",
             _ => continue,
         };
-        out.push(finding(&RULE, r.span, msg(what)));
+        out.push(finding(&RULE, r.span, msg(what)).help(help));
     }
     let mut spans = Vec::new();
     ifs(&cx.ast.items, &mut spans);
     for s in spans {
         let end = cx.text[s.start as usize..].find('{').map_or(s.end as usize, |i| s.start as usize + i);
-        out.push(finding(&RULE, cx.span(s.start as usize, end), msg("a conditional")));
+        out.push(finding(&RULE, cx.span(s.start as usize, end), msg("a conditional")).help(help));
     }
 }
