@@ -275,6 +275,11 @@ impl<'a> FileRule<'a> {
         if self.norm == other.norm {
             return true;
         }
+        // covering implies overlapping: rule most pairs out by their
+        // literal prefixes and suffixes before building anything
+        if !self.may_overlap(other) {
+            return false;
+        }
         let Some(ex) = other.example() else {
             return false;
         };
