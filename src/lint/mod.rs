@@ -321,9 +321,10 @@ impl<'a> Context<'a> {
     }
 
     /// Whether the file defines at least one profile (abstractions and
-    /// tunables do not).
+    /// tunables do not; an abstraction checked as a profile body does not
+    /// count).
     pub fn has_profiles(&self) -> bool {
-        !self.policy.profiles.is_empty()
+        self.policy.profiles.iter().any(|p| !p.synthetic)
     }
 
     /// A span of this file: bytes `start..end`.

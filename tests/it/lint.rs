@@ -4,8 +4,8 @@
 //! comment line `# expect-next: CODE`, must be exactly the lines it is
 //! raised on) and `ok*.apparmor` files (the rule must stay quiet and the
 //! file must check without errors). Only the rule under test runs, with
-//! the style preset named in the directory's `preset` file (default
-//! `upstream`). Findings and, for rules with fixes, the fixed text are
+//! the style preset named on the fixture's first line (`# preset: NAME`)
+//! or in the directory's `preset` file (default `upstream`). Findings and, for rules with fixes, the fixed text are
 //! snapshots; fixed text must still parse, keep its comments and no longer
 //! raise the rule; a safe fix must compile, with Debian's apparmor_parser,
 //! to the same binary policy as the original. Files in the directory's
@@ -36,10 +36,16 @@ fn opts() -> Options {
     }
 }
 
-fn settings(rule: &Rule, fixture_dir: &Path) -> Settings {
+/// The rule alone, with the preset the fixture's first line names
+/// (`# preset: apparmor.d`), else the directory's `preset` file, else
+/// `upstream`.
+fn settings(rule: &Rule, fixture_dir: &Path, text: &str) -> Settings {
     let mut s = Settings::only(rule.id());
     if let Ok(p) = std::fs::read_to_string(fixture_dir.join("preset")) {
         s.preset = Preset::parse(p.trim()).expect("preset file names a preset");
+    }
+    if let Some(p) = text.lines().next().and_then(|l| l.strip_prefix("# preset: ")) {
+        s.preset = Preset::parse(p.trim()).expect("the first line names a preset");
     }
     s
 }
@@ -80,7 +86,7 @@ fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
         path.file_name().unwrap_or_default().to_string_lossy()
     );
     let session = Session::new();
-    let settings = settings(rule, fixture_dir);
+    let settings = settings(rule, fixture_dir, &text);
     // files linted together with the fixture (for checks across files)
     let mut companions = Vec::new();
     if let Ok(rd) = std::fs::read_dir(fixture_dir.join("also")) {

@@ -1,6 +1,9 @@
 //! ## What it does
 //! Flags a statement (rule, include, variable, profile line or closing
-//! brace) not indented two spaces per level of nesting. Files of rules
+//! brace) not indented two spaces per level of nesting. With the
+//! `apparmor.d` preset a rule may also be indented by the width of a
+//! qualifier (`owner `, `deny `, `priority=1 `...), so that its path lines
+//! up with the paths of qualified rules, as that project writes. Files of rules
 //! meant to be included (abstractions) are laid out one level in, as the
 //! body they land in. Continuation lines of a wrapped rule, and lines
 //! indented with tabs (see `tab-indentation`), are not checked.
@@ -28,7 +31,7 @@
 
 use crate::diag::Diagnostic;
 use crate::lint::fix::edit;
-use crate::lint::{Context, finding};
+use crate::lint::{Context, Preset, finding};
 use crate::syntax::ast::{Else, Item, ProfileKeyword};
 use std::collections::HashMap;
 
@@ -115,7 +118,13 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         let text = lines.text(cx.text, l);
         let indent_len = text.len() - text.trim_start_matches([' ', '\t']).len();
         let indent = &text[..indent_len];
-        if indent.contains('\t') || indent_len == want {
+        // the widths of `deny `, `owner `/`audit `, `priority=N `
+        // and `priority=NN `/`audit owner `
+        let aligned = cx.preset == Preset::ApparmorD
+            && [5, 6, 11, 12].contains(&indent_len.saturating_sub(want))
+            && !text.trim_start().starts_with(['}', '#'])
+            && !text.trim_start().starts_with("include");
+        if indent.contains('\t') || indent_len == want || aligned {
             continue;
         }
         let s = lines.start(l);

@@ -3,7 +3,8 @@
 //! that should come later. With the `apparmor.d` preset the order is the
 //! project's: include, rlimit, userns, capability, network, mount,
 //! remount, umount, pivot_root, change_profile, mqueue, signal, ptrace,
-//! unix, io_uring, dbus, file, then the local include. With `upstream`:
+//! unix, io_uring, dbus, file, deny rules of any class, then the local
+//! include. With `upstream`:
 //! includes, capabilities and network rules before everything else.
 //!
 //! ## Why is this bad?
@@ -41,6 +42,12 @@ fn rank(i: &Item, preset: Preset) -> Option<(usize, &'static str)> {
         Item::Include { .. } => return Some((0, "include")),
         // a rule that did not parse as any class is not ordered
         Item::Rule(r) if unknown_class(r) => return None,
+        // the apparmor.d project keeps deny rules last, whatever their class
+        Item::Rule(r)
+            if preset == Preset::ApparmorD && crate::lint::facts::qualifiers(&r.prefix).0 =>
+        {
+            return Some((17, "deny"));
+        }
         Item::Rule(r) => family(r),
         _ => return None,
     };
