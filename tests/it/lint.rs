@@ -44,7 +44,11 @@ fn settings(rule: &Rule, fixture_dir: &Path, text: &str) -> Settings {
     if let Ok(p) = std::fs::read_to_string(fixture_dir.join("preset")) {
         s.preset = Preset::parse(p.trim()).expect("preset file names a preset");
     }
-    if let Some(p) = text.lines().next().and_then(|l| l.strip_prefix("# preset: ")) {
+    if let Some(p) = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# preset: "))
+    {
         s.preset = Preset::parse(p.trim()).expect("the first line names a preset");
     }
     s

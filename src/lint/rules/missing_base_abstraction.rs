@@ -1,6 +1,7 @@
 //! ## What it does
 //! Flags a top-level profile that does not include `abstractions/base`,
-//! directly or through another include.
+//! directly or through another include. Profiles that confine nothing on
+//! purpose (`flags=(unconfined)`, `allow all,`) are not flagged.
 //!
 //! ## Why is this bad?
 //! `abstractions/base` grants what nearly every program needs: the dynamic
@@ -36,6 +37,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             || p.synthetic
             || matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret)
             || p.flags.iter().any(|f| f == "unconfined" || f == "default_allow")
+            || p.rules.iter().any(|r| crate::check::family(r) == crate::check::Family::All)
         {
             continue;
         }
