@@ -466,22 +466,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                         start: last_end.end,
                         ..last_end
                     };
-                    let mut d = Diagnostic::error(
-                        code::SYNTAX_ERROR,
-                        last_end,
-                        "missing `,` at the end of this rule",
-                    )
-                    .label(other.span(), "the next rule starts here")
-                    .help("end each rule with `,`");
-                    d.fix = Some(crate::diag::Fix {
-                        message: "add the `,`".into(),
-                        edits: vec![crate::diag::Edit {
-                            span: at,
-                            replacement: ",".into(),
-                        }],
-                        safe: false,
-                    });
-                    d
+                    Diagnostic::missing_comma(at, other.span(), "the next rule starts here")
                 } else {
                     Diagnostic::error(
                         code::SYNTAX_ERROR,

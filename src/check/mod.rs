@@ -157,21 +157,8 @@ pub fn check_rule(rule: &Rule, ctx: &mut Ctx) {
                 start: prev.end,
                 ..prev
             };
-            let mut d = Diagnostic::error(
-                code::SYNTAX_ERROR,
-                at,
-                "missing `,` at the end of this rule",
-            )
-            .label(rule.elems[i].span(), "the next rule starts here")
-            .help("end each rule with `,`");
-            d.fix = Some(crate::diag::Fix {
-                message: "add the `,`".into(),
-                edits: vec![crate::diag::Edit {
-                    span: at,
-                    replacement: ",".into(),
-                }],
-                safe: false,
-            });
+            let d =
+                Diagnostic::missing_comma(at, rule.elems[i].span(), "the next rule starts here");
             ctx.error(d);
             return;
         }

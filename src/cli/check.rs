@@ -1,6 +1,6 @@
 //! `aaprof check`.
 
-use super::{ColorChoice, OutputFormat, PolicyArgs, exit};
+use super::{ColorChoice, Output, OutputFormat, PolicyArgs, exit};
 use aaprof::diag::render::{self, Format};
 use aaprof::diag::{Diagnostic, code};
 use aaprof::features::Features;
@@ -61,15 +61,12 @@ pub fn run(a: CheckArgs) -> i32 {
 
 fn run_inner(a: CheckArgs) -> Result<i32> {
     let opts = options(&a.policy)?;
-    if a.paths.is_empty() {
-        anyhow::bail!(
-            "no input: give policy files or directories, or `-` for standard input (see `aaprof check --help`)"
-        );
-    }
-    let stdout = std::io::stdout();
-    let tty = stdout.is_terminal();
-    let format = OutputFormat::pick(a.format, tty);
-    let color = a.color.enabled(tty);
+    super::require_inputs(&a.paths, "policy", "check")?;
+    let Output {
+        stdout,
+        format,
+        color,
+    } = Output::new(a.format, a.color);
     let session = Session::new();
     let Inputs {
         jobs,

@@ -44,11 +44,7 @@ enum Input {
 }
 
 fn run_inner(a: FmtArgs) -> Result<i32> {
-    if a.paths.is_empty() {
-        anyhow::bail!(
-            "no input: give policy files or directories, or `-` for standard input (see `aaprof fmt --help`)"
-        );
-    }
+    super::require_inputs(&a.paths, "policy", "fmt")?;
     let mut inputs = Vec::new();
     let mut io_failed = false;
     for p in &a.paths {

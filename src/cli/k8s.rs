@@ -1,7 +1,7 @@
 //! `aaprof k8s check`.
 
 use super::check::{Job, check_all, display_name, options};
-use super::{ColorChoice, OutputFormat, PolicyArgs, exit};
+use super::{ColorChoice, Output, OutputFormat, PolicyArgs, exit};
 use aaprof::diag::render::{self, Format};
 use aaprof::diag::{Diagnostic, code};
 use aaprof::k8s::fix::{FixOptions, migrate};
@@ -93,15 +93,12 @@ struct Manifest {
 }
 
 fn run_check(a: CheckArgs) -> Result<i32> {
-    if a.paths.is_empty() {
-        anyhow::bail!(
-            "no input: give manifest files or directories, or `-` for standard input (see `aaprof k8s check --help`)"
-        );
-    }
-    let stdout = std::io::stdout();
-    let tty = stdout.is_terminal();
-    let format = OutputFormat::pick(a.format, tty);
-    let color = a.color.enabled(tty);
+    super::require_inputs(&a.paths, "manifest", "k8s check")?;
+    let Output {
+        stdout,
+        format,
+        color,
+    } = Output::new(a.format, a.color);
     let session = Session::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut io_failed = false;

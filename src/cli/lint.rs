@@ -1,7 +1,7 @@
 //! `aaprof lint`.
 
 use super::check::Job;
-use super::{ColorChoice, OutputFormat, PolicyArgs, exit};
+use super::{ColorChoice, Output, OutputFormat, PolicyArgs, exit};
 use aaprof::diag::Diagnostic;
 use aaprof::diag::render::{self, CodeInfo, Format};
 use aaprof::lint::config::{Config, FailOn};
@@ -102,15 +102,12 @@ struct Task {
 }
 
 fn run_inner(a: LintArgs) -> Result<i32> {
-    if a.paths.is_empty() {
-        anyhow::bail!(
-            "no input: give policy files or directories, or `-` for standard input (see `aaprof lint --help`)"
-        );
-    }
-    let stdout = std::io::stdout();
-    let tty = stdout.is_terminal();
-    let format = OutputFormat::pick(a.format, tty);
-    let color = a.color.enabled(tty);
+    super::require_inputs(&a.paths, "policy", "lint")?;
+    let Output {
+        stdout,
+        format,
+        color,
+    } = Output::new(a.format, a.color);
     // configurations: one per directory they were looked up from
     let mut plans: Vec<Plan> = Vec::new();
     let mut by_config: HashMap<Option<PathBuf>, usize> = HashMap::new();

@@ -126,6 +126,41 @@ impl ColorChoice {
     }
 }
 
+/// Where findings go: standard output, and the format and colouring
+/// chosen for it (which depend on whether it is a terminal).
+pub struct Output {
+    pub stdout: std::io::Stdout,
+    pub format: aaprof::diag::render::Format,
+    pub color: bool,
+}
+
+impl Output {
+    pub fn new(format: Option<OutputFormat>, color: ColorChoice) -> Output {
+        use std::io::IsTerminal;
+        let stdout = std::io::stdout();
+        let tty = stdout.is_terminal();
+        Output {
+            format: OutputFormat::pick(format, tty),
+            color: color.enabled(tty),
+            stdout,
+        }
+    }
+}
+
+/// The error for a command given nothing to read.
+pub fn require_inputs(
+    paths: &[std::path::PathBuf],
+    what: &str,
+    command: &str,
+) -> anyhow::Result<()> {
+    if paths.is_empty() {
+        anyhow::bail!(
+            "no input: give {what} files or directories, or `-` for standard input (see `aaprof {command} --help`)"
+        );
+    }
+    Ok(())
+}
+
 /// Process exit status.
 pub mod exit {
     pub const OK: i32 = 0;

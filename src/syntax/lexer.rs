@@ -899,21 +899,11 @@ impl<'s> Lexer<'s> {
                 .is_none_or(|n| n.is_ascii_whitespace() || n == b'#')
         {
             let prev = end_of_code(self.src, start);
-            let mut d = Diagnostic::error(
-                code::SYNTAX_ERROR,
+            let d = Diagnostic::missing_comma(
                 self.span(prev, prev),
-                "missing `,` at the end of this rule",
-            )
-            .label(self.span(start, start + 1), "the block ends here")
-            .help("end each rule with `,`");
-            d.fix = Some(crate::diag::Fix {
-                message: "add the `,`".into(),
-                edits: vec![crate::diag::Edit {
-                    span: self.span(prev, prev),
-                    replacement: ",".into(),
-                }],
-                safe: false,
-            });
+                self.span(start, start + 1),
+                "the block ends here",
+            );
             self.diagnostics.push(d);
             self.pop();
             self.pos = start;

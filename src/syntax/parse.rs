@@ -141,22 +141,11 @@ fn parse_error(src: &str, file: FileId, e: ParseError<usize, Tok, Never>) -> Dia
         } if matches!(tok, Tok::Close) && expected.iter().any(|e| e == "\",\"") => {
             // a rule right before the `}` of its block, without its `,`
             let prev = super::lexer::end_of_code(src, l);
-            let mut d = Diagnostic::error(
-                code::SYNTAX_ERROR,
+            Diagnostic::missing_comma(
                 Span::new(file, prev, prev),
-                "missing `,` at the end of this rule",
+                Span::new(file, l, r),
+                "the block ends here",
             )
-            .label(Span::new(file, l, r), "the block ends here")
-            .help("end each rule with `,`");
-            d.fix = Some(crate::diag::Fix {
-                message: "add the `,`".into(),
-                edits: vec![crate::diag::Edit {
-                    span: Span::new(file, prev, prev),
-                    replacement: ",".into(),
-                }],
-                safe: false,
-            });
-            d
         }
         ParseError::UnrecognizedToken {
             token: (l, tok, r),
