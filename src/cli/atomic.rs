@@ -5,8 +5,16 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Replace `path` with `text`, keeping the file's permissions.
+/// Replace `path` with `text`, keeping the file's permissions. A symlink
+/// is followed: its target is replaced, the link stays.
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    let resolved;
+    let path = if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        resolved = std::fs::canonicalize(path)?;
+        resolved.as_path()
+    } else {
+        path
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -4,7 +4,7 @@ use super::{ColorChoice, Output, OutputFormat, PolicyArgs, exit};
 use aaprof::diag::render::{self, Format};
 use aaprof::diag::{Diagnostic, code};
 use aaprof::features::Features;
-use aaprof::resolve::{Options, SearchPath, Session, walk_dir};
+use aaprof::resolve::{Options, SearchPath, Session};
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -154,8 +154,14 @@ pub(crate) fn gather(paths: &[PathBuf]) -> Result<Inputs> {
                 }
             }
         } else if p.is_dir() {
-            let files =
-                walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?;
+            let (files, failed) = aaprof::resolve::walk_dir_lossy(p);
+            for (d, e) in failed {
+                eprintln!(
+                    "aaprof: error: cannot read directory `{}`: {e}",
+                    d.display()
+                );
+                out.io_failed = true;
+            }
             out.jobs
                 .extend(files.into_iter().map(|f| Job::File(display_name(p, &f), f)));
         } else if p.exists() {

@@ -200,9 +200,11 @@ fn run_inner(a: LintArgs) -> Result<i32> {
     diags.sort_by_key(|(d, _)| d.span().map(|s| (s.file, s.start)));
     let mut seen = std::collections::HashSet::new();
     diags.retain(|(d, _)| seen.insert((d.code.id, d.span(), d.message.clone())));
-    let failed = diags
-        .iter()
-        .any(|(d, p)| d.is_error() || plans.get(*p).is_some_and(|p| p.fail_on.fails(d.severity)));
+    let failed = diags.iter().any(|(d, p)| {
+        // an invalid policy always fails; lint findings as configured
+        (d.is_error() && !d.code.id.starts_with('L'))
+            || plans.get(*p).is_some_and(|p| p.fail_on.fails(d.severity))
+    });
     let diags: Vec<Diagnostic> = diags.into_iter().map(|(d, _)| d).collect();
     let codes: Vec<CodeInfo> = RULES
         .iter()

@@ -1,6 +1,28 @@
 //! The command line: argument parsing (clap), running the library, output
 //! formats and exit status. Nothing here is policy logic.
 
+// Writing to a closed standard error or output (`2>&1 | head -1`) must
+// not panic: these shadow the standard macros in the CLI and drop the
+// error, as the exit status already says what happened.
+macro_rules! eprintln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+macro_rules! println {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! print {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
 pub mod atomic;
 pub mod check;
 pub mod debug;

@@ -25,7 +25,7 @@ pub const FILE_NAME: &str = "aaprof.toml";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`")]
     Read {
         path: PathBuf,
         source: std::io::Error,

@@ -73,6 +73,88 @@ pub struct ProfileFacts<'a> {
     pub files: Vec<FileRule<'a>>,
     /// Every other rule (capability, network, mount, ...).
     pub others: Vec<&'a Rule>,
+    /// The file rules by literal prefix, built on first use.
+    index: OnceCell<PrefixIndex>,
+}
+
+/// Profiles with more file rules than this are searched through a
+/// [`PrefixIndex`].
+const INDEX_FROM: usize = 2000;
+
+/// File rules by the literal prefixes of their paths, to find the rules
+/// whose paths may overlap a given one without comparing it with every
+/// rule of the profile (a profile can hold hundreds of thousands).
+#[derive(Default)]
+struct PrefixIndex {
+    /// prefix -> rules with that prefix
+    exact: HashMap<String, Vec<usize>>,
+    /// every (prefix, rule), sorted, for "prefixes that start with"
+    sorted: Vec<(String, usize)>,
+}
+
+impl<'a> ProfileFacts<'a> {
+    fn index(&self) -> &PrefixIndex {
+        self.index.get_or_init(|| {
+            let mut ix = PrefixIndex::default();
+            for (i, f) in self.files.iter().enumerate() {
+                for (p, _) in &f.info().prefixes {
+                    ix.exact.entry(p.clone()).or_default().push(i);
+                    ix.sorted.push((p.clone(), i));
+                }
+            }
+            ix.sorted.sort();
+            ix
+        })
+    }
+
+    /// The indices of the file rules whose paths may overlap the path of
+    /// `f` (one literal prefix is a prefix of the other), `f` itself
+    /// included, in rule order. A superset of the rules that overlap,
+    /// cover, or are covered by `f`.
+    pub fn candidates(&self, f: &FileRule) -> Candidates {
+        // building the index costs more than it saves on usual profiles
+        if self.files.len() <= INDEX_FROM {
+            return Candidates::All(0..self.files.len());
+        }
+        let ix = self.index();
+        let mut out = Vec::new();
+        for (pb, _) in &f.info().prefixes {
+            // rules whose prefix is a prefix of `pb`
+            for (k, _) in pb.char_indices().chain(std::iter::once((pb.len(), ' '))) {
+                if let Some(v) = ix.exact.get(&pb[..k]) {
+                    out.extend_from_slice(v);
+                }
+            }
+            // rules whose prefix starts with `pb`
+            let from = ix.sorted.partition_point(|(p, _)| p.as_str() < pb.as_str());
+            for (p, i) in &ix.sorted[from..] {
+                if !p.starts_with(pb.as_str()) {
+                    break;
+                }
+                out.push(*i);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Candidates::Some(out.into_iter())
+    }
+}
+
+/// The rules [`ProfileFacts::candidates`] gives: all of them, or those an
+/// index found.
+pub enum Candidates {
+    All(std::ops::Range<usize>),
+    Some(std::vec::IntoIter<usize>),
+}
+
+impl Iterator for Candidates {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Candidates::All(r) => r.next(),
+            Candidates::Some(v) => v.next(),
+        }
+    }
 }
 
 /// One file rule of a resolved profile.
@@ -142,6 +224,7 @@ fn collect<'a>(
         full_name,
         files,
         others,
+        index: OnceCell::new(),
     });
     for c in &p.children {
         collect(c, Some(&name), file, cache, out);

@@ -55,11 +55,17 @@ pub fn apply(text: &str, file: FileId, diags: &[Diagnostic], unsafe_ok: bool) ->
         count += 1;
     }
     taken.sort_by_key(|(s, e, _)| (*s, *e));
+    // inserted lines end as the file's lines do
+    let crlf = text.contains("\r\n");
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for (s, e, r) in taken {
         out.push_str(&text[at..s]);
-        out.push_str(r);
+        if crlf {
+            out.push_str(&r.replace("\r\n", "\n").replace('\n', "\r\n"));
+        } else {
+            out.push_str(r);
+        }
         at = e;
     }
     out.push_str(&text[at..]);

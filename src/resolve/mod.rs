@@ -1326,6 +1326,47 @@ fn as_number(set: &[String]) -> Option<i64> {
     Some(if neg { -n } else { n })
 }
 
+/// [`walk_dir`], going on past directories that cannot be read: the
+/// files found, and each directory that could not be read with why.
+pub fn walk_dir_lossy(dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, std::io::Error)>) {
+    let mut out = Vec::new();
+    let mut failed = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                failed.push((d, e));
+                continue;
+            }
+        };
+        for e in entries {
+            let e = match e {
+                Ok(e) => e,
+                Err(err) => {
+                    failed.push((d.clone(), err));
+                    continue;
+                }
+            };
+            let name = e.file_name();
+            let Some(n) = name.to_str() else { continue };
+            if include::is_skipped(n) {
+                continue;
+            }
+            let p = e.path();
+            match e.file_type() {
+                Ok(ft) if ft.is_dir() => stack.push(p),
+                Ok(_) if p.is_file() => out.push(p),
+                Ok(_) => {}
+                Err(err) => failed.push((p, err)),
+            }
+        }
+    }
+    out.sort();
+    failed.sort_by(|a, b| a.0.cmp(&b.0));
+    (out, failed)
+}
+
 /// Files under a directory that `check` would read, skipping what
 /// apparmor_parser skips, in name order.
 pub fn walk_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {

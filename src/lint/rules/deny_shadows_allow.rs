@@ -55,8 +55,13 @@ fn operands(r: &Rule) -> Vec<&str> {
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for pf in &cx.facts().profiles {
-        for allow in pf.files.iter().filter(|f| f.local && !f.deny) {
-            if let Some(deny) = pf.files.iter().find(|d| cancels(d, allow)) {
+        let any_deny = pf.files.iter().any(|f| f.deny);
+        for allow in pf.files.iter().filter(|f| any_deny && f.local && !f.deny) {
+            let found = pf
+                .candidates(allow)
+                .map(|i| &pf.files[i])
+                .find(|d| cancels(d, allow));
+            if let Some(deny) = found {
                 out.push(
                     finding(
                         &RULE,

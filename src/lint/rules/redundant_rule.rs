@@ -58,12 +58,13 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             if !b.local {
                 continue;
             }
-            let found = files.iter().enumerate().find(|(ai, a)| {
-                *ai != bi && covers(a, b)
+            let found = pf.candidates(b).find(|&ai| {
+                let a = &files[ai];
+                ai != bi && covers(a, b)
                 // of two equivalent rules of this file, the later is reported
-                && !(a.local && *ai > bi && covers(b, a))
+                && !(a.local && ai > bi && covers(b, a))
             });
-            let Some((_, a)) = found else { continue };
+            let Some(a) = found.map(|ai| &files[ai]) else { continue };
             let span = b.rule.span;
             let same = a.norm == b.norm;
             let how = if same {

@@ -63,7 +63,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             }
-            let other = files.iter().enumerate().find_map(|(j, o)| {
+            let other = pf.candidates(l).map(|j| (j, &files[j])).find_map(|(j, o)| {
                 // a rule of an include that is W^X by itself is that
                 // include's finding
                 if j == i || !halves_meet(l, o) || (!o.local && writes(o) && runs(o)) {
