@@ -314,3 +314,45 @@ fn rule_command_prints_documentation() {
     let o = aaprof(&["rule"], None, &d);
     assert!(stdout(&o).lines().count() > 40);
 }
+
+#[test]
+fn fix_follows_symlinks_and_keeps_crlf_line_endings() {
+    let d = tmpdir("lint-fix-link");
+    std::fs::create_dir_all(d.join("real")).unwrap();
+    std::fs::write(
+        d.join("real/p"),
+        "profile p /usr/bin/p {\r\n  #include <abstractions/base>\r\n  /etc/* r,  # c\r\n  /etc/hosts r,\r\n}\r\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("real/p", d.join("link")).unwrap();
+    let o = lint(&d, &["--fix", "--unsafe-fixes", "link"]);
+    assert_ne!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let meta = std::fs::symlink_metadata(d.join("link")).unwrap();
+    assert!(
+        meta.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    let fixed = std::fs::read_to_string(d.join("real/p")).unwrap();
+    assert!(
+        fixed.contains("\r\n  include <abstractions/base>"),
+        "{fixed:?}"
+    );
+    assert!(!fixed.contains("/etc/hosts r,"), "{fixed:?}");
+    let lf_only = fixed.matches('\n').count() - fixed.matches("\r\n").count();
+    assert_eq!(lf_only, 0, "lines without \\r: {fixed:?}");
+}
+
+#[test]
+fn fail_on_never_exits_zero_for_lint_findings_but_not_for_invalid_policy() {
+    let d = setup("lint-fail-never");
+    let o = lint(&d, &["--fail-on", "never", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    std::fs::write(d.join("bad"), "profile b {\n  capability chwon,\n}\n").unwrap();
+    let o = lint(&d, &["--fail-on", "never", "bad"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+}
