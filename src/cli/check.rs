@@ -1,6 +1,6 @@
 //! `aaprof check`.
 
-use super::{ColorChoice, Output, OutputFormat, PolicyArgs, exit};
+use super::{Output, OutputArgs, PolicyArgs, exit};
 use aaprof::diag::render::{self, Format};
 use aaprof::diag::{Diagnostic, code};
 use aaprof::features::Features;
@@ -13,12 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct CheckArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Output format [default: full on a terminal, concise otherwise].
-    #[arg(long, value_enum)]
-    pub format: Option<OutputFormat>,
-    /// When to colour `full` output.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Policy files or directories (checked recursively); `-` reads standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -66,7 +62,7 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
         stdout,
         format,
         color,
-    } = Output::new(a.format, a.color);
+    } = Output::new(&a.output);
     let session = Session::new();
     let Inputs {
         jobs,

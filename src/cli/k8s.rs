@@ -1,7 +1,7 @@
 //! `aaprof k8s check`.
 
 use super::check::{Job, check_all, display_name, options};
-use super::{ColorChoice, Output, OutputFormat, PolicyArgs, exit};
+use super::{Output, OutputArgs, PolicyArgs, exit};
 use aaprof::diag::render::{self, Format};
 use aaprof::diag::{Diagnostic, code};
 use aaprof::k8s::fix::{FixOptions, migrate};
@@ -61,12 +61,8 @@ pub struct CheckArgs {
     /// clusters older than 1.30).
     #[arg(long, requires = "fix")]
     pub keep_annotations: bool,
-    /// Output format [default: full on a terminal, concise otherwise].
-    #[arg(long, value_enum)]
-    pub format: Option<OutputFormat>,
-    /// When to colour `full` output.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Manifest files or directories (`*.yaml`, `*.yml`, `*.json`, found
     /// recursively); `-` reads standard input.
     #[arg(value_name = "PATH")]
@@ -98,7 +94,7 @@ fn run_check(a: CheckArgs) -> Result<i32> {
         stdout,
         format,
         color,
-    } = Output::new(a.format, a.color);
+    } = Output::new(&a.output);
     let session = Session::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut io_failed = false;

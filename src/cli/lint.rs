@@ -1,7 +1,7 @@
 //! `aaprof lint`.
 
 use super::check::Job;
-use super::{ColorChoice, Output, OutputFormat, PolicyArgs, exit};
+use super::{Output, OutputArgs, PolicyArgs, exit};
 use aaprof::diag::Diagnostic;
 use aaprof::diag::render::{self, CodeInfo, Format};
 use aaprof::lint::config::{Config, FailOn};
@@ -16,12 +16,8 @@ use std::path::{Path, PathBuf};
 pub struct LintArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Output format [default: full on a terminal, concise otherwise].
-    #[arg(long, value_enum)]
-    pub format: Option<OutputFormat>,
-    /// When to colour `full` output.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Apply safe fixes in place (re-linting until nothing changes).
     #[arg(long)]
     pub fix: bool,
@@ -107,7 +103,7 @@ fn run_inner(a: LintArgs) -> Result<i32> {
         stdout,
         format,
         color,
-    } = Output::new(a.format, a.color);
+    } = Output::new(&a.output);
     // configurations: one per directory they were looked up from
     let mut plans: Vec<Plan> = Vec::new();
     let mut by_config: HashMap<Option<PathBuf>, usize> = HashMap::new();

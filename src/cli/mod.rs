@@ -148,6 +148,17 @@ impl ColorChoice {
     }
 }
 
+/// The output options of the commands that report findings.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Output format [default: full on a terminal, concise otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// When to colour `full` output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
 /// Where findings go: standard output, and the format and colouring
 /// chosen for it (which depend on whether it is a terminal).
 pub struct Output {
@@ -157,13 +168,13 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn new(format: Option<OutputFormat>, color: ColorChoice) -> Output {
+    pub fn new(args: &OutputArgs) -> Output {
         use std::io::IsTerminal;
         let stdout = std::io::stdout();
         let tty = stdout.is_terminal();
         Output {
-            format: OutputFormat::pick(format, tty),
-            color: color.enabled(tty),
+            format: OutputFormat::pick(args.format, tty),
+            color: args.color.enabled(tty),
             stdout,
         }
     }
