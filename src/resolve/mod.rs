@@ -1368,27 +1368,12 @@ pub fn walk_dir_lossy(dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, std::io::Error
 }
 
 /// Files under a directory that `check` would read, skipping what
-/// apparmor_parser skips, in name order.
+/// apparmor_parser skips, in name order; the first directory that cannot
+/// be read is an error.
 pub fn walk_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d)? {
-            let e = e?;
-            let name = e.file_name();
-            let Some(n) = name.to_str() else { continue };
-            if include::is_skipped(n) {
-                continue;
-            }
-            let p = e.path();
-            let ft = e.file_type()?;
-            if ft.is_dir() {
-                stack.push(p);
-            } else if p.is_file() {
-                out.push(p);
-            }
-        }
+    let (files, failed) = walk_dir_lossy(dir);
+    match failed.into_iter().next() {
+        Some((_, e)) => Err(e),
+        None => Ok(files),
     }
-    out.sort();
-    Ok(out)
 }
