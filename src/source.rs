@@ -50,6 +50,51 @@ fn clamp(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Where the lines of a text start: byte offsets to line numbers and back.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex {
+            starts,
+            len: text.len(),
+        }
+    }
+
+    /// The zero-based line holding a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// Where a line starts (the text's end past the last line).
+    pub fn start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(self.len)
+    }
+
+    /// Where a line ends, before its line break.
+    pub fn end(&self, line: usize) -> usize {
+        self.starts.get(line + 1).map(|s| s - 1).unwrap_or(self.len)
+    }
+
+    pub fn count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// A line's text, without its line break.
+    pub fn text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        text.get(self.start(line)..self.end(line)).unwrap_or("")
+    }
+}
+
 /// One loaded file.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -58,34 +103,30 @@ pub struct SourceFile {
     /// Where it was read from, if it came from the file system.
     pub path: Option<PathBuf>,
     pub text: String,
-    line_starts: Vec<usize>,
+    lines: LineIndex,
 }
 
 impl SourceFile {
     pub fn new(name: String, path: Option<PathBuf>, text: String) -> SourceFile {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let lines = LineIndex::new(&text);
         SourceFile {
             name,
             path,
             text,
-            line_starts,
+            lines,
         }
     }
 
     /// Zero-based line index of a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        }
+        self.lines.line(offset)
     }
 
     /// One-based line and column (column counted in characters).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.line_starts[line];
+        let start = self.lines.start(line);
         let col = self
             .text
             .get(start..offset)
@@ -95,13 +136,8 @@ impl SourceFile {
     }
 
     pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
-        let start = *self.line_starts.get(line)?;
-        let end = self
-            .line_starts
-            .get(line + 1)
-            .copied()
-            .unwrap_or(self.text.len());
-        Some(start..end)
+        // a line's range takes its line break; the next line starts there
+        (line < self.lines.count()).then(|| self.lines.start(line)..self.lines.start(line + 1))
     }
 }
 
@@ -197,7 +233,7 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
         f.line_range(line_index)
             .ok_or(codespan_reporting::files::Error::LineTooLarge {
                 given: line_index,
-                max: f.line_starts.len().saturating_sub(1),
+                max: f.lines.count().saturating_sub(1),
             })
     }
 }

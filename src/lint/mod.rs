@@ -177,6 +177,7 @@ pub struct Context<'a> {
     /// What is known of paths, shared by the files of a run.
     pub cache: &'a facts::Cache,
     facts: OnceCell<facts::Facts<'a>>,
+    lines: OnceCell<crate::source::LineIndex>,
 }
 
 impl<'a> Context<'a> {
@@ -205,6 +206,7 @@ impl<'a> Context<'a> {
             sources,
             cache,
             facts: OnceCell::new(),
+            lines: OnceCell::new(),
         }
     }
 
@@ -312,6 +314,12 @@ impl<'a> Context<'a> {
             return "";
         }
         self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// Where the file's lines start, computed once.
+    pub fn lines(&self) -> &crate::source::LineIndex {
+        self.lines
+            .get_or_init(|| crate::source::LineIndex::new(self.text))
     }
 
     /// The file rules of every resolved profile, computed once.

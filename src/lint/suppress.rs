@@ -15,7 +15,7 @@
 
 use super::{Context, Settings, registry};
 use crate::diag::{Diagnostic, Severity, code};
-use crate::source::Span;
+use crate::source::{LineIndex, Span};
 use crate::syntax::lexer::TriviaKind;
 
 /// One parsed suppression comment.
@@ -56,7 +56,7 @@ const APPARMOR_D_NAMES: &[(&str, &str)] = &[
 /// Parse every suppression comment of the file.
 pub fn parse(cx: &Context) -> Vec<Suppression> {
     let mut out = Vec::new();
-    let lines = LineIndex::new(cx.text);
+    let lines = cx.lines();
     for t in cx.trivia {
         if t.kind != TriviaKind::Comment || t.span.file != cx.file {
             continue;
@@ -94,7 +94,7 @@ pub fn parse(cx: &Context) -> Vec<Suppression> {
         let applies = if file_wide {
             None
         } else if own_line {
-            Some(next_code_line(cx.text, &lines, line))
+            Some(next_code_line(cx.text, lines, line))
         } else {
             Some(line)
         };
@@ -163,46 +163,6 @@ fn next_code_line(text: &str, lines: &LineIndex, line: usize) -> usize {
     line + 1
 }
 
-/// Line starts of a text.
-pub struct LineIndex {
-    starts: Vec<usize>,
-    len: usize,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex {
-            starts,
-            len: text.len(),
-        }
-    }
-
-    pub fn line(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        }
-    }
-
-    pub fn start(&self, line: usize) -> usize {
-        self.starts.get(line).copied().unwrap_or(self.len)
-    }
-
-    pub fn end(&self, line: usize) -> usize {
-        self.starts.get(line + 1).map(|s| s - 1).unwrap_or(self.len)
-    }
-
-    pub fn count(&self) -> usize {
-        self.starts.len()
-    }
-
-    pub fn text<'t>(&self, text: &'t str, line: usize) -> &'t str {
-        text.get(self.start(line)..self.end(line)).unwrap_or("")
-    }
-}
-
 /// Whether `key` names a code that may be suppressed; `Err` says why not.
 fn known(key: &str) -> Result<&'static str, String> {
     if let Some(r) = registry::find(key) {
@@ -235,7 +195,7 @@ pub fn apply(cx: &Context, diags: Vec<Diagnostic>, settings: &Settings) -> Vec<D
     if sups.is_empty() {
         return diags;
     }
-    let lines = LineIndex::new(cx.text);
+    let lines = cx.lines();
     // (suppression, code index) -> used; index usize::MAX: "all codes"
     let mut used: Vec<Vec<bool>> = sups
         .iter()

@@ -33,6 +33,7 @@ use crate::diag::Diagnostic;
 use crate::lint::fix::edit;
 use crate::lint::{Context, Preset, finding};
 use crate::syntax::ast::{Else, Item, ProfileKeyword};
+use crate::source::LineIndex;
 use std::collections::HashMap;
 
 rule!("L306", "indentation", Style, Warning, false, Safe);
@@ -40,18 +41,18 @@ rule!("L306", "indentation", Style, Warning, false, Safe);
 /// Line (zero-based) -> expected indentation width, for every line where a
 /// statement or a closing brace starts.
 pub fn expected_indents(cx: &Context) -> HashMap<usize, usize> {
-    let lines = crate::lint::suppress::LineIndex::new(cx.text);
+    let lines = cx.lines();
     let body = cx.ast.items.iter().any(|i| match i {
         Item::Rule(_) | Item::Block { .. } => true,
         Item::Profile(p) => matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret),
         _ => false,
     });
     let mut out = HashMap::new();
-    walk(cx, &lines, &cx.ast.items, usize::from(body), &mut out);
+    walk(cx, lines, &cx.ast.items, usize::from(body), &mut out);
     out
 }
 
-fn first_on_line(cx: &Context, lines: &crate::lint::suppress::LineIndex, offset: usize) -> Option<usize> {
+fn first_on_line(cx: &Context, lines: &LineIndex, offset: usize) -> Option<usize> {
     if offset >= cx.text.len() {
         return None; // a place made up at the end of a broken file
     }
@@ -61,7 +62,7 @@ fn first_on_line(cx: &Context, lines: &crate::lint::suppress::LineIndex, offset:
 
 fn walk(
     cx: &Context,
-    lines: &crate::lint::suppress::LineIndex,
+    lines: &LineIndex,
     items: &[Item],
     depth: usize,
     out: &mut HashMap<usize, usize>,
@@ -111,7 +112,7 @@ fn walk(
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let lines = crate::lint::suppress::LineIndex::new(cx.text);
+    let lines = cx.lines();
     let mut expected: Vec<(usize, usize)> = expected_indents(cx).into_iter().collect();
     expected.sort_unstable();
     for (l, want) in expected {
