@@ -72,9 +72,9 @@ codes! {
     BAD_PATTERN = "E0511", "invalid-pattern", Error;
     // E07xx: formatting
     FORMAT_UNSTABLE = "E0701", "format-would-change-meaning", Error;
-    // W: warnings
+    // W: warnings (W0602, never emitted, is retired: the lint rule L406
+    // missing-abi reports a missing `abi`)
     DEPRECATED = "W0601", "deprecated-syntax", Warning;
-    MISSING_ABI = "W0602", "missing-abi", Info;
     RULE_NOT_ENFORCED = "W0603", "rule-not-enforced", Warning;
     UNKNOWN_FEATURES = "W0604", "features-file-problem", Warning;
     // K00xx: reading Kubernetes manifests

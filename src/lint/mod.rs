@@ -378,10 +378,7 @@ impl Settings {
     }
 
     pub fn is_enabled(&self, code: &str) -> bool {
-        RULES
-            .iter()
-            .position(|r| r.def.code.id == code)
-            .is_some_and(|i| self.enabled[i])
+        registry::index_of(code).is_some_and(|i| self.enabled[i])
     }
 }
 

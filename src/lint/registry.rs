@@ -75,9 +75,7 @@ impl Rule {
 
 /// A rule by code (`L101`) or name (`redundant-rule`), case-insensitively.
 pub fn find(key: &str) -> Option<&'static Rule> {
-    RULES
-        .iter()
-        .find(|r| r.id().eq_ignore_ascii_case(key) || r.name().eq_ignore_ascii_case(key))
+    index_of(key).map(|i| &RULES[i])
 }
 
 /// The index of a rule in [`RULES`].
