@@ -474,27 +474,23 @@ pub fn lint_source(
     };
     drop(outcome);
     let original = session.sources().text(file).to_string();
-    let mut last: Option<(FileId, Vec<Diagnostic>)> = Some((file, diags));
-    let fixed = fix::fix_until_stable(&original, mode == FixMode::Unsafe, |t| {
-        if let Some((f, d)) = last.take() {
-            if session.sources().text(f) == t {
-                last = Some((f, d.clone()));
-                return (f, d);
-            }
-        }
+    let lint_text = |t: &str| {
         let o = session.check_text(name, path, t.to_string(), opts);
         let d = lint_outcome(session, &o, name, opts, settings, cache);
-        let f = o.file.unwrap_or_default();
-        last = Some((f, d.clone()));
-        (f, d)
-    });
-    let (file, diagnostics) = match last {
-        Some((f, d)) if session.sources().text(f) == fixed.text => (f, d),
-        _ => {
-            let o = session.check_text(name, path, fixed.text.clone(), opts);
-            let d = lint_outcome(session, &o, name, opts, settings, cache);
-            (o.file.unwrap_or_default(), d)
+        (o.file.unwrap_or_default(), d)
+    };
+    // the newest version linted: each pass lints the text the last left
+    let mut last = (file, diags);
+    let fixed = fix::fix_until_stable(&original, mode == FixMode::Unsafe, |t| {
+        if session.sources().text(last.0) != t {
+            last = lint_text(t);
         }
+        last.clone()
+    });
+    let (file, diagnostics) = if session.sources().text(last.0) == fixed.text {
+        last
+    } else {
+        lint_text(&fixed.text)
     };
     let changed = fixed.text != original;
     FileResult {
