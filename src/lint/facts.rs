@@ -535,31 +535,48 @@ pub fn perms_cover(a: &Perms, b: &Perms) -> bool {
         && (!b.exec || a.exec)
 }
 
-/// Every rule of a syntax tree, with the qualifier prefix of the blocks
-/// around it, in reading order (inside profiles, blocks and conditionals).
-pub fn ast_rules(items: &[crate::syntax::ast::Item]) -> Vec<&Rule> {
+/// Every item of a syntax tree, in reading order, descending into
+/// profiles, blocks and both branches of conditionals.
+pub fn visit<'a>(
+    items: &'a [crate::syntax::ast::Item],
+    f: &mut impl FnMut(&'a crate::syntax::ast::Item),
+) {
     use crate::syntax::ast::{Else, Item};
-    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Rule>) {
-        for i in items {
-            match i {
-                Item::Rule(r) => out.push(r),
-                Item::Profile(p) => walk(&p.items, out),
-                Item::Block { items, .. } => walk(items, out),
-                Item::If(f) => walk_if(f, out),
-                _ => {}
+    for i in items {
+        f(i);
+        match i {
+            Item::Profile(p) => visit(&p.items, f),
+            Item::Block { items, .. } => visit(items, f),
+            Item::If(c) => {
+                visit(&c.then, f);
+                let mut e = &c.otherwise;
+                while let Some(x) = e {
+                    match x {
+                        Else::If(g) => {
+                            visit(&g.then, f);
+                            e = &g.otherwise;
+                        }
+                        Else::Block(items, _) => {
+                            visit(items, f);
+                            break;
+                        }
+                    }
+                }
             }
+            _ => {}
         }
     }
-    fn walk_if<'a>(f: &'a crate::syntax::ast::If, out: &mut Vec<&'a Rule>) {
-        walk(&f.then, out);
-        match &f.otherwise {
-            Some(Else::If(e)) => walk_if(e, out),
-            Some(Else::Block(items, _)) => walk(items, out),
-            None => {}
-        }
-    }
+}
+
+/// Every rule of a syntax tree, in reading order (inside profiles, blocks
+/// and conditionals).
+pub fn ast_rules(items: &[crate::syntax::ast::Item]) -> Vec<&Rule> {
     let mut out = Vec::new();
-    walk(items, &mut out);
+    visit(items, &mut |i| {
+        if let crate::syntax::ast::Item::Rule(r) = i {
+            out.push(r);
+        }
+    });
     out
 }
 
@@ -584,61 +601,23 @@ pub fn all_profiles(policy: &Policy) -> Vec<&ResolvedProfile> {
 pub fn ast_includes(
     items: &[crate::syntax::ast::Item],
 ) -> Vec<(&crate::syntax::token::IncludeTok, &crate::syntax::ast::Item)> {
-    use crate::syntax::ast::{Else, Item};
-    fn walk<'a>(
-        items: &'a [Item],
-        out: &mut Vec<(&'a crate::syntax::token::IncludeTok, &'a Item)>,
-    ) {
-        for i in items {
-            match i {
-                Item::Include { inc, .. } => out.push((inc, i)),
-                Item::Profile(p) => walk(&p.items, out),
-                Item::Block { items, .. } => walk(items, out),
-                Item::If(f) => {
-                    walk(&f.then, out);
-                    let mut e = &f.otherwise;
-                    while let Some(x) = e {
-                        match x {
-                            Else::If(g) => {
-                                walk(&g.then, out);
-                                e = &g.otherwise;
-                            }
-                            Else::Block(items, _) => {
-                                walk(items, out);
-                                break;
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
     let mut out = Vec::new();
-    walk(items, &mut out);
+    visit(items, &mut |i| {
+        if let crate::syntax::ast::Item::Include { inc, .. } = i {
+            out.push((inc, i));
+        }
+    });
     out
 }
 
 /// Every profile of a syntax tree (children and hats included).
 pub fn ast_profiles(items: &[crate::syntax::ast::Item]) -> Vec<&crate::syntax::ast::Profile> {
-    use crate::syntax::ast::Item;
-    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a crate::syntax::ast::Profile>) {
-        for i in items {
-            match i {
-                Item::Profile(p) => {
-                    out.push(p);
-                    walk(&p.items, out);
-                }
-                Item::Block { items, .. } => walk(items, out),
-                Item::If(f) => {
-                    walk(&f.then, out);
-                }
-                _ => {}
-            }
-        }
-    }
     let mut out = Vec::new();
-    walk(items, &mut out);
+    visit(items, &mut |i| {
+        if let crate::syntax::ast::Item::Profile(p) = i {
+            out.push(&**p);
+        }
+    });
     out
 }
 

@@ -27,17 +27,6 @@ use crate::syntax::ast::{Item, PrefixItem, Qualifier};
 
 rule!("L403", "utils-incompatible", Portability, Info, true, None);
 
-fn ifs(items: &[Item], out: &mut Vec<crate::source::Span>) {
-    for i in items {
-        match i {
-            Item::If(f) => out.push(f.span),
-            Item::Profile(p) => ifs(&p.items, out),
-            Item::Block { items, .. } => ifs(items, out),
-            _ => {}
-        }
-    }
-}
-
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let msg = |what: &str| format!("{what} cannot be parsed by aa-logprof and the other AppArmor utilities");
     let help = "if the profile is maintained with aa-logprof or aa-complain, keep to the syntax they read";
@@ -62,7 +51,11 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         out.push(finding(&RULE, r.span, msg(what)).help(help));
     }
     let mut spans = Vec::new();
-    ifs(&cx.ast.items, &mut spans);
+    crate::lint::facts::visit(&cx.ast.items, &mut |i| {
+        if let Item::If(f) = i {
+            spans.push(f.span);
+        }
+    });
     for s in spans {
         let end = cx.text[s.start as usize..].find('{').map_or(s.end as usize, |i| s.start as usize + i);
         out.push(finding(&RULE, cx.span(s.start as usize, end), msg("a conditional")).help(help));
