@@ -54,8 +54,7 @@ pub fn run(a: RuleArgs) -> i32 {
                 exit::OK
             }
             None => {
-                let names: Vec<&str> = RULES.iter().flat_map(|r| [r.id(), r.name()]).collect();
-                match aaprof::suggest::did_you_mean(&key, names.iter().copied()) {
+                match registry::did_you_mean(&key) {
                     Some(s) => eprintln!("aaprof: error: no rule `{key}` (did you mean `{s}`?)"),
                     None => eprintln!("aaprof: error: no rule `{key}`; `aaprof rule` lists them"),
                 }

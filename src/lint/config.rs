@@ -242,18 +242,12 @@ impl Config {
 /// `Ok` when a selector names at least one rule.
 pub fn check_selector(s: &str) -> Result<(), String> {
     if matching(s).is_empty() {
-        let names = RULES
-            .iter()
-            .flat_map(|r| [r.id(), r.name()])
-            .collect::<Vec<_>>();
-        return Err(
-            match crate::suggest::did_you_mean(s, names.iter().copied()) {
-                Some(m) => format!("unknown rule `{s}` (did you mean `{m}`?)"),
-                None => format!(
-                    "unknown rule `{s}`: give a code (L101), a name (redundant-rule), a code prefix (L1), a category or `all`"
-                ),
-            },
-        );
+        return Err(match registry::did_you_mean(s) {
+            Some(m) => format!("unknown rule `{s}` (did you mean `{m}`?)"),
+            None => format!(
+                "unknown rule `{s}`: give a code (L101), a name (redundant-rule), a code prefix (L1), a category or `all`"
+            ),
+        });
     }
     Ok(())
 }

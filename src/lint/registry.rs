@@ -78,6 +78,11 @@ pub fn find(key: &str) -> Option<&'static Rule> {
     index_of(key).map(|i| &RULES[i])
 }
 
+/// The rule code or name closest to a misspelt `key`, if one is close.
+pub fn did_you_mean(key: &str) -> Option<&'static str> {
+    crate::suggest::did_you_mean(key, RULES.iter().flat_map(|r| [r.id(), r.name()]))
+}
+
 /// The index of a rule in [`RULES`].
 pub fn index_of(key: &str) -> Option<usize> {
     RULES

@@ -176,16 +176,10 @@ fn known(key: &str) -> Result<&'static str, String> {
         }
         return Ok(c.id);
     }
-    let names = registry::RULES
-        .iter()
-        .flat_map(|r| [r.id(), r.name()])
-        .collect::<Vec<_>>();
-    Err(
-        match crate::suggest::did_you_mean(key, names.iter().copied()) {
-            Some(s) => format!("unknown code `{key}` (did you mean `{s}`?)"),
-            None => format!("unknown code `{key}`"),
-        },
-    )
+    Err(match registry::did_you_mean(key) {
+        Some(s) => format!("unknown code `{key}` (did you mean `{s}`?)"),
+        None => format!("unknown code `{key}`"),
+    })
 }
 
 /// Drop the findings the file's suppressions cover; add findings about
