@@ -150,16 +150,25 @@ pub(crate) fn gather(paths: &[PathBuf]) -> Result<Inputs> {
                 }
             }
         } else if p.is_dir() {
-            let (files, failed) = aaprof::resolve::walk_dir_lossy(p);
-            for (d, e) in failed {
+            let walk = aaprof::resolve::tree::walk(p);
+            for f in &walk.noted {
+                eprintln!(
+                    "aaprof: note: ignoring `{}` (a backup file, as apparmor_parser does)",
+                    f.display()
+                );
+            }
+            for (d, e) in walk.failed {
                 eprintln!(
                     "aaprof: error: cannot read directory `{}`: {e}",
                     d.display()
                 );
                 out.io_failed = true;
             }
-            out.jobs
-                .extend(files.into_iter().map(|f| Job::File(display_name(p, &f), f)));
+            out.jobs.extend(
+                walk.files
+                    .into_iter()
+                    .map(|f| Job::File(display_name(p, &f), f)),
+            );
         } else if p.exists() {
             out.jobs.push(Job::File(p.display().to_string(), p.clone()));
         } else {

@@ -53,12 +53,11 @@ fn run_inner(a: FmtArgs) -> Result<i32> {
         } else if p.is_dir() {
             let files =
                 walk_dir(p).with_context(|| format!("cannot read directory `{}`", p.display()))?;
-            // ABI files describe kernel features, not policy
-            let files = files.into_iter().filter(|f| {
-                !f.strip_prefix(p)
-                    .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == "abi"))
-            });
-            inputs.extend(files.map(|f| Input::File(display_name(p, &f), f)));
+            inputs.extend(
+                files
+                    .into_iter()
+                    .map(|f| Input::File(display_name(p, &f), f)),
+            );
         } else if p.exists() {
             inputs.push(Input::File(p.display().to_string(), p.clone()));
         } else {

@@ -48,29 +48,7 @@ impl SearchPath {
     }
 }
 
-/// Whether apparmor_parser skips this directory entry when a directory is
-/// included or checked: dot files, README, and backup or package-manager
-/// leftovers.
-pub fn is_skipped(name: &str) -> bool {
-    const SUFFIXES: &[&str] = &[
-        ".dpkg-new",
-        ".dpkg-old",
-        ".dpkg-dist",
-        ".dpkg-bak",
-        ".dpkg-remove",
-        ".pacsave",
-        ".pacnew",
-        ".rpmnew",
-        ".rpmsave",
-        ".orig",
-        ".rej",
-        "~",
-    ];
-    name.is_empty()
-        || name.starts_with('.')
-        || name == "README"
-        || SUFFIXES.iter().any(|s| name.ends_with(s))
-}
+pub use super::tree::is_skipped;
 
 /// The regular files of a directory include, as apparmor_parser processes
 /// them (it reads them in reverse name order). Subdirectories are not

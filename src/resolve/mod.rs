@@ -9,6 +9,7 @@
 //! cycle and skipped.
 
 pub mod include;
+pub mod tree;
 pub mod vars;
 
 use crate::check::{self, ProfileState};
@@ -35,33 +36,28 @@ pub struct Options {
     /// Warn about rules the kernel described by `features` does not
     /// enforce (set when the features were given explicitly, `-M`).
     pub warn_unsupported: bool,
-    /// Check files of rules under an `abstractions/` or `local/` directory
-    /// as what they are, the body of a profile (see [`is_fragment`]),
+    /// Check files written to be included as what they are: tunables as a
+    /// preamble read after `<tunables/global>`, abstractions, `local/` and
+    /// `*.d` include folders as the body of a profile (see [`is_fragment`])
     /// rather than rejecting their rules as outside of any profile.
     pub fragments: bool,
 }
 
-/// Whether a file lies under an `abstractions/` or `local/` directory:
-/// it is written to be included after `<tunables/global>`.
-pub fn in_fragment_dir(path: Option<&Path>) -> bool {
-    path.and_then(Path::parent)
-        .into_iter()
-        .flat_map(|d| d.components())
-        .any(|c| matches!(c.as_os_str().to_str(), Some("abstractions" | "local")))
-}
-
-/// Whether a file read on its own is a fragment meant to be included in
-/// a profile's body: it lies under an `abstractions/` or `local/`
-/// directory and holds rules outside of any profile, or only includes.
-/// Its profiles, if any, are then child profiles.
-pub fn is_fragment(path: Option<&Path>, ast: &ast::File) -> bool {
-    let rules = ast
-        .items
-        .iter()
-        .any(|i| matches!(i, Item::Rule(_) | Item::Block { .. } | Item::If(_)));
+/// Whether a file read on its own is a fragment of a profile's body: it
+/// lies where abstractions do (see [`tree::fragment_dir`]) and holds rules
+/// or hats outside of any profile, or only includes. Its profiles, if any,
+/// are then child profiles.
+pub fn is_fragment(path: Option<&Path>, search: &SearchPath, ast: &ast::File) -> bool {
+    let rules = ast.items.iter().any(|i| match i {
+        Item::Rule(_) | Item::Block { .. } | Item::If(_) => true,
+        // a hat has no place outside a profile: a file of hats is a body
+        Item::Profile(p) => matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret),
+        _ => false,
+    });
     let profiles = ast.items.iter().any(|i| matches!(i, Item::Profile(_)));
     let includes = ast.items.iter().any(|i| matches!(i, Item::Include { .. }));
-    in_fragment_dir(path) && (rules || (includes && !profiles))
+    tree::fragment_dir(path, search) == Some(tree::FragmentDir::Body)
+        && (rules || (includes && !profiles))
 }
 
 /// Files read and parsed in one run, shared by every policy checked in it
@@ -240,10 +236,10 @@ impl Session {
         }
         let mut top = Vec::new();
         let span = text_span(&parsed);
-        if opts.fragments && in_fragment_dir(path) {
+        if opts.fragments && tree::fragment_dir(path, &opts.search).is_some() {
             w.tunables(&span, &mut included);
         }
-        if opts.fragments && is_fragment(path, &parsed.ast) {
+        if opts.fragments && is_fragment(path, &opts.search, &parsed.ast) {
             w.fragment = true;
             w.walk_fragment(&parsed.ast.items, name, &span, &mut top);
         } else {
@@ -1326,54 +1322,12 @@ fn as_number(set: &[String]) -> Option<i64> {
     Some(if neg { -n } else { n })
 }
 
-/// [`walk_dir`], going on past directories that cannot be read: the
-/// files found, and each directory that could not be read with why.
-pub fn walk_dir_lossy(dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, std::io::Error)>) {
-    let mut out = Vec::new();
-    let mut failed = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = match std::fs::read_dir(&d) {
-            Ok(e) => e,
-            Err(e) => {
-                failed.push((d, e));
-                continue;
-            }
-        };
-        for e in entries {
-            let e = match e {
-                Ok(e) => e,
-                Err(err) => {
-                    failed.push((d.clone(), err));
-                    continue;
-                }
-            };
-            let name = e.file_name();
-            let Some(n) = name.to_str() else { continue };
-            if include::is_skipped(n) {
-                continue;
-            }
-            let p = e.path();
-            match e.file_type() {
-                Ok(ft) if ft.is_dir() => stack.push(p),
-                Ok(_) if p.is_file() => out.push(p),
-                Ok(_) => {}
-                Err(err) => failed.push((p, err)),
-            }
-        }
-    }
-    out.sort();
-    failed.sort_by(|a, b| a.0.cmp(&b.0));
-    (out, failed)
-}
-
-/// Files under a directory that `check` would read, skipping what
-/// apparmor_parser skips, in name order; the first directory that cannot
-/// be read is an error.
+/// Files under a directory that `check` would read (see [`tree::walk`]),
+/// in name order; the first directory that cannot be read is an error.
 pub fn walk_dir(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let (files, failed) = walk_dir_lossy(dir);
-    match failed.into_iter().next() {
+    let walk = tree::walk(dir);
+    match walk.failed.into_iter().next() {
         Some((_, e)) => Err(e),
-        None => Ok(files),
+        None => Ok(walk.files),
     }
 }

@@ -10,4 +10,5 @@ mod k8s_cli;
 mod lint;
 mod lint_cli;
 mod parse;
+mod policy_dir;
 mod support;
