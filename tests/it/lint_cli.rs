@@ -356,3 +356,51 @@ fn fail_on_never_exits_zero_for_lint_findings_but_not_for_invalid_policy() {
     let o = lint(&d, &["--fail-on", "never", "bad"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
 }
+
+/// `--fix` ends with a line on standard error saying what it fixed and
+/// what remains, and how much of that `--unsafe-fixes` would fix; the
+/// numbers are those of the findings printed and of the next run.
+#[test]
+fn fix_says_what_it_fixed_and_what_remains() {
+    let d = setup("lint-fix-summary");
+    // an ABI in the search path makes missing-abi's (unsafe) fix available
+    std::fs::create_dir_all(d.join("abi")).unwrap();
+    std::fs::write(d.join("abi/4.0"), "").unwrap();
+    let o = lint(&d, &["--fix", "--format", "concise", "p"]);
+    let remain = stdout(&o).lines().count();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let unsafe_fixable = err
+        .rsplit_once(" fixable with --unsafe-fixes)")
+        .and_then(|(head, _)| head.rsplit_once('(').map(|(_, n)| n.to_string()))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no unsafe-fix count in {err}"));
+    assert!(unsafe_fixable >= 1, "{err}");
+    assert_eq!(
+        err.lines().last().unwrap_or_default(),
+        format!(
+            "aaprof: fixed 1 finding in 1 file; {remain} findings remain ({unsafe_fixable} fixable with --unsafe-fixes)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    // the unsafe fixes fix at least what was announced
+    let o = lint(&d, &["--fix", "--unsafe-fixes", "--format", "concise", "p"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let line = err.lines().last().unwrap_or_default();
+    let fixed: usize = line
+        .strip_prefix("aaprof: fixed ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(fixed >= unsafe_fixable, "{line}");
+    assert!(!line.contains("fixable with"), "{line}");
+    // nothing left to fix: said too
+    let o = lint(&d, &["--fix", "--unsafe-fixes", "--format", "concise", "p"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("aaprof: fixed 0 findings in 0 files; ")),
+        "{err}"
+    );
+}
