@@ -404,3 +404,46 @@ fn fix_says_what_it_fixed_and_what_remains() {
         "{err}"
     );
 }
+
+/// `aaprof rule` documents every code, not only the lint rules: the front
+/// end's (E, W) and the Kubernetes checks' (K), by code or name, and lists
+/// them all.
+#[test]
+fn rule_command_documents_every_code() {
+    let d = tmpdir("rule-codes");
+    for (key, head) in [
+        ("E0201", "# include-not-found (E0201)"),
+        ("include-not-found", "# include-not-found (E0201)"),
+        ("w0202", "# include-cycle (W0202)"),
+        ("K0302", "# annotation-has-no-effect (K0302)"),
+    ] {
+        let o = aaprof(&["rule", key], None, &d);
+        assert_eq!(o.status.code(), Some(0), "{key}");
+        let out = stdout(&o);
+        assert!(out.starts_with(head), "{key}: {out}");
+        for part in ["## What it means", "## Example", "## How to fix"] {
+            assert!(out.contains(part), "{key}: no {part}");
+        }
+    }
+    // a name two families share: the first page, and where the other is
+    let o = aaprof(&["rule", "invalid-profile-name"], None, &d);
+    assert!(stdout(&o).starts_with("# invalid-profile-name (E0403)"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`aaprof rule K0102`"));
+    let o = aaprof(&["rule", "K030"], None, &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `K0301`?"));
+    // the list: every code once
+    let o = aaprof(&["rule"], None, &d);
+    let out = stdout(&o);
+    for c in aaprof::diag::code::ALL {
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.split_whitespace().next() == Some(c.id))
+                .count(),
+            1,
+            "{} listed once",
+            c.id
+        );
+    }
+    assert!(out.lines().any(|l| l.starts_with("L101 ")));
+}
