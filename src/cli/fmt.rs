@@ -73,6 +73,7 @@ fn run_inner(a: FmtArgs) -> Result<i32> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut changed = 0usize;
     let mut refused = 0usize;
+    let checked = inputs.len();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for input in inputs {
@@ -168,13 +169,27 @@ fn run_inner(a: FmtArgs) -> Result<i32> {
         };
         render::render(&mut err, &sources, &diags, f, color)?;
     }
-    if std::io::stderr().is_terminal() && !a.paths.iter().any(|p| p.as_os_str() == "-") {
-        let verb = if a.check || a.diff {
-            "would be reformatted"
-        } else {
+    // rewriting files in place says what it did whatever the output; a
+    // check, a diff or standard input only on a terminal
+    let stdin = a.paths.iter().any(|p| p.as_os_str() == "-");
+    let in_place = !(a.check || a.diff || stdin);
+    if in_place || std::io::stderr().is_terminal() && !stdin {
+        let verb = if in_place {
             "reformatted"
+        } else {
+            "would reformat"
         };
-        eprintln!("aaprof: {changed} file(s) {verb}, {refused} refused");
+        let mut line = format!(
+            "aaprof: {verb} {changed} of {}",
+            super::count(checked, "file")
+        );
+        if refused > 0 {
+            line.push_str(&format!(
+                "; {} not formatted (see above)",
+                super::count(refused, "file")
+            ));
+        }
+        eprintln!("{line}");
     }
     Ok(if io_failed {
         exit::USAGE

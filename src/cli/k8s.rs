@@ -227,6 +227,7 @@ fn run_check(a: CheckArgs) -> Result<i32> {
     diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
     let mut seen = std::collections::HashSet::new();
     diags.retain(|d| seen.insert((d.code.id, d.span(), d.message.clone())));
+    k8s::finish_run(&mut diags);
 
     // with a fixed standard input, the manifest goes to standard output and
     // the findings to standard error
@@ -254,14 +255,18 @@ fn run_check(a: CheckArgs) -> Result<i32> {
         }
         return Err(e.into());
     }
+    // what --fix did is said whatever the output (on standard error)
+    if a.fix {
+        eprintln!(
+            "aaprof: {}",
+            super::fix_summary(migrated, fixed_files, diags.len(), None)
+        );
+    }
     if std::io::stderr().is_terminal() && format != Format::Json {
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let others = diags.len() - errors;
         let n = manifests.len();
         let files = if n == 1 { "manifest" } else { "manifests" };
-        if a.fix {
-            eprintln!("aaprof: {migrated} annotation(s) migrated in {fixed_files} file(s)");
-        }
         if errors + others == 0 {
             eprintln!("aaprof: {n} {files} checked, no problems found");
         } else {

@@ -235,18 +235,37 @@ fn run_inner(a: LintArgs) -> Result<i32> {
             eprintln!("{n:>7}  {id:<6} {name}");
         }
     }
+    // the findings a fix would remove: safe ones (without --fix), unsafe
+    // ones (without --unsafe-fixes)
+    let fixable = |safe: bool| {
+        diags
+            .iter()
+            .filter(|d| d.fix.as_ref().is_some_and(|f| f.safe == safe))
+            .count()
+    };
+    // what --fix did is said whatever the output (on standard error)
+    if a.fix {
+        let later = (!a.unsafe_fixes).then(|| (fixable(false), "--unsafe-fixes"));
+        eprintln!(
+            "aaprof: {}",
+            super::fix_summary(fixes, fixed_files, diags.len(), later)
+        );
+    }
     if std::io::stderr().is_terminal() && !matches!(format, Format::Json | Format::Sarif) {
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let others = diags.len() - errors;
         let files = if inputs == 1 { "file" } else { "files" };
-        if a.fix {
-            eprintln!("aaprof: {fixes} fix(es) applied in {fixed_files} {files}");
-        }
         if diags.is_empty() {
             eprintln!("aaprof: {inputs} {files} linted, no problems found");
         } else {
+            let hint = match (a.fix, fixable(true), fixable(false)) {
+                (false, 0, 0) => String::new(),
+                (false, 0, u) => format!(" ({u} fixable with --fix --unsafe-fixes)"),
+                (false, s, _) => format!(" ({s} fixable with --fix)"),
+                (true, _, _) => String::new(),
+            };
             eprintln!(
-                "aaprof: {inputs} {files} linted: {errors} error(s), {others} other finding(s)"
+                "aaprof: {inputs} {files} linted: {errors} error(s), {others} other finding(s){hint}"
             );
         }
     }

@@ -25,6 +25,7 @@ macro_rules! print {
 
 pub mod atomic;
 pub mod check;
+pub mod completions;
 pub mod debug;
 pub mod emit;
 pub mod fmt;
@@ -76,19 +77,26 @@ pub enum Command {
     /// Exit status: 0 when nothing at or above --fail-on was found, 1 when
     /// something was, 2 on usage, I/O or configuration errors.
     Lint(lint::LintArgs),
-    /// Print a lint rule's documentation (or, with no argument, list the rules).
+    /// Explain a diagnostic code: front end (E, W), Kubernetes (K) or lint
+    /// (L); with no argument, list every code.
     Rule(rule::RuleArgs),
     /// Kubernetes manifests: check the AppArmor settings of their pods.
     K8s(k8s::K8sArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
+    /// Print a shell completion script (bash, zsh or fish) to standard output.
+    ///
+    /// For example `aaprof completions bash >
+    /// ~/.local/share/bash-completion/completions/aaprof`.
+    Completions(completions::CompletionsArgs),
 }
 
 /// Include and feature options shared by every command that reads policy.
 #[derive(clap::Args, Debug, Clone)]
 pub struct PolicyArgs {
     /// Add DIR to the include search path (searched in order, before the base dir).
-    #[arg(short = 'I', long = "Include", value_name = "DIR")]
+    /// `--Include`, as apparmor_parser spells it, works too.
+    #[arg(short = 'I', long = "include", alias = "Include", value_name = "DIR")]
     pub include: Vec<PathBuf>,
     /// Base directory for `<...>` includes [default: /etc/apparmor.d].
     #[arg(short = 'b', long = "base", value_name = "DIR")]
@@ -194,6 +202,43 @@ pub fn require_inputs(
     Ok(())
 }
 
+/// `n` and the noun, in the plural unless `n` is 1.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// The line `--fix` ends with: what it fixed and what remains
+/// (`fixed 3 findings in 2 files; 5 remain (2 fixable with
+/// --unsafe-fixes)`). `later` says how many of those that remain another
+/// option would fix, and which.
+pub fn fix_summary(
+    fixed: usize,
+    files: usize,
+    remain: usize,
+    later: Option<(usize, &str)>,
+) -> String {
+    let remains = match remain {
+        0 => "nothing remains".to_string(),
+        1 => "1 finding remains".to_string(),
+        n => format!("{n} findings remain"),
+    };
+    let mut s = format!(
+        "fixed {} in {}; {remains}",
+        count(fixed, "finding"),
+        count(files, "file")
+    );
+    if let Some((n, how)) = later
+        && n > 0
+    {
+        s.push_str(&format!(" ({n} fixable with {how})"));
+    }
+    s
+}
+
 /// Process exit status.
 pub mod exit {
     pub const OK: i32 = 0;
@@ -210,5 +255,6 @@ pub fn run(cli: Cli) -> i32 {
         Command::Rule(a) => rule::run(a),
         Command::K8s(a) => k8s::run(a),
         Command::Debug(a) => debug::run(a),
+        Command::Completions(a) => completions::run(a),
     }
 }

@@ -100,13 +100,15 @@ codes! {
     K8S_PROFILE_NOT_LOADED = "K0203", "profile-not-loaded", Error;
     K8S_PROFILE_IS_CHILD = "K0204", "profile-is-child", Error;
     K8S_NODE_APPARMOR = "K0205", "node-needs-apparmor", Info;
-    // K03xx: accepted, but wrong or weak
+    K8S_PROFILE_UNCHECKED = "K0206", "profile-existence-unchecked", Info;
+    // K03xx: accepted, but wrong or weak (K0302 and K0306 are errors: the
+    // pod runs without its profile, or cannot start)
     K8S_DEPRECATED_ANNOTATION = "K0301", "deprecated-annotation", Warning;
-    K8S_ANNOTATION_NO_EFFECT = "K0302", "annotation-has-no-effect", Warning;
+    K8S_ANNOTATION_NO_EFFECT = "K0302", "annotation-has-no-effect", Error;
     K8S_ANNOTATION_MISSPELLED = "K0303", "annotation-misspelled", Warning;
     K8S_PROFILE_NOT_ENFORCING = "K0304", "profile-not-enforcing", Warning;
     K8S_NO_ATTACH_DISCONNECTED = "K0305", "profile-without-attach-disconnected", Warning;
-    K8S_PROFILE_FILE_INVALID = "K0306", "profile-file-invalid", Warning;
+    K8S_PROFILE_FILE_INVALID = "K0306", "profile-file-invalid", Error;
     K8S_PSP_REMOVED = "K0307", "pod-security-policy-removed", Warning;
     // K04xx: Pod Security Admission
     K8S_PSS_UNCONFINED = "K0401", "pod-security-forbids-unconfined", Error;

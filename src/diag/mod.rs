@@ -2,6 +2,7 @@
 //! at the edge (terminal, concise lines, JSON) by [`render`].
 
 pub mod code;
+pub mod doc;
 pub mod render;
 
 pub use code::Code;

@@ -39,27 +39,28 @@ pub fn check_stream(stream: &Stream, text: &str, opts: &Options) -> Vec<Diagnost
         }
     }
     // the node requirement is the same for every pod: say it once a file
-    let node = c
-        .diags
-        .iter()
-        .filter(|d| d.code == code::K8S_NODE_APPARMOR)
-        .count();
-    if node > 1 {
-        let mut first = true;
-        c.diags
-            .retain(|d| d.code != code::K8S_NODE_APPARMOR || std::mem::replace(&mut first, false));
-        if let Some(d) = c
-            .diags
-            .iter_mut()
-            .find(|d| d.code == code::K8S_NODE_APPARMOR)
-        {
-            d.notes.push(format!(
-                "the same holds for the other {} pod specs of this file that set a profile",
-                node - 1
-            ));
-        }
-    }
+    say_once(&mut c.diags, code::K8S_NODE_APPARMOR, |n| {
+        format!("the same holds for the other {n} pod specs of this file that set a profile")
+    });
     c.diags
+}
+
+/// Keep only the first finding with `code`; `note(n)`, said of the `n`
+/// dropped, goes on it.
+pub fn say_once(
+    diags: &mut Vec<Diagnostic>,
+    code: crate::diag::Code,
+    note: impl Fn(usize) -> String,
+) {
+    let total = diags.iter().filter(|d| d.code == code).count();
+    if total <= 1 {
+        return;
+    }
+    let mut first = true;
+    diags.retain(|d| d.code != code || std::mem::replace(&mut first, false));
+    if let Some(d) = diags.iter_mut().find(|d| d.code == code) {
+        d.notes.push(note(total - 1));
+    }
 }
 
 struct Checker<'a> {
@@ -211,15 +212,43 @@ impl<'a> Checker<'a> {
                             )
                             .at(e.key.span, "ignored here"),
                         };
-                        d = if shadowed_by.is_some() {
-                            d.help("merge the two `annotations` blocks into one")
-                        } else if site.prefix.is_empty() {
-                            d.help("move it under the Pod's `metadata.annotations`, or better, use the container's `securityContext.appArmorProfile` field")
+                        // an annotation that confines nothing is an error,
+                        // unless the pod already gets what it asks for; one
+                        // a duplicate block drops is the duplicate key's
+                        // error (K0002) already
+                        let asked = e.value.as_str().and_then(Profile::from_annotation);
+                        let container = key.strip_prefix(ANNOTATION_PREFIX).unwrap_or("");
+                        let redundant = asked
+                            .as_ref()
+                            .is_some_and(|p| pod_gives(site, container, p));
+                        // the fix moves what a workload's own metadata holds
+                        let fixable = !site.prefix.is_empty()
+                            && site
+                                .object
+                                .path(&["metadata", "annotations"])
+                                .is_some_and(|a| std::ptr::eq(a, n));
+                        let by_fix = if fixable {
+                            "; `aaprof k8s check --fix` moves it into the pod template"
                         } else {
-                            d.help(format!(
-                                "move it to the pod template's annotations (`{right}`), or better, set the container's `securityContext.appArmorProfile` field in `{}`",
-                                site.spec_path().trim_end_matches('.')
+                            ""
+                        };
+                        d = if shadowed_by.is_some() {
+                            d.with_severity(Severity::Warning)
+                                .help("merge the two `annotations` blocks into one")
+                        } else if redundant {
+                            d.with_severity(Severity::Warning).help(format!(
+                                "delete it: the pod spec already gives container `{container}` this profile{}",
+                                if fixable { " (`aaprof k8s check --fix` does)" } else { "" }
                             ))
+                        } else if site.prefix.is_empty() {
+                            d.note("the API server accepts the object, and the pod runs without the profile")
+                                .help("move it under the Pod's `metadata.annotations`, or better, use the container's `securityContext.appArmorProfile` field")
+                        } else {
+                            d.note(format!("the API server accepts the object, and every pod made from it runs without the profile{by_fix}"))
+                                .help(format!(
+                                    "move it to the pod template's annotations (`{right}`), or better, set the container's `securityContext.appArmorProfile` field in `{}`",
+                                    site.spec_path().trim_end_matches('.')
+                                ))
                         };
                         self.push(d);
                         continue;
@@ -797,6 +826,17 @@ impl<'a> Checker<'a> {
             return;
         }
         let container = c.name.unwrap_or("?");
+        if self.opts.profiles.is_none() && self.opts.loaded.is_none() {
+            self.push(
+                Diagnostic::new(
+                    code::K8S_PROFILE_UNCHECKED,
+                    format!("whether the AppArmor profile \"{name}\" exists was not checked"),
+                )
+                .at(at.span, format!("container `{container}` runs under it"))
+                .note("a container whose profile is not loaded on its node fails to start")
+                .help("give `--profiles DIR` (the profile tree the nodes load) or `--loaded FILE` (a copy of a node's /sys/kernel/security/apparmor/profiles) to check it"),
+            );
+        }
         if let Some(set) = &self.opts.profiles {
             match set.by_name.get(name) {
                 None => {
@@ -828,12 +868,13 @@ impl<'a> Checker<'a> {
                             Diagnostic::new(
                                 code::K8S_PROFILE_FILE_INVALID,
                                 format!(
-                                    "AppArmor profile \"{name}\" is declared in a file with {} error(s): it may fail to load",
+                                    "AppArmor profile \"{name}\" is declared in a file with {} error(s): the container cannot start on a node that loads it",
                                     problem.errors
                                 ),
                             )
                             .at(at.span, format!("container `{container}` runs under it"))
                             .label(problem.span, format!("first error: {}", problem.first))
+                            .note("apparmor_parser refuses the whole file, so the profile is never loaded and the container runtime fails to create the container")
                             .help("run `aaprof check` on the profile file and fix it"),
                         );
                     }
@@ -1040,4 +1081,33 @@ fn child_diag(name: &str, full: &str, decl: &super::profiles::Declared, span: Sp
     .at(span, "")
     .label(decl.span, "declared here")
     .help("move the rules into a top-level profile of their own and name that")
+}
+
+/// Whether the pod spec of a site gives `container` the profile `p`:
+/// its own field, else the pod template's annotation, else the pod's
+/// field (the order of [KV] GetProfile).
+fn pod_gives(site: &Site<'_>, container: &str, p: &Profile) -> bool {
+    let Some(c) = site
+        .containers()
+        .into_iter()
+        .find(|c| c.name == Some(container))
+    else {
+        return false;
+    };
+    let spec_path = site.spec_path();
+    let effective = Field::read(c.node, &c.path(site))
+        .and_then(|f| f.profile)
+        .or_else(|| {
+            site.meta
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get(&format!("{ANNOTATION_PREFIX}{container}")))
+                .and_then(Node::as_str)
+                .and_then(Profile::from_annotation)
+        })
+        .or_else(|| {
+            site.spec
+                .and_then(|s| Field::read(s, spec_path.trim_end_matches('.')))
+                .and_then(|f| f.profile)
+        });
+    effective.as_ref() == Some(p)
 }

@@ -1,5 +1,7 @@
 //! `--fix`: the deprecated AppArmor annotations rewritten as the
-//! `securityContext.appArmorProfile` fields they stand for.
+//! `securityContext.appArmorProfile` fields they stand for, and those a
+//! workload carries on its own metadata (where they have no effect) moved
+//! into its pod template as the same fields.
 //!
 //! Only the lines concerned are edited: a field is inserted into the
 //! container's mapping (or its existing `securityContext`), and the
@@ -69,7 +71,48 @@ fn migrate_site(
     edits: &mut Vec<Edit>,
     out: &mut FixOutcome,
 ) {
-    let Some(ann) = site.meta.and_then(|m| m.get("annotations")) else {
+    // the containers given a field by this fix, and the profile
+    let mut inserted: Vec<(usize, Profile)> = Vec::new();
+    let template_ann = site.meta.and_then(|m| m.get("annotations"));
+    if let Some(meta) = site.meta {
+        migrate_block(text, site, meta, None, opts, &mut inserted, edits, out);
+    }
+    // a workload's own metadata is read by nobody: its AppArmor
+    // annotations move to the pod template as fields
+    if !site.prefix.is_empty()
+        && let Some(meta) = site.object.get("metadata")
+        && !site.meta.is_some_and(|m| std::ptr::eq(m, meta))
+    {
+        migrate_block(
+            text,
+            site,
+            meta,
+            Some(template_ann),
+            opts,
+            &mut inserted,
+            edits,
+            out,
+        );
+    }
+}
+
+/// Migrate the AppArmor annotations of one `metadata` mapping. `misplaced`
+/// is `Some(the pod template's annotations)` for a workload's own
+/// metadata, whose annotations have no effect: those are always deleted
+/// (keeping them would keep nothing), and one the pod template's own
+/// annotation contradicts is left for the author.
+#[allow(clippy::too_many_arguments)]
+fn migrate_block(
+    text: &str,
+    site: &Site<'_>,
+    meta: &Node,
+    misplaced: Option<Option<&Node>>,
+    opts: FixOptions,
+    inserted: &mut Vec<(usize, Profile)>,
+    edits: &mut Vec<Edit>,
+    out: &mut FixOutcome,
+) {
+    let Some(ann) = meta.get("annotations") else {
         return;
     };
     let Some(entries) = ann.as_map() else { return };
@@ -78,15 +121,8 @@ fn migrate_site(
     let pod_field = site
         .spec
         .and_then(|s| Field::read(s, spec_path.trim_end_matches('.')));
+    let keep = opts.keep_annotations && misplaced.is_none();
     let mut removed = 0;
-    let apparmor_entries = entries
-        .iter()
-        .filter(|e| {
-            e.key
-                .as_str()
-                .is_some_and(|k| k.starts_with(ANNOTATION_PREFIX))
-        })
-        .count();
     for e in entries {
         let Some(name) = e
             .key
@@ -95,10 +131,17 @@ fn migrate_site(
         else {
             continue;
         };
-        let what = format!(
-            "{}: annotation for container `{name}`",
-            workload::describe(site.object)
-        );
+        let what = if misplaced.is_some() {
+            format!(
+                "{}: annotation for container `{name}` in the workload's own `metadata`",
+                workload::describe(site.object)
+            )
+        } else {
+            format!(
+                "{}: annotation for container `{name}`",
+                workload::describe(site.object)
+            )
+        };
         let Some(profile) = e.value.as_str().and_then(Profile::from_annotation) else {
             out.skipped
                 .push(format!("{what}: the value is not a valid profile"));
@@ -108,21 +151,38 @@ fn migrate_site(
             out.skipped.push(format!("{what}: no such container"));
             continue;
         };
+        if let Some(Some(t)) = misplaced
+            && let Some(v) = e.key.as_str().and_then(|k| t.get(k))
+            && v.as_str().and_then(Profile::from_annotation).as_ref() != Some(&profile)
+        {
+            out.skipped.push(format!(
+                "{what}: the pod template's annotation says otherwise"
+            ));
+            continue;
+        }
+        let at = c.node.span.start as usize;
         let cfield = Field::read(c.node, &c.path(site));
-        let insert = match (&cfield, &pod_field) {
-            (Some(f), _) if f.profile.as_ref() == Some(&profile) => false,
-            (Some(_), _) => {
+        let done = inserted.iter().find(|(s, _)| *s == at).map(|(_, p)| p);
+        let insert = match (done, &cfield, &pod_field) {
+            (Some(p), _, _) if *p == profile => false,
+            (Some(_), _, _) => {
+                out.skipped
+                    .push(format!("{what}: another annotation says otherwise"));
+                continue;
+            }
+            (None, Some(f), _) if f.profile.as_ref() == Some(&profile) => false,
+            (None, Some(_), _) => {
                 out.skipped
                     .push(format!("{what}: the container's field says otherwise"));
                 continue;
             }
-            (None, Some(f)) if f.profile.as_ref() == Some(&profile) => false,
-            (None, Some(_)) => {
+            (None, None, Some(f)) if f.profile.as_ref() == Some(&profile) => false,
+            (None, None, Some(_)) => {
                 out.skipped
                     .push(format!("{what}: the pod's field says otherwise"));
                 continue;
             }
-            (None, None) => true,
+            (None, None, None) => true,
         };
         if ann.flow || c.node.flow {
             out.skipped.push(format!("{what}: written in flow style"));
@@ -138,13 +198,13 @@ fn migrate_site(
                 }
             }
         }
-        if !opts.keep_annotations {
+        if !keep {
             match delete_lines(text, e.key.span.start as usize, e.value.span.end as usize) {
                 Some(ed) => {
                     site_edits.push(ed);
                     removed += 1;
                 }
-                None if insert => {} // the field is added; the annotation stays
+                None if insert && misplaced.is_none() => {} // the field is added; the annotation stays
                 None => {
                     out.skipped
                         .push(format!("{what}: shares its line with other text"));
@@ -152,15 +212,15 @@ fn migrate_site(
                 }
             }
         }
+        if insert {
+            inserted.push((at, profile));
+        }
         edits.extend(site_edits);
         out.migrated += 1;
     }
     // an `annotations:` left empty goes too
-    if removed > 0 && removed == apparmor_entries && removed == entries.len() {
-        let key = site
-            .meta
-            .and_then(|m| m.entry("annotations"))
-            .map(|e| &e.key);
+    if removed > 0 && removed == entries.len() {
+        let key = meta.entry("annotations").map(|e| &e.key);
         if let Some(k) = key
             && let Some(ed) = delete_lines(text, k.span.start as usize, k.span.end as usize + 1)
             && !edits.iter().any(|x| x.start < ed.end && ed.start < x.end)

@@ -68,8 +68,24 @@ pub struct Options {
 }
 
 /// Check every object of a parsed stream.
+///
+/// A finding about the run rather than one manifest (that profiles were
+/// not looked up, K0206) is made at each place it concerns; [`finish_run`]
+/// keeps one of them for the whole run.
 pub fn check(stream: &yaml::Stream, text: &str, opts: &Options) -> Vec<Diagnostic> {
     checks::check_stream(stream, text, opts)
+}
+
+/// What a run over many manifests says once: of the findings of every
+/// manifest, only the first "profile existence was not checked" stays,
+/// saying how many more it stands for.
+pub fn finish_run(diags: &mut Vec<Diagnostic>) {
+    checks::say_once(diags, crate::diag::code::K8S_PROFILE_UNCHECKED, |n| {
+        format!(
+            "the same goes for {n} other use{} of a `Localhost` profile in this run",
+            if n == 1 { "" } else { "s" }
+        )
+    });
 }
 
 /// The Pod Security labels of the Namespace objects of a stream.

@@ -93,7 +93,7 @@ pub fn index_of(key: &str) -> Option<usize> {
 /// The index page `docs/rules/README.md`.
 pub fn index_markdown() -> String {
     let mut s = String::from(
-        "# Lint rules\n\nGenerated from the rules' own documentation (`aaprof rule CODE` prints the same text); a test keeps these pages in sync.\n\n| code | name | category | severity | default | fix | what it finds |\n|---|---|---|---|---|---|---|\n",
+        "# Lint rules\n\nGenerated from the rules' own documentation (`aaprof rule CODE` prints the same text); a test keeps these pages in sync. The codes of the front end (`E`, `W`) are in [check/](check/README.md), those of `aaprof k8s check` (`K`) in [k8s/](k8s/README.md).\n\n| code | name | category | severity | default | fix | what it finds |\n|---|---|---|---|---|---|---|\n",
     );
     for r in RULES {
         let d = &r.def;

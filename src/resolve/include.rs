@@ -71,3 +71,85 @@ pub fn dir_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     out.reverse();
     Ok(out)
 }
+
+impl SearchPath {
+    /// The directories an include is looked up in, in order (each once).
+    fn roots(&self, angle: bool) -> Vec<&Path> {
+        let mut out: Vec<&Path> = Vec::new();
+        let dirs: Vec<&Path> = if angle {
+            self.include_dirs
+                .iter()
+                .chain(std::iter::once(&self.base_dir))
+                .map(PathBuf::as_path)
+                .collect()
+        } else {
+            vec![self.cwd.as_path()]
+        };
+        for d in dirs {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+        out
+    }
+
+    /// For an include that is not found, the closest name that is: each
+    /// component of `name` that names nothing in the search path is
+    /// replaced by the closest entry of the directories reached so far
+    /// (`abstraction/bas` → `abstractions/base`). `None` when some
+    /// component has no close match, or when the name is absolute.
+    pub fn suggest(&self, name: &str, angle: bool) -> Option<String> {
+        if Path::new(name).is_absolute() || name.is_empty() {
+            return None;
+        }
+        let parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
+        // the directories the path so far names, under every root
+        let mut dirs: Vec<PathBuf> = self
+            .roots(angle)
+            .into_iter()
+            .map(Path::to_path_buf)
+            .collect();
+        let mut out: Vec<String> = Vec::new();
+        let mut changed = false;
+        for part in parts {
+            let here: Vec<PathBuf> = dirs.iter().map(|d| d.join(part)).collect();
+            let chosen = if here.iter().any(|p| p.exists()) {
+                part.to_string()
+            } else {
+                let mut names: Vec<String> = Vec::new();
+                for d in &dirs {
+                    let Ok(rd) = std::fs::read_dir(d) else {
+                        continue;
+                    };
+                    for e in rd.flatten() {
+                        if let Some(n) = e.file_name().to_str()
+                            && !is_skipped(n)
+                        {
+                            names.push(n.to_string());
+                        }
+                    }
+                }
+                let m = crate::suggest::did_you_mean(part, names.iter().map(String::as_str))?;
+                changed = true;
+                m.to_string()
+            };
+            dirs = dirs
+                .iter()
+                .map(|d| d.join(&chosen))
+                .filter(|p| p.exists())
+                .collect();
+            out.push(chosen);
+        }
+        let joined = out.join("/");
+        (changed && self.find(&joined, angle).is_some()).then_some(joined)
+    }
+}
+
+/// Whether an include is optional by convention: a `local/` override
+/// file (Debian's and upstream's `include if exists <local/NAME>`), which
+/// a site may or may not create. Only for these does `include if exists`
+/// make sense as advice; an abstraction or tunable a profile needs must be
+/// found.
+pub fn is_optional(name: &str) -> bool {
+    name.split('/').any(|c| c == "local")
+}

@@ -407,13 +407,23 @@ impl Walker<'_> {
                     }
                     acc
                 });
-            d.note(format!("searched: {}", dirs.join(", ")))
-                .help("add the directory that holds it with `-I DIR` or `-b DIR`, or write `include if exists`")
+            let d = d.note(format!("searched: {}", dirs.join(", ")));
+            match self.opts.search.suggest(&inc.path, true) {
+                Some(m) => d.help(format!("did you mean `<{m}>`?")),
+                None if include::is_optional(&inc.path) => d.help(
+                    "add the directory that holds it with `-I DIR` or `-b DIR`, or, as the file is an optional local override, write `include if exists`",
+                ),
+                None => d.help("add the directory that holds it with `-I DIR` or `-b DIR`"),
+            }
         } else {
-            d.note(format!(
+            let d = d.note(format!(
                 "quoted includes are relative to the working directory ({})",
                 self.opts.search.cwd.display()
-            ))
+            ));
+            match self.opts.search.suggest(&inc.path, false) {
+                Some(m) => d.help(format!("did you mean `\"{m}\"`?")),
+                None => d,
+            }
         };
         self.push(d);
     }

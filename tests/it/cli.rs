@@ -241,3 +241,153 @@ fn features_file_reports_rules_the_kernel_does_not_enforce() {
     let o = aaprof(&["check", "--format", "concise", "-"], Some(policy), &d);
     assert!(o.stdout.is_empty());
 }
+
+/// The include option answers to `--include`, to `--Include` (as
+/// apparmor_parser spells it) and to `-I`.
+#[test]
+fn include_option_has_every_spelling() {
+    let d = tmpdir("include-spellings");
+    std::fs::create_dir_all(d.join("inc/abstractions")).unwrap();
+    std::fs::write(d.join("inc/abstractions/app"), "/etc/app r,\n").unwrap();
+    std::fs::write(
+        d.join("p"),
+        "profile p {\n  include <abstractions/app>\n}\n",
+    )
+    .unwrap();
+    for flag in ["--include", "--Include", "-I"] {
+        let o = aaprof(
+            &[
+                "check",
+                "-b",
+                "/nonexistent",
+                flag,
+                "inc",
+                "--format",
+                "concise",
+                "p",
+            ],
+            None,
+            &d,
+        );
+        assert_eq!(o.status.code(), Some(0), "{flag}: {}", stdout(&o));
+    }
+    let o = aaprof(
+        &["check", "--format", "concise", "-b", "/nonexistent", "p"],
+        None,
+        &d,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "without it the include is missing"
+    );
+}
+
+/// A missing include gets the closest name that exists in the search
+/// path; `include if exists` is offered only for optional local overrides,
+/// never for an abstraction a profile needs.
+#[test]
+fn missing_include_suggests_what_exists() {
+    let d = tmpdir("include-suggest");
+    std::fs::create_dir_all(d.join("base/abstractions")).unwrap();
+    std::fs::create_dir_all(d.join("base/tunables")).unwrap();
+    std::fs::write(d.join("base/abstractions/base"), "/etc/ld.so.cache r,\n").unwrap();
+    std::fs::write(d.join("base/abstractions/nameservice"), "/etc/hosts r,\n").unwrap();
+    std::fs::write(d.join("base/tunables/global"), "").unwrap();
+    std::fs::write(
+        d.join("p"),
+        "include <tunables/globl>\nprofile p {\n  include <abstraction/base>\n  include <abstractions/nameservise>\n  include <abstractions/base-extra-things>\n  include <local/p>\n}\n",
+    )
+    .unwrap();
+    let o = aaprof(&["check", "-b", "base", "--format", "full", "p"], None, &d);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for want in [
+        "help: did you mean `<tunables/global>`?",
+        "help: did you mean `<abstractions/base>`?",
+        "help: did you mean `<abstractions/nameservice>`?",
+    ] {
+        assert!(out.contains(want), "{want} missing:\n{out}");
+    }
+    // one help per finding; `if exists` only for the local override
+    let blocks: Vec<&str> = out.split("error[E0201]").skip(1).collect();
+    assert_eq!(blocks.len(), 5, "{out}");
+    for b in &blocks {
+        let optional = b.contains("<local/p>");
+        assert_eq!(b.contains("if exists"), optional, "{b}");
+    }
+    // and quoted includes, relative to the working directory
+    let o = aaprof(
+        &["check", "--format", "full", "-"],
+        Some(b"profile q {\n  include \"base/abstractions/nameservise\"\n}\n"),
+        &d,
+    );
+    assert!(
+        stdout(&o).contains("did you mean `\"base/abstractions/nameservice\"`?"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `aaprof completions SHELL` writes a script the shell accepts, naming
+/// the subcommands and their options.
+#[test]
+fn completions_for_each_shell() {
+    let d = tmpdir("completions");
+    for (shell, marker) in [
+        ("bash", "complete -F _aaprof"),
+        ("zsh", "#compdef aaprof"),
+        ("fish", "complete -c aaprof"),
+    ] {
+        let o = aaprof(&["completions", shell], None, &d);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let out = stdout(&o);
+        assert!(out.contains(marker), "{shell}: {out}");
+        // fish writes options without their dashes (`-l include`)
+        for word in ["lint", "k8s", "completions", "include", "fix"] {
+            assert!(out.contains(word), "{shell} script lacks {word}");
+        }
+    }
+    // bash reads the script without a syntax error
+    let o = aaprof(&["completions", "bash"], None, &d);
+    std::fs::write(d.join("aaprof.bash"), &o.stdout).unwrap();
+    let st = Command::new("bash")
+        .args(["-n", "aaprof.bash"])
+        .current_dir(&d)
+        .status()
+        .expect("bash runs");
+    assert!(st.success());
+    let o = aaprof(&["completions", "tcsh"], None, &d);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+/// `fmt` in place says how many files it reformatted and which it could
+/// not format, whatever its output is.
+#[test]
+fn fmt_says_what_it_reformatted() {
+    let d = tmpdir("fmt-summary");
+    std::fs::write(d.join("a"), "profile a {\n/etc/a r,\n}\n").unwrap();
+    std::fs::write(d.join("b"), "profile b {\n  /etc/b r,\n}\n").unwrap();
+    std::fs::write(d.join("c"), "profile c {\n  /etc/c r\n").unwrap();
+    let o = aaprof(&["fmt", "a", "b", "c"], None, &d);
+    assert_eq!(o.status.code(), Some(1), "c is refused");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(
+        err.lines().last().unwrap_or_default(),
+        "aaprof: reformatted 1 of 3 files; 1 file not formatted (see above)",
+        "{err}"
+    );
+    let o = aaprof(&["fmt", "a", "b"], None, &d);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "aaprof: reformatted 0 of 2 files\n"
+    );
+    // standard input: the text alone, nothing on standard error
+    let o = aaprof(&["fmt", "-"], Some(b"profile x {\n}\n"), &d);
+    assert!(o.stderr.is_empty());
+}

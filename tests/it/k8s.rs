@@ -8,8 +8,10 @@
 //! and must parse, keep every comment, be stable under a second fix and
 //! leave no deprecated annotation that could have been migrated.
 //!
-//! The profile tree is `tests/fixtures/k8s/profiles`; the node's list of
-//! loaded profiles is `tests/fixtures/k8s/loaded.txt`.
+//! The profile tree is `tests/fixtures/k8s/profiles` (another with a
+//! `# profiles: DIR` line; `# profiles: none` checks with neither a tree
+//! nor a loaded list); the node's list of loaded profiles is
+//! `tests/fixtures/k8s/loaded.txt`.
 
 use super::support::repo;
 use aaprof::diag::render::{Format, render};
@@ -32,6 +34,25 @@ fn options(session: &Session, text: &str, stream: &yaml::Stream) -> k8s::Options
         .lines()
         .find_map(|l| l.strip_prefix("# profiles: "))
         .unwrap_or("profiles");
+    let pss = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# pss: "))
+        .and_then(|l| PssLevel::parse(l.trim()))
+        .map(|level| Pss {
+            level,
+            version: "latest".into(),
+            enforce: true,
+        });
+    let namespaces = k8s::namespace_policies(stream).into_iter().collect();
+    if tree == "none" {
+        // neither a profile tree nor a loaded list
+        return k8s::Options {
+            profiles: None,
+            loaded: None,
+            pss,
+            namespaces,
+        };
+    }
     for f in walk_dir(&dir().join(tree)).expect("profile fixtures") {
         let name = format!(
             "{tree}/{}",
@@ -44,20 +65,11 @@ fn options(session: &Session, text: &str, stream: &yaml::Stream) -> k8s::Options
     }
     let loaded_text = std::fs::read_to_string(dir().join("loaded.txt")).expect("loaded.txt");
     let loaded = Loaded::parse("loaded.txt", &loaded_text).expect("loaded.txt parses");
-    let pss = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# pss: "))
-        .and_then(|l| PssLevel::parse(l.trim()))
-        .map(|level| Pss {
-            level,
-            version: "latest".into(),
-            enforce: true,
-        });
     k8s::Options {
         profiles: Some(set),
         loaded: Some(loaded),
         pss,
-        namespaces: k8s::namespace_policies(stream).into_iter().collect(),
+        namespaces,
     }
 }
 
@@ -80,6 +92,7 @@ fn run(path: &Path) -> Run {
     let opts = options(&session, &text, &stream);
     let mut diags = k8s::check(&stream, &text, &opts);
     diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+    k8s::finish_run(&mut diags);
     let sources = session.sources();
     let found = diags
         .iter()

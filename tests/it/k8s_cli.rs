@@ -256,3 +256,197 @@ fn fix_on_standard_input_writes_standard_output() {
     );
     assert!(!out.contains("annotations"), "{out}");
 }
+
+/// `--fix` says what it fixed and what remains, on standard error.
+#[test]
+fn fix_says_what_it_fixed_and_what_remains() {
+    let d = tmpdir("k8s-fix-summary");
+    for f in ["deployment.yaml", "workload-metadata.yaml"] {
+        std::fs::copy(fixtures().join("fix").join(f), d.join(f)).expect("copy");
+    }
+    let o = aaprof(
+        &["k8s", "check", "--fix", "--format", "concise", "."],
+        None,
+        &d,
+    );
+    let remain = stdout(&o).lines().count();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    // two annotations in deployment.yaml, two moved from workload metadata
+    // and the CronJob's template annotation; the DaemonSet's stays
+    assert_eq!(
+        err.lines().last().unwrap_or_default(),
+        format!("aaprof: fixed 5 findings in 2 files; {remain} findings remain"),
+        "{err}\n{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("error[K0302]"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1));
+    let o = aaprof(&["k8s", "check", "--fix", "."], None, &d);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("aaprof: fixed 0 findings in 0 files; ")),
+        "{err}"
+    );
+}
+
+/// The Kubernetes AppArmor tutorial (kubernetes/website
+/// `docs/tutorials/security/apparmor.md`): its `hello-apparmor` Pod runs
+/// under `k8s-apparmor-example-deny-write`, the profile in
+/// `corpus/k8s-deny-write`; with the profile tree it checks clean, and the
+/// mistakes people make on the way are errors pointing at both places.
+#[test]
+fn kubernetes_tutorial() {
+    let d = tmpdir("k8s-tutorial");
+    let base = super::support::shared().join("corpora/upstream");
+    let base = base.to_str().expect("utf-8 path");
+    let profile = repo().join("corpus/k8s-deny-write");
+    let profile = profile.to_str().expect("utf-8 path");
+    let pod = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hello-apparmor
+spec:
+  securityContext:
+    appArmorProfile:
+      type: Localhost
+      localhostProfile: k8s-apparmor-example-deny-write
+  containers:
+  - name: hello
+    image: busybox:1.28
+    command: [ \"sh\", \"-c\", \"echo 'Hello AppArmor!' && sleep 1h\" ]
+";
+    let check = |args: &[&str], input: &str| {
+        let mut all = vec!["k8s", "check", "--format", "concise"];
+        all.extend_from_slice(args);
+        all.push("-");
+        aaprof(&all, Some(input.as_bytes()), &d)
+    };
+    // as the tutorial writes it: clean, but for the node note
+    let o = check(&["-b", base, "--profiles", profile], pod);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("info[K0205]"), "{out}");
+
+    // without a profile tree: said once that the profile was not looked up
+    let o = check(&[], pod);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert_eq!(out.matches("K0206").count(), 1, "{out}");
+    assert!(out.contains("-:9:25: info[K0206]"), "{out}");
+
+    // a typo in the profile name
+    let typo = pod.replace("deny-write", "deny-wirte");
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--format",
+            "full",
+            "-b",
+            base,
+            "--profiles",
+            profile,
+            "-",
+        ],
+        Some(typo.as_bytes()),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("error[K0202]"), "{out}");
+    assert!(
+        out.contains("did you mean `k8s-apparmor-example-deny-write`?"),
+        "{out}"
+    );
+
+    // the profile file with a mistake: the Pod cannot start; the finding
+    // points at the manifest and at the profile's first error
+    let broken = std::fs::read_to_string(profile)
+        .expect("profile")
+        .replace("deny /** w,", "deny /** w");
+    std::fs::write(d.join("k8s-deny-write"), broken).expect("write");
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--format",
+            "full",
+            "-b",
+            base,
+            "--profiles",
+            "k8s-deny-write",
+            "-",
+        ],
+        Some(pod.as_bytes()),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("error[K0306]"), "{out}");
+    assert!(out.contains("-:9:25"), "{out}");
+    assert!(
+        out.contains("k8s-deny-write:"),
+        "the profile's error is shown: {out}"
+    );
+    assert!(out.contains("first error:"), "{out}");
+
+    // the annotation on a Deployment's own metadata: an error, and --fix
+    // moves it into the pod template as the field
+    let deployment = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hello-apparmor
+  annotations:
+    container.apparmor.security.beta.kubernetes.io/hello: localhost/k8s-apparmor-example-deny-write
+spec:
+  selector:
+    matchLabels: {app: hello}
+  template:
+    metadata:
+      labels: {app: hello}
+    spec:
+      containers:
+      - name: hello
+        image: busybox:1.28
+";
+    let o = check(&["-b", base, "--profiles", profile], deployment);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("-:6:5: error[K0302]"),
+        "{}",
+        stdout(&o)
+    );
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--fix",
+            "-b",
+            base,
+            "--profiles",
+            profile,
+            "-",
+        ],
+        Some(deployment.as_bytes()),
+        &d,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let fixed = stdout(&o);
+    assert!(!fixed.contains("container.apparmor"), "{fixed}");
+    assert!(
+        fixed.ends_with(
+            "      - name: hello\n        image: busybox:1.28\n        securityContext:\n          appArmorProfile:\n            type: Localhost\n            localhostProfile: k8s-apparmor-example-deny-write\n"
+        ),
+        "{fixed}"
+    );
+}

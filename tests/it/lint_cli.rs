@@ -356,3 +356,94 @@ fn fail_on_never_exits_zero_for_lint_findings_but_not_for_invalid_policy() {
     let o = lint(&d, &["--fail-on", "never", "bad"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
 }
+
+/// `--fix` ends with a line on standard error saying what it fixed and
+/// what remains, and how much of that `--unsafe-fixes` would fix; the
+/// numbers are those of the findings printed and of the next run.
+#[test]
+fn fix_says_what_it_fixed_and_what_remains() {
+    let d = setup("lint-fix-summary");
+    // an ABI in the search path makes missing-abi's (unsafe) fix available
+    std::fs::create_dir_all(d.join("abi")).unwrap();
+    std::fs::write(d.join("abi/4.0"), "").unwrap();
+    let o = lint(&d, &["--fix", "--format", "concise", "p"]);
+    let remain = stdout(&o).lines().count();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let unsafe_fixable = err
+        .rsplit_once(" fixable with --unsafe-fixes)")
+        .and_then(|(head, _)| head.rsplit_once('(').map(|(_, n)| n.to_string()))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no unsafe-fix count in {err}"));
+    assert!(unsafe_fixable >= 1, "{err}");
+    assert_eq!(
+        err.lines().last().unwrap_or_default(),
+        format!(
+            "aaprof: fixed 1 finding in 1 file; {remain} findings remain ({unsafe_fixable} fixable with --unsafe-fixes)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    // the unsafe fixes fix at least what was announced
+    let o = lint(&d, &["--fix", "--unsafe-fixes", "--format", "concise", "p"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let line = err.lines().last().unwrap_or_default();
+    let fixed: usize = line
+        .strip_prefix("aaprof: fixed ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(fixed >= unsafe_fixable, "{line}");
+    assert!(!line.contains("fixable with"), "{line}");
+    // nothing left to fix: said too
+    let o = lint(&d, &["--fix", "--unsafe-fixes", "--format", "concise", "p"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("aaprof: fixed 0 findings in 0 files; ")),
+        "{err}"
+    );
+}
+
+/// `aaprof rule` documents every code, not only the lint rules: the front
+/// end's (E, W) and the Kubernetes checks' (K), by code or name, and lists
+/// them all.
+#[test]
+fn rule_command_documents_every_code() {
+    let d = tmpdir("rule-codes");
+    for (key, head) in [
+        ("E0201", "# include-not-found (E0201)"),
+        ("include-not-found", "# include-not-found (E0201)"),
+        ("w0202", "# include-cycle (W0202)"),
+        ("K0302", "# annotation-has-no-effect (K0302)"),
+    ] {
+        let o = aaprof(&["rule", key], None, &d);
+        assert_eq!(o.status.code(), Some(0), "{key}");
+        let out = stdout(&o);
+        assert!(out.starts_with(head), "{key}: {out}");
+        for part in ["## What it means", "## Example", "## How to fix"] {
+            assert!(out.contains(part), "{key}: no {part}");
+        }
+    }
+    // a name two families share: the first page, and where the other is
+    let o = aaprof(&["rule", "invalid-profile-name"], None, &d);
+    assert!(stdout(&o).starts_with("# invalid-profile-name (E0403)"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`aaprof rule K0102`"));
+    let o = aaprof(&["rule", "K030"], None, &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `K0301`?"));
+    // the list: every code once
+    let o = aaprof(&["rule"], None, &d);
+    let out = stdout(&o);
+    for c in aaprof::diag::code::ALL {
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.split_whitespace().next() == Some(c.id))
+                .count(),
+            1,
+            "{} listed once",
+            c.id
+        );
+    }
+    assert!(out.lines().any(|l| l.starts_with("L101 ")));
+}

@@ -1,6 +1,7 @@
 //! The one integration-test binary: one module per area.
 
 mod cli;
+mod codes;
 mod conformance;
 mod corpora;
 mod emit;
