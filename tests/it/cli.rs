@@ -357,6 +357,18 @@ fn completions_for_each_shell() {
         .status()
         .expect("bash runs");
     assert!(st.success());
+    // and completes: a subcommand, then an option of `k8s check`
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(
+            "source aaprof.bash; \
+             COMP_WORDS=(aaprof li); COMP_CWORD=1; _aaprof aaprof li aaprof; echo \"${COMPREPLY[@]}\"; \
+             COMP_WORDS=(aaprof k8s check --prof); COMP_CWORD=3; _aaprof aaprof --prof check; echo \"${COMPREPLY[@]}\"",
+        )
+        .current_dir(&d)
+        .output()
+        .expect("bash runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "lint\n--profiles\n");
     let o = aaprof(&["completions", "tcsh"], None, &d);
     assert_eq!(
         o.status.code(),
