@@ -316,6 +316,19 @@ fn missing_include_suggests_what_exists() {
         let optional = b.contains("<local/p>");
         assert_eq!(b.contains("if exists"), optional, "{b}");
     }
+    // an abi is looked up the same way
+    std::fs::create_dir_all(d.join("base/abi")).unwrap();
+    std::fs::write(d.join("base/abi/3.0"), "").unwrap();
+    let o = aaprof(
+        &["check", "-b", "base", "--format", "full", "-"],
+        Some(b"abi <abi/4.0>,\nprofile q {\n}\n"),
+        &d,
+    );
+    assert!(
+        stdout(&o).contains("error[E0406]") && stdout(&o).contains("did you mean `<abi/3.0>`?"),
+        "{}",
+        stdout(&o)
+    );
     // and quoted includes, relative to the working directory
     let o = aaprof(
         &["check", "--format", "full", "-"],
