@@ -211,7 +211,10 @@ fn run_check(a: CheckArgs) -> Result<i32> {
                             .with_context(|| format!("cannot write `{}`", path.display()))?;
                         fixed_files += 1;
                     }
-                    None => fixed_stdin = Some(out.text.clone()),
+                    None => {
+                        fixed_stdin = Some(out.text.clone());
+                        fixed_files += 1;
+                    }
                 }
                 diags.extend(k8s::check(&fixed, &out.text, &opts));
                 continue;

@@ -180,6 +180,9 @@ fn run_inner(a: LintArgs) -> Result<i32> {
                     }
                 }
                 None => {
+                    if f.applied > 0 {
+                        fixed_files += 1;
+                    }
                     let mut out = stdout.lock();
                     let _ = out.write_all(f.text.as_bytes());
                 }

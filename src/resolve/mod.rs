@@ -680,10 +680,14 @@ impl Walker<'_> {
             } else {
                 format!("\"{}\"", path.text)
             };
-            self.push(
-                Diagnostic::error(code::BAD_ABI, path.span, format!("cannot find abi {shown}"))
-                    .help("abi files live in the include path, e.g. `abi <abi/4.0>,`"),
-            );
+            let d = Diagnostic::error(code::BAD_ABI, path.span, format!("cannot find abi {shown}"));
+            // the closest abi file that exists, as for includes
+            let d = match self.opts.search.suggest(&path.text, angle) {
+                Some(m) if angle => d.help(format!("did you mean `<{m}>`?")),
+                Some(m) => d.help(format!("did you mean `\"{m}\"`?")),
+                None => d.help("abi files live in the include path, e.g. `abi <abi/4.0>,`"),
+            };
+            self.push(d);
         }
     }
 

@@ -316,6 +316,19 @@ fn missing_include_suggests_what_exists() {
         let optional = b.contains("<local/p>");
         assert_eq!(b.contains("if exists"), optional, "{b}");
     }
+    // an abi is looked up the same way
+    std::fs::create_dir_all(d.join("base/abi")).unwrap();
+    std::fs::write(d.join("base/abi/3.0"), "").unwrap();
+    let o = aaprof(
+        &["check", "-b", "base", "--format", "full", "-"],
+        Some(b"abi <abi/4.0>,\nprofile q {\n}\n"),
+        &d,
+    );
+    assert!(
+        stdout(&o).contains("error[E0406]") && stdout(&o).contains("did you mean `<abi/3.0>`?"),
+        "{}",
+        stdout(&o)
+    );
     // and quoted includes, relative to the working directory
     let o = aaprof(
         &["check", "--format", "full", "-"],
@@ -357,6 +370,18 @@ fn completions_for_each_shell() {
         .status()
         .expect("bash runs");
     assert!(st.success());
+    // and completes: a subcommand, then an option of `k8s check`
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(
+            "source aaprof.bash; \
+             COMP_WORDS=(aaprof li); COMP_CWORD=1; _aaprof aaprof li aaprof; echo \"${COMPREPLY[@]}\"; \
+             COMP_WORDS=(aaprof k8s check --prof); COMP_CWORD=3; _aaprof aaprof --prof check; echo \"${COMPREPLY[@]}\"",
+        )
+        .current_dir(&d)
+        .output()
+        .expect("bash runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "lint\n--profiles\n");
     let o = aaprof(&["completions", "tcsh"], None, &d);
     assert_eq!(
         o.status.code(),
