@@ -29,8 +29,11 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// How many forgotten `,` one parse makes up for; each costs a parse.
+/// How many forgotten `,` one parse makes up for; each costs a parse of
+/// the file, so a huge file gets fewer (about 4 million tokens parsed in
+/// all), and the rest are reported as plain parse errors.
 const MAX_COMMAS: usize = 256;
+const COMMA_TOKEN_BUDGET: usize = 4_000_000;
 
 pub fn parse(src: &str, file: FileId) -> Parsed {
     let (mut tokens, trivia, mut diagnostics) = lexer::lex(src, file);
@@ -44,9 +47,10 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
     // make up the missing `}` first.
     diagnostics.extend(recover::close_blocks(src, file, &mut tokens));
     let mut commas = 0;
+    let max_commas = (COMMA_TOKEN_BUDGET / tokens.len().max(1)).clamp(1, MAX_COMMAS);
     let (result, errors) = loop {
         let (result, errors) = run(&tokens);
-        if commas < MAX_COMMAS {
+        if commas < max_commas {
             if let Some((i, tok, d)) =
                 recover::comma_for(file, &tokens, &errors, result.as_ref().err())
             {

@@ -299,40 +299,78 @@ pub fn split_run_on_rules(file: &mut File, diags: &mut Vec<Diagnostic>) {
 }
 
 fn split_items(items: &mut Vec<Item>, diags: &mut Vec<Diagnostic>) {
-    let mut i = 0;
-    while i < items.len() {
-        match &mut items[i] {
-            Item::Rule(rule) => {
-                if let Some(k) = run_on_at(rule) {
-                    let prev = rule.elems[k - 1].span();
-                    let at = Span {
-                        start: prev.end,
-                        ..prev
-                    };
-                    diags.push(missing_comma(
-                        at,
-                        rule.elems[k].span(),
-                        "the next rule starts here",
-                    ));
-                    let tail = rule.elems.split_off(k);
-                    let next = Rule {
-                        prefix: vec![],
-                        span: Span {
-                            start: tail[0].span().start,
-                            ..rule.span
-                        },
-                        elems: tail,
-                    };
-                    rule.span.end = prev.end;
-                    items.insert(i + 1, Item::Rule(next));
+    let mut out = Vec::with_capacity(items.len());
+    for item in std::mem::take(items) {
+        match item {
+            Item::Rule(rule) => split_rule(rule, &mut out, diags),
+            mut other => {
+                match &mut other {
+                    Item::Profile(p) => split_items(&mut p.items, diags),
+                    Item::Block { items, .. } => split_items(items, diags),
+                    Item::If(f) => split_if(f, diags),
+                    _ => {}
                 }
+                out.push(other);
             }
-            Item::Profile(p) => split_items(&mut p.items, diags),
-            Item::Block { items, .. } => split_items(items, diags),
-            Item::If(f) => split_if(f, diags),
-            _ => {}
         }
-        i += 1;
+    }
+    *items = out;
+}
+
+/// Push `rule` to `out`, as as many rules as it runs into.
+fn split_rule(rule: Rule, out: &mut Vec<Item>, diags: &mut Vec<Diagnostic>) {
+    let mut cuts = Vec::new();
+    let mut start = 0;
+    while let Some(k) = run_on_at(&rule.elems[start..]) {
+        let prev = rule.elems[start + k - 1].span();
+        let at = Span {
+            start: prev.end,
+            ..prev
+        };
+        diags.push(missing_comma(
+            at,
+            rule.elems[start + k].span(),
+            "the next rule starts here",
+        ));
+        start += k;
+        cuts.push(start);
+    }
+    if cuts.is_empty() {
+        out.push(Item::Rule(rule));
+        return;
+    }
+    let Rule {
+        prefix,
+        elems,
+        span,
+    } = rule;
+    let mut prefix = Some(prefix);
+    let mut elems = elems.into_iter();
+    let mut from = 0;
+    for end in cuts.into_iter().chain(std::iter::once(usize::MAX)) {
+        let piece: Vec<Elem> = elems.by_ref().take(end - from).collect();
+        from = end;
+        let (Some(first), Some(last)) = (piece.first(), piece.last()) else {
+            continue;
+        };
+        let piece_span = Span {
+            start: if prefix.is_some() {
+                span.start
+            } else {
+                first.span().start
+            },
+            end: if end == usize::MAX {
+                span.end
+            } else {
+                last.span().end
+            },
+            ..span
+        };
+        out.push(Item::Rule(Rule {
+            prefix: prefix.take().unwrap_or_default(),
+            elems: piece,
+            span: piece_span,
+        }));
     }
 }
 
@@ -367,13 +405,13 @@ fn is_rule_keyword(w: &Word) -> bool {
 }
 
 /// Where a second rule starts inside `rule`, if it does.
-fn run_on_at(rule: &Rule) -> Option<usize> {
-    let first = match rule.elems.first() {
+fn run_on_at(elems: &[Elem]) -> Option<usize> {
+    let first = match elems.first() {
         Some(Elem::Word(w)) if w.kind == WordKind::Key => Some(w.text.as_str()),
         _ => None,
     };
     match first {
-        Some("file") if matches!(rule.elems.get(1), Some(Elem::Word(w)) if w.kind == WordKind::Key && is_rule_keyword(w)) => {
+        Some("file") if matches!(elems.get(1), Some(Elem::Word(w)) if w.kind == WordKind::Key && is_rule_keyword(w)) => {
             Some(1)
         }
         Some(f)
@@ -405,7 +443,6 @@ fn run_on_at(rule: &Rule) -> Option<usize> {
                 "remount" | "umount" | "unmount" | "pivot_root" | "mqueue"
             );
             let mut after_target = false;
-            let elems = &rule.elems;
             elems.iter().enumerate().skip(1).find_map(|(i, e)| {
                 if let Elem::Arrow { target: Some(_), .. } = e {
                     after_target = ends_at_target;
@@ -434,7 +471,7 @@ fn run_on_at(rule: &Rule) -> Option<usize> {
                 (starter || path).then_some(i)
             })
         }
-        _ => file_run_on_at(&rule.elems),
+        _ => file_run_on_at(elems),
     }
 }
 

@@ -283,3 +283,53 @@ fn missing_comma_is_reported_at_the_rule_that_lacks_it() {
         failures.join("\n")
     );
 }
+
+/// In every error fixture whose syntax errors all come with a fix (a
+/// missing `,` or `}`), applying the fixes leaves no syntax error.
+#[test]
+fn syntax_fixes_repair_the_fixtures() {
+    let dir = repo().join("tests/fixtures/parse");
+    let opts = Options {
+        search: SearchPath {
+            include_dirs: vec![dir.join("include")],
+            base_dir: dir.join("include"),
+            cwd: dir.clone(),
+        },
+        features: aaprof::features::Features::all(),
+        warn_unsupported: false,
+        fragments: false,
+    };
+    let mut repaired = 0;
+    insta::glob!("../fixtures/parse/err", "*.apparmor", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture readable");
+        let s = Session::new();
+        let out = s.check_text("fixture", None, text.clone(), &opts);
+        let syntax: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.id == "E0102")
+            .collect();
+        if syntax.is_empty() || syntax.iter().any(|d| d.fix.is_none()) {
+            return;
+        }
+        let mut edits: Vec<_> = syntax
+            .iter()
+            .flat_map(|d| d.fix.iter().flat_map(|f| f.edits.iter().cloned()))
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        let mut fixed = text.clone();
+        for e in edits {
+            fixed.replace_range(e.span.start as usize..e.span.end as usize, &e.replacement);
+        }
+        let s2 = Session::new();
+        let out2 = s2.check_text("fixed", None, fixed.clone(), &opts);
+        let left = concise(&s2.sources(), &out2);
+        assert!(
+            !left.contains("[E0102]"),
+            "{}: fixed text\n{fixed}\nstill has syntax errors:\n{left}",
+            path.display()
+        );
+        repaired += 1;
+    });
+    assert!(repaired >= 6, "only {repaired} fixtures had fixes to apply");
+}
