@@ -447,34 +447,22 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
         return;
     }
     let mut target: Option<&Word> = None;
-    let mut last_end = if leading { path.span } else { perms_w.span };
     for e in tail {
         match e {
             Elem::Arrow {
                 target: Some(t), ..
             } if target.is_none() => {
                 target = Some(t);
-                last_end = e.span();
             }
             other => {
-                // a path or a rule keyword after a complete rule: the `,`
-                // that should end it is missing
-                let next_rule = matches!(other, Elem::Word(w)
-                    if is_path_word(w) || (w.kind == WordKind::Key && RULE_KEYWORDS.contains(&w.text.as_str())));
-                let d = if next_rule {
-                    let at = Span {
-                        start: last_end.end,
-                        ..last_end
-                    };
-                    Diagnostic::missing_comma(at, other.span(), "the next rule starts here")
-                } else {
-                    Diagnostic::error(
-                        code::SYNTAX_ERROR,
-                        other.span(),
-                        "unexpected text at the end of the file rule",
-                    )
-                    .help("is a `,` missing?")
-                };
+                // (a path or a rule keyword here is the next rule, split
+                // off by the parser: crate::syntax::recover)
+                let d = Diagnostic::error(
+                    code::SYNTAX_ERROR,
+                    other.span(),
+                    "unexpected text at the end of the file rule",
+                )
+                .help("is a `,` missing?");
                 ctx.error(d);
                 return;
             }

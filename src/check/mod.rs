@@ -98,71 +98,9 @@ pub fn family(rule: &Rule) -> Family {
     }
 }
 
-/// Keywords that start a rule; inside another rule they mean the `,` that
-/// should have ended it is missing.
-const RULE_STARTERS: &[&str] = &[
-    "capability",
-    "network",
-    "mount",
-    "remount",
-    "umount",
-    "unmount",
-    "pivot_root",
-    "ptrace",
-    "signal",
-    "dbus",
-    "unix",
-    "change_profile",
-    "userns",
-    "mqueue",
-    "io_uring",
-    "link",
-    "file",
-    "deny",
-    "allow",
-    "audit",
-    "owner",
-];
-
-/// The element that starts another rule inside `rule`, if any: a rule
-/// keyword, or a path in a rule family that takes no paths.
-fn next_rule_start(rule: &Rule, fam: Family) -> Option<usize> {
-    let takes_paths = !matches!(
-        fam,
-        Family::Capability
-            | Family::Network
-            | Family::Signal
-            | Family::Ptrace
-            | Family::Userns
-            | Family::IoUring
-            | Family::Rlimit
-            | Family::All
-    );
-    rule.elems.iter().enumerate().skip(1).find_map(|(i, e)| {
-        let Elem::Word(w) = e else { return None };
-        let starter = RULE_STARTERS.contains(&w.text.as_str())
-            && !(fam == Family::Network && w.text == "unix");
-        let path = !takes_paths && (w.text.starts_with('/') || w.text.starts_with("@{"));
-        (starter || path).then_some(i)
-    })
-}
-
 /// Check one rule (variables already expanded).
 pub fn check_rule(rule: &Rule, ctx: &mut Ctx) {
     let fam = family(rule);
-    if !matches!(fam, Family::File | Family::Link) {
-        if let Some(i) = next_rule_start(rule, fam) {
-            let prev = rule.elems[i - 1].span();
-            let at = crate::source::Span {
-                start: prev.end,
-                ..prev
-            };
-            let d =
-                Diagnostic::missing_comma(at, rule.elems[i].span(), "the next rule starts here");
-            ctx.error(d);
-            return;
-        }
-    }
     prefix::check(rule, fam, ctx);
     if ctx.warn_unsupported {
         warn_if_unsupported(rule, fam, ctx);

@@ -115,25 +115,6 @@ impl Diagnostic {
     /// A rule that runs on without the `,` that should end it: the finding
     /// sits where the `,` belongs (`at`, an empty span), pointing at where
     /// the next thing starts, with the fix that inserts it.
-    pub fn missing_comma(at: Span, next: Span, next_is: &str) -> Diagnostic {
-        let mut d = Diagnostic::error(
-            code::SYNTAX_ERROR,
-            at,
-            "missing `,` at the end of this rule",
-        )
-        .label(next, next_is)
-        .help("end each rule with `,`");
-        d.fix = Some(Fix {
-            message: "add the `,`".into(),
-            edits: vec![Edit {
-                span: at,
-                replacement: ",".into(),
-            }],
-            safe: false,
-        });
-        d
-    }
-
     pub fn span(&self) -> Option<Span> {
         self.primary.as_ref().map(|l| l.span)
     }

@@ -13,6 +13,7 @@
 //! recorded as diagnostics and lexing goes on, so the parser always sees a
 //! complete token stream.
 
+use super::recover;
 use super::token::{IncludeTok, Raw, Tok};
 use crate::diag::{Diagnostic, code};
 use crate::source::{FileId, Span};
@@ -81,6 +82,15 @@ pub struct Lexer<'s> {
     modes: Vec<Mode>,
     depth: usize,
     stopped: bool,
+    /// where each open `(` of the mode stack is
+    parens: Vec<usize>,
+    /// the last token was `->`
+    after_arrow: bool,
+    /// a `mount` or `change_profile` rule has had its `-> target`, or a
+    /// rule of one path (`remount`, `umount`, `mqueue`) its path
+    after_target: bool,
+    /// the rule in progress takes one path and nothing after it
+    one_path: bool,
     pub trivia: Vec<Trivia>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -113,6 +123,10 @@ impl<'s> Lexer<'s> {
             modes: vec![Mode::Initial],
             depth: 0,
             stopped: false,
+            parens: Vec::new(),
+            after_arrow: false,
+            after_target: false,
+            one_path: false,
             trivia: Vec::new(),
             diagnostics: Vec::new(),
         }
@@ -124,14 +138,143 @@ impl<'s> Lexer<'s> {
 
     fn push(&mut self, m: Mode) {
         if m != Mode::Initial {
+            if is_paren_mode(m) {
+                self.parens.push(self.pos);
+            }
             self.modes.push(m);
         }
     }
 
     fn pop(&mut self) {
-        if self.modes.len() > 1 {
-            self.modes.pop();
+        if self.modes.len() > 1 && self.modes.pop().is_some_and(is_paren_mode) {
+            self.parens.pop();
         }
+    }
+
+    /// A line that starts a new rule or ends a block (see
+    /// [`recover::starts_line_of_new_rule`]) ends every open mode. An open
+    /// `(` is reported where it opened and the rule is cut. Returns the
+    /// made-up token, if any.
+    fn end_modes_at_new_line(&mut self) -> Option<Spanned> {
+        if self.modes.len() <= 1
+            || matches!(
+                self.mode(),
+                Mode::Assign | Mode::AssignExpr | Mode::AssignExprStart | Mode::Include { .. }
+            )
+        {
+            return None;
+        }
+        // blanks, and whole comment lines
+        let mut i = self.pos;
+        let mut newline = false;
+        while let Some(c) = self.at(i) {
+            match c {
+                b' ' | b'\t' | b'\r' => i += 1,
+                b'\n' => {
+                    newline = true;
+                    i += 1;
+                }
+                b'#' if newline => {
+                    i = self.src[i..].find('\n').map_or(self.src.len(), |n| i + n);
+                }
+                _ => break,
+            }
+        }
+        let inside = recover::Inside {
+            network: self.modes.contains(&Mode::Rule(RuleMode::Network)),
+            parens: !self.parens.is_empty(),
+            cond_list: self.modes.contains(&Mode::ListCond),
+            no_paths: matches!(
+                self.mode(),
+                Mode::Rlimit
+                    | Mode::Rule(
+                        RuleMode::Network
+                            | RuleMode::Dbus
+                            | RuleMode::Unix
+                            | RuleMode::Signal
+                            | RuleMode::Ptrace
+                            | RuleMode::Userns
+                    )
+            ),
+            after_target: self.after_target
+                && matches!(
+                    self.mode(),
+                    Mode::Rule(RuleMode::Mount | RuleMode::Mqueue) | Mode::ChangeProfile
+                ),
+        };
+        if !newline || !recover::starts_line_of_new_rule(self.src, i, inside) {
+            return None;
+        }
+        self.modes.truncate(1);
+        let open = self.parens.first().copied();
+        self.parens.clear();
+        let open = open?;
+        let next_end = scan_ids(self.bytes, i).max(i + 1).min(self.src.len());
+        self.diagnostics.push(recover::unclosed(
+            self.span(open, open + 1),
+            '(',
+            Some((
+                self.span(i, next_end),
+                "reading goes on here, with the next rule",
+            )),
+            "the rule is skipped",
+        ));
+        Some((self.pos, Tok::Cut, self.pos))
+    }
+
+    /// A `{` that ends its line inside a `(`: the list of a profile header
+    /// was never closed and the profile's block starts here. The `(` is
+    /// reported and a `)` made up, so the header and its block are read.
+    fn block_opens_in_parens(&mut self) -> Option<Spanned> {
+        let open = *self.parens.first()?;
+        let i = self.after_blanks(self.pos);
+        if self.at(i) != Some(b'{') {
+            return None;
+        }
+        let j = self.after_blanks(i + 1);
+        if !matches!(self.at(j), None | Some(b'\n' | b'\r' | b'#')) {
+            return None;
+        }
+        self.diagnostics.push(recover::unclosed(
+            self.span(open, open + 1),
+            '(',
+            Some((self.span(i, i + 1), "the block starts here")),
+            "the list is read as if it ended before the `{`",
+        ));
+        let outer = self
+            .modes
+            .iter()
+            .position(|m| is_paren_mode(*m))
+            .unwrap_or(1);
+        self.modes.truncate(outer.max(1));
+        self.parens.clear();
+        Some((self.pos, Tok::CloseParen, self.pos))
+    }
+
+    /// A quote that is never closed (see [`recover::quote_never_closed`])
+    /// is reported, its line skipped and the rule cut.
+    fn runaway_quote(&mut self) -> Option<Spanned> {
+        let mut i = self.pos;
+        while self.at(i).is_some_and(|c| c.is_ascii_whitespace()) {
+            i += 1;
+        }
+        if self.at(i) != Some(b'"') {
+            return None;
+        }
+        if !recover::quote_never_closed(self.src, i, self.quoted_end(i)) {
+            return None;
+        }
+        self.diagnostics.push(recover::unclosed(
+            self.span(i, i + 1),
+            '"',
+            None,
+            "the rest of its line is skipped",
+        ));
+        self.skip_space(true);
+        self.pos = self.comment_end();
+        self.modes.truncate(1);
+        self.parens.clear();
+        Some((i, Tok::Cut, i))
     }
 
     /// Replace the current mode (flex's BEGIN).
@@ -316,6 +459,16 @@ impl<'s> Lexer<'s> {
                 return None;
             }
             let start_pos = self.pos;
+            let start_modes = self.modes.len();
+            if let Some(t) = self.end_modes_at_new_line() {
+                return Some(t);
+            }
+            if let Some(t) = self.runaway_quote() {
+                return Some(t);
+            }
+            if let Some(t) = self.block_opens_in_parens() {
+                return Some(t);
+            }
             let out = match self.mode() {
                 Mode::Initial => self.lex_initial(),
                 Mode::SubId | Mode::SubValue => self.lex_sub(),
@@ -360,10 +513,23 @@ impl<'s> Lexer<'s> {
                     Tok::Close => self.depth = self.depth.saturating_sub(1),
                     _ => {}
                 }
+                self.after_target = match &tok {
+                    Tok::Id(_) | Tok::Value(_) if self.after_arrow => true,
+                    Tok::Id(p) if self.one_path && (p.starts_with('/') || p.starts_with('@')) => {
+                        true
+                    }
+                    Tok::Comma | Tok::Open | Tok::Close => false,
+                    _ => self.after_target && self.modes.len() > 1,
+                };
+                self.after_arrow = tok == Tok::Arrow;
                 return Some((s, tok, e));
             }
-            if self.pos == start_pos && self.pos < self.bytes.len() {
-                // No progress and no token: never loop forever.
+            if self.pos == start_pos
+                && self.modes.len() >= start_modes
+                && self.pos < self.bytes.len()
+            {
+                // No progress and no token: never loop forever (a mode
+                // that ends without a token is progress).
                 self.unexpected();
             }
         }
@@ -542,6 +708,7 @@ impl<'s> Lexer<'s> {
             return Some((start, t, end));
         }
         let (tok, mode) = keyword(&name);
+        self.one_path = matches!(name.as_str(), "remount" | "umount" | "unmount" | "mqueue");
         if let Some(m) = mode {
             self.push(m);
         }
@@ -697,6 +864,7 @@ impl<'s> Lexer<'s> {
             b'=' => {
                 let i = self.after_blanks(start + 1);
                 if self.at(i) == Some(b'(') {
+                    self.pos = i;
                     self.push(Mode::ListCondParenVal);
                     self.pos = i + 1;
                     Some((start, Tok::Equals, start + 1))
@@ -890,24 +1058,15 @@ impl<'s> Lexer<'s> {
             self.pop();
             return self.tok(start, start + 1, Tok::Comma);
         }
-        // A lone `}` cannot continue a rule: the block ends and the rule's
-        // `,` is missing. Say so, end the rule, and let the `}` close the
-        // block.
+        // A lone `}` cannot continue a rule: the block ends (the parser
+        // reports the missing `,`).
         if c == b'}'
             && self
                 .at(start + 1)
                 .is_none_or(|n| n.is_ascii_whitespace() || n == b'#')
         {
-            let prev = end_of_code(self.src, start);
-            let d = Diagnostic::missing_comma(
-                self.span(prev, prev),
-                self.span(start, start + 1),
-                "the block ends here",
-            );
-            self.diagnostics.push(d);
             self.pop();
-            self.pos = start;
-            return Some((prev, Tok::Comma, prev));
+            return None;
         }
         // conditional names
         if c.is_ascii_alphabetic() {
@@ -1238,6 +1397,11 @@ impl Iterator for Lexer<'_> {
     }
 }
 
+/// Modes entered at a `(` and left at its `)`.
+fn is_paren_mode(m: Mode) -> bool {
+    matches!(m, Mode::ListVal | Mode::ListCond | Mode::ListCondParenVal)
+}
+
 /// The keyword table of the INITIAL mode: the token a bare name becomes and
 /// the mode it starts.
 fn keyword(name: &str) -> (Tok, Option<Mode>) {
@@ -1293,44 +1457,6 @@ fn rule_keyword(r: RuleMode, w: &str) -> bool {
 }
 
 /// Whether a word is a file permission string (`MODES` of the reference lexer).
-/// Where the code before `at` ends: blanks and comments (whole comment
-/// lines, and a comment trailing a line) skipped backwards.
-pub fn end_of_code(src: &str, at: usize) -> usize {
-    let mut end = at.min(src.len());
-    loop {
-        let head = src[..end].trim_end();
-        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
-        let line = &head[line_start..];
-        // a `#` outside quotes starts a comment (`#include` is code)
-        let mut quoted = false;
-        let mut cut = None;
-        for (i, c) in line.char_indices() {
-            match c {
-                '"' => quoted = !quoted,
-                '#' if !quoted && !line[i..].starts_with("#include") => {
-                    cut = Some(i);
-                    break;
-                }
-                _ => {}
-            }
-        }
-        match cut {
-            Some(i) => {
-                let code = line[..i].trim_end();
-                if code.is_empty() {
-                    if line_start == 0 {
-                        return 0;
-                    }
-                    end = line_start - 1;
-                    continue;
-                }
-                return line_start + code.len();
-            }
-            None => return head.len(),
-        }
-    }
-}
-
 pub fn is_modes(w: &str) -> bool {
     let b = w.as_bytes();
     if b.is_empty() {

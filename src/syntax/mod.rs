@@ -4,6 +4,7 @@
 pub mod ast;
 pub mod lexer;
 pub mod parse;
+pub mod recover;
 pub mod token;
 
 pub use parse::{Parsed, parse};

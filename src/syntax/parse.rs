@@ -3,10 +3,11 @@
 
 use super::ast::File;
 use super::lexer::{self, Trivia};
+use super::recover;
 use super::token::Tok;
-use crate::diag::{Diagnostic, code};
-use crate::source::{FileId, Span};
-use lalrpop_util::{ErrorRecovery, ParseError};
+use crate::diag::Diagnostic;
+use crate::source::FileId;
+use lalrpop_util::ErrorRecovery;
 
 /// The lexer never fails (its problems are diagnostics), so the parser's
 /// lexer-error type has no values.
@@ -28,147 +29,55 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How many forgotten `,` one parse makes up for; each costs a parse of
+/// the file, so a huge file gets fewer (about 4 million tokens parsed in
+/// all), and the rest are reported as plain parse errors.
+const MAX_COMMAS: usize = 256;
+const COMMA_TOKEN_BUDGET: usize = 4_000_000;
+
 pub fn parse(src: &str, file: FileId) -> Parsed {
-    let (tokens, trivia, mut diagnostics) = lexer::lex(src, file);
+    let (mut tokens, trivia, mut diagnostics) = lexer::lex(src, file);
     let parser = generated::FileParser::new();
     let run = |toks: &[lexer::Spanned]| {
         let mut errors: Vec<ErrorRecovery<usize, Tok, Never>> = Vec::new();
         let result = parser.parse(file, &mut errors, toks.iter().cloned().map(Ok::<_, Never>));
         (result, errors)
     };
-    // A file that ends inside a block (a missing `}`) cannot be recovered
-    // by the grammar: it would swallow everything after the open `{`.
-    // Report the unclosed `{` once, then parse as if the blocks were closed
-    // at the end, so the rest of the file's problems are still found.
-    let mut unclosed: Vec<usize> = Vec::new();
-    for (i, t) in tokens.iter().enumerate() {
-        match t.1 {
-            Tok::Open => unclosed.push(i),
-            Tok::Close => {
-                unclosed.pop();
+    // A file that ends inside a block cannot be recovered by the grammar:
+    // make up the missing `}` first.
+    diagnostics.extend(recover::close_blocks(src, file, &mut tokens));
+    let mut commas = 0;
+    let max_commas = (COMMA_TOKEN_BUDGET / tokens.len().max(1)).clamp(1, MAX_COMMAS);
+    let (result, errors) = loop {
+        let (result, errors) = run(&tokens);
+        if commas < max_commas {
+            if let Some((i, tok, d)) =
+                recover::comma_for(file, &tokens, &errors, result.as_ref().err())
+            {
+                tokens.insert(i, tok);
+                diagnostics.push(d);
+                commas += 1;
+                continue;
             }
-            _ => {}
         }
-    }
-    let (result, errors) = match unclosed.first() {
-        None => run(&tokens),
-        Some(&first) => {
-            let (l, _, r) = &tokens[first];
-            diagnostics.push(
-                Diagnostic::error(code::SYNTAX_ERROR, Span::new(file, *l, *r), "this `{` is never closed")
-                    .help("add the missing `}`; the file is checked as if the block ended at the end of the file"),
-            );
-            let end = src.len();
-            let mut closed = tokens.clone();
-            closed.extend(std::iter::repeat_n((end, Tok::Close, end), unclosed.len()));
-            run(&closed)
-        }
+        break (result, errors);
     };
     for e in errors {
-        diagnostics.push(parse_error(src, file, e.error));
+        diagnostics.extend(recover::parse_error(src, file, e.error));
     }
-    let ast = match result {
+    let mut ast = match result {
         Ok(ast) => ast,
         Err(e) => {
-            diagnostics.push(parse_error(src, file, e));
+            diagnostics.extend(recover::parse_error(src, file, e));
             File::default()
         }
     };
+    recover::split_run_on_rules(&mut ast, &mut diagnostics);
+    diagnostics.sort_by_key(|d| d.span().map(|s| (s.start, s.end)));
     Parsed {
         file,
         ast,
         trivia,
         diagnostics,
-    }
-}
-
-fn describe_expected(expected: &[String]) -> Option<String> {
-    let mut names: Vec<String> = expected
-        .iter()
-        .map(|e| match e.as_str() {
-            "\"id\"" => "a name or path".to_string(),
-            "\"value\"" => "a value".to_string(),
-            "\"mode\"" => "permissions".to_string(),
-            "\"key\"" => "a keyword".to_string(),
-            "\"setvar\"" => "a variable".to_string(),
-            "\"boolvar\"" => "a boolean variable".to_string(),
-            "\"condid\"" => "a condition".to_string(),
-            "\"condlistid\"" => "`peer=(...)`".to_string(),
-            "\"include\"" => "an include".to_string(),
-            other => format!("`{}`", other.trim_matches('"')),
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    if names.is_empty() || names.len() > 8 {
-        return None;
-    }
-    Some(match names.len() {
-        1 => names.remove(0),
-        _ => {
-            let last = names.pop().unwrap_or_default();
-            format!("{} or {}", names.join(", "), last)
-        }
-    })
-}
-
-fn parse_error(src: &str, file: FileId, e: ParseError<usize, Tok, Never>) -> Diagnostic {
-    match e {
-        ParseError::InvalidToken { location } => Diagnostic::error(
-            code::SYNTAX_ERROR,
-            Span::new(file, location, location + 1),
-            "invalid token",
-        ),
-        ParseError::UnrecognizedEof { location, expected } => {
-            let d = Diagnostic::error(
-                code::SYNTAX_ERROR,
-                Span::new(file, location.min(src.len()), location.min(src.len())),
-                "unexpected end of file",
-            );
-            let d = if expected.iter().any(|e| e == "\"}\"") {
-                d.help("a `{` block is not closed: add the missing `}`")
-            } else {
-                d
-            };
-            match describe_expected(&expected) {
-                Some(x) => d.note(format!("expected {x}")),
-                None => d,
-            }
-        }
-        ParseError::UnrecognizedToken {
-            token: (l, tok, r),
-            expected,
-        } if matches!(tok, Tok::Close) && expected.iter().any(|e| e == "\",\"") => {
-            // a rule right before the `}` of its block, without its `,`
-            let prev = super::lexer::end_of_code(src, l);
-            Diagnostic::missing_comma(
-                Span::new(file, prev, prev),
-                Span::new(file, l, r),
-                "the block ends here",
-            )
-        }
-        ParseError::UnrecognizedToken {
-            token: (l, tok, r),
-            expected,
-        } => {
-            let mut d = Diagnostic::error(
-                code::SYNTAX_ERROR,
-                Span::new(file, l, r),
-                format!("unexpected {tok}"),
-            );
-            if let Some(x) = describe_expected(&expected) {
-                d = d.note(format!("expected {x}"));
-            }
-            if expected.iter().any(|e| e == "\",\"") && !matches!(tok, Tok::Comma) {
-                d = d.help("is a `,` missing at the end of the previous rule?");
-            }
-            d
-        }
-        ParseError::ExtraToken { token: (l, tok, r) } => Diagnostic::error(
-            code::SYNTAX_ERROR,
-            Span::new(file, l, r),
-            format!("unexpected {tok} after the end of the policy"),
-        ),
-        ParseError::User { error } => match error {},
     }
 }

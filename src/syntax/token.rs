@@ -132,6 +132,10 @@ pub enum Tok {
     Prompt,
     Owner,
     Other,
+    /// Made up by [`super::recover`]: the rule in progress is broken (an
+    /// unclosed `(` or quote) and ends here; its diagnostic is already
+    /// reported. Never written in a file.
+    Cut,
 }
 
 impl fmt::Display for Tok {
@@ -180,6 +184,7 @@ impl fmt::Display for Tok {
             Tok::Prompt => "`prompt`",
             Tok::Owner => "`owner`",
             Tok::Other => "`other`",
+            Tok::Cut => "the end of a broken rule",
         };
         f.write_str(s)
     }

@@ -56,11 +56,35 @@ fn ok_fixtures_have_no_errors() {
     });
 }
 
+/// A fixture's `# expect: LINE:COL CODE` lines, when it has them, are
+/// exactly the places and codes of its diagnostics.
+fn assert_expected_locations(path: &Path, rendered: &str) {
+    let text = std::fs::read_to_string(path).expect("fixture readable");
+    let mut want: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .map(|l| l.trim().to_string())
+        .collect();
+    if want.is_empty() {
+        return;
+    }
+    let concise_part = rendered
+        .split("----- concise -----\n")
+        .nth(1)
+        .and_then(|s| s.split("----- full -----").next())
+        .unwrap_or("");
+    let mut got = locations(concise_part);
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "{}:\n{rendered}", path.display());
+}
+
 #[test]
 fn err_fixtures_report_errors() {
     insta::glob!("../fixtures/parse/err", "*.apparmor", |path| {
         let (errors, rendered) = run(path);
         assert!(errors, "{} should have errors:\n{rendered}", path.display());
+        assert_expected_locations(path, &rendered);
         insta::assert_snapshot!(rendered);
     });
 }
@@ -131,4 +155,181 @@ fn shared_includes_are_parsed_once_per_session() {
     }
     // ten policies plus the two include files, each read once
     assert_eq!(s.sources().len(), 12);
+}
+
+/// Complete rules of every class, each written without its `,`.
+const RULES: &[&str] = &[
+    "/etc/foo r",
+    "file /etc/foo r",
+    "file",
+    "r /etc/foo",
+    "/usr/bin/x px -> other",
+    "capability chown",
+    "network inet stream",
+    "unix (send) type=stream",
+    "dbus send bus=session",
+    "signal (send) set=(term)",
+    "ptrace (read) peer=foo",
+    "mount fstype=proc -> /proc/",
+    "remount /x/",
+    "umount /mnt/",
+    "pivot_root /new/",
+    "change_profile -> foo",
+    "userns create",
+    // (with its name: a path after an mqueue rule without one is its name)
+    "mqueue create type=posix /q",
+    "io_uring sqpoll",
+    "link /a -> /b",
+    "set rlimit nofile <= 1024",
+    "all",
+    "deny /x w",
+    "audit capability chown",
+    "owner /x r",
+    "priority=10 allow /x r",
+];
+
+/// What can follow a rule: every qualifier, and every rule class.
+fn followers() -> Vec<String> {
+    let mut f: Vec<String> = [
+        "audit /y r,",
+        "deny /y w,",
+        "allow /y r,",
+        "owner /y r,",
+        "other /y r,",
+        "user /y r,",
+        "prompt /y r,",
+        "priority=1 /y r,",
+        "audit deny owner /y w,",
+        "}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    f.extend(RULES.iter().map(|r| format!("{r},")));
+    f
+}
+
+/// `line:col code` of each diagnostic, from the concise rendering.
+fn locations(rendered: &str) -> Vec<String> {
+    rendered
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(4, ':');
+            let (_, line, col, rest) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+            let code = rest.split('[').nth(1)?.split(']').next()?;
+            Some(format!("{line}:{col} {code}"))
+        })
+        .collect()
+}
+
+/// A rule of any class without its `,`, followed (on the next line, or
+/// after a blank line and a comment) by a rule of any class or qualifier or
+/// by `}`: one error, at the end of the rule that lacks the `,`, with a fix
+/// that inserts it and gives a file without errors; a later mistake in the
+/// next profile is still reported.
+#[test]
+fn missing_comma_is_reported_at_the_rule_that_lacks_it() {
+    let opts = Options {
+        features: aaprof::features::Features::all(),
+        ..Options::default()
+    };
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for rule in RULES {
+        for next in followers() {
+            for gap in ["\n  ", "\n\n  # a comment\n  "] {
+                // `file` and then a path or permissions is one valid rule
+                if *rule == "file" && (next.starts_with('/') || next.starts_with("r ")) {
+                    continue;
+                }
+                cases += 1;
+                let close = if next == "}" { "" } else { "\n}" };
+                let text = format!(
+                    "profile p {{\n  {rule}{gap}{next}{close}\nprofile q {{\n  capability chwon,\n}}\n"
+                );
+                let s = Session::new();
+                let out = s.check_text("case", None, text.clone(), &opts);
+                let got = locations(&concise(&s.sources(), &out));
+                let later = text.lines().position(|l| l.contains("chwon")).unwrap_or(0) + 1;
+                let want = vec![
+                    format!("2:{} E0102", rule.len() + 3),
+                    format!("{later}:14 E0504"),
+                ];
+                let fix = out
+                    .diagnostics
+                    .iter()
+                    .find(|d| d.code.id == "E0102")
+                    .and_then(|d| d.fix.as_ref())
+                    .and_then(|f| f.edits.first().cloned());
+                let fixed_ok = fix.is_some_and(|e| {
+                    let (a, b) = (e.span.start as usize, e.span.end as usize);
+                    let fixed = format!("{}{}{}", &text[..a], e.replacement, &text[b..]);
+                    let s2 = Session::new();
+                    let o2 = s2.check_text("fixed", None, fixed, &opts);
+                    locations(&concise(&s2.sources(), &o2)) == [want[1].clone()]
+                });
+                if got != want || !fixed_ok {
+                    failures.push(format!(
+                        "{rule:?} then {gap:?} {next:?}: got {got:?}, want {want:?}, fix applies cleanly: {fixed_ok}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// In every error fixture whose syntax errors all come with a fix (a
+/// missing `,` or `}`), applying the fixes leaves no syntax error.
+#[test]
+fn syntax_fixes_repair_the_fixtures() {
+    let dir = repo().join("tests/fixtures/parse");
+    let opts = Options {
+        search: SearchPath {
+            include_dirs: vec![dir.join("include")],
+            base_dir: dir.join("include"),
+            cwd: dir.clone(),
+        },
+        features: aaprof::features::Features::all(),
+        warn_unsupported: false,
+        fragments: false,
+    };
+    let mut repaired = 0;
+    insta::glob!("../fixtures/parse/err", "*.apparmor", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture readable");
+        let s = Session::new();
+        let out = s.check_text("fixture", None, text.clone(), &opts);
+        let syntax: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.id == "E0102")
+            .collect();
+        if syntax.is_empty() || syntax.iter().any(|d| d.fix.is_none()) {
+            return;
+        }
+        let mut edits: Vec<_> = syntax
+            .iter()
+            .flat_map(|d| d.fix.iter().flat_map(|f| f.edits.iter().cloned()))
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        let mut fixed = text.clone();
+        for e in edits {
+            fixed.replace_range(e.span.start as usize..e.span.end as usize, &e.replacement);
+        }
+        let s2 = Session::new();
+        let out2 = s2.check_text("fixed", None, fixed.clone(), &opts);
+        let left = concise(&s2.sources(), &out2);
+        assert!(
+            !left.contains("[E0102]"),
+            "{}: fixed text\n{fixed}\nstill has syntax errors:\n{left}",
+            path.display()
+        );
+        repaired += 1;
+    });
+    assert!(repaired >= 6, "only {repaired} fixtures had fixes to apply");
 }
