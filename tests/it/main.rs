@@ -9,5 +9,6 @@ mod k8s;
 mod k8s_cli;
 mod lint;
 mod lint_cli;
+mod oracle;
 mod parse;
 mod support;
