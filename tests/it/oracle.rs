@@ -91,7 +91,10 @@ struct Compared {
 /// The reference's compiled bytes per (options, text), so that a text
 /// seen before is not compiled again (same text, same options, same bytes).
 #[derive(Default)]
-struct Memo(Mutex<HashMap<(String, String), Option<Vec<u8>>>>);
+struct Memo(Mutex<HashMap<MemoKey, Option<Vec<u8>>>>);
+
+/// (the compile's options, the text compiled)
+type MemoKey = (String, String);
 
 impl Memo {
     fn get_or(
