@@ -70,7 +70,8 @@ pub fn emit(policy: &Policy, sources: &[String], abi: Option<&str>) -> String {
     }
     if !vars.defs.is_empty() {
         out.push_str("# Words that cannot be written in place (a path that begins with\n");
-        out.push_str("# an alternation, a conditional value with a comma) go through these.\n");
+        out.push_str("# an alternation, a conditional value with a comma, an alternation\n");
+        out.push_str("# after an `@`) go through these.\n");
         let mut defs: Vec<(&String, &Vec<String>)> =
             vars.defs.iter().map(|(v, n)| (n, v)).collect();
         defs.sort_by_key(|(n, _)| {
@@ -78,6 +79,7 @@ pub fn emit(policy: &Policy, sources: &[String], abi: Option<&str>) -> String {
                 .parse::<usize>()
                 .unwrap_or(0)
         });
+        // the values were protected (`Vars::protect`) when they were made
         for (name, values) in defs {
             let vs: Vec<String> = values.iter().map(|v| var_value(v)).collect();
             let _ = writeln!(out, "@{{{name}}}={}", vs.join(" "));
@@ -90,8 +92,9 @@ pub fn emit(policy: &Policy, sources: &[String], abi: Option<&str>) -> String {
 
 /// Variables made for words that cannot be written in place: a path that
 /// begins with an alternation (a `{` there opens a block, and Debian's
-/// parser takes no comma in a quoted path) and a conditional value with a
-/// comma in it (a comma separates conditionals). A variable with one value
+/// parser takes no comma in a quoted path), a conditional value with a
+/// comma in it (a comma separates conditionals) and an alternation after a
+/// literal `@` (`@{` reads as a variable reference). A variable with one value
 /// is substituted as is, after lexing, so the pattern is unchanged.
 ///
 /// A path that begins with an alternation gets a variable with one value
@@ -123,15 +126,68 @@ impl Vars {
     /// of the values before a `/`).
     fn leading_alternation(&mut self, text: &str) -> String {
         match split_leading_alternation(text) {
-            Some((alts, rest))
-                if alts.len() > 1
-                    && !(rest.starts_with('/') && alts.iter().any(|a| a.ends_with('/'))) =>
-            {
+            Some((alts, rest)) if alts.len() > 1 && joins_back(&alts, rest) => {
+                let alts = alts.iter().map(|a| self.protect(a)).collect();
+                let rest = self.protect(rest);
                 format!("{}{rest}", self.name_of(alts))
             }
-            _ => self.name_for(text),
+            _ => {
+                let text = self.protect(text);
+                self.name_for(&text)
+            }
         }
     }
+
+    /// `text` with every literal `@` that stands before an alternation
+    /// kept apart from its `{`: the reference reads `@{` as a variable
+    /// reference wherever it is written (6.0 then rejects the name), so the
+    /// alternation goes through a variable, `@@{v}`, the way the policy
+    /// itself wrote it before expansion. Expanded text has no variable
+    /// references left, so every `@{` in it is such an `@`.
+    fn protect(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = literal_at_brace(rest) {
+            out.push_str(&rest[..=at]);
+            let group = &rest[at + 1..];
+            let Some((alts, after)) = split_leading_alternation(group) else {
+                break; // an unbalanced `{`: nothing reads it as a variable
+            };
+            let reference = if alts.len() > 1 && joins_back(&alts, after) {
+                let alts = alts.iter().map(|a| self.protect(a)).collect();
+                self.name_of(alts)
+            } else {
+                let whole = &group[..group.len() - after.len()];
+                let whole = self.protect(whole);
+                self.name_for(&whole)
+            };
+            out.push_str(&reference);
+            rest = after;
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Whether the compiler, expanding a variable with the values `alts`
+/// followed by `rest`, gives back `{alt,...}rest` (it drops the trailing
+/// slashes of the values before a `/`).
+fn joins_back(alts: &[String], rest: &str) -> bool {
+    !(rest.starts_with('/') && alts.iter().any(|a| a.ends_with('/')))
+}
+
+/// The offset of the first `@` followed by `{` that is not escaped.
+fn literal_at_brace(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'@' if b[i + 1] == b'{' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The alternatives of a leading `{...}` group (split at its top-level
@@ -265,10 +321,11 @@ fn cond(c: &Cond, vars: &mut Vars) -> String {
         .values
         .iter()
         .map(|w| {
-            if w.text.contains(',') || w.text.starts_with('{') {
-                vars.name_for(&w.text)
+            let text = vars.protect(&w.text);
+            if text.contains(',') || text.starts_with('{') {
+                vars.name_for(&text)
             } else {
-                word(w)
+                word_text(w, text)
             }
         })
         .collect();
@@ -288,38 +345,47 @@ fn elem(e: &Elem, vars: &mut Vars) -> String {
         {
             name_text(&vars.leading_alternation(&w.text))
         }
-        Elem::Word(w) => word(w),
+        Elem::Word(w) => word(w, vars),
         Elem::Cond(c) => cond(c, vars),
         Elem::CondList { name, conds, .. } => {
             let inner: Vec<String> = conds.iter().map(|c| cond(c, vars)).collect();
             format!("{}=({})", name.text, inner.join(" "))
         }
         Elem::Flags { values, .. } => {
-            let v: Vec<String> = values.iter().map(word).collect();
+            let v: Vec<String> = values.iter().map(|w| word(w, vars)).collect();
             format!("flags=({})", v.join(", "))
         }
         Elem::List { values, .. } => {
-            let v: Vec<String> = values.iter().map(word).collect();
+            let v: Vec<String> = values.iter().map(|w| word(w, vars)).collect();
             format!("({})", v.join(", "))
         }
         Elem::Arrow { target, .. } => match target {
-            Some(t) => format!("-> {}", word(t)),
+            Some(t) => format!("-> {}", word(t, vars)),
             None => "->".to_string(),
         },
-        Elem::Le { value, .. } => format!("<= {}", word(value)),
+        Elem::Le { value, .. } => format!("<= {}", word(value, vars)),
         Elem::Identities { values, .. } => {
-            let v: Vec<String> = values.iter().map(word).collect();
+            let v: Vec<String> = values.iter().map(|w| word(w, vars)).collect();
             format!("+ identities=({})", v.join(" "))
         }
     }
 }
 
 /// A word as source text: names, paths and values are quoted when they
-/// hold what an unquoted word cannot.
-fn word(w: &Word) -> String {
+/// hold what an unquoted word cannot, and keep no `@{` (see
+/// [`Vars::protect`]).
+fn word(w: &Word, vars: &mut Vars) -> String {
     match w.kind {
         WordKind::Key | WordKind::Mode | WordKind::BoolVar => w.text.clone(),
-        WordKind::Id | WordKind::Value | WordKind::SetVar => name_text(&w.text),
+        WordKind::Id | WordKind::Value | WordKind::SetVar => name_text(&vars.protect(&w.text)),
+    }
+}
+
+/// `word` of `w` whose text is already `text`, protected.
+fn word_text(w: &Word, text: String) -> String {
+    match w.kind {
+        WordKind::Key | WordKind::Mode | WordKind::BoolVar => text,
+        WordKind::Id | WordKind::Value | WordKind::SetVar => name_text(&text),
     }
 }
 

@@ -893,8 +893,15 @@ impl Walker<'_> {
             Some(par) => format!("{par}//{}", expanded_name.text),
             None => expanded_name.text.clone(),
         };
+        // `:ns:name` is profile `name` in namespace `ns`; the variable holds
+        // the name without its namespace, as the reference's does
+        let in_namespace = full
+            .strip_prefix(':')
+            .and_then(|rest| rest.split_once(':'))
+            .map(|(_, name)| name);
         // the name is a literal inside patterns: escape pattern characters
-        let escaped: String = full
+        let escaped: String = in_namespace
+            .unwrap_or(&full)
             .chars()
             .flat_map(|c| {
                 let esc = matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '^' | ',');

@@ -11,7 +11,7 @@
 //! to the same binary policy as the original. Files in the directory's
 //! `also/` are linted with each fixture, for the checks across files.
 
-use super::support::{compile, repo};
+use super::support::{Reference, repo};
 use aaprof::diag::render::{Format, render};
 use aaprof::lint::{FixMode, Linter, Preset, RULES, Rule, Settings, lint_source};
 use aaprof::resolve::{Options, SearchPath, Session};
@@ -308,53 +308,67 @@ fn fixes_parse_keep_comments_and_silence_the_rule() {
 }
 
 /// Safe fixes must not change what the kernel enforces: the original and
-/// the fixed text compile to the same binary policy with Debian's parser.
+/// the fixed text compile to the same binary policy, with Debian's 3.0.8
+/// and with the 6.0 reference. (Over whole corpora: `oracle.rs`.)
 #[test]
 fn safe_fixes_compile_to_the_same_policy() {
     let base = dir().join("_base");
-    let mut compared = Vec::new();
-    for rule in RULES {
-        if rule.def.fix != aaprof::lint::FixAvailability::Safe {
-            continue;
-        }
+    let safe: Vec<&Rule> = RULES
+        .iter()
+        .filter(|r| r.def.fix == aaprof::lint::FixAvailability::Safe)
+        .collect();
+    let mut fixed_texts = Vec::new();
+    for rule in &safe {
         for path in fixtures(rule, "err") {
             let text = std::fs::read_to_string(&path).expect("readable");
             let run = lint(&path, rule, FixMode::Safe);
             let Some(fixed) = run.fixed else {
                 panic!("{}: no safe fix applied to {}", rule.name(), path.display());
             };
-            let args = [Path::new("-b"), base.as_path()];
-            let Some(before) = compile(&args, &base, None, Some(&text)) else {
-                // the fixture uses syntax newer than Debian's 3.0.8 parser
-                continue;
-            };
-            let after = compile(&args, &base, None, Some(&fixed)).unwrap_or_else(|| {
-                panic!(
-                    "{}: the fixed {} no longer compiles:\n{fixed}",
-                    rule.name(),
-                    path.display()
-                )
-            });
-            assert!(
-                before == after,
-                "{}: the safe fix of {} changes the compiled policy:\n{fixed}",
-                rule.name(),
-                path.display()
-            );
-            compared.push(rule.name());
+            fixed_texts.push((rule.name(), path, text, fixed));
         }
     }
-    compared.dedup();
-    // every rule with a safe fix has a fixture Debian's parser compiles
-    let safe: Vec<&str> = RULES
-        .iter()
-        .filter(|r| r.def.fix == aaprof::lint::FixAvailability::Safe)
-        .map(|r| r.name())
-        .collect();
-    assert_eq!(
-        compared, safe,
-        "safe-fix rules compared with apparmor_parser"
-    );
+    for reference in Reference::ALL {
+        let mut compared = Vec::new();
+        for (name, path, text, fixed) in &fixed_texts {
+            let args = [Path::new("-b"), base.as_path()];
+            let Some(before) = reference.compile(&args, &base, None, Some(text)) else {
+                // the fixture uses syntax newer than this reference
+                continue;
+            };
+            let after = reference
+                .compile(&args, &base, None, Some(fixed))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{name}: the fixed {} no longer compiles with {}:\n{fixed}",
+                        path.display(),
+                        reference.version()
+                    )
+                });
+            assert!(
+                before == after,
+                "{name}: the safe fix of {} changes the policy {} compiles:\n{fixed}",
+                path.display(),
+                reference.version()
+            );
+            compared.push(*name);
+        }
+        println!(
+            "safe fixes | fixtures | {} | {} of {} fixed fixtures compiled, all byte-identical",
+            reference.version(),
+            compared.len(),
+            fixed_texts.len()
+        );
+        compared.dedup();
+        // every rule with a safe fix has a fixture each reference compiles
+        let names: Vec<&str> = safe.iter().map(|r| r.name()).collect();
+        assert_eq!(
+            compared,
+            names,
+            "safe-fix rules compared with apparmor_parser {}",
+            reference.version()
+        );
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod k8s;
 mod k8s_cli;
 mod lint;
 mod lint_cli;
+mod oracle;
 mod parse;
 mod policy_dir;
 mod support;

@@ -23,7 +23,81 @@ pub fn concise(sources: &SourceMap, out: &Outcome) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-pub fn apparmor_parser() -> PathBuf {
+/// The two reference compilers the binary-identity tests compare with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reference {
+    /// Debian 12's packaged `apparmor_parser` (3.0.8), run as installed.
+    Debian,
+    /// `../shared/oracle/apparmor_parser` (6.0.0~alpha1), the version
+    /// whose language aaprof follows, always with `--config-file=/dev/null`
+    /// and `features.all` (this machine's kernel is not the target).
+    Upstream,
+}
+
+impl Reference {
+    pub const ALL: [Reference; 2] = [Reference::Debian, Reference::Upstream];
+
+    pub fn version(self) -> &'static str {
+        match self {
+            Reference::Debian => "3.0.8",
+            Reference::Upstream => "6.0.0~alpha1",
+        }
+    }
+
+    fn program(self) -> PathBuf {
+        match self {
+            Reference::Debian => debian_apparmor_parser(),
+            Reference::Upstream => {
+                let p = shared().join("oracle/apparmor_parser");
+                assert!(
+                    p.is_file(),
+                    "the 6.0 reference {} is missing; ../shared must sit beside the repository",
+                    p.display()
+                );
+                p
+            }
+        }
+    }
+
+    /// `apparmor_parser -Q -S` of a file or of standard input, with the
+    /// reference's fixed options before `args`; `None` when it refuses
+    /// the policy.
+    pub fn compile(
+        self,
+        args: &[&Path],
+        cwd: &Path,
+        file: Option<&Path>,
+        stdin: Option<&str>,
+    ) -> Option<Vec<u8>> {
+        let mut cmd = Command::new(self.program());
+        if self == Reference::Upstream {
+            cmd.arg("--config-file=/dev/null")
+                .arg("-M")
+                .arg(shared().join("conformance/features/features.all"))
+                .arg("-K");
+        }
+        cmd.arg("-Q").arg("-S").current_dir(cwd);
+        for a in args {
+            cmd.arg(a);
+        }
+        if let Some(f) = file {
+            cmd.arg(f);
+        }
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("apparmor_parser runs");
+        if let Some(mut si) = child.stdin.take() {
+            if let Some(text) = stdin {
+                let _ = si.write_all(text.as_bytes());
+            }
+        }
+        let out = child.wait_with_output().expect("apparmor_parser finishes");
+        (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+    }
+}
+
+fn debian_apparmor_parser() -> PathBuf {
     for dir in ["/usr/sbin", "/sbin", "/usr/bin"] {
         let p = Path::new(dir).join("apparmor_parser");
         if p.exists() {
@@ -31,35 +105,6 @@ pub fn apparmor_parser() -> PathBuf {
         }
     }
     panic!("Debian's apparmor_parser is not installed; run the test command from README.md");
-}
-
-/// `apparmor_parser -Q -S` of a file or of standard input; `None` when it
-/// refuses the policy.
-pub fn compile(
-    args: &[&Path],
-    cwd: &Path,
-    file: Option<&Path>,
-    stdin: Option<&str>,
-) -> Option<Vec<u8>> {
-    let mut cmd = Command::new(apparmor_parser());
-    cmd.arg("-Q").arg("-S").current_dir(cwd);
-    for a in args {
-        cmd.arg(a);
-    }
-    if let Some(f) = file {
-        cmd.arg(f);
-    }
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().expect("apparmor_parser runs");
-    if let Some(mut si) = child.stdin.take() {
-        if let Some(text) = stdin {
-            let _ = si.write_all(text.as_bytes());
-        }
-    }
-    let out = child.wait_with_output().expect("apparmor_parser finishes");
-    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
 }
 
 pub fn top_level_files(dir: &Path) -> Vec<PathBuf> {

@@ -27,9 +27,15 @@
 //! ```
 //!
 //! ## Fix safety
-//! The fix deletes the redundant rule (a trailing comment stays). It is
-//! safe: the permissions the kernel enforces are the same with and without
-//! it.
+//! The fix deletes the redundant rule (a trailing comment stays). The
+//! permissions the kernel enforces are the same with and without it. It is
+//! safe when the covering rule has the very same path after expansion and
+//! the same `owner`/`other`: the compiler merges the two, and the binary
+//! policy is byte for byte the same. Otherwise (a wider pattern, or the
+//! same paths written another way, such as `@{HOME}` and `@{HOME}/`) the
+//! compiler builds its automaton from other expressions, and the policy it
+//! writes, though it grants the same, may differ in its bytes: the fix is
+//! then unsafe.
 
 use crate::diag::Diagnostic;
 use crate::lint::facts::{FileRule, perms_cover};
@@ -88,10 +94,13 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             .label(a.rule.span, "this rule already grants it")
             .note(format!("in profile `{}`", pf.full_name))
             .help("remove this rule");
-            let fix = edit::safe(
-                "remove the redundant rule",
-                vec![edit::replace(edit::delete_statement(cx.text, span), "")],
-            );
+            let edits = vec![edit::replace(edit::delete_statement(cx.text, span), "")];
+            let merged = a.path.text == b.path.text && a.owner == b.owner && a.other == b.other;
+            let fix = if merged {
+                edit::safe("remove the redundant rule", edits)
+            } else {
+                edit::unsafe_("remove the redundant rule", edits)
+            };
             out.push(Diagnostic {
                 fix: Some(fix),
                 ..d
