@@ -793,7 +793,7 @@ fn check_unix_addr(v: &Word, ctx: &mut Ctx) {
             )
             .help("an address is abstract (`@name`), `none` (unnamed) or `auto` (autobind)"),
         );
-    } else if let Some(rest) = v.text.strip_prefix('@') {
+    } else if let Some(rest) = v.text.strip_prefix('@').filter(|_| !ctx.unused) {
         if let Some(why) = aare_error(rest) {
             ctx.error(Diagnostic::error(
                 code::BAD_PATTERN,

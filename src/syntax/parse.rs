@@ -26,10 +26,14 @@ pub struct Parsed {
     pub ast: File,
     pub trivia: Vec<Trivia>,
     pub diagnostics: Vec<Diagnostic>,
+    /// How deep the tree is nested ([`super::nesting`]); walkers of a deep
+    /// tree run on a stack sized for it ([`crate::stack`]).
+    pub depth: usize,
 }
 
 pub fn parse(src: &str, file: FileId) -> Parsed {
     let (tokens, trivia, mut diagnostics) = lexer::lex(src, file);
+    let depth = super::nesting::max_depth(tokens.iter().map(|t| &t.1));
     let parser = generated::FileParser::new();
     let run = |toks: &[lexer::Spanned]| {
         let mut errors: Vec<ErrorRecovery<usize, Tok, Never>> = Vec::new();
@@ -79,6 +83,7 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         ast,
         trivia,
         diagnostics,
+        depth,
     }
 }
 

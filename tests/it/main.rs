@@ -3,6 +3,7 @@
 mod cli;
 mod conformance;
 mod corpora;
+mod differential;
 mod emit;
 mod fmt;
 mod k8s;
