@@ -532,7 +532,9 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
             return;
         }
     }
-    if prefix.deny && perms.exec_mode.is_some() {
+    // `unsafe` stands for an exec qualifier: `unsafe x` is `ux`-like
+    let unsafe_kw = matches!(safety, Some((true, _)));
+    if prefix.deny && (perms.exec_mode.is_some() || (perms.exec && unsafe_kw)) {
         ctx.error(
             Diagnostic::error(
                 code::BAD_PERMISSION,
@@ -543,7 +545,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
         );
         return;
     }
-    if !prefix.deny && perms.exec && perms.exec_mode.is_none() {
+    if !prefix.deny && perms.exec && perms.exec_mode.is_none() && !unsafe_kw {
         ctx.error(
             Diagnostic::error(code::BAD_PERMISSION, perms_w.span, "`x` needs an exec qualifier: `ix`, `px`, `cx` or `ux`")
                 .help("say what happens on exec, e.g. `ix` to stay in this profile or `px` for the program's own profile"),

@@ -63,6 +63,9 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
                         Diagnostic::error(code::BAD_PROFILE_NAME, w.span, format!("attachment `{}` must be an absolute path", w.text))
                             .help("an attachment names the executables the profile confines, e.g. `/usr/bin/foo`"),
                     );
+                } else {
+                    // an attachment is a pattern
+                    super::check_pattern(w, ctx);
                 }
             }
             Elem::CondList { name, conds, span } => {

@@ -820,6 +820,11 @@ impl Walker<'_> {
                         w.span,
                         format!("variable `@{{{n}}}` refers to itself"),
                     ),
+                    ExpandError::BadName(name, why) => Diagnostic::error(
+                        code::BAD_VARIABLE,
+                        w.span,
+                        format!("a value of this variable holds `@{{{name}}}`, which is not a variable name: a name {why}"),
+                    ),
                     ExpandError::TooLarge => Diagnostic::error(
                         code::BAD_VARIABLE,
                         w.span,
@@ -851,19 +856,15 @@ impl Walker<'_> {
     }
 
     fn expand_elem(&mut self, e: &Elem, b: &HashMap<&'static str, String>) -> Option<Elem> {
-        // the names of `@{...}` are checked as written and once expanded
-        // (a variable's value may hold a bad one)
+        // the names of `@{...}` are checked as written (and those in the
+        // values of variables, when they are expanded)
         let words = |w: &mut Self, ws: &[Word], names: bool| -> Option<Vec<Word>> {
             ws.iter()
                 .map(|x| {
                     if names {
                         w.reference_names_ok(x)?;
                     }
-                    let e = w.expand_word(x, b)?;
-                    if names {
-                        w.reference_names_ok(&e)?;
-                    }
-                    Some(e)
+                    w.expand_word(x, b)
                 })
                 .collect()
         };
@@ -872,9 +873,7 @@ impl Walker<'_> {
         Some(match e {
             Elem::Word(w) => {
                 self.reference_names_ok(w)?;
-                let e = self.expand_word(w, b)?;
-                self.reference_names_ok(&e)?;
-                Elem::Word(e)
+                Elem::Word(self.expand_word(w, b)?)
             }
             Elem::Cond(c) => Elem::Cond(ast::Cond {
                 values: words(self, &c.values, names(c))?,

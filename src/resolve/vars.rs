@@ -33,6 +33,9 @@ pub enum ExpandError {
     Undefined(String),
     Recursive(String),
     TooLarge,
+    /// A value of the variable holds `@{...}` with a name that is no
+    /// variable name (the name, why).
+    BadName(String, &'static str),
 }
 
 /// The most alternatives one word may expand to before we give up (guards
@@ -137,6 +140,9 @@ impl Vars {
             }
             None => return Err(ExpandError::Undefined(name.to_string())),
         };
+        if let Some((bad, why)) = raw.iter().find_map(|v| bad_reference(v)) {
+            return Err(ExpandError::BadName(bad, why));
+        }
         stack.push(name.to_string());
         let mut values = Vec::with_capacity(raw.len());
         let mut size = 0;
