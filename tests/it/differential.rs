@@ -812,7 +812,11 @@ fn relative_path(text: &str, o: &Ours, origin: Origin, opts: &Options, cache: &C
 
 /// Our first error is about a decimal number that does not fit in 64 bits.
 fn out_of_range(text: &str, o: &Ours) -> bool {
-    let Some(word) = o.first_error_at.and_then(|(s, e)| text.get(s..e)) else {
+    let Some(word) = o
+        .first_error_at
+        .and_then(|(s, e)| text.get(s..e))
+        .and_then(|t| t.split_whitespace().last())
+    else {
         return false;
     };
     let digits: String = word.chars().filter(char::is_ascii_digit).collect();
