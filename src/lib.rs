@@ -15,6 +15,7 @@ pub mod k8s;
 pub mod lint;
 pub mod resolve;
 pub mod source;
+pub mod stack;
 pub mod suggest;
 pub mod syntax;
 pub mod vocab;

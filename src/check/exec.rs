@@ -143,3 +143,110 @@ pub fn check_overlapping_exec(rules: &[Rule], diags: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+/// A `change_profile [safe|unsafe] EXEC [-> TARGET],` rule with an exec
+/// condition.
+struct Onexec<'a> {
+    rule: &'a Rule,
+    unsafe_: bool,
+    priority: i64,
+    exec: Pattern,
+    /// `None`: no `->`, any target.
+    target: Option<Pattern>,
+}
+
+fn onexec_of(rule: &Rule) -> Option<Onexec<'_>> {
+    let mut priority = 0;
+    for p in &rule.prefix {
+        match p {
+            PrefixItem::Qualifier(Qualifier::Deny, _) => return None,
+            PrefixItem::Priority { value, .. } => priority = value.text.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    let mut elems = rule.elems.iter();
+    if !matches!(elems.next(), Some(Elem::Word(w)) if w.is_key("change_profile")) {
+        return None;
+    }
+    let mut unsafe_ = false;
+    let mut exec = None;
+    let mut target = None;
+    for e in elems {
+        match e {
+            Elem::Word(w) if w.is_key("safe") || w.is_key("unsafe") => unsafe_ = w.text == "unsafe",
+            Elem::Word(w) if exec.is_none() => exec = Some(Pattern::parse(&w.text).ok()?),
+            Elem::Arrow {
+                target: Some(t), ..
+            } => target = Some(Pattern::parse(&t.text).ok()?),
+            _ => {}
+        }
+    }
+    Some(Onexec {
+        rule,
+        unsafe_,
+        priority,
+        exec: exec?,
+        target,
+    })
+}
+
+/// Report `safe` and `unsafe` change_profile rules of one profile that the
+/// kernel could not tell apart. The reference compiles each rule's exec
+/// path and target into one automaton entry: two rules conflict when both
+/// can match the same program and the same target, with the same
+/// precedence (both without wildcards in path and target, or both with
+/// some; a rule without `->` allows any target, a wildcard) and the same
+/// priority. Different targets for one program do not conflict.
+pub fn check_change_profile_safety(rules: &[Rule], diags: &mut Vec<Diagnostic>) {
+    let rules: Vec<Onexec> = rules.iter().filter_map(onexec_of).collect();
+    let exact =
+        |r: &Onexec| r.exec.is_literal() && r.target.as_ref().is_some_and(Pattern::is_literal);
+    for (i, b) in rules.iter().enumerate() {
+        for a in &rules[..i] {
+            if a.unsafe_ == b.unsafe_ || a.priority != b.priority || exact(a) != exact(b) {
+                continue;
+            }
+            let Some(program) = aare::overlap(&a.exec, &b.exec) else {
+                continue;
+            };
+            let target = match (&a.target, &b.target) {
+                (Some(x), Some(y)) => aare::overlap(x, y),
+                (Some(x), None) | (None, Some(x)) => aare::example(x),
+                (None, None) => Some("any profile".to_string()),
+            };
+            let Some(target) = target else { continue };
+            let (safe, unsafe_) = if a.unsafe_ { (b, a) } else { (a, b) };
+            diags.push(
+                Diagnostic::error(
+                    code::CONFLICTING_EXEC,
+                    b.rule.span,
+                    format!(
+                        "`{program}` may change to `{target}` both safely and unsafely",
+                    ),
+                )
+                .label(a.rule.span, "the other rule")
+                .note(format!(
+                    "`{}` and `{}` both match program `{program}` and target `{target}`",
+                    safe.rule_text(),
+                    unsafe_.rule_text()
+                ))
+                .help("use the same `safe`/`unsafe` keyword on both rules, or give them different targets"),
+            );
+            break; // one report per rule
+        }
+    }
+}
+
+impl Onexec<'_> {
+    fn rule_text(&self) -> String {
+        let safety = if self.unsafe_ { "unsafe" } else { "safe" };
+        match &self.target {
+            Some(t) => format!(
+                "change_profile {safety} {} -> {}",
+                self.exec.text(),
+                t.text()
+            ),
+            None => format!("change_profile {safety} {}", self.exec.text()),
+        }
+    }
+}

@@ -194,8 +194,6 @@ struct ExecEntry {
 #[derive(Default, Debug)]
 pub struct FileState {
     exec: HashMap<(String, Half, i64), ExecEntry>,
-    /// change_profile exec paths: whether the rule was `unsafe`, and where
-    onexec: HashMap<String, (bool, Span)>,
     /// The previous rule, when it was a path without permissions (the
     /// first half of `/path, perms,`).
     path_only: Option<Span>,
@@ -231,7 +229,11 @@ fn is_path_word(w: &Word) -> bool {
 
 fn path_ok(w: &Word, ctx: &mut Ctx) -> bool {
     let t = w.text.as_str();
-    if !(t.starts_with('/') || t.starts_with('{') || t.starts_with('@')) {
+    if !(t.starts_with('/')
+        || t.starts_with('{')
+        || t.starts_with('@')
+        || ctx.written_as_variable(w))
+    {
         ctx.error(
             Diagnostic::error(
                 code::BAD_PATH,
@@ -518,7 +520,9 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
             return;
         }
     }
-    if prefix.deny && perms.exec_mode.is_some() {
+    // `unsafe` stands for an exec qualifier: `unsafe x` is `ux`-like
+    let unsafe_kw = matches!(safety, Some((true, _)));
+    if prefix.deny && (perms.exec_mode.is_some() || (perms.exec && unsafe_kw)) {
         ctx.error(
             Diagnostic::error(
                 code::BAD_PERMISSION,
@@ -529,7 +533,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
         );
         return;
     }
-    if !prefix.deny && perms.exec && perms.exec_mode.is_none() && target.is_none() {
+    if !prefix.deny && perms.exec && perms.exec_mode.is_none() && !unsafe_kw {
         ctx.error(
             Diagnostic::error(code::BAD_PERMISSION, perms_w.span, "`x` needs an exec qualifier: `ix`, `px`, `cx` or `ux`")
                 .help("say what happens on exec, e.g. `ix` to stay in this profile or `px` for the program's own profile"),
@@ -627,12 +631,17 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
         rest = &rest[1..];
     }
     match rest {
-        []
-        | [
+        [] => {}
+        [
             Elem::Arrow {
-                target: Some(_), ..
+                target: Some(t), ..
             },
-        ] => {}
+        ] => {
+            // the target is a pattern of profile names
+            if !super::check_pattern(t, ctx) {
+                return;
+            }
+        }
         [first, ..] => {
             ctx.error(
                 Diagnostic::error(
@@ -657,7 +666,11 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
         return;
     }
     if let Some(e) = exec {
-        if !(e.text.starts_with('/') || e.text.starts_with('{') || e.text.starts_with('@')) {
+        if !(e.text.starts_with('/')
+            || e.text.starts_with('{')
+            || e.text.starts_with('@')
+            || ctx.written_as_variable(e))
+        {
             ctx.error(
                 Diagnostic::error(
                     code::BAD_PATH,
@@ -668,33 +681,8 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
             );
             return;
         }
-        if !super::check_pattern(e, ctx) {
-            return;
-        }
-        let unsafe_ = safety.is_some_and(|s| s.text == "unsafe");
-        match ctx.profile.file.onexec.get(&e.text) {
-            Some((prev, at)) if *prev != unsafe_ => {
-                let at = *at;
-                ctx.error(
-                    Diagnostic::error(
-                        code::CONFLICTING_EXEC,
-                        e.span,
-                        format!(
-                            "`{}` is given both safe and unsafe change_profile rules",
-                            e.text
-                        ),
-                    )
-                    .label(at, "the other rule")
-                    .help("use the same `safe`/`unsafe` keyword on both rules"),
-                );
-            }
-            Some(_) => {}
-            None => {
-                ctx.profile
-                    .file
-                    .onexec
-                    .insert(e.text.clone(), (unsafe_, rule.span));
-            }
-        }
+        // overlapping safe and unsafe rules: `super::exec`, once the
+        // profile's rules are all known
+        super::check_pattern(e, ctx);
     }
 }

@@ -19,6 +19,10 @@ fn rank(e: &Elem) -> u8 {
 
 pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
     check_name(p, ctx);
+    // the reference compiles every profile name as a pattern
+    if !p.name.text.is_empty() {
+        super::check_pattern(&p.name, ctx);
+    }
     let is_hat = matches!(p.keyword, ProfileKeyword::Caret | ProfileKeyword::Hat);
     let mut attachment_seen = false;
     let mut flags_seen = false;
@@ -63,6 +67,9 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
                         Diagnostic::error(code::BAD_PROFILE_NAME, w.span, format!("attachment `{}` must be an absolute path", w.text))
                             .help("an attachment names the executables the profile confines, e.g. `/usr/bin/foo`"),
                     );
+                } else {
+                    // an attachment is a pattern
+                    super::check_pattern(w, ctx);
                 }
             }
             Elem::CondList { name, conds, span } => {

@@ -28,6 +28,14 @@ pub struct Ctx<'a> {
     pub profile: &'a mut ProfileState,
     /// Warn when the kernel ABI does not mediate a rule's family.
     pub warn_unsupported: bool,
+    /// The spans of the words that were written starting with a variable
+    /// (`@{x}...`), before expansion. The reference checks that a path
+    /// begins with `/` on the text as written, so a variable that expands
+    /// to a relative name is let through.
+    pub written_vars: &'a [crate::source::Span],
+    /// The rule is in a conditional branch not taken: checked on its own,
+    /// unexpanded, so its patterns (which may hold variables) are not.
+    pub unused: bool,
 }
 
 /// Per-profile state for checks that compare rules with each other.
@@ -44,6 +52,36 @@ impl Ctx<'_> {
     pub fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
+
+    /// `w` was written starting with a variable.
+    pub fn written_as_variable(&self, w: &Word) -> bool {
+        self.written_vars.contains(&w.span)
+    }
+}
+
+/// The spans of the words of `elems` written starting with a variable, for
+/// [`Ctx::written_vars`].
+pub fn variable_spans(elems: &[Elem]) -> Vec<crate::source::Span> {
+    let mut out = Vec::new();
+    let mut word = |w: &Word| {
+        if w.text.starts_with('@') {
+            out.push(w.span);
+        }
+    };
+    for e in elems {
+        match e {
+            Elem::Word(w) => word(w),
+            Elem::Arrow {
+                target: Some(t), ..
+            } => word(t),
+            Elem::Cond(c) => c.values.iter().for_each(&mut word),
+            Elem::CondList { conds, .. } => {
+                conds.iter().flat_map(|c| &c.values).for_each(&mut word)
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The rule family, from the rule's first word.
@@ -164,6 +202,9 @@ pub fn family_supported(f: &Features, fam: Family) -> bool {
 /// Report a word that is not a valid AppArmor pattern (unbalanced `{}` or
 /// `[]`, a one-alternative group, ...); `true` when it is valid.
 pub fn check_pattern(w: &Word, ctx: &mut Ctx) -> bool {
+    if ctx.unused {
+        return true;
+    }
     match crate::aare::check_syntax(&w.text) {
         Ok(()) => true,
         Err(e) => {

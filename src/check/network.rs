@@ -400,11 +400,25 @@ pub(super) fn first_value(c: &Cond) -> Option<&Word> {
 /// Text that still holds a variable reference (`@{...}`, left for a later
 /// stage to expand) is not judged.
 pub(super) fn aare_error(s: &str) -> Option<&'static str> {
-    // values still holding a variable are judged after expansion
-    if s.contains("@{") {
+    // values still holding a variable (a rule of a branch not taken) are
+    // judged after expansion; an `@{` that is no reference is text
+    if holds_variable(s) {
         return None;
     }
     crate::aare::check_syntax(s).err().map(|e| e.message())
+}
+
+/// `s` holds a reference `@{name}`.
+fn holds_variable(s: &str) -> bool {
+    s.match_indices("@{").any(|(i, _)| {
+        let rest = &s[i + 2..];
+        rest.find('}').is_some_and(|end| {
+            end > 0
+                && rest[..end]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        })
+    })
 }
 
 /// Reports a value that is not a valid AppArmor pattern.
@@ -793,7 +807,7 @@ fn check_unix_addr(v: &Word, ctx: &mut Ctx) {
             )
             .help("an address is abstract (`@name`), `none` (unnamed) or `auto` (autobind)"),
         );
-    } else if let Some(rest) = v.text.strip_prefix('@') {
+    } else if let Some(rest) = v.text.strip_prefix('@').filter(|_| !ctx.unused) {
         if let Some(why) = aare_error(rest) {
             ctx.error(Diagnostic::error(
                 code::BAD_PATTERN,

@@ -551,19 +551,22 @@ pub fn lint_outcome(
         return outcome.diagnostics.clone();
     };
     let text = session.sources().text(file).to_string();
-    let cx = Context::new(
-        file,
-        &text,
-        name,
-        &parsed.ast,
-        &parsed.trivia,
-        &outcome.policy,
-        &opts.search,
-        settings.preset,
-        session,
-        cache,
-    );
-    lint(&cx, outcome.diagnostics.clone(), settings)
+    // the rules walk the tree: a deep one on a stack sized for it
+    crate::stack::deep(parsed.depth, || {
+        let cx = Context::new(
+            file,
+            &text,
+            name,
+            &parsed.ast,
+            &parsed.trivia,
+            &outcome.policy,
+            &opts.search,
+            settings.preset,
+            session,
+            cache,
+        );
+        lint(&cx, outcome.diagnostics.clone(), settings)
+    })
 }
 
 /// A finding of `rule` at `span`.

@@ -217,50 +217,53 @@ impl Session {
             let cell = lock(&self.parsed).entry(c.clone()).or_default().clone();
             let _ = cell.set(Ok(parsed.clone()));
         }
-        let mut w = Walker {
-            session: self,
-            opts,
-            diags: parsed.diagnostics.clone(),
-            vars: Vars::default(),
-            chain: Vec::new(),
-            top_names: HashMap::new(),
-            aliases: Vec::new(),
-            abis: Vec::new(),
-            read: Vec::new(),
-            misplaced_includes: HashSet::new(),
-            fragment: false,
-        };
-        let mut included = HashSet::new();
-        if let Some(c) = canonical {
-            included.insert(c);
-        }
-        let mut top = Vec::new();
-        let span = text_span(&parsed);
-        if opts.fragments && tree::fragment_dir(path, &opts.search).is_some() {
-            w.tunables(&span, &mut included);
-        }
-        if opts.fragments && is_fragment(path, &opts.search, &parsed.ast) {
-            w.fragment = true;
-            w.walk_fragment(&parsed.ast.items, name, &span, &mut top);
-        } else {
-            w.walk_top(&parsed.ast.items, &mut included, &mut top);
-        }
-        let diagnostics = w.diags;
-        for p in &mut top {
-            apply_aliases(p, &w.aliases);
-        }
-        Outcome {
-            file: Some(id),
-            read: w.read,
-            policy: Policy {
-                profiles: top,
-                aliases: w.aliases,
-                abis: w.abis,
-                vars: w.vars.sets,
-            },
-            diagnostics,
-            parsed: Some(parsed),
-        }
+        // a deep tree is walked on a stack sized for it
+        crate::stack::deep(parsed.depth, || {
+            let mut w = Walker {
+                session: self,
+                opts,
+                diags: parsed.diagnostics.clone(),
+                vars: Vars::default(),
+                chain: Vec::new(),
+                top_names: HashMap::new(),
+                aliases: Vec::new(),
+                abis: Vec::new(),
+                read: Vec::new(),
+                misplaced_includes: HashSet::new(),
+                fragment: false,
+            };
+            let mut included = HashSet::new();
+            if let Some(c) = canonical {
+                included.insert(c);
+            }
+            let mut top = Vec::new();
+            let span = text_span(&parsed);
+            if opts.fragments && tree::fragment_dir(path, &opts.search).is_some() {
+                w.tunables(&span, &mut included);
+            }
+            if opts.fragments && is_fragment(path, &opts.search, &parsed.ast) {
+                w.fragment = true;
+                w.walk_fragment(&parsed.ast.items, name, &span, &mut top);
+            } else {
+                w.walk_top(&parsed.ast.items, &mut included, &mut top);
+            }
+            let diagnostics = w.diags;
+            for p in &mut top {
+                apply_aliases(p, &w.aliases);
+            }
+            Outcome {
+                file: Some(id),
+                read: w.read,
+                policy: Policy {
+                    profiles: top,
+                    aliases: w.aliases,
+                    abis: w.abis,
+                    vars: w.vars.sets,
+                },
+                diagnostics,
+                parsed: Some(parsed),
+            }
+        })
     }
 
     /// The canonical form of a path (cached; the path itself if it has none).
@@ -436,7 +439,7 @@ impl Walker<'_> {
         included: &mut HashSet<PathBuf>,
         mut f: F,
     ) where
-        F: FnMut(&mut Self, &[Item], &mut HashSet<PathBuf>),
+        F: FnMut(&mut Self, &[Item], &mut HashSet<PathBuf>) + Send,
     {
         for target in self.include_targets(inc, span) {
             let key = self.session.canonical(&target);
@@ -479,7 +482,7 @@ impl Walker<'_> {
                     for d in parsed.diagnostics.clone() {
                         self.push(d);
                     }
-                    f(self, &parsed.ast.items, included);
+                    crate::stack::deep(parsed.depth, || f(self, &parsed.ast.items, included));
                     self.chain.pop();
                 }
                 Err(e) => self.push(Diagnostic::error(
@@ -827,6 +830,11 @@ impl Walker<'_> {
                         w.span,
                         format!("variable `@{{{n}}}` refers to itself"),
                     ),
+                    ExpandError::BadName(name, why) => Diagnostic::error(
+                        code::BAD_VARIABLE,
+                        w.span,
+                        format!("a value of this variable holds `@{{{name}}}`, which is not a variable name: a name {why}"),
+                    ),
                     ExpandError::TooLarge => Diagnostic::error(
                         code::BAD_VARIABLE,
                         w.span,
@@ -839,21 +847,53 @@ impl Walker<'_> {
         }
     }
 
+    /// `None` after reporting a `@{...}` in `w` that names no variable.
+    fn reference_names_ok(&mut self, w: &Word) -> Option<()> {
+        if !matches!(w.kind, WordKind::Id | WordKind::Value | WordKind::SetVar) {
+            return Some(());
+        }
+        match vars::bad_reference(&w.text) {
+            None => Some(()),
+            Some((name, why)) => {
+                self.push(Diagnostic::error(
+                    code::BAD_VARIABLE,
+                    w.span,
+                    format!("`@{{{name}}}` is not a variable name: a name {why}"),
+                ));
+                None
+            }
+        }
+    }
+
     fn expand_elem(&mut self, e: &Elem, b: &HashMap<&'static str, String>) -> Option<Elem> {
-        let words = |w: &mut Self, ws: &[Word]| -> Option<Vec<Word>> {
-            ws.iter().map(|x| w.expand_word(x, b)).collect()
+        // the names of `@{...}` are checked as written (and those in the
+        // values of variables, when they are expanded)
+        let words = |w: &mut Self, ws: &[Word], names: bool| -> Option<Vec<Word>> {
+            ws.iter()
+                .map(|x| {
+                    if names {
+                        w.reference_names_ok(x)?;
+                    }
+                    w.expand_word(x, b)
+                })
+                .collect()
         };
+        // a unix address `@{a,b}` is an abstract name, not a variable
+        let names = |c: &ast::Cond| c.name.text != "addr";
         Some(match e {
-            Elem::Word(w) => Elem::Word(self.expand_word(w, b)?),
+            Elem::Word(w) => {
+                self.reference_names_ok(w)?;
+                Elem::Word(self.expand_word(w, b)?)
+            }
             Elem::Cond(c) => Elem::Cond(ast::Cond {
-                values: words(self, &c.values)?,
+                values: words(self, &c.values, names(c))?,
                 ..c.clone()
             }),
             Elem::CondList { name, conds, span } => {
                 let mut out = Vec::new();
                 for c in conds {
                     out.push(ast::Cond {
-                        values: words(self, &c.values)?,
+                        values: words(self, &c.values, names(c))?,
                         ..c.clone()
                     });
                 }
@@ -864,11 +904,11 @@ impl Walker<'_> {
                 }
             }
             Elem::Flags { values, span } => Elem::Flags {
-                values: words(self, values)?,
+                values: words(self, values, false)?,
                 span: *span,
             },
             Elem::List { values, span } => Elem::List {
-                values: words(self, values)?,
+                values: words(self, values, true)?,
                 span: *span,
             },
             Elem::Arrow { target, span } => Elem::Arrow {
@@ -883,6 +923,16 @@ impl Walker<'_> {
     }
 
     fn profile(&mut self, p: &ast::Profile, parent: Option<&str>) -> Option<ResolvedProfile> {
+        if let Some(q) = p.prefix.first() {
+            self.push(
+                Diagnostic::error(
+                    code::BAD_QUALIFIER,
+                    q.span(),
+                    "a profile cannot be qualified: `audit`, `deny`, `owner`, `priority` and the like apply to rules",
+                )
+                .help("remove the qualifier, or write it before each rule of the profile"),
+            );
+        }
         let name_as_written = p.name.text.clone();
         let expanded_name = match self.expand_word(&p.name, &HashMap::new()) {
             Some(w) => w,
@@ -951,17 +1001,29 @@ impl Walker<'_> {
         };
         let header_elems = header.clone();
         {
+            // not `..p.clone()`: that would copy the whole body
             let hp = ast::Profile {
+                prefix: p.prefix.clone(),
+                keyword: p.keyword,
+                keyword_span: p.keyword_span,
                 header,
                 name: expanded_name.clone(),
                 items: Vec::new(),
-                ..p.clone()
+                span: p.span,
+                open: p.open,
+                close: p.close,
             };
+            let mut written_vars = check::variable_spans(&p.header);
+            if p.name.text.starts_with('@') {
+                written_vars.push(p.name.span);
+            }
             let mut ctx = check::Ctx {
                 features: &self.opts.features,
                 diags: &mut Vec::new(),
                 profile: &mut b.state,
                 warn_unsupported: self.opts.warn_unsupported,
+                written_vars: &written_vars,
+                unused: false,
             };
             check::header::check_profile_header(&hp, &mut ctx);
             let ds = std::mem::take(ctx.diags);
@@ -973,6 +1035,7 @@ impl Walker<'_> {
         self.walk_body(&p.items, &[], &mut included, &mut b);
         let mut ds = Vec::new();
         check::exec::check_overlapping_exec(&b.rules, &mut ds);
+        check::exec::check_change_profile_safety(&b.rules, &mut ds);
         for d in ds {
             self.push(d);
         }
@@ -1085,6 +1148,77 @@ impl Walker<'_> {
         }
     }
 
+    /// The rules of a branch not taken. The reference checks each rule on
+    /// its own as it parses it, in every branch, but expands, compares and
+    /// compiles only the rules of the branches taken: so each rule here gets
+    /// the checks of one rule alone, its variables unexpanded and its
+    /// patterns unchecked, and is then dropped.
+    fn walk_unused(&mut self, items: &[Item], prefix: &[PrefixItem], b: &Building) {
+        for item in items {
+            match item {
+                Item::Rule(r) => self.unused_rule(r, prefix, b),
+                Item::Block {
+                    prefix: bp, items, ..
+                } => {
+                    let mut all = prefix.to_vec();
+                    all.extend(bp.iter().cloned());
+                    self.walk_unused(items, &all, b);
+                }
+                Item::If(i) => {
+                    self.walk_unused(&i.then, prefix, b);
+                    self.walk_else_unused(&i.otherwise, prefix, b);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn walk_else_unused(&mut self, e: &Option<ast::Else>, prefix: &[PrefixItem], b: &Building) {
+        // an `else if` chain, link by link, not by recursion
+        let mut next = e.as_ref();
+        while let Some(e) = next {
+            match e {
+                ast::Else::If(i) => {
+                    self.walk_unused(&i.then, prefix, b);
+                    next = i.otherwise.as_ref();
+                }
+                ast::Else::Block(items, _) => {
+                    self.walk_unused(items, prefix, b);
+                    next = None;
+                }
+            }
+        }
+    }
+
+    fn unused_rule(&mut self, r: &ast::Rule, prefix: &[PrefixItem], b: &Building) {
+        let mut full_prefix = prefix.to_vec();
+        full_prefix.extend(r.prefix.iter().cloned());
+        let rule = ast::Rule {
+            prefix: full_prefix,
+            elems: r.elems.clone(),
+            span: r.span,
+        };
+        let mut ds = Vec::new();
+        check::prefix::check_order(&r.prefix, &mut ds);
+        let mut alone = ProfileState {
+            is_hat: b.state.is_hat,
+            ..ProfileState::default()
+        };
+        let written_vars = check::variable_spans(&r.elems);
+        let mut ctx = check::Ctx {
+            features: &self.opts.features,
+            diags: &mut ds,
+            profile: &mut alone,
+            warn_unsupported: false,
+            written_vars: &written_vars,
+            unused: true,
+        };
+        check::check_rule(&rule, &mut ctx);
+        for d in ds {
+            self.push(d);
+        }
+    }
+
     fn walk_if(
         &mut self,
         i: &ast::If,
@@ -1093,12 +1227,18 @@ impl Walker<'_> {
         b: &mut Building,
     ) {
         match self.eval(&i.cond) {
-            Some(true) => self.walk_body(&i.then, prefix, included, b),
-            Some(false) => match &i.otherwise {
-                Some(ast::Else::If(e)) => self.walk_if(e, prefix, included, b),
-                Some(ast::Else::Block(items, _)) => self.walk_body(items, prefix, included, b),
-                None => {}
-            },
+            Some(true) => {
+                self.walk_body(&i.then, prefix, included, b);
+                self.walk_else_unused(&i.otherwise, prefix, b);
+            }
+            Some(false) => {
+                self.walk_unused(&i.then, prefix, b);
+                match &i.otherwise {
+                    Some(ast::Else::If(e)) => self.walk_if(e, prefix, included, b),
+                    Some(ast::Else::Block(items, _)) => self.walk_body(items, prefix, included, b),
+                    None => {}
+                }
+            }
             None => {}
         }
     }
@@ -1254,11 +1394,14 @@ impl Walker<'_> {
         };
         let mut ds = Vec::new();
         {
+            let written_vars = check::variable_spans(&r.elems);
             let mut ctx = check::Ctx {
                 features: &self.opts.features,
                 diags: &mut ds,
                 profile: &mut b.state,
                 warn_unsupported: self.opts.warn_unsupported,
+                written_vars: &written_vars,
+                unused: false,
             };
             check::check_rule(&rule, &mut ctx);
         }

@@ -33,6 +33,9 @@ pub enum ExpandError {
     Undefined(String),
     Recursive(String),
     TooLarge,
+    /// A value of the variable holds `@{...}` with a name that is no
+    /// variable name (the name, why).
+    BadName(String, &'static str),
 }
 
 /// The most alternatives one word may expand to before we give up (guards
@@ -137,6 +140,9 @@ impl Vars {
             }
             None => return Err(ExpandError::Undefined(name.to_string())),
         };
+        if let Some((bad, why)) = raw.iter().find_map(|v| bad_reference(v)) {
+            return Err(ExpandError::BadName(bad, why));
+        }
         stack.push(name.to_string());
         let mut values = Vec::with_capacity(raw.len());
         let mut size = 0;
@@ -188,6 +194,38 @@ impl Vars {
 }
 
 /// The byte range of the first unescaped, well-formed `@{name}` in `text`.
+/// The first `@{...}` of `text` whose name is not a variable name, and why:
+/// the reference refuses such a reference (`@{1}`, `@{,a}`, `@{a-b}`)
+/// rather than reading it as text.
+pub fn bad_reference(text: &str) -> Option<(String, &'static str)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == b'@' && b.get(i + 1) == Some(&b'{') {
+            let close = text[i + 2..].find('}')?;
+            let name = &text[i + 2..i + 2 + close];
+            match name.as_bytes().first() {
+                None => return Some((String::new(), "cannot be empty")),
+                Some(c) if !c.is_ascii_alphabetic() => {
+                    return Some((name.to_string(), "must start with a letter"));
+                }
+                _ if !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') => {
+                    return Some((name.to_string(), "may hold only letters, digits and `_`"));
+                }
+                _ => {}
+            }
+            i += 2 + close;
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
 fn first_ref(text: &str) -> Option<(usize, usize)> {
     let b = text.as_bytes();
     let mut i = 0;

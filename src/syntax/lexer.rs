@@ -19,9 +19,7 @@ use crate::diag::{Diagnostic, code};
 use crate::source::{FileId, Span};
 use logos::Logos;
 
-/// The deepest `{` nesting accepted; deeper input is refused with one
-/// diagnostic (it cannot be meaningful policy and would only cost stack).
-pub const MAX_NESTING: usize = 64;
+pub use super::nesting::MAX_NESTING;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleMode {
@@ -80,7 +78,7 @@ pub struct Lexer<'s> {
     pos: usize,
     file: FileId,
     modes: Vec<Mode>,
-    depth: usize,
+    nesting: super::nesting::Nesting,
     stopped: bool,
     /// where each open `(` of the mode stack is
     parens: Vec<usize>,
@@ -121,7 +119,7 @@ impl<'s> Lexer<'s> {
             pos: 0,
             file,
             modes: vec![Mode::Initial],
-            depth: 0,
+            nesting: super::nesting::Nesting::default(),
             stopped: false,
             parens: Vec::new(),
             after_arrow: false,
@@ -494,24 +492,17 @@ impl<'s> Lexer<'s> {
                 Mode::AssignExprStart => self.lex_assign_expr_start(),
             };
             if let Some((s, tok, e)) = out {
-                match tok {
-                    Tok::Open => {
-                        self.depth += 1;
-                        if self.depth > MAX_NESTING {
-                            self.diagnostics.push(
-                                Diagnostic::error(
-                                    code::TOO_DEEP,
-                                    self.span(s, e),
-                                    format!("blocks nested more than {MAX_NESTING} deep"),
-                                )
-                                .note("the rest of the file is not read"),
-                            );
-                            self.stopped = true;
-                            return None;
-                        }
-                    }
-                    Tok::Close => self.depth = self.depth.saturating_sub(1),
-                    _ => {}
+                if self.nesting.step(&tok) > MAX_NESTING {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            code::TOO_DEEP,
+                            self.span(s, e),
+                            format!("blocks and conditions nested more than {MAX_NESTING} deep"),
+                        )
+                        .note("the rest of the file is not read"),
+                    );
+                    self.stopped = true;
+                    return None;
                 }
                 self.after_target = match &tok {
                     Tok::Id(_) | Tok::Value(_) if self.after_arrow => true,

@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod lexer;
+pub mod nesting;
 pub mod parse;
 pub mod recover;
 pub mod token;

@@ -27,6 +27,9 @@ pub struct Parsed {
     pub ast: File,
     pub trivia: Vec<Trivia>,
     pub diagnostics: Vec<Diagnostic>,
+    /// How deep the tree is nested ([`super::nesting`]); walkers of a deep
+    /// tree run on a stack sized for it ([`crate::stack`]).
+    pub depth: usize,
 }
 
 /// How many forgotten `,` one parse makes up for; each costs a parse of
@@ -37,6 +40,7 @@ const COMMA_TOKEN_BUDGET: usize = 4_000_000;
 
 pub fn parse(src: &str, file: FileId) -> Parsed {
     let (mut tokens, trivia, mut diagnostics) = lexer::lex(src, file);
+    let depth = super::nesting::max_depth(tokens.iter().map(|t| &t.1));
     let parser = generated::FileParser::new();
     let run = |toks: &[lexer::Spanned]| {
         let mut errors: Vec<ErrorRecovery<usize, Tok, Never>> = Vec::new();
@@ -79,5 +83,6 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         ast,
         trivia,
         diagnostics,
+        depth,
     }
 }

@@ -4,6 +4,7 @@ mod cli;
 mod codes;
 mod conformance;
 mod corpora;
+mod differential;
 mod emit;
 mod fmt;
 mod k8s;
