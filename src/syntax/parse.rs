@@ -76,7 +76,10 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
             File::default()
         }
     };
-    recover::split_run_on_rules(&mut ast, &mut diagnostics);
+    // the split walks the tree: a deep one on a stack sized for it
+    crate::stack::deep(depth, || {
+        recover::split_run_on_rules(&mut ast, &mut diagnostics)
+    });
     diagnostics.sort_by_key(|d| d.span().map(|s| (s.start, s.end)));
     Parsed {
         file,

@@ -138,7 +138,7 @@ fn binary_input_gives_a_diagnostic_not_a_panic() {
 #[test]
 fn deep_nesting_is_refused_cleanly() {
     let d = tmpdir("nesting");
-    std::fs::write(d.join("deep"), "{".repeat(10_000)).unwrap();
+    std::fs::write(d.join("deep"), "{".repeat(20_000)).unwrap();
     let o = aaprof(&["check", "--format", "concise", "deep"], None, &d);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("nested more than"), "{}", stdout(&o));

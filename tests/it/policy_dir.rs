@@ -5,24 +5,20 @@
 //! fragments, and reach the references' verdict on the same tree.
 
 use super::cli::{aaprof, stdout, tmpdir};
-use super::support::{apparmor_parser, shared};
+use super::support::Reference;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-/// `apparmor_parser -Q -K` of a directory: Debian's 3.0.8 with the
-/// kernel features it knows, or the 6.0 reference with `features.all`.
-fn reference(six: bool, base: &Path, dir: &Path) -> Output {
-    let mut cmd = if six {
-        let mut c = Command::new(shared().join("oracle/apparmor_parser"));
-        c.arg("--config-file=/dev/null")
-            .arg("-M")
-            .arg(shared().join("conformance/features/features.all"));
-        c
-    } else {
-        Command::new(apparmor_parser())
-    };
-    cmd.arg("-Q").arg("-K").arg("-b").arg(base).arg(dir);
-    cmd.output().expect("apparmor_parser runs")
+/// `apparmor_parser -Q -K` of a directory, as each reference is run.
+fn reference(r: Reference, base: &Path, dir: &Path) -> Output {
+    r.command()
+        .arg("-Q")
+        .arg("-K")
+        .arg("-b")
+        .arg(base)
+        .arg(dir)
+        .output()
+        .expect("apparmor_parser runs")
 }
 
 fn stderr(o: &Output) -> String {
@@ -93,12 +89,22 @@ fn debian_like_tree(name: &str) -> std::path::PathBuf {
 fn a_debian_like_tree_checks_lints_and_formats_as_the_references_read_it() {
     let d = debian_like_tree("policy-dir");
     let dir = d.to_str().expect("utf-8 path");
-    for six in [false, true] {
-        let r = reference(six, &d, &d);
-        assert_eq!(r.status.code(), Some(0), "reference: {}", stderr(&r));
-        if six {
+    for r in Reference::ALL {
+        let out = reference(r, &d, &d);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            r.version(),
+            stderr(&out)
+        );
+        if r == Reference::Upstream {
             // what the reference mentions skipping, aaprof mentions too
-            assert!(stderr(&r).contains("usr.bin.foo.rpmnew"), "{}", stderr(&r));
+            assert!(
+                stderr(&out).contains("usr.bin.foo.rpmnew"),
+                "{}",
+                stderr(&out)
+            );
         }
     }
 
@@ -171,9 +177,15 @@ fn the_stock_etc_apparmor_d_checks_and_lints_without_error() {
         etc.join("tunables/global").exists(),
         "Debian's apparmor package is not installed; run the test command from README.md"
     );
-    for six in [false, true] {
-        let r = reference(six, etc, etc);
-        assert_eq!(r.status.code(), Some(0), "reference: {}", stderr(&r));
+    for r in Reference::ALL {
+        let out = reference(r, etc, etc);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            r.version(),
+            stderr(&out)
+        );
     }
     let o = aaprof(
         &["check", "--format", "concise", "/etc/apparmor.d"],

@@ -59,6 +59,19 @@ impl Reference {
         }
     }
 
+    /// The reference with its fixed options (for the 6.0 reference: no
+    /// configuration file, `features.all`, no cache).
+    pub fn command(self) -> Command {
+        let mut cmd = Command::new(self.program());
+        if self == Reference::Upstream {
+            cmd.arg("--config-file=/dev/null")
+                .arg("-M")
+                .arg(shared().join("conformance/features/features.all"))
+                .arg("-K");
+        }
+        cmd
+    }
+
     /// `apparmor_parser -Q -S` of a file or of standard input, with the
     /// reference's fixed options before `args`; `None` when it refuses
     /// the policy.
@@ -69,13 +82,7 @@ impl Reference {
         file: Option<&Path>,
         stdin: Option<&str>,
     ) -> Option<Vec<u8>> {
-        let mut cmd = Command::new(self.program());
-        if self == Reference::Upstream {
-            cmd.arg("--config-file=/dev/null")
-                .arg("-M")
-                .arg(shared().join("conformance/features/features.all"))
-                .arg("-K");
-        }
+        let mut cmd = self.command();
         cmd.arg("-Q").arg("-S").current_dir(cwd);
         for a in args {
             cmd.arg(a);

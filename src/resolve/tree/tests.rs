@@ -60,7 +60,12 @@ fn walk_leaves_out_what_is_not_policy() {
     let rel: Vec<String> = w
         .files
         .iter()
-        .map(|f| f.strip_prefix(&root).expect("under root").display().to_string())
+        .map(|f| {
+            f.strip_prefix(&root)
+                .expect("under root")
+                .display()
+                .to_string()
+        })
         .collect();
     assert_eq!(
         rel,
