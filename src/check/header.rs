@@ -19,8 +19,13 @@ fn rank(e: &Elem) -> u8 {
 
 pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
     check_name(p, ctx);
-    // the reference compiles every profile name as a pattern
-    if !p.name.text.is_empty() {
+    // without an attachment, the reference compiles the name as the
+    // pattern of the programs the profile attaches to
+    let attachment = p
+        .header
+        .iter()
+        .any(|e| matches!(e, Elem::Word(w) if matches!(w.kind, WordKind::Id | WordKind::SetVar)));
+    if !attachment && !p.name.text.is_empty() {
         super::check_pattern(&p.name, ctx);
     }
     let is_hat = matches!(p.keyword, ProfileKeyword::Caret | ProfileKeyword::Hat);
@@ -93,6 +98,14 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
                         code::BAD_XATTR,
                         *span,
                         "empty xattrs list",
+                    ));
+                } else if let Some(w) = conds.iter().map(|c| &c.name).find(|w| w.text.contains('('))
+                {
+                    // the reference's lexer refuses a `(` inside the list
+                    ctx.error(Diagnostic::error(
+                        code::BAD_XATTR,
+                        w.span,
+                        "unexpected `(` inside `xattrs=(...)`",
                     ));
                 }
             }

@@ -140,7 +140,13 @@ impl Vars {
             }
             None => return Err(ExpandError::Undefined(name.to_string())),
         };
-        if let Some((bad, why)) = raw.iter().find_map(|v| bad_reference(v)) {
+        // of the bad names in values, the reference fails only on `@{}`
+        // (it warns about the others and reads them as text)
+        if let Some((bad, why)) = raw
+            .iter()
+            .find_map(|v| bad_reference(v))
+            .filter(|(n, _)| n.is_empty())
+        {
             return Err(ExpandError::BadName(bad, why));
         }
         stack.push(name.to_string());

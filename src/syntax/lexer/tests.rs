@@ -85,7 +85,16 @@ fn include_forms() {
 
 #[test]
 fn deep_nesting_stops_with_one_error() {
-    let s = "{".repeat(10_000);
+    let s = "{".repeat(super::MAX_NESTING);
+    let (_, _, d) = lex(&s, FileId(0));
+    assert!(d.is_empty(), "{d:?}");
+    let s = "{".repeat(super::MAX_NESTING + 1);
     let (_, _, d) = lex(&s, FileId(0));
     assert_eq!(d.len(), 1);
+    assert_eq!(d[0].code.id, "E0105");
+    // operators of a condition count too
+    let s = format!("if {}${{b}} {{", "not ".repeat(super::MAX_NESTING + 1));
+    let (_, _, d) = lex(&s, FileId(0));
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].code.id, "E0105");
 }
