@@ -674,9 +674,19 @@ impl Walker<'_> {
             } else {
                 format!("\"{}\"", path.text)
             };
+            // name only an abi that is there: advice must not break the file
+            let help = match self.opts.search.abi_versions().first() {
+                Some(newest) => format!(
+                    "the newest abi in the include path is `abi <{newest}>,`; \
+                     or add the directory that holds {shown} with `-I DIR`"
+                ),
+                None => "no abi file is in the include path: add the directory that holds \
+                         `abi/` with `-I DIR` or `-b DIR`"
+                    .to_string(),
+            };
             self.push(
                 Diagnostic::error(code::BAD_ABI, path.span, format!("cannot find abi {shown}"))
-                    .help("abi files live in the include path, e.g. `abi <abi/4.0>,`"),
+                    .help(help),
             );
         }
     }
