@@ -111,7 +111,8 @@ pub struct PolicyArgs {
 pub enum OutputFormat {
     /// Source excerpts with carets (default on a terminal).
     Full,
-    /// One line per finding: PATH:LINE:COL: SEVERITY[CODE]: MESSAGE.
+    /// One line per finding: PATH:LINE:COL: SEVERITY[CODE]: MESSAGE, and
+    /// its help indented on the next line.
     Concise,
     /// A stable JSON document (see docs/json-output.md).
     Json,

@@ -67,7 +67,7 @@ pub fn render_with(
         Format::Full => full(out, sources, diags, color),
         Format::Concise => {
             for d in diags {
-                writeln!(out, "{}", concise_line(sources, d))?;
+                writeln!(out, "{}", concise_record(sources, d))?;
             }
             Ok(())
         }
@@ -97,6 +97,19 @@ pub fn concise_line(sources: &SourceMap, d: &Diagnostic) -> String {
         d.code.id,
         d.message.replace('\n', " ")
     )
+}
+
+/// A finding in `concise` output: its [`concise_line`], then its help, if
+/// any, on the next line, indented (`  help: ...`), so that "did you mean"
+/// suggestions reach CI logs too. A line that starts with a blank is never
+/// a record, so tools that read records keep working.
+pub fn concise_record(sources: &SourceMap, d: &Diagnostic) -> String {
+    let mut s = concise_line(sources, d);
+    if let Some(h) = &d.help {
+        s.push_str("\n  help: ");
+        s.push_str(&h.replace('\n', " "));
+    }
+    s
 }
 
 /// A GitHub Actions workflow command: `::warning file=F,line=L,...::MSG`.

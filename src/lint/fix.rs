@@ -1,7 +1,8 @@
 //! Applying fixes: the edits of the findings' fixes, safe ones only unless
 //! unsafe fixes are allowed, re-linting after each pass until nothing
-//! changes. A pass whose result would no longer parse, or would lose a
-//! comment, is undone and the loop stops.
+//! changes. A pass whose result would no longer parse, would lose a
+//! comment, or would give the checks an error the text did not have (a
+//! profile that no longer loads), is undone and the loop stops.
 
 use crate::diag::Diagnostic;
 use crate::source::FileId;
@@ -109,8 +110,43 @@ pub fn fix_until_stable(
     let mut applied = 0;
     let mut passes = 0;
     let mut stopped = None;
-    while passes < MAX_PASSES {
+    // The errors the checks find (not the linter's findings) and whether
+    // the text parses. A pass over a text that parses which adds an error,
+    // say an include or abi the search path lacks, is undone. (Fixing a
+    // syntax error may let the checks see more of the file: such a pass
+    // is kept.)
+    let checked = |file: FileId, diags: &[Diagnostic]| {
+        let here = |d: &&Diagnostic| d.is_error() && d.span().is_none_or(|s| s.file == file);
+        let errors = diags
+            .iter()
+            .filter(here)
+            .filter(|d| !d.code.id.starts_with('L'))
+            .count();
+        let parses = !diags
+            .iter()
+            .filter(here)
+            .any(|d| d.code.id.starts_with("E01"));
+        (errors, parses)
+    };
+    let mut before: Option<(usize, bool)> = None;
+    let mut last: Option<(String, usize)> = None;
+    loop {
         let (file, diags) = lint(&cur);
+        let (errors, parses) = checked(file, &diags);
+        let worse = before.is_some_and(|(e, p)| p && errors > e);
+        before = Some((errors, parses));
+        if worse {
+            if let Some((prev, n)) = last.take() {
+                cur = prev;
+                applied -= n;
+                stopped =
+                    Some("a fix would have made the file fail to check; it was not applied".into());
+            }
+            break;
+        }
+        if passes == MAX_PASSES {
+            break;
+        }
         let (next, n) = apply(&cur, file, &diags, unsafe_ok);
         if n == 0 || next == cur {
             break;
@@ -127,7 +163,7 @@ pub fn fix_until_stable(
             break;
         }
         applied += n;
-        cur = next;
+        last = Some((std::mem::replace(&mut cur, next), n));
     }
     if passes == MAX_PASSES && stopped.is_none() {
         stopped = Some(format!(

@@ -153,3 +153,40 @@ impl SearchPath {
 pub fn is_optional(name: &str) -> bool {
     name.split('/').any(|c| c == "local")
 }
+
+impl SearchPath {
+    /// The versioned abi files (`abi/3.0`, `abi/4.0`, ...) an `abi <...>`
+    /// rule can name here, newest first, as `abi/VERSION`: the `abi/`
+    /// folders of the `-I` dirs and the base, searched as an include is.
+    /// Kernel-specific files (`abi/kernel-5.4-vanilla`) and variants
+    /// (`abi/4.0-ip`) are not versions and are left out.
+    pub fn abi_versions(&self) -> Vec<String> {
+        let version = |name: &str| -> Option<Vec<u32>> {
+            name.split('.').map(|n| n.parse::<u32>().ok()).collect()
+        };
+        let mut found: Vec<(Vec<u32>, String)> = Vec::new();
+        for dir in self
+            .include_dirs
+            .iter()
+            .chain(std::iter::once(&self.base_dir))
+        {
+            let Ok(rd) = std::fs::read_dir(dir.join("abi")) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let name = e.file_name();
+                let Some(name) = name.to_str() else { continue };
+                let Some(v) = version(name) else { continue };
+                let abi = format!("abi/{name}");
+                // the file an `abi <abi/NAME>,` rule reads is a regular file
+                if found.iter().all(|(_, a)| *a != abi)
+                    && self.find(&abi, true).is_some_and(|p| p.is_file())
+                {
+                    found.push((v, abi));
+                }
+            }
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.into_iter().map(|(_, a)| a).collect()
+    }
+}

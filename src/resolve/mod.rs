@@ -684,11 +684,20 @@ impl Walker<'_> {
                 format!("\"{}\"", path.text)
             };
             let d = Diagnostic::error(code::BAD_ABI, path.span, format!("cannot find abi {shown}"));
-            // the closest abi file that exists, as for includes
+            // the closest abi file that exists, as for includes; else only an
+            // abi that is there: advice must not break the file
             let d = match self.opts.search.suggest(&path.text, angle) {
                 Some(m) if angle => d.help(format!("did you mean `<{m}>`?")),
                 Some(m) => d.help(format!("did you mean `\"{m}\"`?")),
-                None => d.help("abi files live in the include path, e.g. `abi <abi/4.0>,`"),
+                None => d.help(match self.opts.search.abi_versions().first() {
+                    Some(newest) => format!(
+                        "the newest abi in the include path is `abi <{newest}>,`; \
+                         or add the directory that holds {shown} with `-I DIR`"
+                    ),
+                    None => "no abi file is in the include path: add the directory that holds \
+                             `abi/` with `-I DIR` or `-b DIR`"
+                        .to_string(),
+                }),
             };
             self.push(d);
         }

@@ -58,9 +58,17 @@ fn concise_lines_have_path_line_column_severity_code() {
     let o = aaprof(&["check", "--format", "concise", "p"], None, &d);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    let line = out.lines().next().expect("one finding");
+    let mut lines = out.lines();
+    let line = lines.next().expect("one finding");
     assert!(line.starts_with("p:3:14: error[E"), "{line}");
     assert!(line.contains("chwon"), "{line}");
+    // the "did you mean" help follows on its own indented line
+    let help = lines.next().expect("a help line");
+    assert!(
+        help.starts_with("  help: ") && help.contains("chown"),
+        "{out}"
+    );
+    assert_eq!(lines.next(), None, "{out}");
 }
 
 #[test]

@@ -10,6 +10,9 @@
 //! raise the rule; a safe fix must compile, with Debian's apparmor_parser,
 //! to the same binary policy as the original. Files in the directory's
 //! `also/` are linted with each fixture, for the checks across files.
+//! Includes and abi files are searched in `_base/`, or in the directory a
+//! comment line of the fixture names (`# base: _base-abi-3.0`, relative
+//! to `tests/fixtures/lint/`).
 
 use super::support::{Reference, repo};
 use aaprof::diag::render::{Format, render};
@@ -22,8 +25,16 @@ fn dir() -> PathBuf {
     repo().join("tests/fixtures/lint")
 }
 
-fn opts() -> Options {
-    let base = dir().join("_base");
+/// The include search of a fixture: `_base/`, or the directory its
+/// `# base: NAME` comment names.
+fn opts(text: &str) -> Options {
+    let name = text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| l.strip_prefix("# base: "))
+        .map_or("_base", str::trim);
+    let base = dir().join(name);
+    assert!(base.is_dir(), "no base directory {}", base.display());
     Options {
         search: SearchPath {
             include_dirs: Vec::new(),
@@ -104,7 +115,7 @@ fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
             companions.push(lint_source(
                 &Linter {
                     session: &session,
-                    opts: &opts(),
+                    opts: &opts(&text),
                     settings: &settings,
                     cache: &aaprof::lint::Cache::default(),
                 },
@@ -118,7 +129,7 @@ fn lint(path: &Path, rule: &Rule, mode: FixMode) -> Run {
     let res = lint_source(
         &Linter {
             session: &session,
-            opts: &opts(),
+            opts: &opts(&text),
             settings: &settings,
             cache: &aaprof::lint::Cache::default(),
         },
@@ -312,7 +323,6 @@ fn fixes_parse_keep_comments_and_silence_the_rule() {
 /// and with the 6.0 reference. (Over whole corpora: `oracle.rs`.)
 #[test]
 fn safe_fixes_compile_to_the_same_policy() {
-    let base = dir().join("_base");
     let safe: Vec<&Rule> = RULES
         .iter()
         .filter(|r| r.def.fix == aaprof::lint::FixAvailability::Safe)
@@ -325,19 +335,20 @@ fn safe_fixes_compile_to_the_same_policy() {
             let Some(fixed) = run.fixed else {
                 panic!("{}: no safe fix applied to {}", rule.name(), path.display());
             };
-            fixed_texts.push((rule.name(), path, text, fixed));
+            let base = opts(&text).search.base_dir;
+            fixed_texts.push((rule.name(), path, text, fixed, base));
         }
     }
     for reference in Reference::ALL {
         let mut compared = Vec::new();
-        for (name, path, text, fixed) in &fixed_texts {
+        for (name, path, text, fixed, base) in &fixed_texts {
             let args = [Path::new("-b"), base.as_path()];
-            let Some(before) = reference.compile(&args, &base, None, Some(text)) else {
+            let Some(before) = reference.compile(&args, base, None, Some(text)) else {
                 // the fixture uses syntax newer than this reference
                 continue;
             };
             let after = reference
-                .compile(&args, &base, None, Some(fixed))
+                .compile(&args, base, None, Some(fixed))
                 .unwrap_or_else(|| {
                     panic!(
                         "{name}: the fixed {} no longer compiles with {}:\n{fixed}",

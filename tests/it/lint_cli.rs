@@ -447,3 +447,71 @@ fn rule_command_documents_every_code() {
     }
     assert!(out.lines().any(|l| l.starts_with("L101 ")));
 }
+
+/// `missing-abi` names only an abi file the include search path holds (the
+/// newest version there), and offers no fix when there is none or when the
+/// newest one would stop enforcing a rule of the file: following its
+/// advice never makes the profile fail to load.
+#[test]
+fn missing_abi_suggests_only_an_abi_of_the_search_path() {
+    let d = tmpdir("lint-abi");
+    std::fs::write(d.join("p"), "profile p /usr/bin/p {\n  /etc/p.conf r,\n}\n").unwrap();
+    std::fs::write(d.join("u"), "profile u /usr/bin/u {\n  userns,\n}\n").unwrap();
+    let l406 = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--select", "L406", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = stdout(&lint(&d, &all));
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let found: Vec<&serde_json::Value> = v["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|x| x["code"] == "L406")
+            .collect();
+        assert_eq!(found.len(), 1, "{out}");
+        found[0].clone()
+    };
+    // no abi/ in the search path: nothing to pin
+    let f = l406(&["p"]);
+    assert!(f["fix"].is_null(), "{f}");
+    assert!(f["help"].as_str().unwrap().contains("no abi file"), "{f}");
+    // Debian 12's abi/: 3.0 and kernel-specific files
+    let abi = repo().join("tests/fixtures/lint/_base-abi-3.0/abi");
+    std::fs::create_dir_all(d.join("abi")).unwrap();
+    for name in ["3.0", "kernel-5.4-vanilla", "kernel-5.4-outoftree-network"] {
+        std::fs::copy(abi.join("3.0"), d.join("abi").join(name)).unwrap();
+    }
+    let f = l406(&["p"]);
+    assert!(
+        f["help"].as_str().unwrap().contains("`abi <abi/3.0>,`"),
+        "{f}"
+    );
+    assert_eq!(
+        f["fix"]["edits"][0]["replacement"], "abi <abi/3.0>,\n\n",
+        "{f}"
+    );
+    // the fixed profile checks clean with the same search path
+    let o = lint(&d, &["--select", "L406", "--fix", "--unsafe-fixes", "p"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let fixed = std::fs::read_to_string(d.join("p")).unwrap();
+    assert!(fixed.starts_with("abi <abi/3.0>,\n"), "{fixed}");
+    let o = aaprof(&["check", "-b", d.to_str().unwrap(), "p"], None, &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // abi/3.0 does not mediate `userns`: pinning it would drop the rule
+    let f = l406(&["u"]);
+    assert!(f["fix"].is_null(), "{f}");
+    assert!(f["help"].as_str().unwrap().contains("userns"), "{f}");
+    // an -I dir with a newer abi is searched too
+    let inc = tmpdir("lint-abi-inc");
+    std::fs::create_dir_all(inc.join("abi")).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/lint/_base/abi/4.0"),
+        inc.join("abi/4.0"),
+    )
+    .unwrap();
+    let f = l406(&["-I", inc.to_str().unwrap(), "u"]);
+    assert_eq!(
+        f["fix"]["edits"][0]["replacement"], "abi <abi/4.0>,\n\n",
+        "{f}"
+    );
+}

@@ -52,6 +52,20 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             reported.push(fam);
             let fname = crate::check::prefix::family_name(fam);
+            // name a newer abi only if the include path holds one that
+            // mediates the class
+            let newer = cx.search.abi_versions().into_iter().find(|a| {
+                cx.search
+                    .find(a, true)
+                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .is_some_and(|t| crate::check::family_supported(&Features::parse_lossy(&t).0, fam))
+            });
+            let help = match newer {
+                Some(a) => format!("declare `abi <{a}>,`, or remove the rule"),
+                None => format!(
+                    "remove the rule: no abi in the include path mediates {fname} rules"
+                ),
+            };
             out.push(
                 finding(
                     &RULE,
@@ -60,7 +74,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 )
                 .label(span, "the abi declared here")
                 .note("further rules of this kind in the file are not reported")
-                .help("declare a newer abi, or remove the rule"),
+                .help(help),
             );
         }
     }

@@ -48,13 +48,20 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             })
         });
         if !has_base {
+            // an include the search path lacks would make the profile fail
+            let help = if cx.search.find("abstractions/base", true).is_some() {
+                "add `include <abstractions/base>` at the top of the profile"
+            } else {
+                "grant what every program needs (the C library, locales, /dev/null, ...): \
+                 abstractions/base is not in the include path, so do not include it here"
+            };
             out.push(
                 finding(
                     &RULE,
                     cx.name_span(p.span),
                     format!("profile `{}` does not include <abstractions/base>", p.name),
                 )
-                .help("add `include <abstractions/base>` at the top of the profile"),
+                .help(help),
             );
         }
     }
