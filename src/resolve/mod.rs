@@ -684,12 +684,16 @@ impl Walker<'_> {
                 format!("\"{}\"", path.text)
             };
             let d = Diagnostic::error(code::BAD_ABI, path.span, format!("cannot find abi {shown}"));
-            // the closest abi file that exists, as for includes; else only an
-            // abi that is there: advice must not break the file
+            // name only an abi that is there (advice must not break the
+            // file): the newest version, or for another file (a kernel's) the
+            // closest name, as for includes
+            let versions = self.opts.search.abi_versions();
             let d = match self.opts.search.suggest(&path.text, angle) {
-                Some(m) if angle => d.help(format!("did you mean `<{m}>`?")),
-                Some(m) => d.help(format!("did you mean `\"{m}\"`?")),
-                None => d.help(match self.opts.search.abi_versions().first() {
+                Some(m) if angle && !versions.contains(&m) => {
+                    d.help(format!("did you mean `<{m}>`?"))
+                }
+                Some(m) if !angle => d.help(format!("did you mean `\"{m}\"`?")),
+                _ => d.help(match versions.first() {
                     Some(newest) => format!(
                         "the newest abi in the include path is `abi <{newest}>,`; \
                          or add the directory that holds {shown} with `-I DIR`"

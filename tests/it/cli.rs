@@ -34,6 +34,12 @@ pub(crate) fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
+/// The findings of concise output: its records, not the `  help:` lines
+/// indented under them.
+pub(crate) fn records(out: &str) -> usize {
+    out.lines().filter(|l| !l.starts_with(' ')).count()
+}
+
 pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -1,7 +1,7 @@
 //! The `aaprof k8s check` command: exit status, inputs, formats, `--fix`
 //! on disk, and hostile input.
 
-use super::cli::{aaprof, stdout, tmpdir};
+use super::cli::{aaprof, records, stdout, tmpdir};
 use super::support::repo;
 
 fn fixtures() -> std::path::PathBuf {
@@ -269,7 +269,7 @@ fn fix_says_what_it_fixed_and_what_remains() {
         None,
         &d,
     );
-    let remain = stdout(&o).lines().count();
+    let remain = records(&stdout(&o));
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     // two annotations in deployment.yaml, two moved from workload metadata
     // and the CronJob's template annotation; the DaemonSet's stays
@@ -328,7 +328,7 @@ spec:
     let o = check(&["-b", base, "--profiles", profile], pod);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let out = stdout(&o);
-    assert_eq!(out.lines().count(), 1, "{out}");
+    assert_eq!(records(&out), 1, "{out}");
     assert!(out.contains("info[K0205]"), "{out}");
 
     // without a profile tree: said once that the profile was not looked up

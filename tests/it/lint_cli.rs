@@ -3,7 +3,7 @@
 //! schema), suppression comments, configuration files, `--fix` on disk and
 //! on standard input, and usage errors.
 
-use super::cli::{aaprof, stdout, tmpdir};
+use super::cli::{aaprof, records, stdout, tmpdir};
 use super::support::repo;
 use std::path::Path;
 
@@ -367,7 +367,7 @@ fn fix_says_what_it_fixed_and_what_remains() {
     std::fs::create_dir_all(d.join("abi")).unwrap();
     std::fs::write(d.join("abi/4.0"), "").unwrap();
     let o = lint(&d, &["--fix", "--format", "concise", "p"]);
-    let remain = stdout(&o).lines().count();
+    let remain = records(&stdout(&o));
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     let unsafe_fixable = err
         .rsplit_once(" fixable with --unsafe-fixes)")
