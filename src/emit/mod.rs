@@ -330,6 +330,8 @@ fn cond(c: &Cond, vars: &mut Vars) -> String {
         })
         .collect();
     match c.op {
+        // a bare name in a list (`xattrs=(user.trusted)`)
+        CondOp::Eq if values.is_empty() && !c.paren => c.name.text.clone(),
         CondOp::In => format!("{} in ({})", c.name.text, values.join(" ")),
         CondOp::Eq if c.paren || values.len() != 1 => {
             format!("{}=({})", c.name.text, values.join(" "))
@@ -391,6 +393,7 @@ fn word_text(w: &Word, text: String) -> String {
 
 fn name_text(t: &str) -> String {
     let plain = !t.is_empty()
+        && !has_comma_outside_braces(t)
         && !t.chars().any(|c| {
             c.is_whitespace() || c.is_control() || matches!(c, '"' | '!' | '#' | '=' | '(' | ')')
         });
@@ -399,6 +402,25 @@ fn name_text(t: &str) -> String {
     } else {
         format!("\"{}\"", escape_quoted(t))
     }
+}
+
+/// Whether `t` has a `,` that no alternation encloses: unquoted, it would
+/// end the rule.
+fn has_comma_outside_braces(t: &str) -> bool {
+    let mut depth = 0usize;
+    let mut chars = t.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Escape for a quoted word. Pattern escapes (`\*`, `\\`) are already in
