@@ -479,7 +479,7 @@ fn conformance(reference: Reference) -> Corpus {
 
 #[test]
 fn upstream_corpus_debian_3_0() {
-    assert_oracle(upstream(Reference::Debian), Expect::Exactly(0));
+    assert_oracle(upstream(Reference::Debian), Expect::Exactly(15));
 }
 
 #[test]
@@ -489,42 +489,46 @@ fn upstream_corpus_upstream_6_0() {
 
 #[test]
 fn project_corpus_debian_3_0() {
-    assert_oracle(project(Reference::Debian), Expect::Exactly(0));
+    assert_oracle(project(Reference::Debian), Expect::Exactly(3));
 }
 
 #[test]
 fn project_corpus_upstream_6_0() {
-    assert_oracle(project(Reference::Upstream), Expect::Exactly(0));
+    assert_oracle(project(Reference::Upstream), Expect::Exactly(3));
 }
 
+// FIXME: pin both apparmor.d counts with Expect::Exactly after a full run
+// (not completed on the loaded development machine). 3.0.8's bound is the
+// one the former emit test asserted; 6.0's follows from the corpus README
+// (it rejects 14 of the tree's profiles, so at most 14 of its 1,356 files).
 #[test]
 fn apparmor_d_corpus_debian_3_0() {
-    assert_oracle(apparmor_d(Reference::Debian), Expect::Exactly(0));
+    assert_oracle(apparmor_d(Reference::Debian), Expect::AtLeast(900));
 }
 
 #[test]
 fn apparmor_d_corpus_upstream_6_0() {
-    assert_oracle(apparmor_d(Reference::Upstream), Expect::Exactly(0));
+    assert_oracle(apparmor_d(Reference::Upstream), Expect::AtLeast(1342));
 }
 
 #[test]
 fn debian_profiles_debian_3_0() {
-    assert_oracle(debian(Reference::Debian), Expect::AtLeast(0));
+    assert_oracle(debian(Reference::Debian), Expect::AtLeast(143));
 }
 
 #[test]
 fn debian_profiles_upstream_6_0() {
-    assert_oracle(debian(Reference::Upstream), Expect::AtLeast(0));
+    assert_oracle(debian(Reference::Upstream), Expect::AtLeast(143));
 }
 
 #[test]
 fn conformance_pass_cases_debian_3_0() {
-    assert_oracle(conformance(Reference::Debian), Expect::Exactly(0));
+    assert_oracle(conformance(Reference::Debian), Expect::Exactly(2062));
 }
 
 #[test]
 fn conformance_pass_cases_upstream_6_0() {
-    assert_oracle(conformance(Reference::Upstream), Expect::Exactly(0));
+    assert_oracle(conformance(Reference::Upstream), Expect::Exactly(2359));
 }
 
 /// Copy `from` to `to`, formatting every file that formats (not the
