@@ -169,6 +169,59 @@ impl Vars {
     }
 }
 
+/// Words longer than this are split into variables (see [`Vars::shorten`]).
+const LONG_WORD: usize = 8192;
+
+impl Vars {
+    /// A word too long for the reference's lexer (its scanner cannot grow
+    /// its buffer: "input buffer overflow") with each alternation in it
+    /// put through a variable of one value per alternative, which the
+    /// compiler joins back into the same alternation. An alternation is
+    /// left in place where the compiler would not join it back exactly
+    /// (slashes at the ends of its alternatives beside a `/`, which the
+    /// two references treat differently).
+    fn shorten(&mut self, text: &str) -> String {
+        if text.len() <= LONG_WORD {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = unescaped_brace(rest) {
+            out.push_str(&rest[..open]);
+            let group = &rest[open..];
+            let Some((alts, after)) = split_leading_alternation(group) else {
+                out.push_str(group);
+                return out;
+            };
+            let lead = out.ends_with('/') && alts.iter().any(|a| a.starts_with('/'));
+            let trail = after.starts_with('/') && alts.iter().any(|a| a.ends_with('/'));
+            if alts.len() > 1 && !lead && !trail && alts.iter().all(|a| !a.is_empty()) {
+                let alts = alts.iter().map(|a| self.shorten(a)).collect();
+                out.push_str(&self.name_of(alts));
+            } else {
+                out.push_str(&group[..group.len() - after.len()]);
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The offset of the first `{` that is not escaped.
+fn unescaped_brace(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'{' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Whether the compiler, expanding a variable with the values `alts`
 /// followed by `rest`, gives back `{alt,...}rest` (it drops the trailing
 /// slashes of the values before a `/`).
@@ -330,6 +383,8 @@ fn cond(c: &Cond, vars: &mut Vars) -> String {
         })
         .collect();
     match c.op {
+        // a bare name in a list (`xattrs=(user.trusted)`)
+        CondOp::Eq if values.is_empty() && !c.paren => c.name.text.clone(),
         CondOp::In => format!("{} in ({})", c.name.text, values.join(" ")),
         CondOp::Eq if c.paren || values.len() != 1 => {
             format!("{}=({})", c.name.text, values.join(" "))
@@ -377,7 +432,11 @@ fn elem(e: &Elem, vars: &mut Vars) -> String {
 fn word(w: &Word, vars: &mut Vars) -> String {
     match w.kind {
         WordKind::Key | WordKind::Mode | WordKind::BoolVar => w.text.clone(),
-        WordKind::Id | WordKind::Value | WordKind::SetVar => name_text(&vars.protect(&w.text)),
+        WordKind::Id | WordKind::SetVar => {
+            let text = vars.protect(&w.text);
+            name_text(&vars.shorten(&text))
+        }
+        WordKind::Value => name_text(&vars.protect(&w.text)),
     }
 }
 
@@ -391,6 +450,7 @@ fn word_text(w: &Word, text: String) -> String {
 
 fn name_text(t: &str) -> String {
     let plain = !t.is_empty()
+        && !has_comma_outside_braces(t)
         && !t.chars().any(|c| {
             c.is_whitespace() || c.is_control() || matches!(c, '"' | '!' | '#' | '=' | '(' | ')')
         });
@@ -399,6 +459,25 @@ fn name_text(t: &str) -> String {
     } else {
         format!("\"{}\"", escape_quoted(t))
     }
+}
+
+/// Whether `t` has a `,` that no alternation encloses: unquoted, it would
+/// end the rule.
+fn has_comma_outside_braces(t: &str) -> bool {
+    let mut depth = 0usize;
+    let mut chars = t.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Escape for a quoted word. Pattern escapes (`\*`, `\\`) are already in

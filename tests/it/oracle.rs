@@ -19,7 +19,10 @@
 //! was already canonical, an emitted text seen before) is not compiled
 //! again. Formatting is applied to the whole include tree (a copy under
 //! `target/`), fixes to the profile's own file, and emitted text stands
-//! alone. Everything is written under `target/oracle/`.
+//! alone. Everything is written under `target/oracle/`. Comparisons known
+//! to differ, each with its cause, are listed in
+//! `tests/oracle-known-differences.txt`; any other difference fails, and so
+//! does a listed one that no longer differs.
 //!
 //! Debian's 3.0.8 reads two constructs of the apparmor.d tree differently
 //! from the parser aaprof follows: it takes a `#` comment at the end of a
@@ -338,12 +341,40 @@ fn assert_oracle(corpus: Corpus, expect: Expect) {
             "{label}: only {compiled} originals compiled, expected at least {n}"
         ),
     }
+    let known = known_differences(&corpus);
+    let new: Vec<&String> = bad.iter().filter(|b| !known.contains(b)).collect();
+    let gone: Vec<&String> = known.iter().filter(|k| !bad.contains(k)).collect();
     assert!(
-        bad.is_empty(),
+        new.is_empty(),
         "{label}: {} comparisons not byte-identical (out of {compiled} profiles):\n{}",
-        bad.len(),
-        bad.join("\n")
+        new.len(),
+        new.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
+    assert!(
+        gone.is_empty(),
+        "{label}: now byte-identical, remove from tests/oracle-known-differences.txt: {gone:#?}"
+    );
+}
+
+/// The lines of `tests/oracle-known-differences.txt` for this corpus and
+/// reference, as `CHECK CASE: Differs` (the form `assert_oracle` lists).
+fn known_differences(corpus: &Corpus) -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("tests/oracle-known-differences.txt"))
+        .expect("tests/oracle-known-differences.txt");
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(" | ").collect();
+            let [version, name, what, _why] = f[..] else {
+                panic!("malformed line in tests/oracle-known-differences.txt: {l}");
+            };
+            (version == corpus.reference.version() && name == corpus.name)
+                .then(|| format!("{what}: Differs"))
+        })
+        .collect()
 }
 
 fn file_cases(paths: Vec<PathBuf>) -> Vec<Case> {
@@ -479,7 +510,7 @@ fn conformance(reference: Reference) -> Corpus {
 
 #[test]
 fn upstream_corpus_debian_3_0() {
-    assert_oracle(upstream(Reference::Debian), Expect::Exactly(0));
+    assert_oracle(upstream(Reference::Debian), Expect::Exactly(15));
 }
 
 #[test]
@@ -489,42 +520,46 @@ fn upstream_corpus_upstream_6_0() {
 
 #[test]
 fn project_corpus_debian_3_0() {
-    assert_oracle(project(Reference::Debian), Expect::Exactly(0));
+    assert_oracle(project(Reference::Debian), Expect::Exactly(3));
 }
 
 #[test]
 fn project_corpus_upstream_6_0() {
-    assert_oracle(project(Reference::Upstream), Expect::Exactly(0));
+    assert_oracle(project(Reference::Upstream), Expect::Exactly(3));
 }
 
+// FIXME: pin the 6.0 count with Expect::Exactly after a full run (not
+// completed on the loaded development machine); the bound follows from the
+// corpus README (6.0 rejects 14 of the tree's profiles, so at most 14 of its
+// 1,356 files). 3.0.8 compiles 948 files of the rewritten copy.
 #[test]
 fn apparmor_d_corpus_debian_3_0() {
-    assert_oracle(apparmor_d(Reference::Debian), Expect::Exactly(0));
+    assert_oracle(apparmor_d(Reference::Debian), Expect::Exactly(948));
 }
 
 #[test]
 fn apparmor_d_corpus_upstream_6_0() {
-    assert_oracle(apparmor_d(Reference::Upstream), Expect::Exactly(0));
+    assert_oracle(apparmor_d(Reference::Upstream), Expect::AtLeast(1342));
 }
 
 #[test]
 fn debian_profiles_debian_3_0() {
-    assert_oracle(debian(Reference::Debian), Expect::AtLeast(0));
+    assert_oracle(debian(Reference::Debian), Expect::AtLeast(143));
 }
 
 #[test]
 fn debian_profiles_upstream_6_0() {
-    assert_oracle(debian(Reference::Upstream), Expect::AtLeast(0));
+    assert_oracle(debian(Reference::Upstream), Expect::AtLeast(143));
 }
 
 #[test]
 fn conformance_pass_cases_debian_3_0() {
-    assert_oracle(conformance(Reference::Debian), Expect::Exactly(0));
+    assert_oracle(conformance(Reference::Debian), Expect::Exactly(2062));
 }
 
 #[test]
 fn conformance_pass_cases_upstream_6_0() {
-    assert_oracle(conformance(Reference::Upstream), Expect::Exactly(0));
+    assert_oracle(conformance(Reference::Upstream), Expect::Exactly(2359));
 }
 
 /// Copy `from` to `to`, formatting every file that formats (not the
