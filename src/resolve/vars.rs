@@ -199,7 +199,6 @@ impl Vars {
     }
 }
 
-/// The byte range of the first unescaped, well-formed `@{name}` in `text`.
 /// The first `@{...}` of `text` whose name is not a variable name, and why:
 /// the reference refuses such a reference (`@{1}`, `@{,a}`, `@{a-b}`)
 /// rather than reading it as text.
@@ -232,6 +231,7 @@ pub fn bad_reference(text: &str) -> Option<(String, &'static str)> {
     None
 }
 
+/// The byte range of the first unescaped, well-formed `@{name}` in `text`.
 fn first_ref(text: &str) -> Option<(usize, usize)> {
     let b = text.as_bytes();
     let mut i = 0;
