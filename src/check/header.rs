@@ -49,6 +49,22 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
                 if matches!(w.kind, WordKind::Id | WordKind::SetVar) && !attachment_seen =>
             {
                 attachment_seen = true;
+                let written_var = ctx.written_as_variable(w);
+                if is_hat && !w.text.starts_with('/') && !written_var {
+                    // the reference checks a hat's attachment as written,
+                    // before it ignores it
+                    ctx.error(
+                        Diagnostic::error(
+                            code::BAD_PROFILE_NAME,
+                            w.span,
+                            format!("attachment `{}` must be an absolute path", w.text),
+                        )
+                        .help(
+                            "hats are entered with change_hat, not on exec; remove the attachment",
+                        ),
+                    );
+                    continue;
+                }
                 if is_hat {
                     // accepted by the reference parser, but never used
                     ctx.error(

@@ -1168,6 +1168,9 @@ impl Walker<'_> {
                     self.walk_unused(&i.then, prefix, b);
                     self.walk_else_unused(&i.otherwise, prefix, b);
                 }
+                // a child profile or hat of a branch not taken: the
+                // reference parses its rules too
+                Item::Profile(p) => self.walk_unused(&p.items, &[], b),
                 _ => {}
             }
         }

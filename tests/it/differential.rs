@@ -371,6 +371,11 @@ enum Reference {
 }
 
 fn reference(text: &str, origin: Origin) -> Reference {
+    run_reference(text, origin).0
+}
+
+/// The reference's verdict, and all it wrote to standard error.
+fn run_reference(text: &str, origin: Origin) -> (Reference, String) {
     let mut cmd = Command::new(shared().join("oracle").join("apparmor_parser"));
     cmd.arg("--config-file=/dev/null")
         .arg("-M")
@@ -420,14 +425,15 @@ fn reference(text: &str, origin: Origin) -> Reference {
     };
     let _ = writer.join();
     let message = reader.join().unwrap_or_default();
-    match status {
+    let verdict = match status {
         None => Reference::Timeout,
         Some(st) if st.success() => Reference::Accept,
         Some(st) => match st.signal() {
             Some(sig) => Reference::Signal(sig),
             None => Reference::Reject(message.lines().next().unwrap_or("").to_string()),
         },
-    }
+    };
+    (verdict, message)
 }
 
 /// FNV-1a of a mutant and where it is read from: the cache key.
@@ -579,6 +585,11 @@ enum Class {
     /// we reject it. Computed: our first error is about a decimal number
     /// that does not fit in 64 bits.
     NumberOutOfRange,
+    /// The reference reports a variable it cannot find ("Failed to find
+    /// declaration for") and still exits with status 0; we reject the
+    /// undefined variable. Computed: our first error is E0301 and the
+    /// reference, run again, writes that report for the same variable.
+    ReferenceIgnoresUndefined,
     /// The reference accepts, we reject: with our error code.
     WeReject(String),
     /// The reference rejects, we accept: with its message, names taken out.
@@ -596,6 +607,9 @@ impl Class {
                 Some("the reference's verdict is one its own suite marks as a bug (#=TODO)")
             }
             Class::NumberOutOfRange => Some("the reference accepts a number beyond 64 bits"),
+            Class::ReferenceIgnoresUndefined => {
+                Some("the reference reports an undefined variable, then accepts the policy anyway")
+            }
             Class::RelativePath => {
                 Some("the reference accepts a relative file path, which never matches")
             }
@@ -734,6 +748,9 @@ fn run(n: usize, seed: u64) -> BTreeMap<Class, Vec<String>> {
                 Class::RelativePath
             }
             Class::WeReject(_) if out_of_range(&m.text, &o) => Class::NumberOutOfRange,
+            Class::WeReject(_) if ignored_undefined(&m.text, &o, src.origin) => {
+                Class::ReferenceIgnoresUndefined
+            }
             c => c,
         };
         let record = (class != Class::Agree).then(|| {
@@ -808,6 +825,25 @@ fn relative_path(text: &str, o: &Ours, origin: Origin, opts: &Options, cache: &C
     }
     let fixed = format!("{}/{}", &text[..s], &text[s..]);
     ours(&fixed, opts).accept && cache.verdict(&fixed, origin) == Reference::Accept
+}
+
+/// Our first error is an undefined variable, and the reference, which
+/// accepted the text, reported that same variable as not found.
+fn ignored_undefined(text: &str, o: &Ours, origin: Origin) -> bool {
+    let Some((code, msg)) = &o.first_error else {
+        return false;
+    };
+    let Some(name) = msg.split('`').nth(1) else {
+        return false;
+    };
+    if code != "E0301" {
+        return false;
+    }
+    let (verdict, stderr) = run_reference(text, origin);
+    verdict == Reference::Accept
+        && stderr
+            .lines()
+            .any(|l| l.trim_end() == format!("Failed to find declaration for: {name}"))
 }
 
 /// Our first error is about a decimal number that does not fit in 64 bits.
