@@ -32,6 +32,28 @@ pub struct ExecMode {
 }
 
 impl ExecMode {
+    /// What the reference compiles: `ux -> T` and `Ux -> T` are the
+    /// transitions `px -> T` and `Px -> T` (a named target is a profile).
+    pub fn compiled(&self, has_target: bool) -> ExecMode {
+        match self.base {
+            ExecBase::Unconfined if has_target && self.fallback.is_none() => ExecMode {
+                base: ExecBase::Profile,
+                ..*self
+            },
+            _ => *self,
+        }
+    }
+
+    /// Two rules' transitions are the same one once compiled.
+    pub fn same_transition(
+        &self,
+        target: &Option<String>,
+        o: &ExecMode,
+        ot: &Option<String>,
+    ) -> bool {
+        target == ot && self.compiled(target.is_some()) == o.compiled(ot.is_some())
+    }
+
     pub fn letters(&self) -> String {
         let mut s = String::new();
         let case = |c: char| {
@@ -553,7 +575,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
     for half in prefix.halves {
         let key = (path.text.clone(), *half, prefix.priority);
         match ctx.profile.file.exec.get(&key) {
-            Some(prev) if prev.mode != mode || prev.target != target_text => {
+            Some(prev) if !prev.mode.same_transition(&prev.target, &mode, &target_text) => {
                 let show = |m: &ExecMode, t: &Option<String>| match t {
                     Some(t) => format!("{} -> {t}", m.letters()),
                     None => m.letters(),

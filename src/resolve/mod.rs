@@ -1371,6 +1371,21 @@ impl Walker<'_> {
                 ));
                 None
             }
+            // `@{}` or `@{1x}` standing alone: the reference reads a
+            // variable reference whose name no variable can have
+            _ if w
+                .text
+                .strip_prefix("@{")
+                .and_then(|t| t.strip_suffix('}'))
+                .is_some_and(|n| !n.contains(['{', '}'])) =>
+            {
+                self.push(Diagnostic::error(
+                    code::UNDEFINED_VARIABLE,
+                    w.span,
+                    format!("undefined variable `{}`", w.text),
+                ));
+                None
+            }
             _ => Some(vec![w.text.clone()]),
         }
     }
