@@ -139,7 +139,24 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
                     }
                 }
             }
-            Elem::Flags { values, span } | Elem::List { values, span } => {
+            Elem::Flags {
+                values,
+                paren: false,
+                span,
+            } => {
+                // the reference's grammar wants `flags=(`
+                let shown: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
+                ctx.error(
+                    Diagnostic::error(
+                        code::SYNTAX_ERROR,
+                        *span,
+                        "profile flags must be written in parentheses",
+                    )
+                    .help(format!("write `flags=({})`", shown.join(" "))),
+                );
+                return;
+            }
+            Elem::Flags { values, span, .. } | Elem::List { values, span } => {
                 if flags_seen {
                     ctx.error(Diagnostic::error(
                         code::BAD_FLAG,

@@ -903,8 +903,13 @@ impl Walker<'_> {
                     span: *span,
                 }
             }
-            Elem::Flags { values, span } => Elem::Flags {
+            Elem::Flags {
+                values,
+                paren,
+                span,
+            } => Elem::Flags {
                 values: words(self, values, false)?,
+                paren: *paren,
                 span: *span,
             },
             Elem::List { values, span } => Elem::List {
@@ -934,7 +939,12 @@ impl Walker<'_> {
             );
         }
         let name_as_written = p.name.text.clone();
-        let expanded_name = match self.expand_word(&p.name, &HashMap::new()) {
+        // the reference expands the name as it does a rule's words, and
+        // refuses a `@{...}` in it that names no variable
+        let expanded_name = match self
+            .reference_names_ok(&p.name)
+            .and_then(|()| self.expand_word(&p.name, &HashMap::new()))
+        {
             Some(w) => w,
             None => p.name.clone(),
         };
