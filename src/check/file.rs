@@ -562,8 +562,15 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
         );
         return;
     }
-    // exact-path exec conflicts
-    let (Some(mut mode), false) = (perms.exec_mode, prefix.deny) else {
+    // exact-path exec conflicts; `unsafe x -> T` compiles to `px -> T`
+    let exec_mode = perms.exec_mode.or_else(|| {
+        (perms.exec && unsafe_kw && target.is_some()).then_some(ExecMode {
+            base: ExecBase::Profile,
+            fallback: None,
+            unsafe_: true,
+        })
+    });
+    let (Some(mut mode), false) = (exec_mode, prefix.deny) else {
         return;
     };
     match safety {

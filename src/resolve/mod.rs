@@ -852,7 +852,7 @@ impl Walker<'_> {
         if !matches!(w.kind, WordKind::Id | WordKind::Value | WordKind::SetVar) {
             return Some(());
         }
-        match vars::bad_reference(&w.text) {
+        match vars::bad_reference_as_written(&w.text) {
             None => Some(()),
             Some((name, why)) => {
                 self.push(Diagnostic::error(
@@ -1381,14 +1381,10 @@ impl Walker<'_> {
                 ));
                 None
             }
-            // `@{}` or `@{1x}` standing alone: the reference reads a
-            // variable reference whose name no variable can have
-            _ if w
-                .text
-                .strip_prefix("@{")
-                .and_then(|t| t.strip_suffix('}'))
-                .is_some_and(|n| !n.contains(['{', '}'])) =>
-            {
+            // `@{}` standing alone: the reference reads a variable
+            // reference with an empty name (`@{1x}` or `@{,}` it compares
+            // as text)
+            _ if w.text == "@{}" => {
                 self.push(Diagnostic::error(
                     code::UNDEFINED_VARIABLE,
                     w.span,
