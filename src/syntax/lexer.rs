@@ -576,6 +576,17 @@ impl<'s> Lexer<'s> {
                     if let Some(l) = self.label_len(start) {
                         return self.word(start, start + l, Tok::Id);
                     }
+                    // `@NAME=...` (no braces, the operator right after the
+                    // name) is one word to the reference, as its ID rule
+                    // matches longer: no assignment
+                    let op = matches!(
+                        (self.at(end), self.at(end + 1)),
+                        (Some(b'='), _) | (Some(b'+' | b'?' | b':'), Some(b'='))
+                    );
+                    if op && self.at(start + 1) != Some(b'{') {
+                        let e = scan_ids(self.bytes, start);
+                        return self.word(start, e, Tok::Id);
+                    }
                     let name = self.src[start..end].to_string();
                     return self.tok(start, end, Tok::SetVar(name));
                 }

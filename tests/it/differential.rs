@@ -1104,7 +1104,8 @@ fn change_profile_safety_gets_the_reference_verdict() {
 /// a condition, a value beginning with `=` or `,`, a rule keyword as the
 /// one source of a mount, a hat's attachment, rules in a hat of a branch
 /// not taken, an empty `@{}`, permissions after `pivot_root`, `ux -> T`
-/// against `px -> T`, and unparenthesized profile flags.
+/// against `px -> T`, unparenthesized profile flags, and `@NAME=` written
+/// without blanks, which the reference reads as one word.
 #[test]
 fn neighbours_of_past_disagreements_get_the_reference_verdict() {
     let profile = |body: &str| format!("/usr/bin/foo {{\n{body}\n}}\n");
@@ -1210,6 +1211,16 @@ fn neighbours_of_past_disagreements_get_the_reference_verdict() {
         ("/bin/cat Px -> t", "safe x /bin/cat -> t"),
     ] {
         cases.push(profile(&format!("  {a},\n  {b},")));
+    }
+    for decl in [
+        "@FOO=bar",
+        "@FOO= bar",
+        "@FOO =bar",
+        "@FOO+=bar",
+        "@FOO += bar",
+        "@priority=1FOO} ?=bar",
+    ] {
+        cases.push(format!("@{{BAR}}=x\n{decl}\n{}", profile("  /x r,")));
     }
     let features_text = std::fs::read_to_string(shared().join("conformance/features/features.all"))
         .expect("features.all readable");
