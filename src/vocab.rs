@@ -1547,7 +1547,11 @@ pub fn check_flags(flags: &[(&str, Option<&str>)]) -> Vec<String> {
 }
 
 fn check_flag_path(name: &str, value: &str) -> Result<(), String> {
-    if value.starts_with('/') || value.starts_with("@{") {
+    // a variable (a name begins with a letter; `@{}` is none)
+    let variable = value
+        .strip_prefix("@{")
+        .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_alphabetic()));
+    if value.starts_with('/') || variable {
         Ok(())
     } else {
         Err(format!(

@@ -109,7 +109,10 @@ pub fn check_overlapping_exec(rules: &[Rule], diags: &mut Vec<Diagnostic>) {
     for (i, (b, pb)) in execs.iter().enumerate() {
         for (a, pa) in &execs[..i] {
             let shares = (a.halves.user && b.halves.user) || (a.halves.other && b.halves.other);
-            if !shares || a.priority != b.priority || (a.mode == b.mode && a.target == b.target) {
+            if !shares
+                || a.priority != b.priority
+                || a.mode.same_transition(&a.target, &b.mode, &b.target)
+            {
                 continue;
             }
             // An exact match takes precedence over a wildcard match; two

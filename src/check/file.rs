@@ -32,6 +32,28 @@ pub struct ExecMode {
 }
 
 impl ExecMode {
+    /// What the reference compiles: `ux -> T` and `Ux -> T` are the
+    /// transitions `px -> T` and `Px -> T` (a named target is a profile).
+    pub fn compiled(&self, has_target: bool) -> ExecMode {
+        match self.base {
+            ExecBase::Unconfined if has_target && self.fallback.is_none() => ExecMode {
+                base: ExecBase::Profile,
+                ..*self
+            },
+            _ => *self,
+        }
+    }
+
+    /// Two rules' transitions are the same one once compiled.
+    pub fn same_transition(
+        &self,
+        target: &Option<String>,
+        o: &ExecMode,
+        ot: &Option<String>,
+    ) -> bool {
+        target == ot && self.compiled(target.is_some()) == o.compiled(ot.is_some())
+    }
+
     pub fn letters(&self) -> String {
         let mut s = String::new();
         let case = |c: char| {
@@ -540,8 +562,15 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
         );
         return;
     }
-    // exact-path exec conflicts
-    let (Some(mut mode), false) = (perms.exec_mode, prefix.deny) else {
+    // exact-path exec conflicts; `unsafe x -> T` compiles to `px -> T`
+    let exec_mode = perms.exec_mode.or_else(|| {
+        (perms.exec && unsafe_kw && target.is_some()).then_some(ExecMode {
+            base: ExecBase::Profile,
+            fallback: None,
+            unsafe_: true,
+        })
+    });
+    let (Some(mut mode), false) = (exec_mode, prefix.deny) else {
         return;
     };
     match safety {
@@ -553,7 +582,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
     for half in prefix.halves {
         let key = (path.text.clone(), *half, prefix.priority);
         match ctx.profile.file.exec.get(&key) {
-            Some(prev) if prev.mode != mode || prev.target != target_text => {
+            Some(prev) if !prev.mode.same_transition(&prev.target, &mode, &target_text) => {
                 let show = |m: &ExecMode, t: &Option<String>| match t {
                     Some(t) => format!("{} -> {t}", m.letters()),
                     None => m.letters(),

@@ -49,6 +49,22 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
                 if matches!(w.kind, WordKind::Id | WordKind::SetVar) && !attachment_seen =>
             {
                 attachment_seen = true;
+                let written_var = ctx.written_as_variable(w);
+                if is_hat && !w.text.starts_with('/') && !written_var {
+                    // the reference checks a hat's attachment as written,
+                    // before it ignores it
+                    ctx.error(
+                        Diagnostic::error(
+                            code::BAD_PROFILE_NAME,
+                            w.span,
+                            format!("attachment `{}` must be an absolute path", w.text),
+                        )
+                        .help(
+                            "hats are entered with change_hat, not on exec; remove the attachment",
+                        ),
+                    );
+                    continue;
+                }
                 if is_hat {
                     // accepted by the reference parser, but never used
                     ctx.error(
@@ -123,7 +139,24 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
                     }
                 }
             }
-            Elem::Flags { values, span } | Elem::List { values, span } => {
+            Elem::Flags {
+                values,
+                paren: false,
+                span,
+            } => {
+                // the reference's grammar wants `flags=(`
+                let shown: Vec<&str> = values.iter().map(|v| v.text.as_str()).collect();
+                ctx.error(
+                    Diagnostic::error(
+                        code::SYNTAX_ERROR,
+                        *span,
+                        "profile flags must be written in parentheses",
+                    )
+                    .help(format!("write `flags=({})`", shown.join(" "))),
+                );
+                return;
+            }
+            Elem::Flags { values, span, .. } | Elem::List { values, span } => {
                 if flags_seen {
                     ctx.error(Diagnostic::error(
                         code::BAD_FLAG,

@@ -19,7 +19,7 @@
 
 use super::{Ctx, Family};
 use crate::diag::{Diagnostic, Severity, code};
-use crate::syntax::ast::{Cond, CondOp, Elem, Rule, Word};
+use crate::syntax::ast::{Cond, CondOp, Elem, Rule, Word, WordKind};
 use crate::vocab::{
     self, MS_ALL_FLAGS, MS_BIND, MS_CMDS, MS_MAKE_CMDS, MS_MOVE, MS_REMOUNT, MS_REMOUNT_FLAGS,
 };
@@ -75,6 +75,19 @@ fn parts<'a>(rule: &'a Rule, fam: Family, ctx: &mut Ctx) -> Option<Parts<'a>> {
                         p.word.map_or("", |w| w.text.as_str())
                     ))
                 });
+                return None;
+            }
+            // after `pivot_root`, a word that is a permission string is
+            // read as permissions (the reference's TOK_MODE), never a path
+            Elem::Word(w) if fam == Family::PivotRoot && w.kind == WordKind::Mode => {
+                ctx.error(
+                    Diagnostic::error(
+                        code::SYNTAX_ERROR,
+                        w.span,
+                        format!("pivot_root rules take no permissions (`{}`)", w.text),
+                    )
+                    .help("write `pivot_root [oldroot=OLD] [NEWROOT] [-> PROFILE],`"),
+                );
                 return None;
             }
             Elem::Word(w) if !arrow_seen && p.word.is_none() => p.word = Some(w),

@@ -865,7 +865,7 @@ impl Walker<'_> {
         if !matches!(w.kind, WordKind::Id | WordKind::Value | WordKind::SetVar) {
             return Some(());
         }
-        match vars::bad_reference(&w.text) {
+        match vars::bad_reference_as_written(&w.text) {
             None => Some(()),
             Some((name, why)) => {
                 self.push(Diagnostic::error(
@@ -916,8 +916,13 @@ impl Walker<'_> {
                     span: *span,
                 }
             }
-            Elem::Flags { values, span } => Elem::Flags {
+            Elem::Flags {
+                values,
+                paren,
+                span,
+            } => Elem::Flags {
                 values: words(self, values, false)?,
+                paren: *paren,
                 span: *span,
             },
             Elem::List { values, span } => Elem::List {
@@ -947,7 +952,12 @@ impl Walker<'_> {
             );
         }
         let name_as_written = p.name.text.clone();
-        let expanded_name = match self.expand_word(&p.name, &HashMap::new()) {
+        // the reference expands the name as it does a rule's words, and
+        // refuses a `@{...}` in it that names no variable
+        let expanded_name = match self
+            .reference_names_ok(&p.name)
+            .and_then(|()| self.expand_word(&p.name, &HashMap::new()))
+        {
             Some(w) => w,
             None => p.name.clone(),
         };
@@ -1181,6 +1191,9 @@ impl Walker<'_> {
                     self.walk_unused(&i.then, prefix, b);
                     self.walk_else_unused(&i.otherwise, prefix, b);
                 }
+                // a child profile or hat of a branch not taken: the
+                // reference parses its rules too
+                Item::Profile(p) => self.walk_unused(&p.items, &[], b),
                 _ => {}
             }
         }
@@ -1378,6 +1391,17 @@ impl Walker<'_> {
                     code::BAD_CONDITION,
                     w.span,
                     "booleans cannot be compared",
+                ));
+                None
+            }
+            // `@{}` standing alone: the reference reads a variable
+            // reference with an empty name (`@{1x}` or `@{,}` it compares
+            // as text)
+            _ if w.text == "@{}" => {
+                self.push(Diagnostic::error(
+                    code::UNDEFINED_VARIABLE,
+                    w.span,
+                    format!("undefined variable `{}`", w.text),
                 ));
                 None
             }

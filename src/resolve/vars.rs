@@ -203,6 +203,17 @@ impl Vars {
 /// the reference refuses such a reference (`@{1}`, `@{,a}`, `@{a-b}`)
 /// rather than reading it as text.
 pub fn bad_reference(text: &str) -> Option<(String, &'static str)> {
+    first_bad_reference(text, false)
+}
+
+/// [`bad_reference`] in a word as written in a rule or a profile name: there
+/// a name has at least one character, so `@{}}` names `}` and `@{}x` names
+/// nothing (the reference reads it as text).
+pub fn bad_reference_as_written(text: &str) -> Option<(String, &'static str)> {
+    first_bad_reference(text, true)
+}
+
+fn first_bad_reference(text: &str, as_written: bool) -> Option<(String, &'static str)> {
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -211,7 +222,11 @@ pub fn bad_reference(text: &str) -> Option<(String, &'static str)> {
             continue;
         }
         if b[i] == b'@' && b.get(i + 1) == Some(&b'{') {
-            let close = text[i + 2..].find('}')?;
+            let close = if as_written {
+                1 + text.get(i + 3..)?.find('}')?
+            } else {
+                text[i + 2..].find('}')?
+            };
             let name = &text[i + 2..i + 2 + close];
             match name.as_bytes().first() {
                 None => return Some((String::new(), "cannot be empty")),

@@ -72,6 +72,8 @@ pub enum Elem {
     /// `flags=(...)`, `flags=x`
     Flags {
         values: Vec<Word>,
+        /// written in parentheses, as the reference requires
+        paren: bool,
         span: Span,
     },
     /// `( v1 v2 )`

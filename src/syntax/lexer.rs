@@ -576,6 +576,17 @@ impl<'s> Lexer<'s> {
                     if let Some(l) = self.label_len(start) {
                         return self.word(start, start + l, Tok::Id);
                     }
+                    // `@NAME=...` (no braces, the operator right after the
+                    // name) is one word to the reference, as its ID rule
+                    // matches longer: no assignment
+                    let op = matches!(
+                        (self.at(end), self.at(end + 1)),
+                        (Some(b'='), _) | (Some(b'+' | b'?' | b':'), Some(b'='))
+                    );
+                    if op && self.at(start + 1) != Some(b'{') {
+                        let e = scan_ids(self.bytes, start);
+                        return self.word(start, e, Tok::Id);
+                    }
                     let name = self.src[start..end].to_string();
                     return self.tok(start, end, Tok::SetVar(name));
                 }
@@ -596,6 +607,8 @@ impl<'s> Lexer<'s> {
                         Raw::Caret => Some((Tok::Caret, Some(Mode::SubId))),
                         Raw::Arrow => Some((Tok::Arrow, Some(Mode::SubIdWs))),
                         Raw::Eq => Some((Tok::Equals, Some(Mode::Assign))),
+                        // no `==` here: `=`, and a value that begins with `=`
+                        Raw::EqEq => Some((Tok::Equals, Some(Mode::Assign))),
                         Raw::AddAssign => Some((Tok::AddAssign, Some(Mode::Assign))),
                         Raw::CondAssign => Some((Tok::CondAssign, Some(Mode::Assign))),
                         Raw::OverrideAssign => Some((Tok::OverrideAssign, Some(Mode::Assign))),
@@ -607,6 +620,7 @@ impl<'s> Lexer<'s> {
                         _ => None,
                     };
                     if let Some((tok, mode)) = punct {
+                        let end = if raw == Raw::EqEq { start + 1 } else { end };
                         if let Some(m) = mode {
                             self.push(m);
                         }
@@ -926,7 +940,9 @@ impl<'s> Lexer<'s> {
         self.skip_space(false);
         let start = self.pos;
         match self.peek()? {
-            b',' => {
+            // a comma before a word is part of the word (`IDS`), as in the
+            // reference: `@{X}=,a` has the value `,a`
+            b',' if !self.at(start + 1).is_some_and(idc) => {
                 self.diagnostics.push(
                     Diagnostic::error(
                         code::TRAILING_COMMA,
@@ -1330,10 +1346,7 @@ impl<'s> Lexer<'s> {
             ">=" => Some((Tok::Ge, 2)),
             "<=" => Some((Tok::Le, 2)),
             _ => match c {
-                b'{' if !assign => {
-                    self.pop();
-                    return self.tok(start, start + 1, Tok::Open);
-                }
+                b'{' if !assign => Some((Tok::Open, 1)),
                 b'(' => Some((Tok::OpenParen, 1)),
                 b')' => Some((Tok::CloseParen, 1)),
                 b'>' => Some((Tok::Gt, 1)),
@@ -1341,7 +1354,15 @@ impl<'s> Lexer<'s> {
                 _ => None,
             },
         };
-        if let Some((t, l)) = fixed {
+        // As in the reference's lexer, the longest match wins and a tie goes
+        // to the operator: `{x}`, `<{V}` or `{@V}` is one word (an operand),
+        // a `{` or `<` standing alone is the block or the operator.
+        if let Some((t, l)) = fixed
+            && scan_ids_noeq(self.bytes, start) <= start + l
+        {
+            if t == Tok::Open {
+                self.pop();
+            }
             return self.tok(start, start + l, t);
         }
         if let Some((Raw::SetVar | Raw::BoolVar, len)) = self.raw() {

@@ -5,7 +5,7 @@ use super::ast::File;
 use super::lexer::{self, Trivia};
 use super::recover;
 use super::token::Tok;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, code};
 use crate::source::FileId;
 use lalrpop_util::ErrorRecovery;
 
@@ -48,8 +48,13 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         (result, errors)
     };
     // A file that ends inside a block cannot be recovered by the grammar:
-    // make up the missing `}` first.
-    diagnostics.extend(recover::close_blocks(src, file, &mut tokens));
+    // make up the missing `}` first. Where the lexer stopped reading at a
+    // nesting too deep, the blocks it cut are not mistakes of the file: the
+    // one report is the depth.
+    let closing = recover::close_blocks(src, file, &mut tokens);
+    if !diagnostics.iter().any(|d| d.code.id == code::TOO_DEEP.id) {
+        diagnostics.extend(closing);
+    }
     let mut commas = 0;
     let max_commas = (COMMA_TOKEN_BUDGET / tokens.len().max(1)).clamp(1, MAX_COMMAS);
     let (result, errors) = loop {

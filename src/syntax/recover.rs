@@ -465,7 +465,16 @@ fn run_on_at(elems: &[Elem]) -> Option<usize> {
                 }
                 // (in a `network` rule, `unix` is an address family unless it
                 // was read as the keyword of a rule of its own)
+                // (in a mount rule, a rule keyword standing as the one
+                // source, right before the `->` or the end, is the source:
+                // `mount options=ro umount -> /m,` is valid)
+                let mount_source = matches!(f, "mount" | "remount" | "umount" | "unmount")
+                    && matches!(elems.get(i + 1), None | Some(Elem::Arrow { .. }))
+                    && !elems[1..i].iter().any(|e| {
+                        matches!(e, Elem::Word(p) if p.text.starts_with('/') || p.text.starts_with("@{"))
+                    });
                 let starter = is_starter(w)
+                    && !mount_source
                     && !(f == "network" && w.text == "unix" && w.kind != WordKind::Key);
                 let path = !takes_paths && (w.text.starts_with('/') || w.text.starts_with("@{"));
                 (starter || path).then_some(i)

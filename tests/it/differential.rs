@@ -371,6 +371,11 @@ enum Reference {
 }
 
 fn reference(text: &str, origin: Origin) -> Reference {
+    run_reference(text, origin).0
+}
+
+/// The reference's verdict, and all it wrote to standard error.
+fn run_reference(text: &str, origin: Origin) -> (Reference, String) {
     let mut cmd = Command::new(shared().join("oracle").join("apparmor_parser"));
     cmd.arg("--config-file=/dev/null")
         .arg("-M")
@@ -420,14 +425,15 @@ fn reference(text: &str, origin: Origin) -> Reference {
     };
     let _ = writer.join();
     let message = reader.join().unwrap_or_default();
-    match status {
+    let verdict = match status {
         None => Reference::Timeout,
         Some(st) if st.success() => Reference::Accept,
         Some(st) => match st.signal() {
             Some(sig) => Reference::Signal(sig),
             None => Reference::Reject(message.lines().next().unwrap_or("").to_string()),
         },
-    }
+    };
+    (verdict, message)
 }
 
 /// FNV-1a of a mutant and where it is read from: the cache key.
@@ -579,6 +585,13 @@ enum Class {
     /// we reject it. Computed: our first error is about a decimal number
     /// that does not fit in 64 bits.
     NumberOutOfRange,
+    /// The reference reports a variable it cannot find ("Failed to find
+    /// declaration for") and still exits with status 0; we reject the
+    /// undefined variable (or it does not look the variable up at all, as in
+    /// a network rule's `peer=(label=...)`). Computed: the reference, run
+    /// again, writes that report and our first error names the same
+    /// variable, or our only objection is that undefined variable.
+    ReferenceIgnoresUndefined,
     /// The reference accepts, we reject: with our error code.
     WeReject(String),
     /// The reference rejects, we accept: with its message, names taken out.
@@ -596,6 +609,9 @@ impl Class {
                 Some("the reference's verdict is one its own suite marks as a bug (#=TODO)")
             }
             Class::NumberOutOfRange => Some("the reference accepts a number beyond 64 bits"),
+            Class::ReferenceIgnoresUndefined => {
+                Some("the reference reports an undefined variable, then accepts the policy anyway")
+            }
             Class::RelativePath => {
                 Some("the reference accepts a relative file path, which never matches")
             }
@@ -734,6 +750,9 @@ fn run(n: usize, seed: u64) -> BTreeMap<Class, Vec<String>> {
                 Class::RelativePath
             }
             Class::WeReject(_) if out_of_range(&m.text, &o) => Class::NumberOutOfRange,
+            Class::WeReject(_) if ignored_undefined(&m.text, &o, src.origin, opts) => {
+                Class::ReferenceIgnoresUndefined
+            }
             c => c,
         };
         let record = (class != Class::Agree).then(|| {
@@ -808,6 +827,35 @@ fn relative_path(text: &str, o: &Ours, origin: Origin, opts: &Options, cache: &C
     }
     let fixed = format!("{}/{}", &text[..s], &text[s..]);
     ours(&fixed, opts).accept && cache.verdict(&fixed, origin) == Reference::Accept
+}
+
+/// The reference accepted the text, though it uses a variable that is not
+/// defined: either it reported that variable as not found and our first
+/// error names it, or our first error is that undefined variable and with
+/// the variable defined (`@{NAME}=/x` before the text) we accept too.
+fn ignored_undefined(text: &str, o: &Ours, origin: Origin, opts: &Options) -> bool {
+    let Some((code, msg)) = &o.first_error else {
+        return false;
+    };
+    let (verdict, stderr) = run_reference(text, origin);
+    if verdict != Reference::Accept {
+        return false;
+    }
+    let reported = stderr.lines().any(|l| {
+        l.trim_end()
+            .strip_prefix("Failed to find declaration for: ")
+            .is_some_and(|name| !name.is_empty() && msg.contains(name))
+    });
+    let name = msg
+        .split('`')
+        .nth(1)
+        .and_then(|v| v.strip_prefix("@{"))
+        .and_then(|v| v.strip_suffix('}'))
+        .filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let only_that =
+        code == "E0301" && name.is_some_and(|n| ours(&format!("@{{{n}}}=/x\n{text}"), opts).accept);
+    reported || only_that
 }
 
 /// Our first error is about a decimal number that does not fit in 64 bits.
@@ -1049,4 +1097,150 @@ fn change_profile_safety_gets_the_reference_verdict() {
         }
     }
     assert!(wrong.is_empty(), "change_profile verdicts: {wrong:#?}");
+}
+
+/// Hand-written neighbours of the mutants that once disagreed, each class
+/// with cases the reference accepts and cases it rejects: a word operand in
+/// a condition, a value beginning with `=` or `,`, a rule keyword as the
+/// one source of a mount, a hat's attachment, rules in a hat of a branch
+/// not taken, an empty `@{}`, permissions after `pivot_root`, `ux -> T`
+/// against `px -> T`, unparenthesized profile flags, and `@NAME=` written
+/// without blanks, which the reference reads as one word.
+#[test]
+fn neighbours_of_past_disagreements_get_the_reference_verdict() {
+    let profile = |body: &str| format!("/usr/bin/foo {{\n{body}\n}}\n");
+    let mut cases: Vec<String> = Vec::new();
+    for cond in [
+        "{@V} == /path/foo/",
+        "/path/foo/ == {V}",
+        "/path/foo/ < <{V}",
+        "{x} == {y}",
+        "{@V}",
+        "@{} == /x",
+        "/path/foo/ == @{}",
+        "/path/foo/ == /x@{}",
+        "@{V} in {@V}",
+    ] {
+        cases.push(format!(
+            "@{{V}} = /path/foo/\n{}",
+            profile(&format!("  if {cond} {{\n    /bin/true rix,\n  }}"))
+        ));
+    }
+    for value in [
+        "= 3 /foo",
+        "=",
+        "a=b",
+        ",a",
+        ",baz,blort",
+        "baz,",
+        "a ,b",
+        "a , b",
+    ] {
+        cases.push(format!("@{{V}}={value}\n{}", profile("  /foo@{V} r,")));
+    }
+    for rule in [
+        "  mount options in (bind) umount -> /4,",
+        "  mount /a\n  umount /b,",
+        "  mount /a umount,",
+        "  mount umount,",
+        "  mount fstype=ext4\n  umount /b,",
+        "  mount options=ro\n  umount,",
+        "  mount options=ro capability,",
+        "  pivot_root cx -> target,",
+        "  pivot_root rw,",
+        "  pivot_root /foo/ -> target,",
+        "  pivot_root oldroot=/x/ /foo/ -> px,",
+        "  ^hat1 C{\n  }",
+        "  ^hat1 /foo {\n  }",
+        "  ^hat1 @{V} {\n  }",
+        "  profile hat1 C {\n  }",
+    ] {
+        cases.push(format!("@{{V}}=a\n{}", profile(rule)));
+    }
+    for (a, b) in [
+        ("px -> t", "ux -> t"),
+        ("px -> t", "ux"),
+        ("px -> t", "Ux -> t"),
+        ("Px -> t", "Ux -> t"),
+        ("cx -> t", "ux -> t"),
+        ("ux -> t", "ix"),
+        ("ux -> t", "ux -> s"),
+        ("px -> t", "pux -> t"),
+        ("ux -> t", "pux -> t"),
+        ("ux -> t", "px -> s"),
+    ] {
+        cases.push(profile(&format!("  /bin/cat {a},\n  /bin/cat {b},")));
+        cases.push(profile(&format!("  /bin/a* {a},\n  owner /bin/*b {b},")));
+    }
+    for perms in ["rix", ""] {
+        cases.push(format!(
+            "$FOO=true\n{}",
+            profile(&format!(
+                "  if $FOO {{\n    ^T {{\n      /bin/true rix,\n    }}\n  }} else {{\n    ^T {{\n      /bin/false {perms},\n    }}\n  }}"
+            ))
+        ));
+    }
+    for flags in [
+        "flags=complain",
+        "flags=(complain)",
+        "flags=complain)",
+        "flags=attach_disconnected.ipc=/foo/",
+        "flags=(attach_disconnected.ipc=@{}var)",
+        "flags=(attach_disconnected.ipc=/var)",
+    ] {
+        cases.push(format!("/does/not/exist {flags} {{\n  /x r,\n}}\n"));
+    }
+    cases.push("profile /does/not@{}} /exist {\n  /x r,\n}\n".into());
+    cases.push("@{BAR}=baz\nprofile /does/not@{}BAR /exist {\n  /x r,\n}\n".into());
+    for rule in ["/a@{}b r,", "/a@{}}b r,"] {
+        cases.push(profile(&format!("  {rule}")));
+    }
+    for cond in ["@{1x}", "@{,}", "@{a-b}"] {
+        cases.push(format!(
+            "@{{V}} = 1\n{}",
+            profile(&format!(
+                "  if @{{V}} == {cond} {{\n    /bin/true rix,\n  }}"
+            ))
+        ));
+    }
+    for (a, b) in [
+        ("/bin/cat px -> t", "unsafe x /bin/cat -> t"),
+        ("/bin/cat Px -> t", "unsafe x /bin/cat -> t"),
+        ("/bin/cat ux -> t", "unsafe x /bin/cat -> t"),
+        ("/bin/cat px -> s", "unsafe x /bin/cat -> t"),
+        ("/bin/cat Px -> t", "safe x /bin/cat -> t"),
+    ] {
+        cases.push(profile(&format!("  {a},\n  {b},")));
+    }
+    for decl in [
+        "@FOO=bar",
+        "@FOO= bar",
+        "@FOO =bar",
+        "@FOO+=bar",
+        "@FOO += bar",
+        "@priority=1FOO} ?=bar",
+    ] {
+        cases.push(format!("@{{BAR}}=x\n{decl}\n{}", profile("  /x r,")));
+    }
+    let features_text = std::fs::read_to_string(shared().join("conformance/features/features.all"))
+        .expect("features.all readable");
+    let features = Features::parse(&features_text).expect("features.all parses");
+    let opts = options(Origin::Conformance, &features);
+    let mut accepted = 0;
+    let mut wrong = Vec::new();
+    for text in &cases {
+        let r = reference(text, Origin::Conformance);
+        accepted += usize::from(r == Reference::Accept);
+        let o = ours(text, &opts);
+        if classify(&r, &o) != Class::Agree {
+            wrong.push(format!("{text}reference {r:?}, ours {:?}", o.first_error));
+        }
+    }
+    // both verdicts are among the cases, so agreeing is not accepting all
+    assert!(
+        accepted > 10 && accepted < cases.len() - 10,
+        "{accepted} of {} accepted",
+        cases.len()
+    );
+    assert!(wrong.is_empty(), "verdicts differ: {wrong:#?}");
 }
