@@ -7,18 +7,24 @@ use aaprof::diag::render::{Format, render};
 use aaprof::resolve::{Options, SearchPath, Session};
 use std::path::Path;
 
-fn run(path: &Path) -> (bool, String) {
-    let dir = repo().join("tests/fixtures/parse");
-    let opts = Options {
+/// The options every parse fixture is checked with: includes from the
+/// fixtures' `include/`, relative includes from the fixture directory.
+fn fixture_opts(dir: &Path) -> Options {
+    Options {
         search: SearchPath {
             include_dirs: vec![dir.join("include")],
             base_dir: dir.join("include"),
-            cwd: dir.clone(),
+            cwd: dir.to_path_buf(),
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
         fragments: false,
-    };
+    }
+}
+
+fn run(path: &Path) -> (bool, String) {
+    let dir = repo().join("tests/fixtures/parse");
+    let opts = fixture_opts(&dir);
     let text = std::fs::read_to_string(path).expect("fixture readable");
     let name = path
         .file_name()
@@ -133,16 +139,7 @@ fn aliases_are_applied_to_file_rules() {
 #[test]
 fn shared_includes_are_parsed_once_per_session() {
     let dir = repo().join("tests/fixtures/parse");
-    let opts = Options {
-        search: SearchPath {
-            include_dirs: vec![dir.join("include")],
-            base_dir: dir.join("include"),
-            cwd: dir.clone(),
-        },
-        features: aaprof::features::Features::all(),
-        warn_unsupported: false,
-        fragments: false,
-    };
+    let opts = fixture_opts(&dir);
     let s = Session::new();
     for i in 0..10 {
         let text = format!(
@@ -289,16 +286,7 @@ fn missing_comma_is_reported_at_the_rule_that_lacks_it() {
 #[test]
 fn syntax_fixes_repair_the_fixtures() {
     let dir = repo().join("tests/fixtures/parse");
-    let opts = Options {
-        search: SearchPath {
-            include_dirs: vec![dir.join("include")],
-            base_dir: dir.join("include"),
-            cwd: dir.clone(),
-        },
-        features: aaprof::features::Features::all(),
-        warn_unsupported: false,
-        fragments: false,
-    };
+    let opts = fixture_opts(&dir);
     let mut repaired = 0;
     insta::glob!("../fixtures/parse/err", "*.apparmor", |path| {
         let text = std::fs::read_to_string(path).expect("fixture readable");
