@@ -310,30 +310,34 @@ fn profile(out: &mut String, p: &ResolvedProfile, depth: usize, vars: &mut Vars)
     // they copy) are left to the alias rules printed in the preamble, which
     // the compiler applies as it applies them to the original
     let mut spans = std::collections::HashSet::new();
-    let own: Vec<&Rule> = p.rules.iter().filter(|r| spans.insert(r.span)).collect();
-    // rules with a named target (`Px -> name`) keep their order: the
-    // kernel's transition table is numbered in it
-    let (named, plain): (Vec<&Rule>, Vec<&Rule>) = own.into_iter().partition(|r| {
-        r.elems.iter().any(|e| {
-            matches!(
-                e,
-                Elem::Arrow {
-                    target: Some(_),
-                    ..
-                }
-            )
-        })
-    });
-    let rules: BTreeSet<String> = plain.iter().map(|r| rule(r, vars)).collect();
+    let own: Vec<usize> = (0..p.rules.len())
+        .filter(|&i| spans.insert(p.rules[i].span))
+        .collect();
+    // rules with a named target (`Px -> name`) are written so that the
+    // reference compiler meets them in the order it met them in the
+    // original (it numbers the kernel's transition table in that order):
+    // it meets a text without blocks last rule first, so they are written
+    // in the reverse of that order, each where the original had it first
+    let (named, plain): (Vec<usize>, Vec<usize>) = own
+        .into_iter()
+        .partition(|&i| has_named_target(&p.rules[i]));
+    let rules: BTreeSet<String> = plain.iter().map(|&i| rule(&p.rules[i], vars)).collect();
     for r in &rules {
         let _ = writeln!(out, "{pad}  {r}");
     }
+    let named: std::collections::HashSet<usize> = named.into_iter().collect();
     let mut seen = BTreeSet::new();
-    for r in named {
-        let text = rule(r, vars);
-        if seen.insert(text.clone()) {
-            let _ = writeln!(out, "{pad}  {text}");
+    let mut met = Vec::new();
+    for i in p.reference_order() {
+        if named.contains(&i) {
+            let text = rule(&p.rules[i], vars);
+            if seen.insert(text.clone()) {
+                met.push(text);
+            }
         }
+    }
+    for text in met.iter().rev() {
+        let _ = writeln!(out, "{pad}  {text}");
     }
     for c in &p.children {
         if !rules.is_empty() || !seen.is_empty() {
@@ -342,6 +346,18 @@ fn profile(out: &mut String, p: &ResolvedProfile, depth: usize, vars: &mut Vars)
         profile(out, c, depth + 1, vars);
     }
     let _ = writeln!(out, "{pad}}}");
+}
+
+fn has_named_target(r: &Rule) -> bool {
+    r.elems.iter().any(|e| {
+        matches!(
+            e,
+            Elem::Arrow {
+                target: Some(_),
+                ..
+            }
+        )
+    })
 }
 
 /// One rule, as written in canonical form.

@@ -9,6 +9,7 @@
 //! cycle and skipped.
 
 pub mod include;
+mod order;
 pub mod tree;
 pub mod vars;
 
@@ -104,10 +105,25 @@ pub struct ResolvedProfile {
     /// variables expanded.
     pub header: Vec<Elem>,
     pub rules: Vec<ast::Rule>,
+    /// The rule blocks and conditional branches taken, as ranges of
+    /// `rules`, innermost first: the reference compiler collects the rules
+    /// of each in an order of its own, and numbers the kernel's transition
+    /// table in that order.
+    pub blocks: Vec<RuleBlock>,
     pub children: Vec<ResolvedProfile>,
     /// Not a profile of the policy: the body a fragment (an abstraction
     /// checked on its own) was resolved into.
     pub synthetic: bool,
+}
+
+/// Rules that were written in a `{ ... }` block (with or without a
+/// qualifier) or in the branch of a conditional that was taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleBlock {
+    /// The block's rules, as indices of [`ResolvedProfile::rules`].
+    pub rules: std::ops::Range<usize>,
+    /// A conditional branch (`if`, `else`), not a plain block.
+    pub conditional: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -324,6 +340,7 @@ struct Building {
     name: String,
     state: ProfileState,
     rules: Vec<ast::Rule>,
+    blocks: Vec<RuleBlock>,
     children: Vec<ResolvedProfile>,
     child_names: HashMap<String, Span>,
     builtins: HashMap<&'static str, String>,
@@ -1018,6 +1035,7 @@ impl Walker<'_> {
                 ..ProfileState::default()
             },
             rules: Vec::new(),
+            blocks: Vec::new(),
             children: Vec::new(),
             child_names: HashMap::new(),
             builtins,
@@ -1075,6 +1093,7 @@ impl Walker<'_> {
             flags,
             header: header_elems,
             rules: b.rules,
+            blocks: b.blocks,
             children: b.children,
             synthetic: false,
         })
@@ -1163,7 +1182,7 @@ impl Walker<'_> {
                     }
                     let mut all = prefix.to_vec();
                     all.extend(bp.iter().cloned());
-                    self.walk_body(items, &all, included, b);
+                    self.walk_block(items, &all, false, included, b);
                 }
                 Item::If(i) => self.walk_if(i, prefix, included, b),
                 Item::Rule(r) => self.rule(r, prefix, b),
@@ -1175,41 +1194,61 @@ impl Walker<'_> {
     /// its own as it parses it, in every branch, but expands, compares and
     /// compiles only the rules of the branches taken: so each rule here gets
     /// the checks of one rule alone, its variables unexpanded and its
-    /// patterns unchecked, and is then dropped.
-    fn walk_unused(&mut self, items: &[Item], prefix: &[PrefixItem], b: &Building) {
+    /// patterns unchecked, and is then dropped. Its includes are read all
+    /// the same (the reference reads them as it lexes the text, before any
+    /// condition is evaluated), and count as included for the rest of the
+    /// profile: a later include of the same file is skipped.
+    fn walk_unused(
+        &mut self,
+        items: &[Item],
+        prefix: &[PrefixItem],
+        included: &mut HashSet<PathBuf>,
+        b: &Building,
+    ) {
         for item in items {
             match item {
                 Item::Rule(r) => self.unused_rule(r, prefix, b),
+                Item::Include { inc, span } => {
+                    self.with_include(inc, *span, included, |w, items, inc| {
+                        w.walk_unused(items, prefix, inc, b)
+                    });
+                }
                 Item::Block {
                     prefix: bp, items, ..
                 } => {
                     let mut all = prefix.to_vec();
                     all.extend(bp.iter().cloned());
-                    self.walk_unused(items, &all, b);
+                    self.walk_unused(items, &all, included, b);
                 }
                 Item::If(i) => {
-                    self.walk_unused(&i.then, prefix, b);
-                    self.walk_else_unused(&i.otherwise, prefix, b);
+                    self.walk_unused(&i.then, prefix, included, b);
+                    self.walk_else_unused(&i.otherwise, prefix, included, b);
                 }
                 // a child profile or hat of a branch not taken: the
-                // reference parses its rules too
-                Item::Profile(p) => self.walk_unused(&p.items, &[], b),
+                // reference parses its rules too, with includes of its own
+                Item::Profile(p) => self.walk_unused(&p.items, &[], &mut HashSet::new(), b),
                 _ => {}
             }
         }
     }
 
-    fn walk_else_unused(&mut self, e: &Option<ast::Else>, prefix: &[PrefixItem], b: &Building) {
+    fn walk_else_unused(
+        &mut self,
+        e: &Option<ast::Else>,
+        prefix: &[PrefixItem],
+        included: &mut HashSet<PathBuf>,
+        b: &Building,
+    ) {
         // an `else if` chain, link by link, not by recursion
         let mut next = e.as_ref();
         while let Some(e) = next {
             match e {
                 ast::Else::If(i) => {
-                    self.walk_unused(&i.then, prefix, b);
+                    self.walk_unused(&i.then, prefix, included, b);
                     next = i.otherwise.as_ref();
                 }
                 ast::Else::Block(items, _) => {
-                    self.walk_unused(items, prefix, b);
+                    self.walk_unused(items, prefix, included, b);
                     next = None;
                 }
             }
@@ -1245,6 +1284,26 @@ impl Walker<'_> {
         }
     }
 
+    /// The items of a rule block or a conditional branch taken, with the
+    /// range of rules they gave recorded (see [`ResolvedProfile::blocks`]).
+    fn walk_block(
+        &mut self,
+        items: &[Item],
+        prefix: &[PrefixItem],
+        conditional: bool,
+        included: &mut HashSet<PathBuf>,
+        b: &mut Building,
+    ) {
+        let start = b.rules.len();
+        self.walk_body(items, prefix, included, b);
+        if b.rules.len() > start {
+            b.blocks.push(RuleBlock {
+                rules: start..b.rules.len(),
+                conditional,
+            });
+        }
+    }
+
     fn walk_if(
         &mut self,
         i: &ast::If,
@@ -1254,14 +1313,16 @@ impl Walker<'_> {
     ) {
         match self.eval(&i.cond) {
             Some(true) => {
-                self.walk_body(&i.then, prefix, included, b);
-                self.walk_else_unused(&i.otherwise, prefix, b);
+                self.walk_block(&i.then, prefix, true, included, b);
+                self.walk_else_unused(&i.otherwise, prefix, included, b);
             }
             Some(false) => {
-                self.walk_unused(&i.then, prefix, b);
+                self.walk_unused(&i.then, prefix, included, b);
                 match &i.otherwise {
                     Some(ast::Else::If(e)) => self.walk_if(e, prefix, included, b),
-                    Some(ast::Else::Block(items, _)) => self.walk_body(items, prefix, included, b),
+                    Some(ast::Else::Block(items, _)) => {
+                        self.walk_block(items, prefix, true, included, b)
+                    }
                     None => {}
                 }
             }
