@@ -75,7 +75,8 @@ impl Vars {
     /// product, not an alternation). In the word itself each reference is
     /// replaced by its only value as is, or by an alternation of its values
     /// from which slashes that would double up with the text around it are
-    /// dropped (leading ones after a `/`, trailing ones before a `/`).
+    /// dropped (trailing ones before a `/`; leading ones after a `/`, unless
+    /// all the text since the previous reference is slashes, as in 6.0).
     pub fn expand(
         &mut self,
         text: &str,
@@ -86,15 +87,24 @@ impl Vars {
         }
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
+        // where the text the reference looks back at begins: the previous
+        // reference's expansion and what follows it (the text before the
+        // first reference, for the first)
+        let mut back = 0;
         while let Some((start, end)) = first_ref(rest) {
             let name = &rest[start + 2..end - 1];
             out.push_str(&rest[..start]);
             let suffix = &rest[end..];
             let values = self.values_of(name, builtins, &mut Vec::new())?;
+            // 6.0 drops the values' leading slashes after a `/` only when
+            // that text has more than slashes in it ("not to collapse the
+            // `/` that begins the path"): `/@{V}` with values `/a /b` is
+            // `/{/a,/b}`, which matches `//a` and `//b`
+            let lead = out.ends_with('/') && out[back..].bytes().any(|c| c != b'/');
+            back = out.len();
             if let [only] = values.as_slice() {
                 out.push_str(only);
             } else {
-                let lead = out.ends_with('/');
                 let trail = suffix.starts_with('/');
                 for (i, v) in values.iter().enumerate() {
                     out.push(if i == 0 { '{' } else { ',' });

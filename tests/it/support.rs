@@ -62,11 +62,17 @@ impl Reference {
     /// The reference with its fixed options (for the 6.0 reference: no
     /// configuration file, `features.all`, no cache).
     pub fn command(self) -> Command {
+        self.command_for("features.all")
+    }
+
+    /// As [`command`](Self::command), the 6.0 reference compiling for the
+    /// kernel of `../shared/conformance/features/FEATURES` instead.
+    fn command_for(self, features: &str) -> Command {
         let mut cmd = Command::new(self.program());
         if self == Reference::Upstream {
             cmd.arg("--config-file=/dev/null")
                 .arg("-M")
-                .arg(shared().join("conformance/features/features.all"))
+                .arg(shared().join("conformance/features").join(features))
                 .arg("-K");
         }
         cmd
@@ -82,7 +88,20 @@ impl Reference {
         file: Option<&Path>,
         stdin: Option<&str>,
     ) -> Option<Vec<u8>> {
-        let mut cmd = self.command();
+        self.compile_for("features.all", args, cwd, file, stdin)
+    }
+
+    /// As [`compile`](Self::compile), for the kernel of another features
+    /// file of `../shared/conformance/features` (6.0 reference only).
+    pub fn compile_for(
+        self,
+        features: &str,
+        args: &[&Path],
+        cwd: &Path,
+        file: Option<&Path>,
+        stdin: Option<&str>,
+    ) -> Option<Vec<u8>> {
+        let mut cmd = self.command_for(features);
         cmd.arg("-Q").arg("-S").current_dir(cwd);
         for a in args {
             cmd.arg(a);
