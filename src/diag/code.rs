@@ -42,6 +42,7 @@ codes! {
     INCLUDE_CYCLE = "W0202", "include-cycle", Warning;
     INCLUDE_DEPTH = "E0203", "include-too-deep", Error;
     INCLUDE_UNREADABLE = "E0204", "include-unreadable", Error;
+    INCLUDE_LOST = "W0205", "include-lost-in-branch", Warning;
     // E03xx: variables, booleans, conditionals, aliases
     UNDEFINED_VARIABLE = "E0301", "undefined-variable", Error;
     REDEFINED_VARIABLE = "E0302", "redefined-variable", Error;

@@ -112,9 +112,7 @@ impl Diagnostic {
         self
     }
 
-    /// A rule that runs on without the `,` that should end it: the finding
-    /// sits where the `,` belongs (`at`, an empty span), pointing at where
-    /// the next thing starts, with the fix that inserts it.
+    /// The place the finding is about.
     pub fn span(&self) -> Option<Span> {
         self.primary.as_ref().map(|l| l.span)
     }

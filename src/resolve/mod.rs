@@ -246,6 +246,8 @@ impl Session {
                 abis: Vec::new(),
                 read: Vec::new(),
                 misplaced_includes: HashSet::new(),
+                unused_depth: 0,
+                read_unused: HashMap::new(),
                 fragment: false,
             };
             let mut included = HashSet::new();
@@ -361,6 +363,11 @@ struct Walker<'a> {
     misplaced_includes: HashSet<Span>,
     /// Checking a fragment (an abstraction on its own).
     fragment: bool,
+    /// How many branches not taken we are reading inside of.
+    unused_depth: usize,
+    /// The files of the current profile first read in a branch not taken,
+    /// with the include that read them.
+    read_unused: HashMap<PathBuf, Span>,
 }
 
 impl Walker<'_> {
@@ -479,7 +486,34 @@ impl Walker<'_> {
                 continue;
             }
             if !included.insert(key.clone()) {
-                continue; // already included in this block
+                // already included in this profile: skipped, as the
+                // reference skips it, which loses its rules when the first
+                // read was in a branch not taken
+                if self.unused_depth == 0 {
+                    if let Some(first) = self.read_unused.get(&key).copied() {
+                        self.push(
+                            Diagnostic::new(
+                                code::INCLUDE_LOST,
+                                format!(
+                                    "none of the rules of {} apply here: the profile already read it in a conditional branch not taken",
+                                    if inc.angle {
+                                        format!("<{}>", inc.path)
+                                    } else {
+                                        format!("\"{}\"", inc.path)
+                                    }
+                                ),
+                            )
+                            .at(span, "skipped: apparmor_parser reads a file once per profile")
+                            .label(first, "read here, in a branch that is not taken")
+                            .note(format!("the file: {}", key.display()))
+                            .help("include it outside the conditional, or move what the branch needs into a file of its own"),
+                        );
+                    }
+                }
+                continue;
+            }
+            if self.unused_depth > 0 {
+                self.read_unused.insert(key.clone(), span);
             }
             if self.chain.len() >= MAX_INCLUDE_DEPTH {
                 self.push(Diagnostic::error(
@@ -1073,7 +1107,9 @@ impl Walker<'_> {
             }
         }
         let mut included = HashSet::new();
+        let outer = std::mem::take(&mut self.read_unused);
         self.walk_body(&p.items, &[], &mut included, &mut b);
+        self.read_unused = outer;
         let mut ds = Vec::new();
         check::exec::check_overlapping_exec(&b.rules, &mut ds);
         check::exec::check_change_profile_safety(&b.rules, &mut ds);
@@ -1209,9 +1245,11 @@ impl Walker<'_> {
             match item {
                 Item::Rule(r) => self.unused_rule(r, prefix, b),
                 Item::Include { inc, span } => {
+                    self.unused_depth += 1;
                     self.with_include(inc, *span, included, |w, items, inc| {
                         w.walk_unused(items, prefix, inc, b)
                     });
+                    self.unused_depth -= 1;
                 }
                 Item::Block {
                     prefix: bp, items, ..
