@@ -13,6 +13,7 @@ pub mod features;
 pub mod fmt;
 pub mod k8s;
 pub mod lint;
+pub mod policy;
 pub mod resolve;
 pub mod source;
 pub mod stack;

@@ -4,6 +4,7 @@
 
 use super::Ctx;
 use crate::diag::{Diagnostic, code};
+use crate::policy::file as policy;
 use crate::source::Span;
 use crate::syntax::ast::{Elem, PrefixItem, Qualifier, Rule, Word, WordKind};
 use std::collections::HashMap;
@@ -304,7 +305,7 @@ const RULE_KEYWORDS: &[&str] = &[
     "profile",
 ];
 
-pub fn check(rule: &Rule, ctx: &mut Ctx) {
+pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
     let prefix = prefix_of(rule);
     let path_only_before = ctx.profile.file.path_only.take();
     let elems = &rule.elems;
@@ -319,7 +320,16 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
         }
     }
     if keyword_file && elems.len() == 1 {
-        return; // bare `file,`
+        // bare `file,`
+        return Some(crate::policy::RuleKind::File(policy::File {
+            path: None,
+            perms: Perms::default(),
+            exec: None,
+            target: None,
+            safety: None,
+            leading: false,
+            subset: false,
+        }));
     }
     let mut safety: Option<(bool, Span)> = None; // (unsafe, where)
     if let Some(Elem::Word(w)) = elems.get(i) {
@@ -346,11 +356,12 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 None => d.help("rules start with a path (`/usr/bin/x r,`) or a keyword such as `capability`, `network`, `dbus`"),
             };
             ctx.error(d);
-            return;
+            return None;
         }
     }
     // (path, perms word, subset, target)
     let leading = matches!(rest.first(), Some(m) if mode_word(m).is_some());
+    let mut subset = false;
     let (path, perms_w, tail) = match rest {
         [Elem::Word(p), m, tail @ ..] if is_path_word(p) && mode_word(m).is_some() => {
             (p, mode_word(m), tail)
@@ -359,6 +370,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
             let mut tail = tail;
             if let Some(Elem::Word(s)) = tail.first() {
                 if s.is_key("subset") {
+                    subset = true;
                     tail = &tail[1..];
                 }
             }
@@ -389,7 +401,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                         safe: false,
                     });
                     ctx.error(d);
-                    return;
+                    return None;
                 }
                 _ => {
                     let at = tail.first().map(Elem::span).unwrap_or(rule.span);
@@ -401,7 +413,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                         )
                         .help("write `PERMS /path,` or `/path PERMS,`; if the path is just before, a stray `,` between them ends the rule early"),
                     );
-                    return;
+                    return None;
                 }
             }
         }
@@ -415,7 +427,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 )
                 .help(format!("add permissions, e.g. `{} r,`; if they follow after a `,`, remove that stray `,`", p.text)),
             );
-            return;
+            return None;
         }
         [Elem::Word(p), Elem::Word(m), ..]
             if is_path_word(p) && m.kind == WordKind::Id && !m.text.starts_with('/') =>
@@ -433,7 +445,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 ),
             };
             ctx.error(d.help("file permissions are letters from `rwaklmx` with exec qualifiers `ix px Px cx Cx ux Ux pix pux cix cux`"));
-            return;
+            return None;
         }
         [Elem::Word(p), Elem::Word(q), ..] if is_path_word(p) && is_path_word(q) => {
             ctx.error(
@@ -444,7 +456,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 )
                 .help("a path with spaces must be quoted; a missing `,` ends the previous rule"),
             );
-            return;
+            return None;
         }
         [first, ..] => {
             let what = match first {
@@ -455,7 +467,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 Diagnostic::error(code::UNKNOWN_RULE, first.span(), format!("{what} does not start a rule"))
                     .help("a file rule is `/path PERMS,`; other rules start with a keyword such as `capability` or `network`"),
             );
-            return;
+            return None;
         }
         [] => {
             ctx.error(Diagnostic::error(
@@ -463,12 +475,12 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 rule.span,
                 "expected a path and permissions",
             ));
-            return;
+            return None;
         }
     };
-    let Some(perms_w) = perms_w else { return };
+    let Some(perms_w) = perms_w else { return None };
     if !path_ok(path, ctx) {
-        return;
+        return None;
     }
     let mut target: Option<&Word> = None;
     for e in tail {
@@ -488,7 +500,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 )
                 .help("is a `,` missing?");
                 ctx.error(d);
-                return;
+                return None;
             }
         }
     }
@@ -505,7 +517,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 d = d.help(format!("write `{fixed}`: `w` already allows appending; keep `a` alone to allow only appending"));
             }
             ctx.error(d);
-            return;
+            return None;
         }
     };
     if let (Some(t), true) = (target, leading) {
@@ -518,7 +530,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 )
                 .help("write the link rule and the exec rule separately"),
             );
-            return;
+            return None;
         }
         if perms.link && !perms.exec && t.text.starts_with(':') {
             ctx.error(Diagnostic::error(
@@ -526,7 +538,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 t.span,
                 "link permissions cannot name a profile transition",
             ));
-            return;
+            return None;
         }
     }
     if let Some((_, at)) = safety {
@@ -539,7 +551,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                 )
                 .help("remove the keyword, or add an exec mode such as `px`"),
             );
-            return;
+            return None;
         }
     }
     // `unsafe` stands for an exec qualifier: `unsafe x` is `ux`-like
@@ -553,14 +565,14 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
             )
             .help("write plain `x`: `deny /path x,`"),
         );
-        return;
+        return None;
     }
     if !prefix.deny && perms.exec && perms.exec_mode.is_none() && !unsafe_kw {
         ctx.error(
             Diagnostic::error(code::BAD_PERMISSION, perms_w.span, "`x` needs an exec qualifier: `ix`, `px`, `cx` or `ux`")
                 .help("say what happens on exec, e.g. `ix` to stay in this profile or `px` for the program's own profile"),
         );
-        return;
+        return None;
     }
     // exact-path exec conflicts; `unsafe x -> T` compiles to `px -> T`
     let exec_mode = perms.exec_mode.or_else(|| {
@@ -570,8 +582,23 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
             unsafe_: true,
         })
     });
+    let lowered = |exec: Option<ExecMode>| {
+        Some(crate::policy::RuleKind::File(policy::File {
+            path: Some(path.text.clone()),
+            // how the letters were written is not what they mean
+            perms: Perms {
+                uppercase: false,
+                ..perms.clone()
+            },
+            exec,
+            target: target.map(|t| t.text.clone()),
+            safety: safety.map(|(u, _)| u),
+            leading,
+            subset,
+        }))
+    };
     let (Some(mut mode), false) = (exec_mode, prefix.deny) else {
-        return;
+        return lowered(None);
     };
     match safety {
         Some((true, _)) if mode.base != ExecBase::Inherit => mode.unsafe_ = true,
@@ -601,7 +628,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
                     .label(prev.span, "the other rule")
                     .help("one path can have only one exec transition; keep one of the rules"),
                 );
-                return;
+                return None;
             }
             Some(_) => {}
             None => {
@@ -616,10 +643,11 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) {
             }
         }
     }
+    lowered(Some(mode))
 }
 
 /// `link [subset] /from -> /to,`
-fn check_link(rule: &Rule, ctx: &mut Ctx) {
+fn check_link(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
     let mut rest = &rule.elems[1..];
     if let Some(Elem::Word(w)) = rest.first() {
         if w.is_key("subset") {
@@ -636,16 +664,24 @@ fn check_link(rule: &Rule, ctx: &mut Ctx) {
             if path_ok(from, ctx) {
                 path_ok(to, ctx);
             }
+            Some(crate::policy::RuleKind::Link(policy::Link {
+                subset: rest.len() < rule.elems.len() - 1,
+                from: from.text.clone(),
+                to: to.text.clone(),
+            }))
         }
-        _ => ctx.error(
-            Diagnostic::error(code::SYNTAX_ERROR, rule.span, "malformed link rule")
-                .help("write `link [subset] /link/path -> /target/path,`"),
-        ),
+        _ => {
+            ctx.error(
+                Diagnostic::error(code::SYNTAX_ERROR, rule.span, "malformed link rule")
+                    .help("write `link [subset] /link/path -> /target/path,`"),
+            );
+            None
+        }
     }
 }
 
 /// `change_profile [safe|unsafe] [/exec/path] [-> target],`
-pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) -> Option<policy::ChangeProfile> {
     let mut rest = &rule.elems[1..];
     let mut safety: Option<&Word> = None;
     if let Some(Elem::Word(w)) = rest.first() {
@@ -668,7 +704,7 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
         ] => {
             // the target is a pattern of profile names
             if !super::check_pattern(t, ctx) {
-                return;
+                return None;
             }
         }
         [first, ..] => {
@@ -680,7 +716,7 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
                 )
                 .help("write `change_profile [safe|unsafe] [/exec/path] [-> profile],`"),
             );
-            return;
+            return None;
         }
     }
     if let (Some(s), None) = (safety, exec) {
@@ -692,7 +728,7 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
             )
             .help("write `change_profile unsafe /path/to/exec -> profile,`"),
         );
-        return;
+        return None;
     }
     if let Some(e) = exec {
         if !(e.text.starts_with('/')
@@ -708,10 +744,23 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) {
                 )
                 .help("the word before `->` is the program the change applies to"),
             );
-            return;
+            return None;
         }
         // overlapping safe and unsafe rules: `super::exec`, once the
         // profile's rules are all known
         super::check_pattern(e, ctx);
     }
+    let target = match rest {
+        [
+            Elem::Arrow {
+                target: Some(t), ..
+            },
+        ] => Some(t.text.clone()),
+        _ => None,
+    };
+    Some(policy::ChangeProfile {
+        safety: safety.map(|w| w.text == "unsafe"),
+        exec: exec.map(|e| e.text.clone()),
+        target,
+    })
 }

@@ -10,6 +10,7 @@ use super::network::{
     has_value, only_eq, single_value, split, unknown_cond,
 };
 use crate::diag::{Diagnostic, code};
+use crate::policy::ipc as policy;
 use crate::source::Span;
 use crate::syntax::ast::{Cond, Rule, Word, WordKind};
 use crate::vocab::{self, PermFamily};
@@ -76,9 +77,9 @@ fn dbus_bits(w: &str) -> u32 {
     }
 }
 
-pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Dbus> {
     let Some(parts) = split(rule, ctx, "dbus", DBUS_SLOTS, &is_key_or_mode) else {
-        return;
+        return None;
     };
     let perms_ok = family_perms(&parts, ctx, "dbus", PermFamily::Dbus);
 
@@ -158,10 +159,10 @@ pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) {
             .label(at(message_conds[0]), "message conditional given here")
             .help("a local `name=` makes a `bind` rule; write the message conditionals in another rule"),
         );
-        return;
+        return None;
     }
     if !perms_ok || !parts.has_perm {
-        return;
+        return None;
     }
     let bits = parts
         .perms
@@ -210,6 +211,7 @@ pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) {
             );
         }
     }
+    Some(policy::Dbus {})
 }
 
 // ---------------------------------------------------------------------------
@@ -249,9 +251,9 @@ fn check_label_values(c: &Cond, ctx: &mut Ctx, what: &str) {
     }
 }
 
-pub fn check_signal(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_signal(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Signal> {
     let Some(parts) = split(rule, ctx, "signal", SIGNAL_SLOTS, &is_key_or_mode) else {
-        return;
+        return None;
     };
     family_perms(&parts, ctx, "signal", PermFamily::Signal);
     let mut seen = Seen::default();
@@ -292,6 +294,7 @@ pub fn check_signal(rule: &Rule, ctx: &mut Ctx) {
         }
         check_label_values(c, ctx, "signal");
     }
+    Some(policy::Signal {})
 }
 
 // ---------------------------------------------------------------------------
@@ -300,9 +303,9 @@ pub fn check_signal(rule: &Rule, ctx: &mut Ctx) {
 
 const PTRACE_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds];
 
-pub fn check_ptrace(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_ptrace(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Ptrace> {
     let Some(parts) = split(rule, ctx, "ptrace", PTRACE_SLOTS, &is_key_or_mode) else {
-        return;
+        return None;
     };
     family_perms(&parts, ctx, "ptrace", PermFamily::Ptrace);
     let mut seen = Seen::default();
@@ -317,6 +320,7 @@ pub fn check_ptrace(rule: &Rule, ctx: &mut Ctx) {
         }
         check_label_values(c, ctx, "ptrace");
     }
+    Some(policy::Ptrace {})
 }
 
 // ---------------------------------------------------------------------------
@@ -325,9 +329,9 @@ pub fn check_ptrace(rule: &Rule, ctx: &mut Ctx) {
 
 const MQUEUE_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds, Slot::Ids(1)];
 
-pub fn check_mqueue(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_mqueue(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Mqueue> {
     let Some(parts) = split(rule, ctx, "mqueue", MQUEUE_SLOTS, &is_key_or_mode) else {
-        return;
+        return None;
     };
     family_perms(&parts, ctx, "mqueue", PermFamily::Mqueue);
     let mut seen = Seen::default();
@@ -405,6 +409,7 @@ pub fn check_mqueue(rule: &Rule, ctx: &mut Ctx) {
             );
         }
     }
+    Some(policy::Mqueue {})
 }
 
 // ---------------------------------------------------------------------------
@@ -413,11 +418,11 @@ pub fn check_mqueue(rule: &Rule, ctx: &mut Ctx) {
 
 const IO_URING_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds, Slot::CondList];
 
-pub fn check_io_uring(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_io_uring(rule: &Rule, ctx: &mut Ctx) -> Option<policy::IoUring> {
     // io_uring rules take no names: every bare word is a permission.
     let is_perm = |w: &Word| matches!(w.kind, WordKind::Key | WordKind::Id | WordKind::Mode);
     let Some(parts) = split(rule, ctx, "io_uring", IO_URING_SLOTS, &is_perm) else {
-        return;
+        return None;
     };
     // Upstream ignores unknown words inside `( ... )`; bare words must be
     // permissions.
@@ -462,6 +467,7 @@ pub fn check_io_uring(rule: &Rule, ctx: &mut Ctx) {
             }
         }
     }
+    Some(policy::IoUring {})
 }
 
 // ---------------------------------------------------------------------------
@@ -470,9 +476,9 @@ pub fn check_io_uring(rule: &Rule, ctx: &mut Ctx) {
 
 const USERNS_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds];
 
-pub fn check_userns(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_userns(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Userns> {
     let Some(parts) = split(rule, ctx, "userns", USERNS_SLOTS, &is_key_or_mode) else {
-        return;
+        return None;
     };
     for p in parts.perms.iter().filter(|p| !p.in_list) {
         if !vocab::USERNS_PERMS.contains(&p.word.text.as_str()) {
@@ -489,6 +495,7 @@ pub fn check_userns(rule: &Rule, ctx: &mut Ctx) {
     for c in &parts.conds {
         unknown_cond(c, ctx, "userns", &[]);
     }
+    Some(policy::Userns {})
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod simple;
 
 use crate::diag::{Diagnostic, code};
 use crate::features::Features;
+use crate::policy;
 use crate::syntax::ast::{Elem, Rule, Word, WordKind};
 
 /// What a rule family check can see.
@@ -136,31 +137,41 @@ pub fn family(rule: &Rule) -> Family {
     }
 }
 
-/// Check one rule (variables already expanded).
-pub fn check_rule(rule: &Rule, ctx: &mut Ctx) {
+/// Check one rule (variables already expanded) and lower it into the
+/// policy model: `None` when it is invalid (an error was reported) or is
+/// dropped by the compiler (a non-file rule in a qualifier block).
+pub fn check_rule(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Rule> {
+    let errors = ctx.diags.iter().filter(|d| d.is_error()).count();
     let fam = family(rule);
-    prefix::check(rule, fam, ctx);
+    let qualifiers = prefix::check(rule, fam, ctx);
     if ctx.warn_unsupported {
         warn_if_unsupported(rule, fam, ctx);
     }
-    match fam {
+    use policy::RuleKind as K;
+    let kind = match fam {
         Family::File | Family::Link => file::check(rule, ctx),
-        Family::ChangeProfile => file::check_change_profile(rule, ctx),
-        Family::Capability => simple::check_capability(rule, ctx),
-        Family::Rlimit => simple::check_rlimit(rule, ctx),
-        Family::All => simple::check_all(rule, ctx),
-        Family::Network => network::check_network(rule, ctx),
-        Family::Unix => network::check_unix(rule, ctx),
-        Family::Dbus => ipc::check_dbus(rule, ctx),
-        Family::Signal => ipc::check_signal(rule, ctx),
-        Family::Ptrace => ipc::check_ptrace(rule, ctx),
-        Family::Mqueue => ipc::check_mqueue(rule, ctx),
-        Family::IoUring => ipc::check_io_uring(rule, ctx),
-        Family::Userns => ipc::check_userns(rule, ctx),
+        Family::ChangeProfile => file::check_change_profile(rule, ctx).map(K::ChangeProfile),
+        Family::Capability => simple::check_capability(rule, ctx).map(K::Capability),
+        Family::Rlimit => simple::check_rlimit(rule, ctx).map(K::Rlimit),
+        Family::All => simple::check_all(rule, ctx).then_some(K::All),
+        Family::Network => network::check_network(rule, ctx).map(K::Network),
+        Family::Unix => network::check_unix(rule, ctx).map(K::Unix),
+        Family::Dbus => ipc::check_dbus(rule, ctx).map(K::Dbus),
+        Family::Signal => ipc::check_signal(rule, ctx).map(K::Signal),
+        Family::Ptrace => ipc::check_ptrace(rule, ctx).map(K::Ptrace),
+        Family::Mqueue => ipc::check_mqueue(rule, ctx).map(K::Mqueue),
+        Family::IoUring => ipc::check_io_uring(rule, ctx).map(K::IoUring),
+        Family::Userns => ipc::check_userns(rule, ctx).map(K::Userns),
         Family::Mount | Family::Remount | Family::Umount | Family::PivotRoot => {
             mount::check(rule, fam, ctx)
         }
-    }
+    };
+    let valid = ctx.diags.iter().filter(|d| d.is_error()).count() == errors;
+    Some(policy::Rule {
+        span: rule.span,
+        qualifiers: qualifiers?,
+        kind: kind.filter(|_| valid)?,
+    })
 }
 
 /// The features file says the kernel does not mediate this family: the

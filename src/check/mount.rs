@@ -164,13 +164,13 @@ fn parts<'a>(rule: &'a Rule, fam: Family, ctx: &mut Ctx) -> Option<Parts<'a>> {
     Some(p)
 }
 
-pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
+pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
     let Some(p) = parts(rule, fam, ctx) else {
-        return;
+        return None;
     };
     if fam == Family::PivotRoot {
         check_pivot_root(&p, ctx);
-        return;
+        return None;
     }
     let name = rule_name(fam);
     let mut ok = true;
@@ -195,7 +195,7 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
         }
     }
     if !ok {
-        return;
+        return None;
     }
     let is_fstype = |c: &&&Cond| matches!(c.name.text.as_str(), "fstype" | "vfstype");
     let dev_type = p.conds.iter().any(|c| is_fstype(&c));
@@ -262,7 +262,7 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
         ok &= super::check_pattern(w, ctx);
     }
     if !ok || fam == Family::Umount {
-        return; // umount rules are encoded without the mount flags
+        return None; // umount rules are encoded without the mount flags
     }
 
     // The defaults the reference parser fills in.
@@ -297,7 +297,7 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
         let f = flagsv.first().copied().unwrap_or(0);
         let cond = eq_conds.first().copied();
         ctx.error(explain_unencodable(f, &shape, cond, device, &p, name));
-        return;
+        return None;
     }
     // A propagation change written with the mount point in the source's
     // place still works, but the reference parser warns that it is
@@ -324,6 +324,13 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
             }
         }
     }
+    use crate::policy::{RuleKind as K, mount as m};
+    Some(match fam {
+        Family::Remount => K::Remount(m::Remount {}),
+        Family::Umount => K::Umount(m::Umount {}),
+        Family::PivotRoot => K::PivotRoot(m::PivotRoot {}),
+        _ => K::Mount(m::Mount {}),
+    })
 }
 
 /// `options in` needs parentheses, and a list must not be empty.

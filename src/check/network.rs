@@ -9,6 +9,7 @@
 //! ports, socket families and types, unix addresses, AppArmor regex syntax).
 use super::Ctx;
 use crate::diag::{Diagnostic, code};
+use crate::policy::network as policy;
 use crate::source::Span;
 use crate::syntax::ast::{Cond, CondOp, Elem, Rule, Word, WordKind};
 use crate::vocab;
@@ -683,9 +684,9 @@ fn is_inet(family: &str) -> bool {
     family == "inet" || family == "inet6"
 }
 
-pub fn check_network(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_network(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Network> {
     let Some(parts) = split(rule, ctx, "network", NETWORK_SLOTS, &is_net_perm_word) else {
-        return;
+        return None;
     };
     let perms = net_perms(&parts, ctx, "network");
     let local = network_conds(&parts.conds, false, ctx);
@@ -773,6 +774,7 @@ pub fn check_network(rule: &Rule, ctx: &mut Ctx) {
         let span = parts.group.as_ref().map_or(parts.keyword.span, |g| g.span);
         check_peer_perms(&parts, ctx, "network", span);
     }
+    Some(policy::Network {})
 }
 
 fn family_no_conds(family: &Word, conds: Span, ctx: &mut Ctx) {
@@ -818,9 +820,9 @@ fn check_unix_addr(v: &Word, ctx: &mut Ctx) {
     }
 }
 
-pub fn check_unix(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_unix(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Unix> {
     let Some(parts) = split(rule, ctx, "unix", UNIX_SLOTS, &is_net_perm_word) else {
-        return;
+        return None;
     };
     let perms = net_perms(&parts, ctx, "unix");
 
@@ -923,6 +925,7 @@ pub fn check_unix(rule: &Rule, ctx: &mut Ctx) {
         let span = parts.group.as_ref().map_or(parts.keyword.span, |g| g.span);
         check_peer_perms(&parts, ctx, "unix", span);
     }
+    Some(policy::Unix {})
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 use super::{Ctx, Family};
 use crate::diag::{Diagnostic, code};
+use crate::policy::{Mode, Owner, Qualifiers};
 use crate::syntax::ast::{PrefixItem, Qualifier, Rule};
 
 /// Written order: `[priority=N] [audit] [allow|deny|prompt] [owner|other]`.
@@ -71,11 +72,17 @@ fn is_own(rule: &Rule, p: &PrefixItem) -> bool {
 /// applies a block's qualifiers to the file rules in it without checking
 /// them against the rule's own (the block's win), and does not apply them to
 /// other rules at all; `priority` on a block is reported by the resolver.
-pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
+///
+/// Returns the qualifiers that apply to the rule, or `None` where the
+/// rule is dropped (a rule of another family in a qualifier block).
+pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<Qualifiers> {
     let own: Vec<&PrefixItem> = rule.prefix.iter().filter(|p| is_own(rule, p)).collect();
     let from_block = rule.prefix.iter().find(|p| !is_own(rule, p));
+    let qualifiers = lower(rule, &own);
+    let mut dropped = false;
     if let Some(b) = from_block {
         if !matches!(fam, Family::File | Family::Link | Family::ChangeProfile) {
+            dropped = true;
             ctx.error(
                 Diagnostic::new(
                     code::RULE_NOT_ENFORCED,
@@ -101,7 +108,7 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
                 .help("rlimit rules take no qualifiers: write `set rlimit NAME <= VALUE,`"),
             );
         }
-        return;
+        return (!dropped).then_some(qualifiers);
     }
     for p in own {
         match p {
@@ -150,6 +157,39 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) {
             _ => {}
         }
     }
+    (!dropped).then_some(qualifiers)
+}
+
+/// The qualifiers of a rule: those of the qualifier blocks around it (which
+/// the reference applies over the rule's own) and its own.
+fn lower(rule: &Rule, own: &[&PrefixItem]) -> Qualifiers {
+    let mut q = Qualifiers::default();
+    let block = rule.prefix.iter().filter(|p| !is_own(rule, p));
+    for p in own.iter().copied().chain(block) {
+        match p {
+            PrefixItem::Priority { value, .. } => {
+                q.priority = parse_priority(&value.text)
+                    .and_then(|n| i32::try_from(n).ok())
+                    .unwrap_or(0)
+            }
+            PrefixItem::Qualifier(Qualifier::Audit, _) => q.audit = true,
+            PrefixItem::Qualifier(Qualifier::Allow, _) => {
+                q.mode = Mode::Allow;
+                q.explicit_allow = true;
+            }
+            PrefixItem::Qualifier(Qualifier::Deny, _) => {
+                q.mode = Mode::Deny;
+                q.explicit_allow = false;
+            }
+            PrefixItem::Qualifier(Qualifier::Prompt, _) => {
+                q.mode = Mode::Prompt;
+                q.explicit_allow = false;
+            }
+            PrefixItem::Qualifier(Qualifier::Owner, _) => q.owner = Owner::Owner,
+            PrefixItem::Qualifier(Qualifier::Other, _) => q.owner = Owner::Other,
+        }
+    }
+    q
 }
 
 /// A priority the way `strtol` reads it: an optional sign and decimal

@@ -2,10 +2,11 @@
 
 use super::{Ctx, unknown_name};
 use crate::diag::{Diagnostic, code};
+use crate::policy::simple as policy;
 use crate::syntax::ast::{Elem, Rule, WordKind};
 use crate::vocab;
 
-pub fn check_capability(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_capability(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Capability> {
     for e in &rule.elems[1..] {
         match e {
             Elem::Word(w) if w.kind == WordKind::Id => {
@@ -39,10 +40,19 @@ pub fn check_capability(rule: &Rule, ctx: &mut Ctx) {
             ),
         }
     }
+    Some(policy::Capability {
+        names: rule.elems[1..]
+            .iter()
+            .filter_map(|e| match e {
+                Elem::Word(w) => Some(w.text.clone()),
+                _ => None,
+            })
+            .collect(),
+    })
 }
 
 /// `set rlimit NAME <= VALUE [UNIT],`
-pub fn check_rlimit(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_rlimit(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Rlimit> {
     let e = &rule.elems;
     let rlimit_kw = matches!(e.get(1), Some(Elem::Word(w)) if w.text == "rlimit");
     if !rlimit_kw {
@@ -51,7 +61,7 @@ pub fn check_rlimit(rule: &Rule, ctx: &mut Ctx) {
             Diagnostic::error(code::UNKNOWN_RULE, at, "`set` must be followed by `rlimit`")
                 .help("write `set rlimit NAME <= VALUE,`; `set capability` is no longer supported, use `capability NAME,`"),
         );
-        return;
+        return None;
     }
     let Some(Elem::Word(name)) = e.get(2) else {
         let at = e.get(2).map(Elem::span).unwrap_or(rule.span);
@@ -60,11 +70,11 @@ pub fn check_rlimit(rule: &Rule, ctx: &mut Ctx) {
             at,
             "expected an rlimit name",
         ));
-        return;
+        return None;
     };
     if vocab::rlimit_number(&name.text).is_none() {
         ctx.error(unknown_name("rlimit", name, vocab::RLIMITS.iter().copied()));
-        return;
+        return None;
     }
     let Some(Elem::Le { value, span }) = e.get(3) else {
         let at = e.get(3).map(Elem::span).unwrap_or(name.span);
@@ -76,7 +86,7 @@ pub fn check_rlimit(rule: &Rule, ctx: &mut Ctx) {
             )
             .help(format!("write `set rlimit {} <= VALUE,`", name.text)),
         );
-        return;
+        return None;
     };
     let unit = match e.get(4) {
         Some(Elem::Word(u)) if e.len() == 5 => Some(u.text.as_str()),
@@ -87,20 +97,27 @@ pub fn check_rlimit(rule: &Rule, ctx: &mut Ctx) {
                 other.span(),
                 "unexpected text after the rlimit value",
             ));
-            return;
+            return None;
         }
     };
     let at = match e.get(4) {
         Some(u) => span.to(u.span()),
         None => *span,
     };
-    if let Err(msg) = vocab::parse_rlimit_parts(&name.text, &value.text, unit) {
-        ctx.error(Diagnostic::error(code::BAD_VALUE, at, msg));
+    match vocab::parse_rlimit_parts(&name.text, &value.text, unit) {
+        Ok(v) => Some(policy::Rlimit {
+            name: name.text.clone(),
+            value: v,
+        }),
+        Err(msg) => {
+            ctx.error(Diagnostic::error(code::BAD_VALUE, at, msg));
+            None
+        }
     }
 }
 
 /// `all,` takes nothing else.
-pub fn check_all(rule: &Rule, ctx: &mut Ctx) {
+pub fn check_all(rule: &Rule, ctx: &mut Ctx) -> bool {
     if let Some(extra) = rule.elems.get(1) {
         ctx.error(
             Diagnostic::error(
@@ -111,4 +128,5 @@ pub fn check_all(rule: &Rule, ctx: &mut Ctx) {
             .help("write `all,`"),
         );
     }
+    rule.elems.len() == 1
 }

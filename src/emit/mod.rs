@@ -464,7 +464,7 @@ fn word_text(w: &Word, text: String) -> String {
     }
 }
 
-fn name_text(t: &str) -> String {
+pub(crate) fn name_text(t: &str) -> String {
     let plain = !t.is_empty()
         && !has_comma_outside_braces(t)
         && !t.chars().any(|c| {
@@ -498,7 +498,7 @@ fn has_comma_outside_braces(t: &str) -> bool {
 
 /// Escape for a quoted word. Pattern escapes (`\*`, `\\`) are already in
 /// the text and pass through.
-fn escape_quoted(t: &str) -> String {
+pub(crate) fn escape_quoted(t: &str) -> String {
     let mut s = String::with_capacity(t.len() + 2);
     for c in t.chars() {
         match c {

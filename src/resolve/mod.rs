@@ -105,6 +105,9 @@ pub struct ResolvedProfile {
     /// variables expanded.
     pub header: Vec<Elem>,
     pub rules: Vec<ast::Rule>,
+    /// Each rule of `rules` lowered into the policy model, at the same
+    /// index: `None` where it is invalid or the compiler drops it.
+    pub model: Vec<Option<crate::policy::Rule>>,
     /// The rule blocks and conditional branches taken, as ranges of
     /// `rules`, innermost first: the reference compiler collects the rules
     /// of each in an order of its own, and numbers the kernel's transition
@@ -342,6 +345,7 @@ struct Building {
     name: String,
     state: ProfileState,
     rules: Vec<ast::Rule>,
+    model: Vec<Option<crate::policy::Rule>>,
     blocks: Vec<RuleBlock>,
     children: Vec<ResolvedProfile>,
     child_names: HashMap<String, Span>,
@@ -1069,6 +1073,7 @@ impl Walker<'_> {
                 ..ProfileState::default()
             },
             rules: Vec::new(),
+            model: Vec::new(),
             blocks: Vec::new(),
             children: Vec::new(),
             child_names: HashMap::new(),
@@ -1129,6 +1134,7 @@ impl Walker<'_> {
             flags,
             header: header_elems,
             rules: b.rules,
+            model: b.model,
             blocks: b.blocks,
             children: b.children,
             synthetic: false,
@@ -1539,7 +1545,7 @@ impl Walker<'_> {
                 written_vars: &written_vars,
                 unused: false,
             };
-            check::check_rule(&rule, &mut ctx);
+            b.model.push(check::check_rule(&rule, &mut ctx));
         }
         for d in ds {
             self.push(d);
@@ -1567,7 +1573,8 @@ fn apply_aliases(p: &mut ResolvedProfile, aliases: &[(String, String, Span)]) {
         return;
     }
     let mut added = Vec::new();
-    for r in &p.rules {
+    let mut lowered = Vec::new();
+    for (r, m) in p.rules.iter().zip(&p.model) {
         if check::family(r) != check::Family::File {
             continue;
         }
@@ -1589,10 +1596,17 @@ fn apply_aliases(p: &mut ResolvedProfile, aliases: &[(String, String, Span)]) {
                     w.text = format!("{to}{rest}");
                 }
                 added.push(copy);
+                lowered.push(m.clone().map(|mut m| {
+                    if let crate::policy::RuleKind::File(f) = &mut m.kind {
+                        f.path = Some(format!("{to}{rest}"));
+                    }
+                    m
+                }));
             }
         }
     }
     p.rules.extend(added);
+    p.model.extend(lowered);
     for c in &mut p.children {
         apply_aliases(c, aliases);
     }

@@ -73,6 +73,7 @@ mod tests {
                     span: Default::default(),
                 })
                 .collect(),
+            model: vec![None; n],
             blocks: blocks
                 .into_iter()
                 .map(|(rules, conditional)| RuleBlock { rules, conditional })

@@ -11,6 +11,7 @@ mod k8s;
 mod k8s_cli;
 mod lint;
 mod lint_cli;
+mod model;
 mod oracle;
 mod parse;
 mod policy_dir;

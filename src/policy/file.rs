@@ -1,0 +1,146 @@
+//! File rules, `link` rules and `change_profile` rules.
+
+use super::word;
+pub use crate::check::file::{ExecBase, ExecMode, Perms};
+use std::fmt;
+
+/// `[file] [safe|unsafe] PATH PERMS [-> TARGET],` (either order), or the
+/// bare `file,`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    /// The path pattern, variables expanded; `None` for the bare `file,`
+    /// (every file, every permission).
+    pub path: Option<String>,
+    pub perms: Perms,
+    /// The exec transition, as the kernel gets it: the permission
+    /// string's qualifier, with `safe`/`unsafe` applied (`unsafe x -> T`
+    /// is `px -> T` unscrubbed). `None` for rules without `x` and for deny
+    /// rules (whose `x` is plain).
+    pub exec: Option<ExecMode>,
+    /// `-> TARGET`: the profile an exec transition goes to, or the target
+    /// of a link permission.
+    pub target: Option<String>,
+    /// `safe` or `unsafe` was written before the path: `Some(true)` for
+    /// `unsafe`.
+    pub safety: Option<bool>,
+    /// The permissions were written before the path (`r /path,`), which
+    /// the reference reads as a rule of its own kind: a link target there
+    /// must be a path, and `subset` may follow the permissions.
+    pub leading: bool,
+    /// `subset` after leading permissions.
+    pub subset: bool,
+}
+
+/// `link [subset] FROM -> TO,`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub subset: bool,
+    pub from: String,
+    pub to: String,
+}
+
+/// `change_profile [safe|unsafe] [EXEC] [-> TARGET],`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeProfile {
+    /// `Some(true)` for `unsafe`, `Some(false)` for `safe`.
+    pub safety: Option<bool>,
+    /// The program the change applies to (on exec).
+    pub exec: Option<String>,
+    /// The profiles that may be changed to (a pattern); `None` for any.
+    pub target: Option<String>,
+}
+
+impl Perms {
+    /// The permission string in canonical order (`mrwalk` then the exec
+    /// qualifier), lower case except for scrubbing exec qualifiers.
+    pub fn letters(&self, exec: Option<&ExecMode>) -> String {
+        let mut s = String::new();
+        for (on, c) in [
+            (self.mmap, 'm'),
+            (self.read, 'r'),
+            (self.write, 'w'),
+            (self.append, 'a'),
+            (self.link, 'l'),
+            (self.lock, 'k'),
+        ] {
+            if on {
+                s.push(c);
+            }
+        }
+        match (self.exec, exec.or(self.exec_mode.as_ref())) {
+            (true, Some(m)) => s.push_str(&m.letters()),
+            (true, None) => s.push('x'),
+            _ => {}
+        }
+        s
+    }
+}
+
+impl fmt::Display for File {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let Some(path) = &self.path else {
+            return f.write_str("file");
+        };
+        if let Some(unsafe_) = self.safety {
+            f.write_str(if unsafe_ { "unsafe " } else { "safe " })?;
+        }
+        // the mode as written (`safe`/`unsafe` stand for the exec
+        // qualifier's case), so that it lowers back the same
+        let letters = self.perms.letters(None);
+        if self.leading {
+            write!(f, "{letters} ")?;
+            if self.subset {
+                f.write_str("subset ")?;
+            }
+            write!(f, "{}", path_word(path))?;
+        } else {
+            let p = path_word(path);
+            // a quoted word cannot start a rule
+            if p.starts_with('"') {
+                f.write_str("file ")?;
+            }
+            write!(f, "{p} {letters}")?;
+        }
+        if let Some(t) = &self.target {
+            write!(f, " -> {}", word(t))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Link {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("link ")?;
+        if self.subset {
+            f.write_str("subset ")?;
+        }
+        write!(f, "{} -> {}", path_word(&self.from), word(&self.to))
+    }
+}
+
+impl fmt::Display for ChangeProfile {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("change_profile")?;
+        if let Some(unsafe_) = self.safety {
+            f.write_str(if unsafe_ { " unsafe" } else { " safe" })?;
+        }
+        if let Some(e) = &self.exec {
+            write!(f, " {}", path_word(e))?;
+        }
+        if let Some(t) = &self.target {
+            write!(f, " -> {}", word(t))?;
+        }
+        Ok(())
+    }
+}
+
+/// A path as a word: quoted when needed, and when it begins with an
+/// alternation (a `{` there would open a block).
+fn path_word(p: &str) -> String {
+    let w = word(p);
+    if w.starts_with('{') {
+        format!("\"{}\"", crate::emit::escape_quoted(p))
+    } else {
+        w
+    }
+}
