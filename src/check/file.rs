@@ -584,7 +584,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
     });
     let lowered = |exec: Option<ExecMode>| {
         Some(crate::policy::RuleKind::File(policy::File {
-            path: Some(path.text.clone()),
+            path: Some(policy::path_pattern(&path.text)),
             // how the letters were written is not what they mean
             perms: Perms {
                 uppercase: false,
@@ -666,8 +666,8 @@ fn check_link(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
             }
             Some(crate::policy::RuleKind::Link(policy::Link {
                 subset: rest.len() < rule.elems.len() - 1,
-                from: from.text.clone(),
-                to: to.text.clone(),
+                from: policy::path_pattern(&from.text),
+                to: policy::path_pattern(&to.text),
             }))
         }
         _ => {
@@ -760,7 +760,7 @@ pub fn check_change_profile(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Change
     };
     Some(policy::ChangeProfile {
         safety: safety.map(|w| w.text == "unsafe"),
-        exec: exec.map(|e| e.text.clone()),
+        exec: exec.map(|e| policy::path_pattern(&e.text)),
         target,
     })
 }

@@ -245,7 +245,7 @@ fn literal_at_brace(t: &str) -> Option<usize> {
 
 /// The alternatives of a leading `{...}` group (split at its top-level
 /// commas) and what follows it.
-fn split_leading_alternation(t: &str) -> Option<(Vec<String>, &str)> {
+pub(crate) fn split_leading_alternation(t: &str) -> Option<(Vec<String>, &str)> {
     if !t.starts_with('{') {
         return None;
     }

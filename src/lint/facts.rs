@@ -4,8 +4,9 @@
 //! prefixes — the path's automaton and an example path it matches.
 
 use crate::aare::{self, Pattern};
-use crate::check::file::{Perms, parse_perms};
+use crate::check::file::Perms;
 use crate::check::{Family, family};
+use crate::policy;
 use crate::resolve::{Policy, ResolvedProfile};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{Elem, PrefixItem, Qualifier, Rule, Word, WordKind};
@@ -169,8 +170,8 @@ pub struct FileRule<'a> {
     pub priority: i64,
     /// The path as written (its text has variables expanded).
     pub path: &'a Word,
-    /// The expanded path with repeated slashes made one, as the parser
-    /// does (`@{PROC}/` expands to `/proc//`).
+    /// The path as the compiler reads it ([`policy::file::path_pattern`]:
+    /// `@{PROC}/` expands to `/proc//`, read as `/proc/`).
     pub norm: String,
     pub perms: Perms,
     /// The permission word as written (expanded), if any.
@@ -205,13 +206,13 @@ fn collect<'a>(
     let mut seen: HashSet<Span> = HashSet::new();
     let mut files = Vec::new();
     let mut others = Vec::new();
-    for r in &p.rules {
+    for (r, m) in p.rules.iter().zip(&p.model) {
         // alias copies share the span of the rule they copy
         if !seen.insert(r.span) {
             continue;
         }
-        match family(r) {
-            Family::File => match FileRule::of(r, file, cache) {
+        match (family(r), m) {
+            (Family::File, Some(m)) => match FileRule::of(r, m, file, cache) {
                 Some(f) => files.push(f),
                 None => others.push(r),
             },
@@ -248,13 +249,22 @@ pub fn qualifiers(prefix: &[PrefixItem]) -> (bool, bool, bool, bool, i64) {
 }
 
 impl<'a> FileRule<'a> {
-    /// The file-rule view of a rule; `None` for `file,` with no path and
-    /// for rules whose permissions do not parse.
-    pub fn of(rule: &'a Rule, file: FileId, cache: &'a Cache) -> Option<FileRule<'a>> {
-        let (deny, audit, owner, other, priority) = qualifiers(&rule.prefix);
+    /// The file-rule view of a rule and its value in the policy model;
+    /// `None` for `file,` with no path.
+    pub fn of(
+        rule: &'a Rule,
+        model: &'a policy::Rule,
+        file: FileId,
+        cache: &'a Cache,
+    ) -> Option<FileRule<'a>> {
+        let policy::RuleKind::File(f) = &model.kind else {
+            return None;
+        };
+        let q = &model.qualifiers;
+        // where the path and the permissions were written, for messages
+        // and fixes; what they mean comes from the model
         let mut path = None;
         let mut mode = None;
-        let mut target = None;
         for e in &rule.elems {
             match e {
                 Elem::Word(w) if w.kind == WordKind::Mode => mode = Some(w),
@@ -263,32 +273,22 @@ impl<'a> FileRule<'a> {
                 {
                     path = Some(w)
                 }
-                Elem::Word(w) if w.kind == WordKind::Key && w.text != "file" => return None,
-                Elem::Arrow {
-                    target: Some(t), ..
-                } => target = Some(t.text.as_str()),
                 _ => {}
             }
         }
-        let path = path?;
-        let norm = collapse_slashes(&path.text);
-        let perms = match mode {
-            Some(m) => parse_perms(&m.text).ok()?,
-            None => return None,
-        };
         Some(FileRule {
             rule,
             local: rule.span.file == file,
-            deny,
-            audit,
-            owner,
-            other,
-            priority,
-            path,
-            perms,
+            deny: q.mode == policy::Mode::Deny,
+            audit: q.audit,
+            owner: q.owner == policy::Owner::Owner,
+            other: q.owner == policy::Owner::Other,
+            priority: i64::from(q.priority),
+            path: path?,
+            perms: f.perms.clone(),
             mode,
-            target,
-            norm,
+            target: f.target.as_deref(),
+            norm: f.path.clone()?,
             cache,
             info: OnceCell::new(),
         })
@@ -387,26 +387,6 @@ impl<'a> FileRule<'a> {
     pub fn mode_text(&self) -> &str {
         self.mode.map_or("", |m| m.text.as_str())
     }
-}
-
-/// A path with each run of slashes made one (escaped characters kept).
-pub fn collapse_slashes(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            out.push(c);
-            if let Some(n) = chars.next() {
-                out.push(n);
-            }
-            continue;
-        }
-        if c == '/' && out.ends_with('/') {
-            continue;
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The literal text a pattern ends with: what follows its last special

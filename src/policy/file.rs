@@ -144,3 +144,64 @@ fn path_word(p: &str) -> String {
         w
     }
 }
+
+/// A path pattern as the compiler reads it: runs of slashes made one (but
+/// a leading `//` of exactly two kept, as the reference keeps it), and a
+/// leading alternation whose alternatives all begin with `/` written with
+/// that `/` before it (`{/a,/b}/x` is `/{a,b}/x`: the same paths, and the
+/// only spelling a rule can start with).
+pub fn path_pattern(text: &str) -> String {
+    let text = factor_leading_slash(text);
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    if b.len() > 2 && b[0] == b'/' && b[1] == b'/' && b[2] != b'/' {
+        out.push_str("//");
+        i = 2;
+    }
+    let mut chars = text[i..].chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            out.push(c);
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+            continue;
+        }
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `{/a,/b}rest` → `/{a,b}rest`, repeatedly, when every alternative of the
+/// leading alternation begins with `/`.
+fn factor_leading_slash(text: &str) -> String {
+    let mut t = text.to_string();
+    while let Some((alts, rest)) = crate::emit::split_leading_alternation(&t) {
+        if alts.len() < 2 || !alts.iter().all(|a| a.starts_with('/')) {
+            break;
+        }
+        let inner: Vec<&str> = alts.iter().map(|a| &a[1..]).collect();
+        t = format!("/{{{}}}{rest}", inner.join(","));
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_pattern;
+
+    #[test]
+    fn path_patterns_are_read_as_the_compiler_reads_them() {
+        assert_eq!(path_pattern("/a//b///c"), "/a/b/c");
+        assert_eq!(path_pattern("//ns/a//b"), "//ns/a/b");
+        assert_eq!(path_pattern("///a"), "/a");
+        assert_eq!(path_pattern("{/a,/b}/x"), "/{a,b}/x");
+        assert_eq!(path_pattern("{/a,b}/x"), "{/a,b}/x");
+        // as the reference, which does not know escapes here
+        assert_eq!(path_pattern("/a\\//b"), "/a\\/b");
+    }
+}

@@ -1598,7 +1598,7 @@ fn apply_aliases(p: &mut ResolvedProfile, aliases: &[(String, String, Span)]) {
                 added.push(copy);
                 lowered.push(m.clone().map(|mut m| {
                     if let crate::policy::RuleKind::File(f) = &mut m.kind {
-                        f.path = Some(format!("{to}{rest}"));
+                        f.path = Some(crate::policy::file::path_pattern(&format!("{to}{rest}")));
                     }
                     m
                 }));
