@@ -478,7 +478,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
             return None;
         }
     };
-    let Some(perms_w) = perms_w else { return None };
+    let perms_w = perms_w?;
     if !path_ok(path, ctx) {
         return None;
     }
