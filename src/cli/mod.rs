@@ -29,6 +29,7 @@ pub mod completions;
 pub mod debug;
 pub mod emit;
 pub mod fmt;
+pub mod inspect;
 pub mod k8s;
 pub mod lint;
 pub mod rule;
@@ -82,6 +83,14 @@ pub enum Command {
     Rule(rule::RuleArgs),
     /// Kubernetes manifests: check the AppArmor settings of their pods.
     K8s(k8s::K8sArgs),
+    /// Decode a binary policy (the kernel's format, as `apparmor_parser -S`
+    /// writes it) into readable text: each record's fields, and each
+    /// automaton's size and accepting states (with --states, its
+    /// transitions).
+    ///
+    /// Exit status: 0 when decoded, 1 when the file is not a binary
+    /// policy, 2 on usage or I/O errors.
+    Inspect(inspect::InspectArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
@@ -251,6 +260,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Emit(a) => emit::run(a),
+        Command::Inspect(a) => inspect::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Lint(a) => lint::run(a),
         Command::Rule(a) => rule::run(a),

@@ -7,6 +7,7 @@ mod corpora;
 mod differential;
 mod emit;
 mod fmt;
+mod inspect;
 mod k8s;
 mod k8s_cli;
 mod lint;
