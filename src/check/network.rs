@@ -13,7 +13,7 @@ use crate::policy::network as policy;
 use crate::source::Span;
 use crate::syntax::ast::{Cond, CondOp, Elem, Rule, Word, WordKind};
 use crate::vocab;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 // ---------------------------------------------------------------------------
 // Rule shape
@@ -446,44 +446,21 @@ pub(super) fn check_pattern(w: &Word, ctx: &mut Ctx, what: &str) -> bool {
 // Permissions of network and unix rules
 // ---------------------------------------------------------------------------
 
-const CREATE: u32 = 1 << 0;
-const BIND: u32 = 1 << 1;
-const LISTEN: u32 = 1 << 2;
-const ACCEPT: u32 = 1 << 3;
-const CONNECT: u32 = 1 << 4;
-const SHUTDOWN: u32 = 1 << 5;
-const GETATTR: u32 = 1 << 6;
-const SETATTR: u32 = 1 << 7;
-const GETOPT: u32 = 1 << 8;
-const SETOPT: u32 = 1 << 9;
-const SEND: u32 = 1 << 10;
-const RECEIVE: u32 = 1 << 11;
-const PEER_PERMS: u32 = CONNECT | ACCEPT | SEND | RECEIVE;
-
-/// The permission bits of a network/unix permission word.
+/// The permission bits of a network/unix permission word (decoded in
+/// [`policy::NetPerms::of_word`]).
 fn net_perm_bits(w: &str) -> Option<u32> {
-    Some(match w {
-        "create" => CREATE,
-        "bind" => BIND,
-        "listen" => LISTEN,
-        "accept" => ACCEPT,
-        "connect" => CONNECT,
-        "shutdown" => SHUTDOWN,
-        "getattr" => GETATTR,
-        "setattr" => SETATTR,
-        "getopt" => GETOPT,
-        "setopt" => SETOPT,
-        "send" | "write" => SEND,
-        "receive" | "read" => RECEIVE,
-        _ if vocab::is_rw_mode(w) => w.bytes().fold(0, |acc, b| {
-            acc | if b == b'r' || b == b'R' {
-                RECEIVE
-            } else {
-                SEND
-            }
-        }),
-        _ => return None,
-    })
+    policy::NetPerms::of_word(w).map(|p| p.0)
+}
+
+const PEER_PERMS: u32 = policy::NetPerms::PEER;
+
+/// The permissions a rule grants: every one when none was written.
+fn model_perms(parts: &Parts, bits: u32) -> policy::NetPerms {
+    if parts.has_perm {
+        policy::NetPerms(bits)
+    } else {
+        policy::NetPerms::ALL
+    }
 }
 
 fn is_net_perm_word(w: &Word) -> bool {
@@ -538,9 +515,12 @@ fn check_peer_perms(parts: &Parts, ctx: &mut Ctx, family: &str, peer_span: Span)
 const NETWORK_SLOTS: &[Slot] = &[Slot::Perm, Slot::Ids(2), Slot::Conds, Slot::CondList];
 const NETWORK_COND_NAMES: &[&str] = &["ip", "port", "interface", "label"];
 
-/// Whether `s` is an address `ip=` accepts: an IPv4 or IPv6 address.
-pub(super) fn is_ip_address(s: &str) -> bool {
-    s.parse::<Ipv6Addr>().is_ok() || s.parse::<Ipv4Addr>().is_ok()
+/// An IPv4 or IPv6 address `ip=` accepts.
+fn parse_ip(s: &str) -> Option<IpAddr> {
+    s.parse::<Ipv6Addr>()
+        .map(IpAddr::V6)
+        .or_else(|_| s.parse::<Ipv4Addr>().map(IpAddr::V4))
+        .ok()
 }
 
 /// `strtoul`-style parse of a whole port number (0..=65535).
@@ -564,20 +544,20 @@ fn parse_port_number(s: &str) -> Option<u16> {
     u16::try_from(n).ok()
 }
 
-/// Why a `port=` value is invalid: a port or a `LOW-HIGH` range.
-pub(super) fn port_error(s: &str) -> Option<String> {
+/// A `port=` value: a port or a `LOW-HIGH` range, or why it is invalid.
+fn parse_port(s: &str) -> Result<policy::PortRange, String> {
     if let Some((a, b)) = s.split_once('-') {
-        if let (Some(lo), Some(hi)) = (parse_port_number(a), parse_port_number(b)) {
-            if lo > hi {
-                return Some(format!("the range {lo}-{hi} is reversed"));
+        if let (Some(low), Some(high)) = (parse_port_number(a), parse_port_number(b)) {
+            if low > high {
+                return Err(format!("the range {low}-{high} is reversed"));
             }
-            return None;
+            return Ok(policy::PortRange { low, high });
         }
     }
-    if parse_port_number(s).is_some() {
-        return None;
+    match parse_port_number(s) {
+        Some(p) => Ok(policy::PortRange { low: p, high: p }),
+        None => Err("expected a port number 0-65535 or a range `LOW-HIGH`".into()),
     }
-    Some("expected a port number 0-65535 or a range `LOW-HIGH`".into())
 }
 
 #[derive(Default)]
@@ -586,6 +566,8 @@ struct IpConds {
     port: Option<Span>,
     interface: Option<Span>,
     label: Option<Span>,
+    /// The values, as the model has them.
+    value: policy::NetConds,
 }
 
 impl IpConds {
@@ -638,7 +620,12 @@ fn network_conds(conds: &[&Cond], peer: bool, ctx: &mut Ctx) -> IpConds {
             continue;
         };
         match name {
-            "ip" if v.text != "none" && !is_ip_address(&v.text) => {
+            "ip" if v.text == "none" => out.value.ip = Some(policy::Ip::None),
+            "ip" => {
+                if let Some(a) = parse_ip(&v.text) {
+                    out.value.ip = Some(policy::Ip::Addr(a));
+                    continue;
+                }
                 let mut d = Diagnostic::error(
                     code::BAD_VALUE,
                     v.span,
@@ -651,15 +638,14 @@ fn network_conds(conds: &[&Cond], peer: bool, ctx: &mut Ctx) -> IpConds {
                 };
                 ctx.error(d);
             }
-            "port" => {
-                if let Some(why) = port_error(&v.text) {
-                    ctx.error(Diagnostic::error(
-                        code::BAD_VALUE,
-                        v.span,
-                        format!("invalid port `{}`: {why}", v.text),
-                    ));
-                }
-            }
+            "port" => match parse_port(&v.text) {
+                Ok(p) => out.value.port = Some(p),
+                Err(why) => ctx.error(Diagnostic::error(
+                    code::BAD_VALUE,
+                    v.span,
+                    format!("invalid port `{}`: {why}", v.text),
+                )),
+            },
             "interface" => {
                 if peer {
                     ctx.error(
@@ -672,9 +658,16 @@ fn network_conds(conds: &[&Cond], peer: bool, ctx: &mut Ctx) -> IpConds {
                     );
                 } else {
                     check_pattern(v, ctx, "interface");
+                    out.value.interface = Some(v.text.clone());
                 }
             }
-            _ => {}
+            _ => {
+                out.value.label = Some(if op == Op::Set {
+                    policy::NetLabel::Set(v.text.clone())
+                } else {
+                    policy::NetLabel::Match(v.text.clone())
+                });
+            }
         }
     }
     out
@@ -685,9 +678,7 @@ fn is_inet(family: &str) -> bool {
 }
 
 pub fn check_network(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Network> {
-    let Some(parts) = split(rule, ctx, "network", NETWORK_SLOTS, &is_net_perm_word) else {
-        return None;
-    };
+    let parts = split(rule, ctx, "network", NETWORK_SLOTS, &is_net_perm_word)?;
     let perms = net_perms(&parts, ctx, "network");
     let local = network_conds(&parts.conds, false, ctx);
     let mut peer = IpConds::default();
@@ -714,16 +705,22 @@ pub fn check_network(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Network> {
         .or(peer.port)
         .unwrap_or(parts.keyword.span);
 
+    let mut family = None;
+    let mut kind = None;
     match parts.ids.as_slice() {
         [] => {}
         [first] => {
             let f = first.text.as_str();
             if vocab::NETWORK_DOMAINS.contains(&f) {
+                family = Some(first.text.clone());
                 if inet_conds && !is_inet(f) {
                     family_no_conds(first, conds_span, ctx);
                 }
-            } else if !(vocab::NETWORK_TYPES.contains(&f) || vocab::NETWORK_PROTOCOLS.contains(&f))
-            {
+            } else if vocab::NETWORK_TYPES.contains(&f) {
+                kind = Some(policy::SockKind::Type(first.text.clone()));
+            } else if vocab::NETWORK_PROTOCOLS.contains(&f) {
+                kind = Some(policy::SockKind::Protocol(first.text.clone()));
+            } else {
                 let cands = vocab::NETWORK_DOMAINS
                     .iter()
                     .chain(vocab::NETWORK_TYPES)
@@ -764,8 +761,16 @@ pub fn check_network(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Network> {
                             .copied(),
                     ));
                 }
-            } else if inet_conds && !is_inet(f) {
-                family_no_conds(first, conds_span, ctx);
+            } else {
+                family = Some(first.text.clone());
+                kind = Some(if vocab::NETWORK_TYPES.contains(&t) {
+                    policy::SockKind::Type(second.text.clone())
+                } else {
+                    policy::SockKind::Protocol(second.text.clone())
+                });
+                if inet_conds && !is_inet(f) {
+                    family_no_conds(first, conds_span, ctx);
+                }
             }
         }
     }
@@ -774,7 +779,13 @@ pub fn check_network(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Network> {
         let span = parts.group.as_ref().map_or(parts.keyword.span, |g| g.span);
         check_peer_perms(&parts, ctx, "network", span);
     }
-    Some(policy::Network {})
+    Some(policy::Network {
+        perms: model_perms(&parts, perms?),
+        family,
+        kind,
+        local: local.value,
+        peer: peer.value,
+    })
 }
 
 fn family_no_conds(family: &Word, conds: Span, ctx: &mut Ctx) {
@@ -820,11 +831,27 @@ fn check_unix_addr(v: &Word, ctx: &mut Ctx) {
     }
 }
 
+/// A valid unix address as the model has it.
+fn unix_addr(text: &str) -> Option<policy::UnixAddr> {
+    match text {
+        "none" => Some(policy::UnixAddr::Unnamed),
+        "auto" => Some(policy::UnixAddr::Auto),
+        _ => text
+            .strip_prefix('@')
+            .map(|p| policy::UnixAddr::Abstract(p.to_string())),
+    }
+}
+
 pub fn check_unix(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Unix> {
-    let Some(parts) = split(rule, ctx, "unix", UNIX_SLOTS, &is_net_perm_word) else {
-        return None;
-    };
+    let parts = split(rule, ctx, "unix", UNIX_SLOTS, &is_net_perm_word)?;
     let perms = net_perms(&parts, ctx, "unix");
+    let mut value = policy::Unix {
+        perms: policy::NetPerms::ALL,
+        sock_type: None,
+        addr: None,
+        peer_addr: None,
+        peer_label: None,
+    };
 
     let mut seen: Vec<(&str, Span)> = Vec::new();
     for c in &parts.conds {
@@ -861,7 +888,9 @@ pub fn check_unix(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Unix> {
         };
         match name {
             "type" => {
-                if !vocab::UNIX_SOCKET_TYPES.contains(&v.text.as_str()) {
+                if vocab::UNIX_SOCKET_TYPES.contains(&v.text.as_str()) {
+                    value.sock_type = Some(v.text.clone());
+                } else {
                     ctx.error(super::unknown_name(
                         "unix socket type",
                         v,
@@ -876,7 +905,10 @@ pub fn check_unix(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Unix> {
                     "unix conditional `protocol` is not supported",
                 ));
             }
-            _ => check_unix_addr(v, ctx),
+            _ => {
+                check_unix_addr(v, ctx);
+                value.addr = unix_addr(&v.text);
+            }
         }
     }
 
@@ -914,8 +946,10 @@ pub fn check_unix(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Unix> {
                 };
                 if name == "addr" {
                     check_unix_addr(v, ctx);
+                    value.peer_addr = unix_addr(&v.text);
                 } else {
                     check_pattern(v, ctx, "label");
+                    value.peer_label = Some(v.text.clone());
                 }
             }
         }
@@ -925,7 +959,8 @@ pub fn check_unix(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Unix> {
         let span = parts.group.as_ref().map_or(parts.keyword.span, |g| g.span);
         check_peer_perms(&parts, ctx, "unix", span);
     }
-    Some(policy::Unix {})
+    value.perms = model_perms(&parts, perms?);
+    Some(value)
 }
 
 #[cfg(test)]
@@ -934,25 +969,25 @@ mod tests {
 
     #[test]
     fn ports() {
-        assert!(port_error("0").is_none());
-        assert!(port_error("65535").is_none());
-        assert!(port_error("22-443").is_none());
-        assert!(port_error("65536").is_some());
-        assert!(port_error("-1").is_some());
-        assert!(port_error("22-").is_some());
-        assert!(port_error("22--443").is_some());
-        assert!(port_error("22-443-1024").is_some());
-        assert!(port_error("443-80").is_some());
-        assert!(port_error("test").is_some());
+        assert!(parse_port("0").is_ok());
+        assert!(parse_port("65535").is_ok());
+        assert!(parse_port("22-443").is_ok());
+        assert!(parse_port("65536").is_err());
+        assert!(parse_port("-1").is_err());
+        assert!(parse_port("22-").is_err());
+        assert!(parse_port("22--443").is_err());
+        assert!(parse_port("22-443-1024").is_err());
+        assert!(parse_port("443-80").is_err());
+        assert!(parse_port("test").is_err());
     }
 
     #[test]
     fn addresses() {
-        assert!(is_ip_address("127.0.0.1"));
-        assert!(is_ip_address("fe80::fc54:ff:fece:e21f"));
-        assert!(!is_ip_address("10.2"));
-        assert!(!is_ip_address("192.168.0.1/24"));
-        assert!(!is_ip_address("[::1]"));
+        assert!(parse_ip("127.0.0.1").is_some());
+        assert!(parse_ip("fe80::fc54:ff:fece:e21f").is_some());
+        assert!(parse_ip("10.2").is_none());
+        assert!(parse_ip("192.168.0.1/24").is_none());
+        assert!(parse_ip("[::1]").is_none());
     }
 
     #[test]
