@@ -1630,69 +1630,65 @@ pub fn process_id(s: &str) -> String {
     } else {
         s
     };
+    // as the reference's processunquoted and strn_escseq: `\\` and `\"`,
+    // octal (up to 3 digits), `\dNNN` (decimal) and `\xHH` (hex) up to 255,
+    // and `\a \e \f \n \r \t` are decoded; a sequence that decodes to NUL
+    // is kept as written, and any other backslash is kept with the
+    // character after it left to be read on its own
+    let b = inner.as_bytes();
     let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' || i + 1 >= b.len() {
+            // copy one whole character
+            let len = inner[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&inner[i..i + len]);
+            i += len;
             continue;
         }
-        let Some(&n) = chars.peek() else {
-            out.push('\\');
-            break;
-        };
-        let decoded: Option<char> = match n {
-            'n' => Some('\n'),
-            't' => Some('\t'),
-            'r' => Some('\r'),
-            'a' => Some('\x07'),
-            'e' => Some('\x1b'),
-            'f' => Some('\x0c'),
-            'v' => Some('\x0b'),
-            '0'..='7' => {
-                let mut v = 0u32;
-                let mut k = 0;
-                while k < 3 {
-                    match chars.peek() {
-                        Some(d @ '0'..='7') => {
-                            v = v * 8 + (*d as u32 - '0' as u32);
-                            chars.next();
-                            k += 1;
-                        }
-                        _ => break,
+        let n = b[i + 1];
+        // a number of up to `max` digits in `radix`, no more than 255
+        let number = |from: usize, radix: u32, max: usize| {
+            let mut v = 0u32;
+            let mut k = 0;
+            while k < max {
+                match b.get(from + k).and_then(|d| (*d as char).to_digit(radix)) {
+                    Some(d) if v * radix + d <= 255 => {
+                        v = v * radix + d;
+                        k += 1;
                     }
+                    _ => break,
                 }
-                let ch = char::from_u32(v).unwrap_or('\u{fffd}');
-                push_decoded(&mut out, ch);
-                continue;
             }
-            'x' => {
-                chars.next();
-                let mut v = 0u32;
-                let mut k = 0;
-                while k < 2 {
-                    match chars.peek().and_then(|d| d.to_digit(16)) {
-                        Some(d) => {
-                            v = v * 16 + d;
-                            chars.next();
-                            k += 1;
-                        }
-                        None => break,
-                    }
-                }
-                if k == 0 {
-                    out.push('\\');
-                    out.push('x');
-                } else {
-                    push_decoded(&mut out, char::from_u32(v).unwrap_or('\u{fffd}'));
-                }
-                continue;
-            }
-            _ => Some(n),
+            (k > 0).then_some((v, from + k))
         };
-        chars.next();
-        if let Some(ch) = decoded {
-            push_decoded(&mut out, ch);
+        let decoded = match n {
+            b'0'..=b'7' => number(i + 1, 8, 3),
+            b'd' => number(i + 2, 10, 3),
+            b'x' => number(i + 2, 16, 2),
+            b'\\' => Some((u32::from(b'\\'), i + 2)),
+            b'"' => Some((u32::from(b'"'), i + 2)),
+            b'a' => Some((7, i + 2)),
+            b'e' => Some((0x1b, i + 2)),
+            b'f' => Some((0x0c, i + 2)),
+            b'n' => Some((u32::from(b'\n'), i + 2)),
+            b'r' => Some((u32::from(b'\r'), i + 2)),
+            b't' => Some((u32::from(b'\t'), i + 2)),
+            _ => None,
+        };
+        match decoded {
+            Some((0, end)) => {
+                out.push_str(&inner[i..end]);
+                i = end;
+            }
+            Some((v, end)) => {
+                push_decoded(&mut out, char::from_u32(v).unwrap_or('\u{fffd}'));
+                i = end;
+            }
+            None => {
+                out.push('\\');
+                i += 1;
+            }
         }
     }
     out

@@ -77,6 +77,23 @@ fn round_trip(opts: &Options, cases: &[(String, Option<PathBuf>, String)]) -> (u
                 .map(|p| p.model.iter().flatten().cloned().collect())
                 .unwrap_or_default();
             if again.has_errors() || back.len() != values.len() {
+                // name the rules that fail on their own
+                let alone: Vec<String> = printed
+                    .iter()
+                    .filter(|t| {
+                        let one = format!("profile round-trip {{\n  {t}\n}}\n");
+                        Session::new()
+                            .check_text("round-trip", None, one, opts)
+                            .has_errors()
+                    })
+                    .cloned()
+                    .collect();
+                if !alone.is_empty() {
+                    for t in alone {
+                        failures.push(format!("{what}: `{t}` does not check"));
+                    }
+                    continue;
+                }
                 failures.push(format!(
                     "{what}: profile {}: the printed rules do not check: {:?}",
                     p.name,
@@ -147,7 +164,39 @@ fn assert_round_trip(
         cases.len(),
         failures.len()
     );
-    for f in failures.iter().take(40) {
+    // a tally by the rule's first word, then the first failures
+    let mut tally = std::collections::BTreeMap::new();
+    for f in &failures {
+        let word = f
+            .split_once('`')
+            .map(|(_, t)| {
+                t.split_whitespace()
+                    .find(|w| {
+                        !matches!(
+                            *w,
+                            "audit" | "deny" | "allow" | "owner" | "other" | "prompt"
+                        ) && !w.starts_with("priority=")
+                    })
+                    .unwrap_or("")
+                    .trim_end_matches([',', '`'])
+                    .to_string()
+            })
+            .map(|w| {
+                if w.starts_with('/') || w.starts_with('"') {
+                    "(file)".to_string()
+                } else {
+                    w
+                }
+            })
+            .unwrap_or_else(|| "(profile)".into());
+        *tally.entry(word).or_insert(0) += 1;
+    }
+    println!("  by rule: {tally:?}");
+    let show: usize = std::env::var("AAPROF_MODEL_SHOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    for f in failures.iter().take(show) {
         println!("  {f}");
     }
     assert!(
