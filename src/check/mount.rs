@@ -251,7 +251,7 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
     for c in p.conds.iter().filter(is_fstype) {
         for v in &c.values {
             ok &= super::check_pattern(v, ctx);
-            conds.fstypes.push(v.text.clone());
+            conds.fstypes.insert(v.text.clone());
         }
     }
     for w in [p.word, p.target].into_iter().flatten() {

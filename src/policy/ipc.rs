@@ -607,4 +607,28 @@ mod tests {
         assert!(u.perms.create);
         assert_eq!(t, "userns create");
     }
+
+    #[test]
+    fn printed_rules_lower_back_the_same() {
+        for rule in [
+            "dbus send bus=session peer=(name=org.a, label=\"{a,b}\"),",
+            "dbus (r, bind) bus=system,",
+            "dbus eavesdrop bus=session,",
+            "dbus receive interface=\"a b\" member=M path=/p,",
+            "dbus () name=org.foo,",
+            "signal set=(rtmin+) set=(stp tstp int),",
+            "signal (read, write) peer=@{profile_name},",
+            "ptrace readby,",
+            "ptrace,",
+            "mqueue type=sysv 123,",
+            "mqueue (rw create) label=lab,",
+            "io_uring (sqpoll foo) label=foo,",
+            "userns create,",
+        ] {
+            let (k, t) = lower(rule);
+            let (back, again) = lower(&format!("{t},"));
+            assert_eq!(k, back, "{rule} printed as {t}");
+            assert_eq!(t, again);
+        }
+    }
 }

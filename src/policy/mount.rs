@@ -8,6 +8,7 @@
 
 use super::word;
 use crate::vocab::{self, MS_ALL_FLAGS, MS_REMOUNT, MS_REMOUNT_FLAGS};
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// One `options=(...)` list: the flags it requires set and those it
@@ -23,9 +24,9 @@ pub struct MountOptions {
 /// The conditionals of a `mount`, `remount` or `umount` rule.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MountConds {
-    /// `fstype=`/`vfstype=` values (patterns), in the order written;
+    /// `fstype=`/`vfstype=` values (patterns) of every such conditional;
     /// empty for any filesystem type.
-    pub fstypes: Vec<String>,
+    pub fstypes: BTreeSet<String>,
     /// Each `options=`/`option=` conditional: every listed option
     /// required. Several conditionals are alternatives.
     pub options: Vec<MountOptions>,
@@ -255,7 +256,7 @@ mod tests {
     fn mount_values() {
         let (k, t) = lower("mount fstype=ext4 options=(ro, nosuid, dev) /dev/sda1 -> /mnt/,");
         let RuleKind::Mount(m) = k else { panic!() };
-        assert_eq!(m.conds.fstypes, ["ext4"]);
+        assert_eq!(m.conds.fstypes, BTreeSet::from(["ext4".to_string()]));
         assert_eq!(
             m.conds.options,
             [MountOptions {
@@ -297,5 +298,29 @@ mod tests {
         assert_eq!(p.newroot.as_deref(), Some("/new/"));
         assert_eq!(p.target.as_deref(), Some("child"));
         assert_eq!(t, "pivot_root oldroot=/old/ /new/ -> child");
+    }
+
+    #[test]
+    fn printed_rules_lower_back_the_same() {
+        for rule in [
+            "mount fstype=(ext2, \"a,b\") /x -> /y,",
+            "mount options=(rw, rbind) /a/ -> /x/,",
+            "mount options=(rw nosuid) options=(ro) fstype=tmpfs tmpfs -> /t/,",
+            "mount options in (ro) options=(nosuid) \"{/a,/b}\" -> /mnt/,",
+            "mount options=(bind, rprivate) /a/ -> /b/,",
+            "mount options=make-rslave -> /x/,",
+            "mount -> /x/,",
+            "remount options=(remount, ro) /,",
+            "remount options in (rw nosuid),",
+            "umount options=ro \"{/a,/b}/c\",",
+            "umount,",
+            "pivot_root,",
+            "pivot_root oldroot=/a/ oldroot=/o/ /x{a,b} -> \"p q\",",
+        ] {
+            let (k, t) = lower(rule);
+            let (back, again) = lower(&format!("{t},"));
+            assert_eq!(k, back, "{rule} printed as {t}");
+            assert_eq!(t, again);
+        }
     }
 }
