@@ -447,13 +447,14 @@ pub fn check_mqueue(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Mqueue> {
     }
     Some(policy::Mqueue {
         perms: perms::<policy::MqueuePerms>(&parts),
-        qtype: qtype.map(|(t, _)| {
-            if t == "posix" {
-                policy::MqueueType::Posix
-            } else {
-                policy::MqueueType::Sysv
-            }
-        }),
+        // a name says its kind: `/NAME` is posix, a number sysv
+        qtype: match (qtype, parts.ids.first()) {
+            (Some(("posix", _)), _) => Some(policy::MqueueType::Posix),
+            (Some(_), _) => Some(policy::MqueueType::Sysv),
+            (None, Some(q)) if q.text.starts_with('/') => Some(policy::MqueueType::Posix),
+            (None, Some(_)) => Some(policy::MqueueType::Sysv),
+            (None, None) => None,
+        },
         label,
         name: parts.ids.first().map(|q| q.text.clone()),
     })

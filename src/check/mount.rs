@@ -262,9 +262,8 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
     }
     let word = |w: Option<&Word>| w.map(|w| w.text.clone());
     if fam == Family::Umount {
-        // umount rules are encoded without the mount flags
+        // umount rules are encoded without their conditionals
         return Some(K::Umount(m::Umount {
-            conds,
             mountpoint: word(p.word),
         }));
     }

@@ -386,7 +386,8 @@ pub enum MqueueType {
 pub struct Mqueue {
     /// The effective permissions (every one when none is written).
     pub perms: MqueuePerms,
-    /// `type=`, as written; `None` for either kind.
+    /// `type=`, or the kind the name implies (`/NAME` is posix, a number
+    /// sysv, as the reference reads it); `None` for either kind.
     pub qtype: Option<MqueueType>,
     /// `label=`: the label of the queue.
     pub label: Option<String>,
@@ -595,6 +596,13 @@ mod tests {
         let RuleKind::Mqueue(q) = k else { panic!() };
         assert_eq!(q.perms, MqueuePerms::ALL);
         assert_eq!(q.qtype, None);
+        let (k, t) = lower("mqueue 12,");
+        let RuleKind::Mqueue(q) = k else { panic!() };
+        assert_eq!(q.qtype, Some(MqueueType::Sysv));
+        assert_eq!(
+            t,
+            "mqueue (create open delete getattr setattr read write) type=sysv 12"
+        );
 
         let (k, t) = lower("io_uring override_creds label=/bar,");
         let RuleKind::IoUring(u) = k else { panic!() };

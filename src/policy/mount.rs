@@ -55,10 +55,10 @@ pub struct Remount {
 
 /// `umount [CONDS] [MOUNTPOINT],`
 #[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The conditionals are checked but mean nothing: the reference encodes an
+/// umount rule by its mount point only, so they are not kept.
 pub struct Umount {
-    /// The conditionals as written: checked, but the reference encodes an
-    /// umount rule by its mount point only.
-    pub conds: MountConds,
     /// The mount point unmounted (a pattern); `None` for any.
     pub mountpoint: Option<String>,
 }
@@ -202,7 +202,7 @@ impl fmt::Display for Remount {
 
 impl fmt::Display for Umount {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "umount{}", self.conds)?;
+        f.write_str("umount")?;
         if let Some(m) = &self.mountpoint {
             write!(f, " {}", path_word(m))?;
         }
@@ -288,7 +288,7 @@ mod tests {
         let RuleKind::Remount(r) = k else { panic!() };
         assert_eq!(r.conds.options[0].set, MS_RDONLY | MS_REMOUNT);
         assert_eq!(r.mountpoint.as_deref(), Some("/"));
-        let (k, t) = lower("umount /mnt/**,");
+        let (k, t) = lower("umount options=ro fstype=ext4 /mnt/**,");
         let RuleKind::Umount(u) = k else { panic!() };
         assert_eq!(u.mountpoint.as_deref(), Some("/mnt/**"));
         assert_eq!(t, "umount /mnt/**");
