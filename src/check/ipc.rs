@@ -10,7 +10,7 @@ use super::network::{
     has_value, only_eq, single_value, split, unknown_cond,
 };
 use crate::diag::{Diagnostic, code};
-use crate::policy::ipc as policy;
+use crate::policy::ipc::{self as policy, PermSet};
 use crate::source::Span;
 use crate::syntax::ast::{Cond, Rule, Word, WordKind};
 use crate::vocab::{self, PermFamily};
@@ -22,6 +22,12 @@ fn is_key_or_mode(w: &Word) -> bool {
 /// Checks permission words against a [`PermFamily`]; `true` when all valid.
 fn family_perms(parts: &Parts, ctx: &mut Ctx, family: &str, pf: PermFamily) -> bool {
     check_perm_words(parts, ctx, family, pf.perms(), &|w| pf.is_valid_perm(w))
+}
+
+/// The permissions a rule grants: those its words give, or the implied
+/// ones (every permission of the family) when they give none.
+fn perms<T: PermSet>(parts: &Parts) -> T {
+    T::of_words(parts.perms.iter().map(|p| p.word.text.as_str()))
 }
 
 /// Conditionals seen so far, for duplicate detection.
@@ -55,36 +61,22 @@ impl<'a> Seen<'a> {
 const DBUS_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds, Slot::CondList];
 const DBUS_COND_NAMES: &[&str] = &["bus", "name", "path", "interface", "member", "label"];
 
-const D_SEND: u32 = 1;
-const D_RECEIVE: u32 = 2;
-const D_BIND: u32 = 4;
-const D_EAVESDROP: u32 = 8;
-
-fn dbus_bits(w: &str) -> u32 {
-    match w {
-        "send" | "write" => D_SEND,
-        "receive" | "read" => D_RECEIVE,
-        "bind" => D_BIND,
-        "eavesdrop" => D_EAVESDROP,
-        _ if vocab::is_rw_mode(w) => w.bytes().fold(0, |acc, b| {
-            acc | if b == b'r' || b == b'R' {
-                D_RECEIVE
-            } else {
-                D_SEND
-            }
-        }),
-        _ => 0,
-    }
-}
-
 pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Dbus> {
-    let Some(parts) = split(rule, ctx, "dbus", DBUS_SLOTS, &is_key_or_mode) else {
-        return None;
-    };
+    let parts = split(rule, ctx, "dbus", DBUS_SLOTS, &is_key_or_mode)?;
     let perms_ok = family_perms(&parts, ctx, "dbus", PermFamily::Dbus);
 
     let mut seen = Seen::default();
     let mut local_name = false;
+    let mut value = policy::Dbus {
+        perms: policy::DbusPerms::default(),
+        bus: None,
+        path: None,
+        interface: None,
+        member: None,
+        name: None,
+        peer_name: None,
+        peer_label: None,
+    };
     let peer_conds: Vec<&Cond> = match &parts.group {
         Some(g) if g.name.text != "peer" => {
             ctx.error(
@@ -130,6 +122,16 @@ pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Dbus> {
             match first_value(c) {
                 Some(v) => {
                     check_pattern(v, ctx, &format!("dbus {name}"));
+                    let slot = match (name, peer) {
+                        ("bus", _) => &mut value.bus,
+                        ("path", _) => &mut value.path,
+                        ("interface", _) => &mut value.interface,
+                        ("member", _) => &mut value.member,
+                        ("name", false) => &mut value.name,
+                        ("name", true) => &mut value.peer_name,
+                        _ => &mut value.peer_label,
+                    };
+                    *slot = Some(v.text.clone());
                 }
                 None => {
                     has_value(c, ctx, "dbus");
@@ -161,42 +163,43 @@ pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Dbus> {
         );
         return None;
     }
-    if !perms_ok || !parts.has_perm {
+    if !perms_ok {
         return None;
     }
+    // no permission written (or `()`): the implied ones, checked below
     let bits = parts
         .perms
         .iter()
-        .map(|p| dbus_bits(&p.word.text))
-        .fold(0, |a, b| a | b);
-    let perm_at = |bit: u32| {
+        .map(|p| policy::DbusPerms::from_word(&p.word.text))
+        .fold(policy::DbusPerms::default(), policy::DbusPerms::union);
+    let perm_at = |has: fn(policy::DbusPerms) -> bool| {
         parts
             .perms
             .iter()
-            .find(|p| dbus_bits(&p.word.text) & bit != 0)
+            .find(|p| has(policy::DbusPerms::from_word(&p.word.text)))
             .map_or(parts.keyword.span, |p| p.word.span)
     };
-    if message_rule && bits & D_BIND != 0 {
+    if message_rule && bits.bind {
         ctx.error(
             Diagnostic::error(
                 code::BAD_PERMISSION,
-                perm_at(D_BIND),
+                perm_at(|p| p.bind),
                 "dbus `bind` cannot be used with message conditionals",
             )
             .label(at(message_conds[0]), "message conditional given here")
             .help("`bind` takes only `bus=` and `name=`"),
         );
-    } else if service_rule && bits & (D_SEND | D_RECEIVE) != 0 {
+    } else if service_rule && (bits.send || bits.receive) {
         ctx.error(
             Diagnostic::error(
                 code::BAD_PERMISSION,
-                perm_at(D_SEND | D_RECEIVE),
+                perm_at(|p| p.send || p.receive),
                 "dbus `send` and `receive` cannot be used with a service `name=` conditional",
             )
             .label(at("name"), "service name given here")
             .help("to match the peer's name, write `peer=(name=NAME)`"),
         );
-    } else if bits & D_EAVESDROP != 0 {
+    } else if bits.eavesdrop {
         let other = ["name", "path", "interface", "member", "label"]
             .into_iter()
             .find(|n| seen.has(n));
@@ -204,14 +207,30 @@ pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Dbus> {
             ctx.error(
                 Diagnostic::error(
                     code::BAD_PERMISSION,
-                    perm_at(D_EAVESDROP),
+                    perm_at(|p| p.eavesdrop),
                     "dbus `eavesdrop` can only be used with a `bus=` conditional",
                 )
                 .label(at(n), "conditional given here"),
             );
         }
     }
-    Some(policy::Dbus {})
+    value.perms = if !bits.is_empty() {
+        bits
+    } else if message_rule {
+        policy::DbusPerms {
+            send: true,
+            receive: true,
+            ..policy::DbusPerms::default()
+        }
+    } else if service_rule {
+        policy::DbusPerms {
+            bind: true,
+            ..policy::DbusPerms::default()
+        }
+    } else {
+        policy::DbusPerms::ALL
+    };
+    Some(value)
 }
 
 // ---------------------------------------------------------------------------
@@ -220,9 +239,10 @@ pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Dbus> {
 
 const SIGNAL_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds];
 
-/// A signal name as the reference parser maps it: named signals and
-/// `rtmin+N` (`N` read like `strtoul`, at most 32).
-pub(super) fn is_signal(name: &str) -> bool {
+/// The AppArmor number of a signal name as the reference parser maps it:
+/// named signals, and `rtmin+N` (`N` read like `strtoul`, at most 32) as
+/// `128 + N`.
+pub(super) fn signal_num(name: &str) -> Option<u32> {
     if let Some(rest) = name.strip_prefix("rtmin+") {
         let t = rest.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
         let (neg, t) = match t.as_bytes().first() {
@@ -232,14 +252,20 @@ pub(super) fn is_signal(name: &str) -> bool {
         };
         let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
         if digits.is_empty() {
-            return true;
+            return Some(vocab::RTMIN_BASE);
         }
-        let Ok(n) = digits.parse::<u64>() else {
-            return false;
-        };
-        return (!neg || n == 0) && n <= u64::from(vocab::MAX_RTMIN_OFFSET);
+        let n = digits.parse::<u64>().ok()?;
+        if (neg && n != 0) || n > u64::from(vocab::MAX_RTMIN_OFFSET) {
+            return None;
+        }
+        return u32::try_from(n).ok().map(|n| vocab::RTMIN_BASE + n);
     }
-    vocab::SIGNALS.contains(&name)
+    vocab::signal_number(name)
+}
+
+/// A signal name the reference parser accepts (see [`signal_num`]).
+pub(super) fn is_signal(name: &str) -> bool {
+    signal_num(name).is_some()
 }
 
 fn check_label_values(c: &Cond, ctx: &mut Ctx, what: &str) {
@@ -252,11 +278,11 @@ fn check_label_values(c: &Cond, ctx: &mut Ctx, what: &str) {
 }
 
 pub fn check_signal(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Signal> {
-    let Some(parts) = split(rule, ctx, "signal", SIGNAL_SLOTS, &is_key_or_mode) else {
-        return None;
-    };
+    let parts = split(rule, ctx, "signal", SIGNAL_SLOTS, &is_key_or_mode)?;
     family_perms(&parts, ctx, "signal", PermFamily::Signal);
     let mut seen = Seen::default();
+    let mut signals = std::collections::BTreeSet::new();
+    let mut peer = None;
     for c in &parts.conds {
         let (name, _) = cond_op(c);
         if name != "set" && name != "peer" {
@@ -271,7 +297,9 @@ pub fn check_signal(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Signal> {
                 has_value(c, ctx, "signal");
             }
             for v in &c.values {
-                if !is_signal(&v.text) {
+                if let Some(n) = signal_num(&v.text) {
+                    signals.insert(n);
+                } else {
                     let d = super::unknown_name("signal", v, vocab::SIGNALS.iter().copied());
                     let bare = v.text.to_ascii_lowercase();
                     let bare = bare.strip_prefix("sig").unwrap_or(&bare);
@@ -293,8 +321,13 @@ pub fn check_signal(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Signal> {
             continue;
         }
         check_label_values(c, ctx, "signal");
+        peer = first_value(c).map(|v| v.text.clone());
     }
-    Some(policy::Signal {})
+    Some(policy::Signal {
+        perms: perms::<policy::SignalPerms>(&parts),
+        signals,
+        peer,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -304,11 +337,10 @@ pub fn check_signal(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Signal> {
 const PTRACE_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds];
 
 pub fn check_ptrace(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Ptrace> {
-    let Some(parts) = split(rule, ctx, "ptrace", PTRACE_SLOTS, &is_key_or_mode) else {
-        return None;
-    };
+    let parts = split(rule, ctx, "ptrace", PTRACE_SLOTS, &is_key_or_mode)?;
     family_perms(&parts, ctx, "ptrace", PermFamily::Ptrace);
     let mut seen = Seen::default();
+    let mut peer = None;
     for c in &parts.conds {
         let (name, _) = cond_op(c);
         if name != "peer" {
@@ -319,8 +351,12 @@ pub fn check_ptrace(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Ptrace> {
             continue;
         }
         check_label_values(c, ctx, "ptrace");
+        peer = first_value(c).map(|v| v.text.clone());
     }
-    Some(policy::Ptrace {})
+    Some(policy::Ptrace {
+        perms: perms::<policy::PtracePerms>(&parts),
+        peer,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -330,12 +366,11 @@ pub fn check_ptrace(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Ptrace> {
 const MQUEUE_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds, Slot::Ids(1)];
 
 pub fn check_mqueue(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Mqueue> {
-    let Some(parts) = split(rule, ctx, "mqueue", MQUEUE_SLOTS, &is_key_or_mode) else {
-        return None;
-    };
+    let parts = split(rule, ctx, "mqueue", MQUEUE_SLOTS, &is_key_or_mode)?;
     family_perms(&parts, ctx, "mqueue", PermFamily::Mqueue);
     let mut seen = Seen::default();
     let mut qtype: Option<(&str, Span)> = None;
+    let mut label = None;
     for c in &parts.conds {
         let (name, _) = cond_op(c);
         if name != "type" && name != "label" {
@@ -361,6 +396,7 @@ pub fn check_mqueue(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Mqueue> {
             }
         } else {
             check_pattern(v, ctx, "label");
+            label = Some(v.text.clone());
         }
     }
     if let Some(q) = parts.ids.first() {
@@ -409,7 +445,19 @@ pub fn check_mqueue(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Mqueue> {
             );
         }
     }
-    Some(policy::Mqueue {})
+    Some(policy::Mqueue {
+        perms: perms::<policy::MqueuePerms>(&parts),
+        // a name says its kind: `/NAME` is posix, a number sysv
+        qtype: match (qtype, parts.ids.first()) {
+            (Some(("posix", _)), _) => Some(policy::MqueueType::Posix),
+            (Some(_), _) => Some(policy::MqueueType::Sysv),
+            (None, Some(q)) if q.text.starts_with('/') => Some(policy::MqueueType::Posix),
+            (None, Some(_)) => Some(policy::MqueueType::Sysv),
+            (None, None) => None,
+        },
+        label,
+        name: parts.ids.first().map(|q| q.text.clone()),
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -421,9 +469,7 @@ const IO_URING_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds, Slot::CondList];
 pub fn check_io_uring(rule: &Rule, ctx: &mut Ctx) -> Option<policy::IoUring> {
     // io_uring rules take no names: every bare word is a permission.
     let is_perm = |w: &Word| matches!(w.kind, WordKind::Key | WordKind::Id | WordKind::Mode);
-    let Some(parts) = split(rule, ctx, "io_uring", IO_URING_SLOTS, &is_perm) else {
-        return None;
-    };
+    let parts = split(rule, ctx, "io_uring", IO_URING_SLOTS, &is_perm)?;
     // Upstream ignores unknown words inside `( ... )`; bare words must be
     // permissions.
     let bare: Vec<&Word> = parts
@@ -446,6 +492,7 @@ pub fn check_io_uring(rule: &Rule, ctx: &mut Ctx) -> Option<policy::IoUring> {
     }
     let group: Vec<&Cond> = parts.group.iter().flat_map(|g| g.conds.iter()).collect();
     let mut seen = Seen::default();
+    let mut label = None;
     for c in parts.conds.iter().copied().chain(group) {
         let (name, _) = cond_op(c);
         if name != "label" {
@@ -461,13 +508,17 @@ pub fn check_io_uring(rule: &Rule, ctx: &mut Ctx) -> Option<policy::IoUring> {
         match first_value(c).filter(|v| !v.text.is_empty()) {
             Some(v) => {
                 check_pattern(v, ctx, "label");
+                label = Some(v.text.clone());
             }
             None => {
                 has_value(c, ctx, "io_uring");
             }
         }
     }
-    Some(policy::IoUring {})
+    Some(policy::IoUring {
+        perms: perms::<policy::IoUringPerms>(&parts),
+        label,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -477,9 +528,7 @@ pub fn check_io_uring(rule: &Rule, ctx: &mut Ctx) -> Option<policy::IoUring> {
 const USERNS_SLOTS: &[Slot] = &[Slot::Perm, Slot::Conds];
 
 pub fn check_userns(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Userns> {
-    let Some(parts) = split(rule, ctx, "userns", USERNS_SLOTS, &is_key_or_mode) else {
-        return None;
-    };
+    let parts = split(rule, ctx, "userns", USERNS_SLOTS, &is_key_or_mode)?;
     for p in parts.perms.iter().filter(|p| !p.in_list) {
         if !vocab::USERNS_PERMS.contains(&p.word.text.as_str()) {
             ctx.error(
@@ -495,7 +544,9 @@ pub fn check_userns(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Userns> {
     for c in &parts.conds {
         unknown_cond(c, ctx, "userns", &[]);
     }
-    Some(policy::Userns {})
+    Some(policy::Userns {
+        perms: perms::<policy::UsernsPerms>(&parts),
+    })
 }
 
 #[cfg(test)]

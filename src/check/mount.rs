@@ -19,10 +19,9 @@
 
 use super::{Ctx, Family};
 use crate::diag::{Diagnostic, Severity, code};
+use crate::policy::{RuleKind as K, mount as m};
 use crate::syntax::ast::{Cond, CondOp, Elem, Rule, Word, WordKind};
-use crate::vocab::{
-    self, MS_ALL_FLAGS, MS_BIND, MS_CMDS, MS_MAKE_CMDS, MS_MOVE, MS_REMOUNT, MS_REMOUNT_FLAGS,
-};
+use crate::vocab::{self, MS_ALL_FLAGS, MS_BIND, MS_CMDS, MS_MAKE_CMDS, MS_MOVE, MS_REMOUNT};
 
 /// The rule split into its parts.
 struct Parts<'a> {
@@ -165,12 +164,9 @@ fn parts<'a>(rule: &'a Rule, fam: Family, ctx: &mut Ctx) -> Option<Parts<'a>> {
 }
 
 pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
-    let Some(p) = parts(rule, fam, ctx) else {
-        return None;
-    };
+    let p = parts(rule, fam, ctx)?;
     if fam == Family::PivotRoot {
-        check_pivot_root(&p, ctx);
-        return None;
+        return check_pivot_root(&p, ctx).map(crate::policy::RuleKind::PivotRoot);
     }
     let name = rule_name(fam);
     let mut ok = true;
@@ -202,8 +198,8 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
     let is_opts = |c: &&&Cond| matches!(c.name.text.as_str(), "options" | "option");
     let remount = fam == Family::Remount;
 
+    let mut conds = m::MountConds::default();
     // `options in (...)`: every option optional
-    let mut opt_flagsv = Vec::new();
     for c in p
         .conds
         .iter()
@@ -211,12 +207,11 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
         .filter(|c| c.op == CondOp::In)
     {
         match option_bits(c, ctx) {
-            Some((set, clear)) => opt_flagsv.push(set | clear),
+            Some((set, clear)) => conds.options_in.push(set | clear),
             None => ok = false,
         }
     }
     // `options=(...)`: every option required
-    let mut flagsv = Vec::new();
     let mut eq_conds = Vec::new();
     for c in p
         .conds
@@ -250,35 +245,31 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
             ok = false;
             continue;
         }
-        flagsv.push(set);
+        conds.options.push(m::MountOptions { set, clear });
         eq_conds.push(*c);
     }
     for c in p.conds.iter().filter(is_fstype) {
         for v in &c.values {
             ok &= super::check_pattern(v, ctx);
+            conds.fstypes.insert(v.text.clone());
         }
     }
     for w in [p.word, p.target].into_iter().flatten() {
         ok &= super::check_pattern(w, ctx);
     }
-    if !ok || fam == Family::Umount {
-        return None; // umount rules are encoded without the mount flags
+    if !ok {
+        return None;
+    }
+    let word = |w: Option<&Word>| w.map(|w| w.text.clone());
+    if fam == Family::Umount {
+        // umount rules are encoded without their conditionals
+        return Some(K::Umount(m::Umount {
+            mountpoint: word(p.word),
+        }));
     }
 
     // The defaults the reference parser fills in.
-    if flagsv.is_empty() && opt_flagsv.is_empty() {
-        if remount {
-            flagsv.push(MS_REMOUNT);
-            opt_flagsv.push(MS_REMOUNT_FLAGS & !MS_REMOUNT);
-        } else {
-            flagsv.push(MS_ALL_FLAGS);
-            opt_flagsv.push(MS_ALL_FLAGS);
-        }
-    } else if flagsv.is_empty() {
-        flagsv.push(if remount { MS_REMOUNT } else { 0 });
-    } else if opt_flagsv.is_empty() {
-        opt_flagsv.push(0);
-    }
+    let (flagsv, opt_flagsv) = conds.flags(remount);
 
     let (device, mnt_point) = if fam == Family::Mount {
         (p.word, p.target)
@@ -324,12 +315,17 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
             }
         }
     }
-    use crate::policy::{RuleKind as K, mount as m};
-    Some(match fam {
-        Family::Remount => K::Remount(m::Remount {}),
-        Family::Umount => K::Umount(m::Umount {}),
-        Family::PivotRoot => K::PivotRoot(m::PivotRoot {}),
-        _ => K::Mount(m::Mount {}),
+    Some(if remount {
+        K::Remount(m::Remount {
+            conds,
+            mountpoint: word(mnt_point),
+        })
+    } else {
+        K::Mount(m::Mount {
+            conds,
+            source: word(device),
+            mountpoint: word(mnt_point),
+        })
     })
 }
 
@@ -512,12 +508,17 @@ fn explain_unencodable(
 
 /// `pivot_root [oldroot=OLD] [NEWROOT] [-> PROFILE]`: the reference parser
 /// looks at the last conditional only, which must be `oldroot`.
-fn check_pivot_root(p: &Parts, ctx: &mut Ctx) {
+fn check_pivot_root(p: &Parts, ctx: &mut Ctx) -> Option<m::PivotRoot> {
     if let Some(w) = p.word {
         super::check_pattern(w, ctx);
     }
+    let mut value = m::PivotRoot {
+        oldroot: None,
+        newroot: p.word.map(|w| w.text.clone()),
+        target: p.target.map(|w| w.text.clone()),
+    };
     let Some((last, rest)) = p.conds.split_last() else {
-        return;
+        return Some(value);
     };
     if last.name.text != "oldroot" {
         let d = Diagnostic::error(
@@ -531,12 +532,13 @@ fn check_pivot_root(p: &Parts, ctx: &mut Ctx) {
             None => d.help("pivot_root accepts only `oldroot=PATH`"),
         };
         ctx.error(d);
-        return;
+        return None;
     }
     if !cond_shape_ok(last, ctx) {
-        return;
+        return None;
     }
     super::check_pattern(&last.values[0], ctx);
+    value.oldroot = Some(last.values[0].text.clone());
     if let Some(extra) = last.values.get(1) {
         ctx.error(
             Diagnostic::new(
@@ -561,4 +563,5 @@ fn check_pivot_root(p: &Parts, ctx: &mut Ctx) {
             .help("write a single `oldroot=PATH`"),
         );
     }
+    Some(value)
 }
