@@ -260,7 +260,9 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
     if !ok {
         return None;
     }
-    let word = |w: Option<&Word>| w.map(|w| w.text.clone());
+    // the compiler reads sources and mount points as paths (slash runs
+    // made one)
+    let word = |w: Option<&Word>| w.map(|w| crate::policy::file::path_pattern(&w.text));
     if fam == Family::Umount {
         // umount rules are encoded without their conditionals
         return Some(K::Umount(m::Umount {
@@ -514,7 +516,7 @@ fn check_pivot_root(p: &Parts, ctx: &mut Ctx) -> Option<m::PivotRoot> {
     }
     let mut value = m::PivotRoot {
         oldroot: None,
-        newroot: p.word.map(|w| w.text.clone()),
+        newroot: p.word.map(|w| crate::policy::file::path_pattern(&w.text)),
         target: p.target.map(|w| w.text.clone()),
     };
     let Some((last, rest)) = p.conds.split_last() else {
@@ -538,7 +540,7 @@ fn check_pivot_root(p: &Parts, ctx: &mut Ctx) -> Option<m::PivotRoot> {
         return None;
     }
     super::check_pattern(&last.values[0], ctx);
-    value.oldroot = Some(last.values[0].text.clone());
+    value.oldroot = Some(crate::policy::file::path_pattern(&last.values[0].text));
     if let Some(extra) = last.values.get(1) {
         ctx.error(
             Diagnostic::new(

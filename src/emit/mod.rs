@@ -500,10 +500,16 @@ fn has_comma_outside_braces(t: &str) -> bool {
 /// the text and pass through.
 pub(crate) fn escape_quoted(t: &str) -> String {
     let mut s = String::with_capacity(t.len() + 2);
+    // after a backslash that escapes nothing (kept as it is), a tab is
+    // written as it is: `\t` there would read as an escaped backslash
+    let mut lone_backslash = false;
     for c in t.chars() {
+        let after_lone = lone_backslash;
+        lone_backslash = c == '\\' && !after_lone;
         match c {
             '"' => s.push_str("\\\""),
             '\n' => s.push_str("\\n"),
+            '\t' if after_lone => s.push('\t'),
             '\t' => s.push_str("\\t"),
             '\r' => s.push_str("\\r"),
             c if c.is_control() => {

