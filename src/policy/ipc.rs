@@ -512,25 +512,7 @@ mod tests {
     use super::*;
     use crate::policy::RuleKind;
 
-    /// The value of the one rule of `profile p { RULE }`, and its text.
-    fn lower(rule: &str) -> (RuleKind, String) {
-        let text = format!("profile p {{\n  {rule}\n}}\n");
-        let opts = crate::resolve::Options {
-            search: crate::resolve::SearchPath {
-                include_dirs: vec![],
-                base_dir: ".".into(),
-                cwd: ".".into(),
-            },
-            features: crate::features::Features::all(),
-            warn_unsupported: false,
-            fragments: false,
-        };
-        let out = crate::resolve::Session::new().check_text("t", None, text, &opts);
-        assert!(!out.has_errors(), "{rule}: {:?}", out.diagnostics);
-        let m = out.policy.profiles[0].model[0].clone().expect("a value");
-        let printed = m.kind.to_string();
-        (m.kind, printed)
-    }
+    use crate::policy::lower_one as lower;
 
     #[test]
     fn dbus_values() {

@@ -140,6 +140,22 @@ impl fmt::Display for Rule {
     }
 }
 
+/// The value of the one rule of `profile p { RULE }` (checked with every
+/// feature), and its printed text; for the families' tests.
+#[cfg(test)]
+pub(crate) fn lower_one(rule: &str) -> (RuleKind, String) {
+    let text = format!("profile p {{\n  {rule}\n}}\n");
+    let opts = crate::resolve::Options {
+        features: crate::features::Features::all(),
+        ..Default::default()
+    };
+    let out = crate::resolve::Session::new().check_text("t", None, text, &opts);
+    assert!(!out.has_errors(), "{rule}: {:?}", out.diagnostics);
+    let m = out.policy.profiles[0].model[0].clone().expect("a value");
+    let printed = m.kind.to_string();
+    (m.kind, printed)
+}
+
 /// A word as canonical rule text: quoted when it holds what an unquoted
 /// word cannot (white space, a `,` outside braces, quotes, `#`, `=`,
 /// parentheses, `!`, control characters) or is empty.

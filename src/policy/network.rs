@@ -283,19 +283,7 @@ mod tests {
     use crate::policy::RuleKind;
 
     fn lower(rule: &str) -> RuleKind {
-        let text = format!("profile p {{\n  {rule}\n}}\n");
-        let out = crate::resolve::Session::new().check_text(
-            "t",
-            None,
-            text,
-            &crate::resolve::Options {
-                features: crate::features::Features::all(),
-                ..Default::default()
-            },
-        );
-        assert!(!out.has_errors(), "{rule}: {:?}", out.diagnostics);
-        let m = out.policy.profiles[0].model[0].clone();
-        m.expect("a value").kind
+        crate::policy::lower_one(rule).0
     }
 
     fn network(rule: &str) -> Network {
