@@ -19,25 +19,33 @@ pub fn describe(bytes: &[u8], states: bool) -> Result<String, super::DecodeError
             let _ = write!(out, " (namespace {ns})");
         }
         out.push('\n');
-        if let Some(v) = r.version {
-            let _ = writeln!(
-                out,
-                "  version 0x{v:08x}: kernel abi {}, parser abi {}, policy {}{}",
-                v & 0x3ff,
-                (v >> 12) & 0xff,
-                (v >> 20) & 0xff,
-                if v & (1 << 11) != 0 {
-                    ", forced complain"
-                } else {
-                    ""
-                }
-            );
+        match r.version {
+            // the parser's abi and the policy version are encoded above
+            // kernel abi 5 only
+            Some(v) if v & 0x3ff > 5 => {
+                let _ = writeln!(
+                    out,
+                    "  version 0x{v:08x}: kernel abi {}, parser abi {}, policy {}{}",
+                    v & 0x3ff,
+                    (v >> 12) & 0xff,
+                    (v >> 20) & 0xff,
+                    if v & (1 << 11) != 0 {
+                        ", forced complain"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Some(v) => _ = writeln!(out, "  version 0x{v:08x}: kernel abi {}", v & 0x3ff),
+            None => {}
         }
         // the capability words follow the flags unnamed
         let mut caps = CAPS.iter();
         let mut seen_flags = false;
+        let mut prev_attachment = false;
         for e in r.profile.children().iter().skip(1) {
             let mut e = e.clone();
+            let attachment = !seen_flags && e.name.as_deref() == Some("aadfa");
             match e.name.as_deref() {
                 Some("flags") => {
                     seen_flags = true;
@@ -70,9 +78,12 @@ pub fn describe(bytes: &[u8], states: bool) -> Result<String, super::DecodeError
                         e.name = Some(format!("capabilities {n}"));
                     }
                 }
+                // the attachment automaton is followed by its length
+                None if prev_attachment => e.name = Some("attachment match length".into()),
                 _ => {}
             }
             element(&mut out, &e, 1, states)?;
+            prev_attachment = attachment;
         }
     }
     Ok(out)

@@ -18,6 +18,8 @@ use thiserror::Error;
 /// Why a byte sequence is not a binary policy.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DecodeError {
+    #[error("the file is empty")]
+    Empty,
     #[error("byte {offset}: unknown element type 0x{code:02x}")]
     UnknownType { offset: usize, code: u8 },
     #[error("byte {offset}: the policy ends inside {what}")]
@@ -230,6 +232,9 @@ impl<'a> Reader<'a> {
 
 /// Every element of a binary policy, in order.
 pub fn decode(bytes: &[u8]) -> Result<Vec<Element>, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
     Reader { bytes, pos: 0 }.elements(None)
 }
 

@@ -54,6 +54,7 @@ fn a_cut_policy_is_an_error_with_its_offset() {
     for cut in [1, 10, 20, 40, 81] {
         assert!(decode(&b[..cut]).is_err(), "cut at {cut}");
     }
+    assert_eq!(decode(&[]), Err(DecodeError::Empty));
     assert_eq!(
         decode(&[0xee]),
         Err(DecodeError::UnknownType {
