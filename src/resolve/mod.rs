@@ -414,11 +414,7 @@ impl Walker<'_> {
     }
 
     fn not_found(&mut self, inc: &crate::syntax::token::IncludeTok, span: Span) {
-        let shown = if inc.angle {
-            format!("<{}>", inc.path)
-        } else {
-            format!("\"{}\"", inc.path)
-        };
+        let shown = inc.shown();
         let d = Diagnostic::error(
             code::INCLUDE_NOT_FOUND,
             span,
@@ -500,11 +496,7 @@ impl Walker<'_> {
                                 code::INCLUDE_LOST,
                                 format!(
                                     "none of the rules of {} apply here: the profile already read it in a conditional branch not taken",
-                                    if inc.angle {
-                                        format!("<{}>", inc.path)
-                                    } else {
-                                        format!("\"{}\"", inc.path)
-                                    }
+                                    inc.shown()
                                 ),
                             )
                             .at(span, "skipped: apparmor_parser reads a file once per profile")
@@ -733,11 +725,7 @@ impl Walker<'_> {
             return;
         }
         if self.opts.search.find(&path.text, angle).is_none() {
-            let shown = if angle {
-                format!("<{}>", path.text)
-            } else {
-                format!("\"{}\"", path.text)
-            };
+            let shown = crate::syntax::token::shown_file(&path.text, angle);
             let d = Diagnostic::error(code::BAD_ABI, path.span, format!("cannot find abi {shown}"));
             // name only an abi that is there (advice must not break the
             // file): the newest version, or for another file (a kernel's) the

@@ -75,6 +75,23 @@ pub struct IncludeTok {
     pub hash: bool,
 }
 
+impl IncludeTok {
+    /// The file's name as written: `<path>` or `"path"`, for messages.
+    pub fn shown(&self) -> String {
+        shown_file(&self.path, self.angle)
+    }
+}
+
+/// A file named by an include or an `abi` rule, as written: `<path>` when
+/// it is searched in the include path, `"path"` otherwise.
+pub fn shown_file(path: &str, angle: bool) -> String {
+    if angle {
+        format!("<{path}>")
+    } else {
+        format!("\"{path}\"")
+    }
+}
+
 /// Tokens handed to the parser.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Tok {

@@ -42,11 +42,7 @@ fn block(cx: &Context, items: &[Item], out: &mut Vec<Diagnostic>) {
                 let span = &cx.stmt_span(i);
                 let key = (inc.path.clone(), inc.angle);
                 if let Some(first) = seen.get(&key) {
-                    let shown = if inc.angle {
-                        format!("<{}>", inc.path)
-                    } else {
-                        format!("\"{}\"", inc.path)
-                    };
+                    let shown = inc.shown();
                     let d = finding(
                         &RULE,
                         *span,
