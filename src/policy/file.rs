@@ -1,6 +1,6 @@
 //! File rules, `link` rules and `change_profile` rules.
 
-use super::word;
+use super::{path_word, word};
 pub use crate::check::file::{ExecBase, ExecMode, Perms};
 use std::fmt;
 
@@ -134,39 +134,6 @@ impl fmt::Display for ChangeProfile {
     }
 }
 
-/// A path as a word: quoted when needed, and when it begins with an
-/// alternation (a `{` there would open a block).
-fn path_word(p: &str) -> String {
-    // a literal `@` before an alternation, escaped so that it reads as no
-    // variable reference
-    let p = &at_brace_escaped(p);
-    let w = word(p);
-    if w.starts_with('{') {
-        format!("\"{}\"", crate::emit::escape_quoted(p))
-    } else {
-        w
-    }
-}
-
-/// `text` with a backslash before each unescaped `@` that a `{` follows.
-fn at_brace_escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                out.push(c);
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            }
-            '@' if chars.peek() == Some(&'{') => out.push_str("\\@"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A path pattern as the compiler reads it: runs of slashes made one (but
 /// a leading `//` of exactly two kept, as the reference keeps it), and a
 /// leading alternation whose alternatives all begin with `/` written with
@@ -207,7 +174,7 @@ pub fn path_pattern(text: &str) -> String {
 /// leading alternation begins with `/`.
 fn factor_leading_slash(text: &str) -> String {
     let mut t = text.to_string();
-    while let Some((alts, rest)) = crate::emit::split_leading_alternation(&t) {
+    while let Some((alts, rest)) = crate::syntax::quote::split_leading_alternation(&t) {
         if alts.len() < 2 {
             break;
         }

@@ -7,7 +7,7 @@
 //! Each permission word's meaning is decoded here (`from_word`), for the
 //! checks and the model alike.
 
-use super::word;
+use super::{list_word, word};
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -412,16 +412,6 @@ pub struct Userns {
     pub perms: UsernsPerms,
 }
 
-/// A value inside `peer=( ... )`, where a `,` separates values: quoted
-/// whenever it holds one.
-fn group_word(t: &str) -> String {
-    if t.contains(',') && !t.starts_with('"') {
-        format!("\"{}\"", crate::emit::escape_quoted(t))
-    } else {
-        word(t)
-    }
-}
-
 /// ` name=VALUE` when there is a value.
 fn cond(f: &mut fmt::Formatter, name: &str, v: &Option<String>) -> fmt::Result {
     match v {
@@ -440,7 +430,7 @@ impl fmt::Display for Dbus {
         cond(f, "name", &self.name)?;
         let peer: Vec<String> = [("name", &self.peer_name), ("label", &self.peer_label)]
             .into_iter()
-            .filter_map(|(n, v)| v.as_ref().map(|v| format!("{n}={}", group_word(v))))
+            .filter_map(|(n, v)| v.as_ref().map(|v| format!("{n}={}", list_word(v))))
             .collect();
         if !peer.is_empty() {
             write!(f, " peer=({})", peer.join(" "))?;

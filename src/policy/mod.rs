@@ -160,5 +160,43 @@ pub(crate) fn lower_one(rule: &str) -> (RuleKind, String) {
 /// word cannot (white space, a `,` outside braces, quotes, `#`, `=`,
 /// parentheses, `!`, control characters) or is empty.
 pub fn word(t: &str) -> String {
-    crate::emit::name_text(t)
+    crate::syntax::quote::name_text(t)
+}
+
+fn quoted(t: &str) -> String {
+    format!("\"{}\"", crate::syntax::quote::escape_quoted(t))
+}
+
+/// A value of a parenthesised list (`peer=(...)`, `options=(...)`), where
+/// a `,` separates values even inside braces: quoted when it holds one.
+fn list_word(t: &str) -> String {
+    if t.contains(',') { quoted(t) } else { word(t) }
+}
+
+/// A path as a word: a literal `@` before an alternation escaped (so that
+/// it reads as no variable reference), and quoted when it begins with an
+/// alternation (a `{` there would open a block).
+fn path_word(p: &str) -> String {
+    let p = &at_brace_escaped(p);
+    let w = word(p);
+    if w.starts_with('{') { quoted(p) } else { w }
+}
+
+/// `text` with a backslash before each unescaped `@` that a `{` follows.
+fn at_brace_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '@' if chars.peek() == Some(&'{') => out.push_str("\\@"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -6,7 +6,7 @@
 //! defaults the reference fills in for rules without options are given by
 //! [`MountConds::flags`].
 
-use super::word;
+use super::{list_word, path_word, word};
 use crate::vocab::{self, MS_ALL_FLAGS, MS_REMOUNT, MS_REMOUNT_FLAGS};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -125,26 +125,6 @@ fn option_names(bits: u32, clear: bool) -> Vec<&'static str> {
         }
     }
     names
-}
-
-/// A value of a parenthesised list, where a `,` separates values.
-fn list_word(t: &str) -> String {
-    if t.contains(',') {
-        format!("\"{}\"", crate::emit::escape_quoted(t))
-    } else {
-        word(t)
-    }
-}
-
-/// A path as a rule's bare word: quoted when it begins with an
-/// alternation (a `{` there would open a block).
-fn path_word(p: &str) -> String {
-    let w = word(p);
-    if w.starts_with('{') {
-        format!("\"{}\"", crate::emit::escape_quoted(p))
-    } else {
-        w
-    }
 }
 
 fn list(f: &mut fmt::Formatter, head: &str, items: &[String]) -> fmt::Result {

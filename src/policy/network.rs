@@ -1,6 +1,6 @@
 //! `network` and `unix` rules.
 
-use super::word;
+use super::{list_word, word};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -179,18 +179,8 @@ pub struct Unix {
     pub peer_label: Option<String>,
 }
 
-/// A conditional's value inside `peer=(...)`, where a `,` separates values
-/// even inside braces: quoted when it holds one.
-fn group_word(t: &str) -> String {
-    if t.contains(',') {
-        format!("\"{}\"", crate::emit::escape_quoted(t))
-    } else {
-        word(t)
-    }
-}
-
 fn write_net_conds(f: &mut fmt::Formatter, c: &NetConds, peer: bool) -> fmt::Result {
-    let value = |t: &str| if peer { group_word(t) } else { word(t) };
+    let value = |t: &str| if peer { list_word(t) } else { word(t) };
     let mut parts: Vec<String> = Vec::new();
     match c.ip {
         Some(Ip::None) => parts.push("ip=none".into()),
@@ -265,10 +255,10 @@ impl fmt::Display for Unix {
         }
         let mut peer: Vec<String> = Vec::new();
         if let Some(a) = &self.peer_addr {
-            peer.push(format!("addr={}", group_word(&a.to_string())));
+            peer.push(format!("addr={}", list_word(&a.to_string())));
         }
         if let Some(l) = &self.peer_label {
-            peer.push(format!("label={}", group_word(l)));
+            peer.push(format!("label={}", list_word(l)));
         }
         if !peer.is_empty() {
             write!(f, " peer=({})", peer.join(" "))?;

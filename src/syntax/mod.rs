@@ -5,6 +5,7 @@ pub mod ast;
 pub mod lexer;
 pub mod nesting;
 pub mod parse;
+pub mod quote;
 pub mod recover;
 pub mod token;
 
