@@ -1694,15 +1694,14 @@ pub fn process_id(s: &str) -> String {
     out
 }
 
+/// A decoded escape (never NUL: `process_id` keeps those as written),
+/// escaped again where it is a pattern character, as the reference passes
+/// those on to its pattern compiler.
 fn push_decoded(out: &mut String, ch: char) {
-    if "*?[]{}^,\\".contains(ch) || ch == '\0' {
+    if "*?[]{}^,\\".contains(ch) {
         out.push('\\');
     }
-    if ch != '\0' {
-        out.push(ch);
-    } else {
-        out.push('0');
-    }
+    out.push(ch);
 }
 
 #[cfg(test)]
