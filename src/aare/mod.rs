@@ -13,8 +13,10 @@
 //! automaton and determinizes it, tags on the accepting states — the shape
 //! the kernel compiler's tables take.
 
+pub mod automaton;
 pub mod set;
 
+pub use automaton::Automaton;
 pub use set::{Dfa, PatternSet};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
