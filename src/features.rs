@@ -139,6 +139,36 @@ impl Features {
         }
     }
 
+    /// The features of a directory tree laid out as the kernel's
+    /// `/sys/kernel/security/apparmor/features`: each directory a block,
+    /// each file a value (its text), as libapparmor flattens it.
+    pub fn from_dir(dir: &std::path::Path) -> std::io::Result<Features> {
+        fn walk(dir: &std::path::Path, depth: usize, out: &mut String) -> std::io::Result<()> {
+            if depth > MAX_DEPTH {
+                return Ok(());
+            }
+            let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let path = e.path();
+                out.push_str(&name);
+                out.push_str(" {");
+                if path.is_dir() {
+                    walk(&path, depth + 1, out)?;
+                } else {
+                    let text = std::fs::read(&path)?;
+                    out.push_str(&String::from_utf8_lossy(&text).replace(['{', '}'], ""));
+                }
+                out.push_str("}\n");
+            }
+            Ok(())
+        }
+        let mut text = String::new();
+        walk(dir, 0, &mut text)?;
+        Features::parse(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+
     /// An empty feature set: nothing is supported.
     pub fn empty() -> Features {
         Features::default()

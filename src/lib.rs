@@ -8,6 +8,7 @@
 pub mod aare;
 pub mod binpolicy;
 pub mod check;
+pub mod compile;
 pub mod diag;
 pub mod emit;
 pub mod features;

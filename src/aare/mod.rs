@@ -73,6 +73,35 @@ impl ByteSet {
         ])
     }
 
+    pub fn union(&self, o: &ByteSet) -> ByteSet {
+        ByteSet([
+            self.0[0] | o.0[0],
+            self.0[1] | o.0[1],
+            self.0[2] | o.0[2],
+            self.0[3] | o.0[3],
+        ])
+    }
+
+    /// The bytes of `self` not in `o`.
+    pub fn minus(&self, o: &ByteSet) -> ByteSet {
+        ByteSet([
+            self.0[0] & !o.0[0],
+            self.0[1] & !o.0[1],
+            self.0[2] & !o.0[2],
+            self.0[3] & !o.0[3],
+        ])
+    }
+
+    /// How many bytes the set holds.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The members, in increasing order.
+    pub fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..=255u8).filter(|b| self.contains(*b))
+    }
+
     pub fn complement(&self) -> ByteSet {
         let mut s = ByteSet([!self.0[0], !self.0[1], !self.0[2], !self.0[3]]);
         s.remove(0);

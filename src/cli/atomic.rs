@@ -8,6 +8,15 @@ use std::path::Path;
 /// Replace `path` with `text`, keeping the file's permissions. A symlink
 /// is followed: its target is replaced, the link stays.
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    write_bytes(path, text.as_bytes())
+}
+
+/// Replace `path` with `bytes` as [`write`] does; a file that does not
+/// exist yet is created.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if !path.exists() {
+        std::fs::write(path, b"")?;
+    }
     let resolved;
     let path = if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
         resolved = std::fs::canonicalize(path)?;
@@ -27,7 +36,7 @@ pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.aaprof-{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::set_permissions(&tmp, perms)?;
         std::fs::rename(&tmp, path)

@@ -25,6 +25,7 @@ macro_rules! print {
 
 pub mod atomic;
 pub mod check;
+pub mod compile;
 pub mod completions;
 pub mod debug;
 pub mod emit;
@@ -83,6 +84,13 @@ pub enum Command {
     Rule(rule::RuleArgs),
     /// Kubernetes manifests: check the AppArmor settings of their pods.
     K8s(k8s::K8sArgs),
+    /// Compile policy files into the binary policy the kernel loads, as
+    /// `apparmor_parser -S` writes it: one record per profile, child and
+    /// hat, for the features of the running kernel or of `-M FILE`.
+    ///
+    /// Exit status: 0 when compiled, 1 when a file has errors (nothing is
+    /// written for it), 2 on usage or I/O errors.
+    Compile(compile::CompileArgs),
     /// Decode a binary policy (the kernel's format, as `apparmor_parser -S`
     /// writes it) into readable text: each record's fields, and each
     /// automaton's size and accepting states (with --states, its
@@ -260,6 +268,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Emit(a) => emit::run(a),
+        Command::Compile(a) => compile::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Lint(a) => lint::run(a),

@@ -71,6 +71,9 @@ codes! {
     BAD_TARGET = "E0509", "invalid-exec-target", Error;
     TOO_MANY_TRANSITIONS = "E0510", "too-many-named-transitions", Error;
     BAD_PATTERN = "E0511", "invalid-pattern", Error;
+    // E08xx: compiling
+    NOT_COMPILED = "E0801", "not-yet-compiled", Error;
+    AUTOMATON_TOO_LARGE = "E0802", "automaton-too-large", Error;
     // E07xx: formatting
     FORMAT_UNSTABLE = "E0701", "format-would-change-meaning", Error;
     // W: warnings (W0602, never emitted, is retired: the lint rule L406

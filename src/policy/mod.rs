@@ -13,6 +13,7 @@ pub mod file;
 pub mod ipc;
 pub mod mount;
 pub mod network;
+pub mod profile;
 pub mod simple;
 
 use crate::source::Span;

@@ -1,0 +1,929 @@
+//! `aaprof compile`: the binary policy the kernel loads, from the typed
+//! policy model.
+//!
+//! Each profile becomes a record (children and hats records of their own,
+//! named `parent//child`): its name, attachment automaton, flags, path
+//! flags, capabilities, rlimits, the policy automaton (the classes the
+//! kernel mediates through it) and the file automaton with its transition
+//! table. The stages: the model's rules become entries (a pattern and the
+//! permissions it grants or denies, [`perms`]), the entries expressions
+//! ([`regex`]), the expressions one deterministic automaton
+//! ([`build`]) whose accepting states get the combined permissions, which
+//! is minimised and packed into the kernel's tables ([`crate::aare`]).
+
+pub mod build;
+pub mod perms;
+pub mod regex;
+mod write;
+
+use crate::aare::Automaton;
+use crate::diag::{Diagnostic, code};
+use crate::features::Features;
+use crate::policy::profile::{ProfileFlags, ProfileMode};
+use crate::policy::{Mode, Owner, Qualifiers, RuleKind};
+use crate::resolve::{Policy, ResolvedProfile};
+use crate::source::Span;
+use crate::syntax::ast::ProfileKeyword;
+use perms::{Entry, Kind, StatePerms, bit, both};
+use regex::{Regex, filter_slashes, glob};
+use std::collections::HashMap;
+use write::Writer;
+
+/// What a compilation may use.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The kernel's features (what `-M` gives the reference).
+    pub features: Features,
+    /// The most states one automaton may have before minimisation.
+    pub max_states: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            features: Features::all(),
+            max_states: 1_000_000,
+        }
+    }
+}
+
+/// The binary policy of a file, or why there is none.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// The records, one load buffer each, in the reference's order.
+    pub records: Vec<Vec<u8>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Every record, one after the other (what `-S` writes).
+    pub fn bytes(&self) -> Vec<u8> {
+        self.records.concat()
+    }
+}
+
+/// Compile every profile of a resolved policy (its children and hats
+/// included).
+pub fn compile(policy: &Policy, opts: &Options) -> Compiled {
+    let mut out = Compiled::default();
+    let abi = Abi::of(&opts.features);
+    for p in policy.profiles.iter().filter(|p| !p.synthetic) {
+        compile_tree(p, None, &abi, opts, &mut out);
+    }
+    out
+}
+
+fn compile_tree(
+    p: &ResolvedProfile,
+    parent: Option<&str>,
+    abi: &Abi,
+    opts: &Options,
+    out: &mut Compiled,
+) {
+    let full = match parent {
+        Some(par) => format!("{par}//{}", p.name),
+        None => p.name.clone(),
+    };
+    match profile_record(p, &full, parent.is_some(), abi, opts) {
+        Ok(r) => out.records.push(r),
+        Err(d) => out.diagnostics.extend(d),
+    }
+    for c in &p.children {
+        compile_tree(c, Some(&full), abi, opts, out);
+    }
+}
+
+/// The feature choices the reference derives from a features file.
+pub struct Abi {
+    pub kernel_abi: u32,
+    /// The permission table version (`-1`: none, legacy accept tables).
+    pub permstable: i32,
+    pub features: Features,
+}
+
+impl Abi {
+    fn of(f: &Features) -> Abi {
+        let kernel_abi = if f.has("policy/versions/v7") {
+            7
+        } else if f.has("policy/versions/v6") {
+            6
+        } else {
+            5
+        };
+        let permstable = if !f.has("policy/permstable32") {
+            -1
+        } else if f.has("policy/permstable32_version/0x000003") {
+            3
+        } else if f.has("policy/permstable32_version/0x000002") {
+            2
+        } else {
+            1
+        };
+        Abi {
+            kernel_abi,
+            permstable,
+            features: f.clone(),
+        }
+    }
+
+    fn version(&self) -> u32 {
+        let mut v = self.kernel_abi & 0x3ff;
+        if self.kernel_abi > 5 {
+            v |= 2 << 12;
+            v |= 2 << 20;
+        }
+        v
+    }
+}
+
+/// A file entry as the reference's front end holds it.
+struct FileEntry {
+    name: String,
+    perms: u32,
+    /// `audit` forced (allow) or implied (a deny without `audit`).
+    audit: bool,
+    mode: Mode,
+    priority: i32,
+    link: Option<(String, bool)>,
+    /// A named exec transition.
+    target: Option<String>,
+}
+
+fn unsupported(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        code::NOT_COMPILED,
+        span,
+        format!("aaprof compile does not compile {what} yet"),
+    )
+    .note("check and lint read this rule; only the binary policy is missing")
+}
+
+/// The user half of a file rule's permissions.
+fn file_half(f: &crate::policy::file::File) -> u32 {
+    let p = &f.perms;
+    let mut h = 0;
+    for (on, b) in [
+        (p.read, bit::READ),
+        (p.write, bit::WRITE | bit::APPEND),
+        (p.append, bit::APPEND),
+        (p.link, bit::LINK),
+        (p.lock, bit::LOCK),
+        (p.mmap, bit::MMAP),
+    ] {
+        if on {
+            h |= b;
+        }
+    }
+    if p.exec {
+        h |= bit::EXEC;
+        if let Some(m) = f.exec.as_ref().or(p.exec_mode.as_ref()) {
+            use crate::policy::file::ExecBase as B;
+            h |= match m.base {
+                B::Inherit => bit::INHERIT,
+                B::Unconfined => bit::UNCONFINED,
+                B::Profile => bit::PROFILE,
+                B::Child => bit::LOCAL,
+            };
+            match m.fallback {
+                Some(B::Inherit) => h |= bit::INHERIT,
+                Some(B::Unconfined) => h |= bit::PUX,
+                _ => {}
+            }
+            if m.unsafe_ {
+                h |= bit::UNSAFE;
+            }
+        }
+    }
+    h
+}
+
+fn owner_mask(q: &Qualifiers) -> u32 {
+    let shared = bit::CHANGE_PROFILE | bit::ONEXEC;
+    match q.owner {
+        Owner::Any => u32::MAX,
+        Owner::Owner => bit::HALF | shared,
+        Owner::Other => (bit::HALF << perms::OTHER_SHIFT) | shared,
+    }
+}
+
+fn audit_of(q: &Qualifiers) -> bool {
+    match q.mode {
+        // a deny is quiet unless audited
+        Mode::Deny => !q.audit,
+        _ => q.audit,
+    }
+}
+
+struct Lowered {
+    files: Vec<FileEntry>,
+    /// The policy automaton's rules (the classes other than files).
+    policy: Rules,
+    caps: Caps,
+    rlimits: Option<(u32, [u64; 16])>,
+}
+
+#[derive(Default)]
+struct Caps {
+    allow: u64,
+    deny: u64,
+    audit: u64,
+    quiet: u64,
+}
+
+fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
+    let mut errs = Vec::new();
+    let mut l = Lowered {
+        files: Vec::new(),
+        policy: Rules::default(),
+        caps: Caps::default(),
+        rlimits: None,
+    };
+    let kernel_caps = abi.features.words("caps/mask");
+    for r in p.model.iter().flatten() {
+        let q = &r.qualifiers;
+        match &r.kind {
+            RuleKind::File(f) => {
+                let half = file_half(f);
+                let mut perms = both(half) & owner_mask(q);
+                let path = f.path.clone().unwrap_or_else(|| "/{**,}".to_string());
+                let mut link = None;
+                let mut target = None;
+                match &f.target {
+                    Some(t) if f.perms.exec && q.mode != Mode::Deny => target = Some(t.clone()),
+                    Some(t) if f.perms.link => link = Some((t.clone(), f.subset)),
+                    _ => {}
+                }
+                if f.path.is_none() {
+                    perms = both(
+                        bit::READ
+                            | bit::WRITE
+                            | bit::APPEND
+                            | bit::LINK
+                            | bit::LOCK
+                            | bit::MMAP
+                            | bit::EXEC
+                            | bit::INHERIT,
+                    ) & owner_mask(q);
+                }
+                l.files.push(FileEntry {
+                    name: path,
+                    perms,
+                    audit: audit_of(q),
+                    mode: q.mode,
+                    priority: q.priority,
+                    link,
+                    target,
+                });
+            }
+            RuleKind::Link(k) => l.files.push(FileEntry {
+                name: k.from.clone(),
+                perms: perms::LINK_BITS & owner_mask(q),
+                audit: audit_of(q),
+                mode: q.mode,
+                priority: q.priority,
+                link: Some((k.to.clone(), k.subset)),
+                target: None,
+            }),
+            RuleKind::Capability(c) => {
+                let mut mask = 0u64;
+                if c.names.is_empty() {
+                    mask = u64::MAX;
+                }
+                for n in &c.names {
+                    let n = match crate::vocab::capability_backmap(n) {
+                        Some(b) if !kernel_caps.contains(&n.as_str()) => b,
+                        _ => n.as_str(),
+                    };
+                    match crate::vocab::capability_number(n) {
+                        Some(k) if k < 64 => mask |= 1 << k,
+                        _ => errs.push(unsupported(r.span, &format!("capability `{n}`"))),
+                    }
+                }
+                match q.mode {
+                    Mode::Deny => {
+                        l.caps.deny |= mask;
+                        if !q.audit {
+                            l.caps.quiet |= mask;
+                        }
+                    }
+                    _ => {
+                        l.caps.allow |= mask;
+                        if q.audit {
+                            l.caps.audit |= mask;
+                        }
+                    }
+                }
+            }
+            RuleKind::Rlimit(k) => {
+                let Some(n) = crate::vocab::rlimit_number(&k.name) else {
+                    errs.push(unsupported(r.span, &format!("rlimit `{}`", k.name)));
+                    continue;
+                };
+                let (mask, values) = l.rlimits.get_or_insert((0, [0; 16]));
+                *mask |= 1 << n;
+                values[n as usize] = match k.value {
+                    crate::vocab::RlimitValue::Infinity => u64::MAX,
+                    crate::vocab::RlimitValue::Limit(v) => v,
+                };
+            }
+            other => {
+                if let Err(d) = policydb(r, other, abi, &mut l.policy) {
+                    errs.push(d);
+                }
+            }
+        }
+    }
+    if errs.is_empty() { Ok(l) } else { Err(errs) }
+}
+
+/// The policy automaton's entries of one rule of a class other than
+/// files, or why it cannot be compiled yet.
+fn policydb(
+    r: &crate::policy::Rule,
+    kind: &RuleKind,
+    abi: &Abi,
+    rules: &mut Rules,
+) -> Result<(), Diagnostic> {
+    let _ = (abi, &rules);
+    Err(unsupported(r.span, &format!("{} rules", family(kind))))
+}
+
+fn family(k: &RuleKind) -> &'static str {
+    match k {
+        RuleKind::File(_) => "file",
+        RuleKind::Link(_) => "link",
+        RuleKind::ChangeProfile(_) => "change_profile",
+        RuleKind::Capability(_) => "capability",
+        RuleKind::Rlimit(_) => "rlimit",
+        RuleKind::All => "`all`",
+        RuleKind::Network(_) => "network",
+        RuleKind::Unix(_) => "unix",
+        RuleKind::Dbus(_) => "dbus",
+        RuleKind::Signal(_) => "signal",
+        RuleKind::Ptrace(_) => "ptrace",
+        RuleKind::Mqueue(_) => "mqueue",
+        RuleKind::IoUring(_) => "io_uring",
+        RuleKind::Userns(_) => "userns",
+        RuleKind::Mount(_) => "mount",
+        RuleKind::Remount(_) => "remount",
+        RuleKind::Umount(_) => "umount",
+        RuleKind::PivotRoot(_) => "pivot_root",
+    }
+}
+
+/// The transition table: names at indices 4 to 15.
+#[derive(Default)]
+struct XTable {
+    names: Vec<String>,
+}
+
+impl XTable {
+    fn index(&mut self, name: &str) -> Option<u32> {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            return Some(i as u32 + 4);
+        }
+        if self.names.len() >= 12 {
+            return None;
+        }
+        self.names.push(name.to_string());
+        Some(self.names.len() as u32 + 3)
+    }
+}
+
+/// A set of entries and their expressions, about to become one automaton.
+#[derive(Default)]
+pub struct Rules {
+    entries: Vec<Entry>,
+    ids: HashMap<Entry, u32>,
+    exprs: Vec<(Regex, u32)>,
+}
+
+impl Rules {
+    /// Add an expression and what it grants or denies where it matches:
+    /// `perms`, and the bits of them that are audited (for an allow) or
+    /// quieted (for a deny).
+    pub fn add(&mut self, re: Regex, priority: i32, mode: Mode, perms: u32, audit: u32) {
+        let kind = match mode {
+            Mode::Deny => Kind::Deny,
+            Mode::Prompt => Kind::Prompt,
+            Mode::Allow if re.is_exact() => Kind::Exact,
+            Mode::Allow => Kind::Allow,
+        };
+        let e = Entry {
+            priority,
+            kind,
+            perms,
+            audit,
+        };
+        let next = self.entries.len() as u32;
+        let id = *self.ids.entry(e).or_insert(next);
+        if id == next {
+            self.entries.push(e);
+        }
+        self.exprs.push((re, id));
+    }
+}
+
+fn bad_glob(span: Span, text: &str, e: regex::GlobError) -> Diagnostic {
+    Diagnostic::error(code::BAD_PATTERN, span, format!("`{text}`: {e}"))
+}
+
+/// The file automaton's rules, as the reference's `process_dfa_entry`.
+fn file_rules(files: &[FileEntry], span: Span, rules: &mut Rules) -> Result<(), Diagnostic> {
+    for e in files {
+        let name = filter_slashes(&e.name);
+        let re = glob(&name).map_err(|x| bad_glob(span, &name, x))?;
+        let audit = |p: u32| if e.audit { p } else { 0 };
+        if e.mode == Mode::Deny {
+            let p = e.perms & !(perms::LINK_BITS | bit::CHANGE_PROFILE);
+            if p != 0 {
+                rules.add(re.clone(), e.priority, e.mode, p, audit(p));
+            }
+        } else {
+            rules.add(re.clone(), e.priority, e.mode, e.perms, audit(e.perms));
+        }
+        if e.perms & perms::LINK_BITS != 0 {
+            let mut p = e.perms & perms::LINK_BITS;
+            let to = match &e.link {
+                Some((to, subset)) => {
+                    let to = filter_slashes(to);
+                    if *subset {
+                        p |= (p << 1) & bit::LINK_SUBSET;
+                    }
+                    glob(&to).map_err(|x| bad_glob(span, &to, x))?
+                }
+                None => {
+                    p |= (p << 1) & bit::LINK_SUBSET;
+                    // `/[^/].*`
+                    Regex::Cat(vec![
+                        Regex::byte(b'/'),
+                        Regex::Set(regex::any_byte().minus(&crate::aare::ByteSet::single(b'/'))),
+                        Regex::Star(Box::new(Regex::Set(regex::any_byte()))),
+                    ])
+                }
+            };
+            let pair = re.then(Regex::byte(0)).then(to);
+            rules.add(pair, e.priority, e.mode, p, audit(p & perms::LINK_BITS));
+        }
+    }
+    Ok(())
+}
+
+/// Build, label, minimise and pack one automaton; `file` for the file
+/// automaton (exec bits carry transitions, permission tables hold two
+/// entries per set).
+fn automaton(
+    rules: &Rules,
+    file: bool,
+    abi: &Abi,
+    opts: &Options,
+    span: Span,
+) -> Result<(Vec<u8>, Vec<[u32; 14]>), Diagnostic> {
+    let built = build::build(&rules.exprs, opts.max_states).map_err(|e| {
+        Diagnostic::error(
+            code::AUTOMATON_TOO_LARGE,
+            span,
+            format!("this profile's automaton is too large: {e}"),
+        )
+    })?;
+    let extended = abi.permstable >= 2;
+    let mut cache: HashMap<Vec<u32>, (u32, u32)> = HashMap::new();
+    let mut table: Vec<[u32; 14]> = Vec::new();
+    let mut table_index: HashMap<StatePerms, u32> = HashMap::new();
+    let mut a = Automaton {
+        rows: built.rows,
+        accept: Vec::with_capacity(built.tags.len()),
+        accept2: Vec::with_capacity(built.tags.len()),
+    };
+    if extended {
+        // index 0: no permissions
+        let z = StatePerms::default();
+        push_perms(&mut table, &z, file);
+        table_index.insert(z, 0);
+    }
+    for tags in &built.tags {
+        if let Some(w) = cache.get(tags) {
+            a.accept.push(w.0);
+            a.accept2.push(w.1);
+            continue;
+        }
+        let es: Vec<&Entry> = tags.iter().map(|t| &rules.entries[*t as usize]).collect();
+        let p = StatePerms::of(&es, file).map_err(|_| {
+            Diagnostic::error(
+                code::CONFLICTING_EXEC,
+                span,
+                "rules of this profile give one executable conflicting exec transitions",
+            )
+        })?;
+        let w = if extended {
+            let n = table.len() as u32 / if file { 2 } else { 1 };
+            let idx = *table_index.entry(p).or_insert_with(|| {
+                push_perms(&mut table, &p, file);
+                n
+            });
+            (
+                idx * if file { 2 } else { 1 },
+                u32::from(file && abi.permstable >= 3),
+            )
+        } else {
+            p.apply_deny().legacy()
+        };
+        cache.insert(tags.clone(), w);
+        a.accept.push(w.0);
+        a.accept2.push(w.1);
+    }
+    if extended && file && abi.permstable >= 3 {
+        // the owner flag means nothing in the trap and start states
+        a.accept2[0] = 0;
+    }
+    Ok((pack_blob(&a, span)?, table))
+}
+
+/// Minimise and pack an automaton into its `aadfa` blob.
+fn pack_blob(a: &Automaton, _span: Span) -> Result<Vec<u8>, Diagnostic> {
+    Ok(naive_pack(a))
+}
+
+/// TEMPORARY: one 256-slot row per state, no defaults.
+fn naive_pack(a: &Automaton) -> Vec<u8> {
+    let n = a.len();
+    let mut base = Vec::with_capacity(n);
+    let mut nxt = vec![0u32; n * 256];
+    let mut chk = vec![0u32; n * 256];
+    for s in 0..n {
+        base.push((s * 256) as u32);
+        for c in 0..=255u8 {
+            nxt[s * 256 + c as usize] = a.next(s as u32, c);
+            chk[s * 256 + c as usize] = s as u32;
+        }
+    }
+    let mut tables: Vec<(u16, u16, Vec<u32>)> = vec![
+        (1, 4, a.accept.clone()),
+        (7, 4, a.accept2.clone()),
+        (2, 4, base),
+        (4, 2, vec![0; n]),
+        (8, 2, nxt),
+        (3, 2, chk),
+    ];
+    let mut body = Vec::new();
+    for (id, width, data) in tables.drain(..) {
+        body.extend_from_slice(&id.to_be_bytes());
+        body.extend_from_slice(&width.to_be_bytes());
+        body.extend_from_slice(&0u32.to_be_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        for v in data {
+            if width == 4 {
+                body.extend_from_slice(&v.to_be_bytes());
+            } else {
+                body.extend_from_slice(&(v as u16).to_be_bytes());
+            }
+        }
+        while body.len() % 8 != 0 {
+            body.push(0);
+        }
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&0x1B5E_783Du32.to_be_bytes());
+    out.extend_from_slice(&24u32.to_be_bytes());
+    out.extend_from_slice(&((24 + body.len()) as u32).to_be_bytes());
+    out.extend_from_slice(&0u16.to_be_bytes());
+    out.extend_from_slice(b"notflex\0");
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The kernel's permission entries of a state (two for the file
+/// automaton: the owner's and everyone else's).
+fn push_perms(table: &mut Vec<[u32; 14]>, p: &StatePerms, file: bool) {
+    let (a1, a2) = p.legacy();
+    if file {
+        let _ = (a1, a2);
+        table.push([0; 14]);
+        table.push([0; 14]);
+    } else {
+        table.push([0; 14]);
+    }
+}
+
+/// The policy automaton's class markers: which classes this policy
+/// mediates.
+fn policy_rules(flags: &ProfileFlags, abi: &Abi, rules: &mut Rules) {
+    let f = &abi.features;
+    let mark = |rules: &mut Rules, bytes: &[u8], priority: i32| {
+        rules.add(Regex::literal(bytes), priority, Mode::Allow, bit::READ, 0);
+    };
+    if f.supports_userns() {
+        mark(rules, &[class::NS], perms::MIN_INTERNAL_PRIORITY);
+    }
+    if matches!(
+        flags.mode,
+        ProfileMode::Unconfined | ProfileMode::DefaultAllow
+    ) {
+        return;
+    }
+    let max = perms::MAX_INTERNAL_PRIORITY;
+    if abi.kernel_abi > 5 {
+        mark(rules, &[class::FILE], max);
+    }
+    if f.supports_mount() {
+        mark(rules, &[class::MOUNT], max);
+    }
+    if f.supports_dbus() {
+        mark(rules, &[class::DBUS], max);
+    }
+    if f.supports_signal() {
+        mark(rules, &[class::SIGNAL], max);
+    }
+    if f.supports_ptrace() {
+        mark(rules, &[class::PTRACE], max);
+    }
+    if f.supports_network_v8() {
+        mark(rules, &[class::NETV8], max);
+    }
+    if f.supports_network_v9() && f.supports_unix() {
+        mark(rules, &[class::NETV9], max);
+        mark(rules, &[class::NETV9, 0, 1], max);
+    } else if f.supports_unix() {
+        mark(rules, &[class::NET], max);
+        mark(rules, &[class::NET, 0, 1], max);
+    }
+    if f.supports_posix_mqueue() {
+        mark(rules, &[class::POSIX_MQUEUE], max);
+    }
+    if f.supports_sysv_mqueue() {
+        mark(rules, &[class::SYSV_MQUEUE], max);
+    }
+    if f.supports_io_uring() {
+        mark(rules, &[class::IO_URING], perms::MIN_INTERNAL_PRIORITY);
+    }
+}
+
+/// The first byte of each class's entries in the policy automaton.
+pub mod class {
+    pub const FILE: u8 = 2;
+    pub const NET: u8 = 4;
+    pub const MOUNT: u8 = 7;
+    pub const PTRACE: u8 = 9;
+    pub const SIGNAL: u8 = 10;
+    pub const NETV8: u8 = 14;
+    pub const NETV9: u8 = 15;
+    pub const NS: u8 = 21;
+    pub const POSIX_MQUEUE: u8 = 22;
+    pub const SYSV_MQUEUE: u8 = 23;
+    pub const IO_URING: u8 = 24;
+    pub const DBUS: u8 = 32;
+}
+
+fn profile_record(
+    p: &ResolvedProfile,
+    full: &str,
+    nested: bool,
+    abi: &Abi,
+    opts: &Options,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let mut l = lower(p, abi)?;
+    let flags = ProfileFlags::of(&p.flags);
+    let hat = matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret);
+    if flags.kill_signal.is_some() || flags.error.is_some() {
+        return Err(vec![unsupported(
+            p.span,
+            "`kill.signal=` and `error=` flags",
+        )]);
+    }
+    // named transitions
+    let mut xtable = XTable::default();
+    for e in &mut l.files {
+        let Some(t) = e.target.take() else { continue };
+        let local_mods = bit::LOCAL;
+        let name = if (e.perms & bit::MODS) == local_mods
+            || ((e.perms >> perms::OTHER_SHIFT) & bit::MODS) == local_mods
+        {
+            if t == e.name {
+                None
+            } else {
+                Some(format!("{}//{t}", p.name))
+            }
+        } else {
+            Some(t)
+        };
+        let n = match name {
+            None => 3,
+            Some(name) => xtable.index(&name).ok_or_else(|| {
+                vec![Diagnostic::error(
+                    code::TOO_MANY_TRANSITIONS,
+                    p.span,
+                    "more than 12 named exec transitions in one profile",
+                )]
+            })?,
+        };
+        let mut mods = 0;
+        if e.perms & bit::EXEC != 0 {
+            mods |= n << bit::MOD_SHIFT;
+        }
+        if e.perms & (bit::EXEC << perms::OTHER_SHIFT) != 0 {
+            mods |= n << (bit::MOD_SHIFT + perms::OTHER_SHIFT);
+        }
+        let all_mods = bit::MODS | (bit::MODS << perms::OTHER_SHIFT);
+        e.perms = (e.perms & !all_mods) | mods;
+    }
+    // a hat, or a profile with hats, may change hat through /proc
+    if hat
+        || p.children
+            .iter()
+            .any(|c| matches!(c.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret))
+    {
+        for (name, perms) in [
+            ("/proc/*/attr/apparmor/", bit::READ),
+            ("/sys/module/apparmor/parameters/enabled", bit::READ),
+            ("/proc/[0-9]*/attr/{apparmor/,}current", bit::WRITE),
+        ] {
+            l.files.push(FileEntry {
+                name: name.into(),
+                perms,
+                audit: false,
+                mode: Mode::Allow,
+                priority: 0,
+                link: None,
+                target: None,
+            });
+        }
+    }
+
+    let mut w = Writer::default();
+    w.u32(Some("version"), abi.version());
+    let (ns, name) = split_namespace(full);
+    if let Some(ns) = ns {
+        w.string(Some("namespace"), ns);
+    }
+    w.struct_(Some("profile"));
+    w.string(None, name);
+    // the attachment
+    if abi.features.has("file") || true {
+        if let Some((blob, len)) = xmatch(p, nested, abi, opts).map_err(|d| vec![d])? {
+            w.aligned_blob("aadfa", &blob);
+            w.u32(None, len);
+        }
+    }
+    if let Some(d) = &flags.disconnected_path {
+        w.string(Some("disconnected"), d);
+    }
+    w.struct_(Some("flags"));
+    let mut fbits = 0;
+    if hat {
+        fbits |= 1;
+    }
+    if flags.debug {
+        fbits |= 2;
+    }
+    if flags.interruptible && abi.features.supports_flag_interruptible() {
+        fbits |= 8;
+    }
+    w.u32(None, fbits);
+    w.u32(None, flags.mode.packed());
+    w.u32(None, u32::from(flags.audit));
+    w.struct_end();
+    if flags.path != 0 {
+        w.u32(Some("path_flags"), flags.kernel_path_flags());
+    }
+    let c = &l.caps;
+    let allowed = c.allow & !c.deny;
+    let dq = c.deny & c.quiet;
+    for (v, high) in [(false, 0), (true, 32)] {
+        if v {
+            w.struct_(Some("caps64"));
+        }
+        w.u32(None, (allowed >> high) as u32);
+        w.u32(None, ((allowed & c.audit) >> high) as u32);
+        w.u32(None, (dq >> high) as u32);
+        w.u32(None, 0);
+        if v {
+            w.struct_end();
+        }
+    }
+    if let Some((mask, values)) = l.rlimits {
+        w.struct_(Some("rlimits"));
+        w.u32(None, mask);
+        w.array(None, 16);
+        for v in values {
+            w.u64(None, v);
+        }
+        w.array_end();
+        w.struct_end();
+    }
+    // the policy automaton
+    let mut prules = std::mem::take(&mut l.policy);
+    policy_rules(&flags, abi, &mut prules);
+    if !prules.exprs.is_empty() {
+        let (blob, table) = automaton(&prules, false, abi, opts, p.span).map_err(|d| vec![d])?;
+        w.struct_(Some("policydb"));
+        write_dfa(&mut w, &blob, &table, false, abi);
+        if abi.permstable >= 1 {
+            write_xtable(&mut w, &xtable);
+        }
+        w.struct_end();
+    }
+    // the file automaton
+    let mut frules = Rules::default();
+    file_rules(&l.files, p.span, &mut frules).map_err(|d| vec![d])?;
+    if !frules.exprs.is_empty() {
+        let (blob, table) = automaton(&frules, true, abi, opts, p.span).map_err(|d| vec![d])?;
+        write_dfa(&mut w, &blob, &table, true, abi);
+        write_xtable(&mut w, &xtable);
+    }
+    w.struct_end();
+    Ok(w.buf)
+}
+
+fn write_dfa(w: &mut Writer, blob: &[u8], table: &[[u32; 14]], file: bool, abi: &Abi) {
+    if abi.permstable >= 2 && !table.is_empty() {
+        w.struct_(Some("perms"));
+        w.u32(Some("version"), 1);
+        w.array(None, table.len() as u16);
+        for e in table {
+            for v in e {
+                w.u32(None, *v);
+            }
+        }
+        w.array_end();
+        w.struct_end();
+        if file && abi.permstable >= 3 {
+            w.u32(Some("permsv"), 3);
+        }
+    }
+    w.aligned_blob("aadfa", blob);
+}
+
+fn write_xtable(w: &mut Writer, x: &XTable) {
+    if x.names.is_empty() {
+        return;
+    }
+    w.struct_(Some("xtable"));
+    w.array(None, x.names.len() as u16);
+    for n in &x.names {
+        let mut b = n.as_bytes().to_vec();
+        b.push(0);
+        // `:ns:name` is written `:ns\0name`
+        if b.first() == Some(&b':') {
+            if let Some(i) = b[1..].iter().position(|&c| c == b':') {
+                b[i + 1] = 0;
+            }
+        }
+        w.strn(None, &b);
+    }
+    w.array_end();
+    w.struct_end();
+}
+
+/// `:ns:name` or `:ns://name` split into the namespace and the name.
+fn split_namespace(full: &str) -> (Option<&str>, &str) {
+    if let Some(rest) = full.strip_prefix(':') {
+        if let Some((ns, name)) = rest.split_once(':') {
+            return (Some(ns), name.strip_prefix("//").unwrap_or(name));
+        }
+    }
+    (None, full)
+}
+
+/// The attachment automaton and the length the kernel ranks it by, when
+/// the profile attaches by a pattern.
+fn xmatch(
+    p: &ResolvedProfile,
+    nested: bool,
+    abi: &Abi,
+    opts: &Options,
+) -> Result<Option<(Vec<u8>, u32)>, Diagnostic> {
+    let _ = nested;
+    let has_xattrs = p.header.iter().any(
+        |e| matches!(e, crate::syntax::ast::Elem::CondList { name, .. } if name.text == "xattrs"),
+    );
+    if has_xattrs {
+        return Err(unsupported(p.span, "xattrs attachments"));
+    }
+    let name = match &p.attachment {
+        Some(a) => filter_slashes(a),
+        None => {
+            let local = p.name.rsplit("//").next().unwrap_or(&p.name);
+            filter_slashes(local)
+        }
+    };
+    let re = glob(&name).map_err(|e| bad_glob(p.span, &name, e))?;
+    let basic = re.is_exact() && !name.contains(['{', '[', '*', '?']);
+    if basic && p.attachment.is_none() {
+        return Ok(None);
+    }
+    let mut rules = Rules::default();
+    rules.add(re.clone(), 0, Mode::Allow, bit::EXEC, 0);
+    let legacy = Abi {
+        kernel_abi: abi.kernel_abi,
+        permstable: -1,
+        features: abi.features.clone(),
+    };
+    let (blob, _) = automaton(&rules, false, &legacy, opts, p.span)?;
+    let len = if basic { name.len() } else { re.min_len() };
+    Ok(Some((blob, len as u32)))
+}
