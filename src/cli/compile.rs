@@ -30,7 +30,7 @@ pub struct CompileArgs {
     pub out_dir: Option<PathBuf>,
     /// The most states one automaton may reach before minimisation; a
     /// profile past it is an error (E0802) instead of minutes of work.
-    #[arg(long = "max-states", value_name = "N", default_value_t = 1_000_000)]
+    #[arg(long = "max-states", value_name = "N", default_value_t = compile::build::Budget::default().states)]
     pub max_states: usize,
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value = "auto")]
@@ -83,7 +83,10 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
     }
     let copts = Options {
         features: opts.features.clone(),
-        max_states: a.max_states,
+        budget: compile::build::Budget {
+            states: a.max_states,
+            ..Default::default()
+        },
     };
     let color = a.color.enabled(std::io::stderr().is_terminal());
     let f = if std::io::stderr().is_terminal() {

@@ -34,15 +34,15 @@ use write::Writer;
 pub struct Options {
     /// The kernel's features (what `-M` gives the reference).
     pub features: Features,
-    /// The most states one automaton may have before minimisation.
-    pub max_states: usize,
+    /// How large one automaton may grow before minimisation.
+    pub budget: build::Budget,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             features: Features::all(),
-            max_states: 1_000_000,
+            budget: build::Budget::default(),
         }
     }
 }
@@ -142,6 +142,8 @@ impl Abi {
 
 /// A file entry as the reference's front end holds it.
 struct FileEntry {
+    /// The rule it comes from.
+    span: Span,
     name: String,
     perms: u32,
     /// `audit` forced (allow) or implied (a deny without `audit`).
@@ -218,8 +220,22 @@ fn audit_of(q: &Qualifiers) -> bool {
     }
 }
 
+/// A `change_profile` rule as the reference's front end holds it.
+struct ChangeEntry {
+    span: Span,
+    /// The profiles it may change to (`**` for any).
+    target: String,
+    /// The program it applies to on exec.
+    onexec: Option<String>,
+    /// `unsafe` was written.
+    unsafe_: bool,
+    mode: Mode,
+    priority: i32,
+}
+
 struct Lowered {
     files: Vec<FileEntry>,
+    changes: Vec<ChangeEntry>,
     /// The policy automaton's rules (the classes other than files).
     policy: Rules,
     caps: Caps,
@@ -238,6 +254,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
     let mut errs = Vec::new();
     let mut l = Lowered {
         files: Vec::new(),
+        changes: Vec::new(),
         policy: Rules::default(),
         caps: Caps::default(),
         rlimits: None,
@@ -270,6 +287,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                     ) & owner_mask(q);
                 }
                 l.files.push(FileEntry {
+                    span: r.span,
                     name: path,
                     perms,
                     audit: audit_of(q),
@@ -280,6 +298,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                 });
             }
             RuleKind::Link(k) => l.files.push(FileEntry {
+                span: r.span,
                 name: k.from.clone(),
                 perms: perms::LINK_BITS & owner_mask(q),
                 audit: audit_of(q),
@@ -287,6 +306,14 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                 priority: q.priority,
                 link: Some((k.to.clone(), k.subset)),
                 target: None,
+            }),
+            RuleKind::ChangeProfile(c) => l.changes.push(ChangeEntry {
+                span: r.span,
+                target: c.target.clone().unwrap_or_else(|| "**".into()),
+                onexec: c.exec.clone(),
+                unsafe_: c.safety == Some(true),
+                mode: q.mode,
+                priority: q.priority,
             }),
             RuleKind::Capability(c) => {
                 let mut mask = 0u64;
@@ -331,6 +358,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                 };
             }
             other => {
+                l.policy.span = r.span;
                 if let Err(d) = policydb(r, other, abi, &mut l.policy) {
                     errs.push(d);
                 }
@@ -394,12 +422,79 @@ impl XTable {
     }
 }
 
+/// The rules the reference implies for a profile that changes profile or
+/// hat: reading whether AppArmor is on, writing `attr` (the owner's half
+/// only, as the reference adds them).
+fn proc_access(files: &mut Vec<FileEntry>, attr: &str, span: Span) {
+    for (name, perms) in [
+        ("/proc/*/attr/apparmor/", bit::READ),
+        ("/sys/module/apparmor/parameters/enabled", bit::READ),
+        (attr, bit::WRITE),
+    ] {
+        files.push(FileEntry {
+            span,
+            name: name.into(),
+            perms,
+            audit: false,
+            mode: Mode::Allow,
+            priority: 0,
+            link: None,
+            target: None,
+        });
+    }
+}
+
+/// The file automaton's entries of `change_profile` rules: the target
+/// (change_profile and onexec), the exec path (onexec) and the pair.
+fn change_rules(changes: &[ChangeEntry], span: Span, rules: &mut Rules) -> Result<(), Diagnostic> {
+    for c in changes {
+        rules.span = c.span;
+        let target = glob(&c.target).map_err(|x| bad_glob(span, &c.target, x))?;
+        let exec = match &c.onexec {
+            Some(e) => glob(e).map_err(|x| bad_glob(span, e, x))?,
+            // every exec: `/[^/\x00][^\x00]*`
+            None => Regex::Cat(vec![
+                Regex::byte(b'/'),
+                Regex::Set(crate::aare::ByteSet::not_slash()),
+                Regex::Star(Box::new(Regex::Set(crate::aare::ByteSet::any()))),
+            ]),
+        };
+        let mut onexec = bit::ONEXEC;
+        rules.add(
+            target.clone(),
+            c.priority,
+            c.mode,
+            bit::CHANGE_PROFILE | onexec,
+            0,
+        );
+        rules.add(exec.clone(), c.priority, c.mode, onexec, 0);
+        if c.onexec.is_some() {
+            onexec |= both(bit::EXEC);
+            if c.unsafe_ {
+                onexec |= both(bit::UNSAFE);
+            }
+        }
+        rules.add(
+            exec.then(Regex::byte(0)).then(target),
+            c.priority,
+            c.mode,
+            onexec,
+            0,
+        );
+    }
+    Ok(())
+}
+
 /// A set of entries and their expressions, about to become one automaton.
 #[derive(Default)]
 pub struct Rules {
     entries: Vec<Entry>,
     ids: HashMap<Entry, u32>,
     exprs: Vec<(Regex, u32)>,
+    /// The rule each expression comes from.
+    spans: Vec<Span>,
+    /// The rule the next expressions come from.
+    pub span: Span,
 }
 
 impl Rules {
@@ -425,6 +520,7 @@ impl Rules {
             self.entries.push(e);
         }
         self.exprs.push((re, id));
+        self.spans.push(self.span);
     }
 }
 
@@ -435,6 +531,7 @@ fn bad_glob(span: Span, text: &str, e: regex::GlobError) -> Diagnostic {
 /// The file automaton's rules, as the reference's `process_dfa_entry`.
 fn file_rules(files: &[FileEntry], span: Span, rules: &mut Rules) -> Result<(), Diagnostic> {
     for e in files {
+        rules.span = e.span;
         let name = filter_slashes(&e.name);
         let re = glob(&name).map_err(|x| bad_glob(span, &name, x))?;
         let audit = |p: u32| if e.audit { p } else { 0 };
@@ -483,13 +580,8 @@ fn automaton(
     opts: &Options,
     span: Span,
 ) -> Result<(Vec<u8>, Vec<[u32; 14]>), Diagnostic> {
-    let built = build::build(&rules.exprs, opts.max_states).map_err(|e| {
-        Diagnostic::error(
-            code::AUTOMATON_TOO_LARGE,
-            span,
-            format!("this profile's automaton is too large: {e}"),
-        )
-    })?;
+    let built =
+        build::build(&rules.exprs, opts.budget).map_err(|e| too_large(rules, opts, span, &e))?;
     let extended = abi.permstable >= 2;
     let mut cache: HashMap<Vec<u32>, (u32, u32)> = HashMap::new();
     let mut table: Vec<[u32; 14]> = Vec::new();
@@ -595,6 +687,64 @@ fn naive_pack(a: &Automaton) -> Vec<u8> {
     out.extend_from_slice(&[0, 0]);
     out.extend_from_slice(&body);
     out
+}
+
+/// The budget error, naming the rule whose automaton alone exceeds it, or
+/// saying that the rules only exceed it together.
+fn too_large(rules: &Rules, opts: &Options, profile: Span, e: &build::TooLarge) -> Diagnostic {
+    for (i, x) in rules.exprs.iter().enumerate().take(5000) {
+        if build::build(std::slice::from_ref(x), opts.budget).is_err() {
+            let at = rules.spans.get(i).copied().unwrap_or(profile);
+            return Diagnostic::error(
+                code::AUTOMATON_TOO_LARGE,
+                at,
+                format!("this rule's automaton is too large: {e}"),
+            )
+            .help("write the pattern with fewer `**`: each one multiplies the states the next ones need")
+            .note("raise the budget with --max-states if the policy really needs it");
+        }
+    }
+    // together: the rules with the most unbounded repetitions multiply
+    // each other's states
+    let mut wild: Vec<(usize, usize)> = rules
+        .exprs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (stars(&x.0), i))
+        .filter(|(n, _)| *n >= 2)
+        .collect();
+    wild.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    wild.truncate(6);
+    let Some(&(_, first)) = wild.first() else {
+        return Diagnostic::error(
+            code::AUTOMATON_TOO_LARGE,
+            profile,
+            format!("this profile's automaton is too large: {e}"),
+        )
+        .note("no rule exceeds the budget alone; the profile's rules do together");
+    };
+    let mut d = Diagnostic::error(
+        code::AUTOMATON_TOO_LARGE,
+        rules.spans.get(first).copied().unwrap_or(profile),
+        format!("this profile's automaton is too large: {e}"),
+    )
+    .note("no rule exceeds the budget alone: rules with several `**` multiply each other's states")
+    .help("write these patterns with fewer `**` (a `*` stays within one path segment)");
+    for &(_, i) in wild.iter().skip(1) {
+        if let Some(sp) = rules.spans.get(i) {
+            d = d.label(*sp, "this rule multiplies the states too");
+        }
+    }
+    d
+}
+
+/// How many unbounded repetitions an expression has.
+fn stars(r: &Regex) -> usize {
+    match r {
+        Regex::Star(x) => 1 + stars(x),
+        Regex::Cat(v) | Regex::Alt(v) => v.iter().map(stars).sum(),
+        _ => 0,
+    }
 }
 
 /// The kernel's permission entries of a state (two for the file
@@ -731,27 +881,25 @@ fn profile_record(
         let all_mods = bit::MODS | (bit::MODS << perms::OTHER_SHIFT);
         e.perms = (e.perms & !all_mods) | mods;
     }
+    // change_profile needs its /proc interfaces
+    if !l.changes.is_empty() {
+        proc_access(
+            &mut l.files,
+            "/proc/*/attr/{apparmor/,}{current,exec}",
+            p.span,
+        );
+    }
     // a hat, or a profile with hats, may change hat through /proc
     if hat
         || p.children
             .iter()
             .any(|c| matches!(c.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret))
     {
-        for (name, perms) in [
-            ("/proc/*/attr/apparmor/", bit::READ),
-            ("/sys/module/apparmor/parameters/enabled", bit::READ),
-            ("/proc/[0-9]*/attr/{apparmor/,}current", bit::WRITE),
-        ] {
-            l.files.push(FileEntry {
-                name: name.into(),
-                perms,
-                audit: false,
-                mode: Mode::Allow,
-                priority: 0,
-                link: None,
-                target: None,
-            });
-        }
+        proc_access(
+            &mut l.files,
+            "/proc/[0-9]*/attr/{apparmor/,}current",
+            p.span,
+        );
     }
 
     let mut w = Writer::default();
@@ -830,6 +978,7 @@ fn profile_record(
     // the file automaton
     let mut frules = Rules::default();
     file_rules(&l.files, p.span, &mut frules).map_err(|d| vec![d])?;
+    change_rules(&l.changes, p.span, &mut frules).map_err(|d| vec![d])?;
     if !frules.exprs.is_empty() {
         let (blob, table) = automaton(&frules, true, abi, opts, p.span).map_err(|d| vec![d])?;
         write_dfa(&mut w, &blob, &table, true, abi);
