@@ -201,7 +201,7 @@ fn map_xindex(half: u32) -> u32 {
 }
 
 /// The old 7-bit file permission layout as the kernel's bits.
-fn map_old_perms(old: u32) -> u32 {
+pub fn map_old_perms(old: u32) -> u32 {
     let mut p = old & 0xf;
     if old & file::READ != 0 {
         p |= file::GETATTR | file::OPEN;
@@ -254,7 +254,7 @@ pub fn legacy_file(accept1: u32, accept2: u32) -> FilePerms {
 }
 
 /// The second half's 7 bits extend a policy automaton's permissions.
-fn map_other(v: u32) -> u32 {
+pub fn map_other(v: u32) -> u32 {
     ((v & 0x3) << 8) | ((v & 0x1c) << 18) | ((v & 0x60) << 19)
 }
 
@@ -424,6 +424,27 @@ pub fn exec_text(xindex: u32, xtable: &[String]) -> String {
 }
 
 impl Perms {
+    /// The entry as the permission table holds it (the reserved word
+    /// first).
+    pub fn to_words(&self) -> [u32; 14] {
+        [
+            0,
+            self.allow,
+            self.deny,
+            self.subtree,
+            self.cond,
+            self.kill,
+            self.complain,
+            self.prompt,
+            self.audit,
+            self.quiet,
+            self.hide,
+            self.xindex,
+            self.tag,
+            self.label,
+        ]
+    }
+
     /// The fields that are set, in words; file bits named when `file`.
     pub fn text(&self, file: bool, xtable: &[String]) -> String {
         let bits = |v: u32| {

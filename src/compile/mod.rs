@@ -34,6 +34,9 @@ use write::Writer;
 pub struct Options {
     /// The kernel's features (what `-M` gives the reference).
     pub features: Features,
+    /// The features of the policy's `abi` file, when it has one (read by
+    /// the caller): the policy is compiled for what both support.
+    pub policy_features: Option<Features>,
     /// How large one automaton may grow before minimisation.
     pub budget: build::Budget,
 }
@@ -42,6 +45,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             features: Features::all(),
+            policy_features: None,
             budget: build::Budget::default(),
         }
     }
@@ -70,7 +74,7 @@ impl Compiled {
 /// included).
 pub fn compile(policy: &Policy, opts: &Options) -> Compiled {
     let mut out = Compiled::default();
-    let abi = Abi::of(&opts.features);
+    let abi = Abi::of(&opts.features, opts.policy_features.as_ref());
     for p in policy.profiles.iter().filter(|p| !p.synthetic) {
         compile_tree(p, None, &abi, opts, &mut out);
     }
@@ -102,11 +106,16 @@ pub struct Abi {
     pub kernel_abi: u32,
     /// The permission table version (`-1`: none, legacy accept tables).
     pub permstable: i32,
+    /// What both the kernel and the policy's abi support: what rules are
+    /// compiled for.
     pub features: Features,
+    /// The kernel's own features (the table formats, and the few choices
+    /// the reference makes on the kernel alone).
+    pub kernel: Features,
 }
 
 impl Abi {
-    fn of(f: &Features) -> Abi {
+    fn of(f: &Features, policy: Option<&Features>) -> Abi {
         let kernel_abi = if f.has("policy/versions/v7") {
             7
         } else if f.has("policy/versions/v6") {
@@ -126,7 +135,11 @@ impl Abi {
         Abi {
             kernel_abi,
             permstable,
-            features: f.clone(),
+            features: match policy {
+                Some(p) => f.intersect(p),
+                None => f.clone(),
+            },
+            kernel: f.clone(),
         }
     }
 
@@ -360,7 +373,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
             other => {
                 l.policy.span = r.span;
                 if let Err(d) = policydb(r, other, abi, &mut l.policy) {
-                    errs.push(d);
+                    errs.push(*d);
                 }
             }
         }
@@ -375,9 +388,12 @@ fn policydb(
     kind: &RuleKind,
     abi: &Abi,
     rules: &mut Rules,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let _ = (abi, &rules);
-    Err(unsupported(r.span, &format!("{} rules", family(kind))))
+    Err(Box::new(unsupported(
+        r.span,
+        &format!("{} rules", family(kind)),
+    )))
 }
 
 fn family(k: &RuleKind) -> &'static str {
@@ -446,7 +462,11 @@ fn proc_access(files: &mut Vec<FileEntry>, attr: &str, span: Span) {
 
 /// The file automaton's entries of `change_profile` rules: the target
 /// (change_profile and onexec), the exec path (onexec) and the pair.
-fn change_rules(changes: &[ChangeEntry], span: Span, rules: &mut Rules) -> Result<(), Diagnostic> {
+fn change_rules(
+    changes: &[ChangeEntry],
+    span: Span,
+    rules: &mut Rules,
+) -> Result<(), Box<Diagnostic>> {
     for c in changes {
         rules.span = c.span;
         let target = glob(&c.target).map_err(|x| bad_glob(span, &c.target, x))?;
@@ -524,12 +544,16 @@ impl Rules {
     }
 }
 
-fn bad_glob(span: Span, text: &str, e: regex::GlobError) -> Diagnostic {
-    Diagnostic::error(code::BAD_PATTERN, span, format!("`{text}`: {e}"))
+fn bad_glob(span: Span, text: &str, e: regex::GlobError) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(
+        code::BAD_PATTERN,
+        span,
+        format!("`{text}`: {e}"),
+    ))
 }
 
 /// The file automaton's rules, as the reference's `process_dfa_entry`.
-fn file_rules(files: &[FileEntry], span: Span, rules: &mut Rules) -> Result<(), Diagnostic> {
+fn file_rules(files: &[FileEntry], span: Span, rules: &mut Rules) -> Result<(), Box<Diagnostic>> {
     for e in files {
         rules.span = e.span;
         let name = filter_slashes(&e.name);
@@ -570,6 +594,13 @@ fn file_rules(files: &[FileEntry], span: Span, rules: &mut Rules) -> Result<(), 
     Ok(())
 }
 
+/// An automaton's blob and the permission table its accept entries index
+/// (empty for legacy accept tables).
+struct Packed {
+    blob: Vec<u8>,
+    table: Vec<[u32; 14]>,
+}
+
 /// Build, label, minimise and pack one automaton; `file` for the file
 /// automaton (exec bits carry transitions, permission tables hold two
 /// entries per set).
@@ -579,7 +610,7 @@ fn automaton(
     abi: &Abi,
     opts: &Options,
     span: Span,
-) -> Result<(Vec<u8>, Vec<[u32; 14]>), Diagnostic> {
+) -> Result<Packed, Box<Diagnostic>> {
     let built =
         build::build(&rules.exprs, opts.budget).map_err(|e| too_large(rules, opts, span, &e))?;
     let extended = abi.permstable >= 2;
@@ -605,11 +636,11 @@ fn automaton(
         }
         let es: Vec<&Entry> = tags.iter().map(|t| &rules.entries[*t as usize]).collect();
         let p = StatePerms::of(&es, file).map_err(|_| {
-            Diagnostic::error(
+            Box::new(Diagnostic::error(
                 code::CONFLICTING_EXEC,
                 span,
                 "rules of this profile give one executable conflicting exec transitions",
-            )
+            ))
         })?;
         let w = if extended {
             let n = table.len() as u32 / if file { 2 } else { 1 };
@@ -632,66 +663,38 @@ fn automaton(
         // the owner flag means nothing in the trap and start states
         a.accept2[0] = 0;
     }
-    Ok((pack_blob(&a, span)?, table))
+    let accept2 = !extended || (file && abi.permstable >= 3);
+    Ok(Packed {
+        blob: pack_blob(&a, accept2, span)?,
+        table,
+    })
 }
 
-/// Minimise and pack an automaton into its `aadfa` blob.
-fn pack_blob(a: &Automaton, _span: Span) -> Result<Vec<u8>, Diagnostic> {
-    Ok(naive_pack(a))
-}
-
-/// TEMPORARY: one 256-slot row per state, no defaults.
-fn naive_pack(a: &Automaton) -> Vec<u8> {
-    let n = a.len();
-    let mut base = Vec::with_capacity(n);
-    let mut nxt = vec![0u32; n * 256];
-    let mut chk = vec![0u32; n * 256];
-    for s in 0..n {
-        base.push((s * 256) as u32);
-        for c in 0..=255u8 {
-            nxt[s * 256 + c as usize] = a.next(s as u32, c);
-            chk[s * 256 + c as usize] = s as u32;
-        }
-    }
-    let mut tables: Vec<(u16, u16, Vec<u32>)> = vec![
-        (1, 4, a.accept.clone()),
-        (7, 4, a.accept2.clone()),
-        (2, 4, base),
-        (4, 2, vec![0; n]),
-        (8, 2, nxt),
-        (3, 2, chk),
-    ];
-    let mut body = Vec::new();
-    for (id, width, data) in tables.drain(..) {
-        body.extend_from_slice(&id.to_be_bytes());
-        body.extend_from_slice(&width.to_be_bytes());
-        body.extend_from_slice(&0u32.to_be_bytes());
-        body.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        for v in data {
-            if width == 4 {
-                body.extend_from_slice(&v.to_be_bytes());
-            } else {
-                body.extend_from_slice(&(v as u16).to_be_bytes());
-            }
-        }
-        while body.len() % 8 != 0 {
-            body.push(0);
-        }
-    }
-    let mut out = Vec::new();
-    out.extend_from_slice(&0x1B5E_783Du32.to_be_bytes());
-    out.extend_from_slice(&24u32.to_be_bytes());
-    out.extend_from_slice(&((24 + body.len()) as u32).to_be_bytes());
-    out.extend_from_slice(&0u16.to_be_bytes());
-    out.extend_from_slice(b"notflex\0");
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(&body);
-    out
+/// Minimise and pack an automaton into its `aadfa` blob; `accept2`:
+/// whether the kernel reads an ACCEPT2 table for it.
+fn pack_blob(a: &Automaton, accept2: bool, span: Span) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let a = crate::aare::minimize::minimize(a);
+    let opts = crate::aare::pack::PackOptions {
+        accept2,
+        ..Default::default()
+    };
+    let tables = crate::aare::pack::pack(&a, &opts).map_err(|e| {
+        Box::new(Diagnostic::error(
+            code::AUTOMATON_TOO_LARGE,
+            span,
+            format!("this profile's automaton cannot be packed: {e}"),
+        ))
+    })?;
+    Ok(tables.to_blob())
 }
 
 /// The budget error, naming the rule whose automaton alone exceeds it, or
 /// saying that the rules only exceed it together.
-fn too_large(rules: &Rules, opts: &Options, profile: Span, e: &build::TooLarge) -> Diagnostic {
+fn too_large(rules: &Rules, opts: &Options, profile: Span, e: &build::TooLarge) -> Box<Diagnostic> {
+    Box::new(too_large_at(rules, opts, profile, e))
+}
+
+fn too_large_at(rules: &Rules, opts: &Options, profile: Span, e: &build::TooLarge) -> Diagnostic {
     for (i, x) in rules.exprs.iter().enumerate().take(5000) {
         if build::build(std::slice::from_ref(x), opts.budget).is_err() {
             let at = rules.spans.get(i).copied().unwrap_or(profile);
@@ -750,13 +753,20 @@ fn stars(r: &Regex) -> usize {
 /// The kernel's permission entries of a state (two for the file
 /// automaton: the owner's and everyone else's).
 fn push_perms(table: &mut Vec<[u32; 14]>, p: &StatePerms, file: bool) {
+    use crate::binpolicy::perms::{legacy_file, legacy_policy, map_old_perms, map_other};
     let (a1, a2) = p.legacy();
+    let a3 = p.prompt;
     if file {
-        let _ = (a1, a2);
-        table.push([0; 14]);
-        table.push([0; 14]);
+        let f = legacy_file(a1, a2);
+        for (mut e, shift) in [(f.user, 0), (f.other, perms::OTHER_SHIFT)] {
+            e.prompt = map_old_perms((a3 >> shift) & 0x7f) & !(e.allow | e.deny);
+            table.push(e.to_words());
+        }
     } else {
-        table.push([0; 14]);
+        // the reference computes entries for every state, the trap too
+        let mut e = legacy_policy(1, a1, a2, 8);
+        e.prompt = (a3 & 0x7f) | (a3 & 0x8000_0000) | map_other((a3 >> 14) & 0x7f);
+        table.push(e.to_words());
     }
 }
 
@@ -797,10 +807,12 @@ fn policy_rules(flags: &ProfileFlags, abi: &Abi, rules: &mut Rules) {
     }
     if f.supports_network_v9() && f.supports_unix() {
         mark(rules, &[class::NETV9], max);
-        mark(rules, &[class::NETV9, 0, 1], max);
+        // the reference writes the family as `\\000` then `1`: an octal
+        // NUL and the character `1`
+        mark(rules, &[class::NETV9, 0, b'1'], max);
     } else if f.supports_unix() {
         mark(rules, &[class::NET], max);
-        mark(rules, &[class::NET, 0, 1], max);
+        mark(rules, &[class::NET, 0, b'1'], max);
     }
     if f.supports_posix_mqueue() {
         mark(rules, &[class::POSIX_MQUEUE], max);
@@ -823,9 +835,10 @@ pub mod class {
     pub const NETV8: u8 = 14;
     pub const NETV9: u8 = 15;
     pub const NS: u8 = 21;
-    pub const POSIX_MQUEUE: u8 = 22;
-    pub const SYSV_MQUEUE: u8 = 23;
-    pub const IO_URING: u8 = 24;
+    pub const POSIX_MQUEUE: u8 = 17;
+    pub const SYSV_MQUEUE: u8 = 18;
+    pub const IO_URING: u8 = 22;
+    pub const NETV9_SKB: u8 = 30;
     pub const DBUS: u8 = 32;
 }
 
@@ -911,11 +924,9 @@ fn profile_record(
     w.struct_(Some("profile"));
     w.string(None, name);
     // the attachment
-    if abi.features.has("file") || true {
-        if let Some((blob, len)) = xmatch(p, nested, abi, opts).map_err(|d| vec![d])? {
-            w.aligned_blob("aadfa", &blob);
-            w.u32(None, len);
-        }
+    if let Some((blob, len)) = xmatch(p, nested, abi, opts).map_err(|d| vec![*d])? {
+        w.aligned_blob("aadfa", &blob);
+        w.u32(None, len);
     }
     if let Some(d) = &flags.disconnected_path {
         w.string(Some("disconnected"), d);
@@ -967,7 +978,8 @@ fn profile_record(
     let mut prules = std::mem::take(&mut l.policy);
     policy_rules(&flags, abi, &mut prules);
     if !prules.exprs.is_empty() {
-        let (blob, table) = automaton(&prules, false, abi, opts, p.span).map_err(|d| vec![d])?;
+        let Packed { blob, table } =
+            automaton(&prules, false, abi, opts, p.span).map_err(|d| vec![*d])?;
         w.struct_(Some("policydb"));
         write_dfa(&mut w, &blob, &table, false, abi);
         if abi.permstable >= 1 {
@@ -977,10 +989,11 @@ fn profile_record(
     }
     // the file automaton
     let mut frules = Rules::default();
-    file_rules(&l.files, p.span, &mut frules).map_err(|d| vec![d])?;
-    change_rules(&l.changes, p.span, &mut frules).map_err(|d| vec![d])?;
+    file_rules(&l.files, p.span, &mut frules).map_err(|d| vec![*d])?;
+    change_rules(&l.changes, p.span, &mut frules).map_err(|d| vec![*d])?;
     if !frules.exprs.is_empty() {
-        let (blob, table) = automaton(&frules, true, abi, opts, p.span).map_err(|d| vec![d])?;
+        let Packed { blob, table } =
+            automaton(&frules, true, abi, opts, p.span).map_err(|d| vec![*d])?;
         write_dfa(&mut w, &blob, &table, true, abi);
         write_xtable(&mut w, &xtable);
     }
@@ -1045,13 +1058,13 @@ fn xmatch(
     nested: bool,
     abi: &Abi,
     opts: &Options,
-) -> Result<Option<(Vec<u8>, u32)>, Diagnostic> {
+) -> Result<Option<(Vec<u8>, u32)>, Box<Diagnostic>> {
     let _ = nested;
     let has_xattrs = p.header.iter().any(
         |e| matches!(e, crate::syntax::ast::Elem::CondList { name, .. } if name.text == "xattrs"),
     );
     if has_xattrs {
-        return Err(unsupported(p.span, "xattrs attachments"));
+        return Err(Box::new(unsupported(p.span, "xattrs attachments")));
     }
     let name = match &p.attachment {
         Some(a) => filter_slashes(a),
@@ -1071,8 +1084,20 @@ fn xmatch(
         kernel_abi: abi.kernel_abi,
         permstable: -1,
         features: abi.features.clone(),
+        kernel: abi.kernel.clone(),
     };
-    let (blob, _) = automaton(&rules, false, &legacy, opts, p.span)?;
+    let Packed { blob, .. } = automaton(&rules, false, &legacy, opts, p.span)?;
     let len = if basic { name.len() } else { re.min_len() };
     Ok(Some((blob, len as u32)))
+}
+
+/// The features of the policy's first `abi` file, read from the search
+/// path as the reference reads it (its lookups stop at a stray `}`);
+/// `None` without an `abi` rule or when the file cannot be read (the
+/// checks report that).
+pub fn abi_features(policy: &Policy, search: &crate::resolve::SearchPath) -> Option<Features> {
+    let (name, angle) = policy.abis.first()?;
+    let path = search.find(name, *angle)?;
+    let bytes = std::fs::read(path).ok()?;
+    Some(Features::parse_lossy(&String::from_utf8_lossy(&bytes)).0)
 }
