@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::aare::automaton::{Automaton, Row, START, TRAP};
-use crate::aare::minimize::{minimize, same_language};
+use crate::aare::minimize::{MinimizeOptions, minimize, minimize_with, same_language};
 use crate::aare::{Pattern, PatternSet, set};
 use crate::binpolicy::{self, Element, Value};
 use std::collections::BTreeSet;
@@ -428,6 +428,16 @@ fn layout(blob: &[u8]) -> (Vec<u8>, Vec<(u16, u16, u32)>) {
 fn repack_matches(blob: &[u8]) -> bool {
     let d = binpolicy::dfa::Dfa::decode(blob, 0).expect("the reference's blob decodes");
     let a = from_decoded(&d);
+    // the reference's numbering is the breadth-first one, defaults first
+    let renumbered = minimize_with(&a, &MinimizeOptions::REFERENCE);
+    if renumbered != a {
+        eprintln!(
+            "renumbered differently: {} states, witness {:?}",
+            a.len(),
+            same_language(&a, &renumbered)
+        );
+        return false;
+    }
     let opts = PackOptions {
         accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
         ..PackOptions::default()
@@ -812,4 +822,76 @@ fn the_sys_devices_family_minimises_packs_and_round_trips() {
 /// A row helper for hand-built automata.
 pub(crate) fn row(ranges: &[(u8, u8, u32)]) -> Row {
     ranges.to_vec()
+}
+
+/// `a` with its states other than the trap and the start shuffled, some
+/// duplicated (transitions to them sent to the copy or the original at
+/// random) and an unreachable state added: the same language, built in
+/// another order.
+fn scrambled(a: &Automaton, rng: &mut Rng) -> Automaton {
+    let n = a.len();
+    // copies of a few states (never the trap or the start)
+    let copies: Vec<usize> = (2..n).filter(|_| rng.below(4) == 0).collect();
+    let total = n + copies.len() + 1;
+    let mut perm: Vec<u32> = (0..total as u32).collect();
+    for i in (3..total).rev() {
+        let j = 2 + rng.below(i as u64 - 1) as usize;
+        perm.swap(i, j);
+    }
+    let mut copy_of = vec![None; n];
+    for (i, &s) in copies.iter().enumerate() {
+        copy_of[s] = Some(n + i);
+    }
+    let mut out = Automaton {
+        rows: vec![Vec::new(); total],
+        accept: vec![0; total],
+        accept2: vec![0; total],
+    };
+    let redirect = |t: u32, rng: &mut Rng| -> u32 {
+        match copy_of[t as usize] {
+            Some(c) if rng.below(2) == 0 => perm[c],
+            _ => perm[t as usize],
+        }
+    };
+    let sources: Vec<(usize, usize)> = (0..n)
+        .map(|s| (s, s))
+        .chain(copies.iter().enumerate().map(|(i, &s)| (n + i, s)))
+        .collect();
+    for (new, old) in sources {
+        let p = perm[new] as usize;
+        out.rows[p] = a.rows[old]
+            .iter()
+            .map(|&(lo, hi, t)| (lo, hi, redirect(t, rng)))
+            .collect();
+        out.accept[p] = a.accept[old];
+        out.accept2[p] = a.accept2[old];
+    }
+    // the unreachable state: accepting, going to the start
+    let u = perm[total - 1] as usize;
+    out.rows[u] = vec![(b'/', b'/', START)];
+    out.accept[u] = 0x5;
+    out
+}
+
+#[test]
+fn any_construction_order_gives_the_reference_blob() {
+    let mut rng = Rng::new(2024);
+    let mut blobs = reference_blobs("features.all");
+    blobs.extend(corpus_blobs("features.extended-perms-policydb", &[]));
+    for blob in blobs {
+        let d = binpolicy::dfa::Dfa::decode(&blob, 0).expect("decodes");
+        let a = from_decoded(&d);
+        let s = scrambled(&a, &mut rng);
+        assert_eq!(same_language(&a, &s), None, "scrambling keeps the language");
+        let m = minimize_with(&s, &MinimizeOptions::REFERENCE);
+        assert_eq!(
+            m, a,
+            "minimising a scrambled automaton gives the reference's"
+        );
+        let opts = PackOptions {
+            accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
+            ..PackOptions::default()
+        };
+        assert_eq!(pack(&m, &opts).expect("packs").to_blob(), blob);
+    }
 }
