@@ -3,16 +3,21 @@
 //! unpacks ([`Tables::to_blob`]), and [`verify`], the checks the kernel
 //! makes when it unpacks one.
 //!
-//! The packing follows the reference compiler's (chfa.cc): the trap state
-//! is state 0 with base 0 and slot 0 of NXT/CHK reserved for it; the other
-//! states are inserted in their order (the start first), each with a
-//! default state, the target most of its bytes go to; the bytes that go
-//! elsewhere are stored at the lowest base where none of their slots is
-//! taken (first fit); NXT/CHK are at least as long as the transitions
-//! stored and 256, and at least base + 256 for every state stored. Free
-//! slots are found with a bitset of taken slots and a summary of its full
-//! words, so first fit costs a few word operations per candidate window of
-//! 64 bases instead of a scan of the table per state.
+//! The packing is the reference compiler's (chfa.cc), placement for
+//! placement: the trap state is state 0 with base 0 and default 0, and
+//! slot 0 of NXT/CHK is reserved for it; the other states are inserted in
+//! their order (the start first), each with a default state, the target
+//! most of its bytes go to (the trap state on a tie, else the lowest
+//! state); the symbols that go elsewhere are stored at the lowest base
+//! where none of their slots is taken (first fit), a state with none
+//! stored has base 0. NXT/CHK start as long as the transitions stored for
+//! the states after the start plus two, at least 256, and grow to base +
+//! 256 for every state placed. Re-packing an automaton the reference
+//! wrote gives its blob byte for byte (see the tests). Free slots are
+//! found with a bitset of taken slots, a summary bit per full word and,
+//! per set of symbols, the base its last placement found (slots are only
+//! ever taken, so that base only grows): first fit costs a few word
+//! operations per window of 64 bases, not a scan of the table per state.
 
 use super::automaton::{Automaton, TRAP};
 use crate::binpolicy::dfa::{MAGIC, flag, id};
@@ -129,7 +134,9 @@ pub enum PackError {
     Malformed(String),
 }
 
-/// The largest number of states 16-bit tables number.
+/// The largest number of states 16-bit tables number (the reference
+/// stops one short of it, at 65534, and uses 32-bit tables only past
+/// 65535 with `policy/state32`).
 pub const MAX_STATES16: usize = 1 << 16;
 /// The largest number of states 32-bit tables number: the reference keeps
 /// states below 2^24, as the bases are (their top byte holds flags).
@@ -473,18 +480,21 @@ impl Tables {
     }
 
     /// Where `state` goes on byte `c`, walking the tables as the kernel
-    /// does (no diff-encoding: the default is the answer).
+    /// does (no diff-encoding: the default is the answer); the trap state
+    /// for a state out of range.
     pub fn next_state(&self, state: u32, c: u8) -> u32 {
         let c = match &self.ec {
-            Some(ec) => usize::from(ec[usize::from(c)]),
+            Some(ec) => ec.get(usize::from(c)).map_or(0, |&e| usize::from(e)),
             None => usize::from(c),
         };
         let s = state as usize;
-        let pos = (self.base[s] & BASE_MASK) as usize + c;
-        if self.check.get(pos) == Some(&state) {
-            self.next[pos]
-        } else {
-            self.default[s]
+        let Some(&base) = self.base.get(s) else {
+            return TRAP;
+        };
+        let pos = (base & BASE_MASK) as usize + c;
+        match (self.check.get(pos), self.next.get(pos)) {
+            (Some(&ck), Some(&nx)) if ck == state => nx,
+            _ => self.default.get(s).copied().unwrap_or(TRAP),
         }
     }
 }
