@@ -895,3 +895,82 @@ fn any_construction_order_gives_the_reference_blob() {
         assert_eq!(pack(&m, &opts).expect("packs").to_blob(), blob);
     }
 }
+
+/// Every top-level profile of the upstream corpus through the reference:
+/// how many of its automata minimise back to themselves with
+/// [`MinimizeOptions::REFERENCE`] and re-pack byte-identical (run with
+/// `--ignored --nocapture`; a survey, slow).
+#[test]
+#[ignore]
+fn survey_upstream_corpus() {
+    let upstream = shared().join("corpora/upstream");
+    let base = upstream.to_string_lossy().into_owned();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&upstream)
+        .expect("the corpus reads")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    names.sort();
+    for features in ["features.all", "features.extended-perms-policydb"] {
+        survey(&names, &base, features);
+    }
+}
+
+fn survey(names: &[PathBuf], base: &str, features: &str) {
+    let (mut profiles, mut blobs, mut same_states, mut identical) = (0, 0, 0, 0);
+    let (mut states, mut time) = (0usize, std::time::Duration::ZERO);
+    for path in names {
+        let program = shared().join("oracle/apparmor_parser");
+        let out = Command::new(&program)
+            .arg("--config-file=/dev/null")
+            .arg("-M")
+            .arg(features_file(features))
+            .args(["-K", "-Q", "-S", "-b", base, "-I", base])
+            .arg(path)
+            .stderr(Stdio::null())
+            .output()
+            .expect("the reference runs");
+        if !out.status.success() || out.stdout.is_empty() {
+            continue;
+        }
+        profiles += 1;
+        for blob in aadfa_blobs(&out.stdout) {
+            blobs += 1;
+            let d = binpolicy::dfa::Dfa::decode(&blob, 0).expect("decodes");
+            verify_with(
+                &blob,
+                &VerifyOptions {
+                    accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
+                    state32: false,
+                },
+            )
+            .expect("the reference's blob passes");
+            let a = from_decoded(&d);
+            states += a.len();
+            let t0 = Instant::now();
+            let m = minimize_with(&a, &MinimizeOptions::REFERENCE);
+            let opts = PackOptions {
+                accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
+                ..PackOptions::default()
+            };
+            let ours = pack(&m, &opts).expect("packs").to_blob();
+            time += t0.elapsed();
+            if m == a {
+                same_states += 1;
+            } else {
+                eprintln!(
+                    "{}: an automaton of {} states renumbers",
+                    path.display(),
+                    a.len()
+                );
+            }
+            if ours == blob {
+                identical += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{features}: {profiles} profiles, {blobs} automata ({states} states): {same_states} minimise to themselves, {identical} re-pack byte-identical; minimise+pack {time:?}"
+    );
+    assert_eq!(identical, blobs);
+}
