@@ -912,11 +912,40 @@ fn survey_upstream_corpus() {
         .collect();
     names.sort();
     for features in ["features.all", "features.extended-perms-policydb"] {
-        survey(&names, &base, features);
+        survey(&names, &["-b", &base, "-I", &base], features);
     }
 }
 
-fn survey(names: &[PathBuf], base: &str, features: &str) {
+/// As [`survey_upstream_corpus`], every tenth profile of the apparmor.d
+/// corpus.
+#[test]
+#[ignore]
+fn survey_apparmor_d_sample() {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("the corpus reads") {
+            let p = e.expect("an entry").path();
+            if p.is_dir() {
+                files(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let root = shared().join("corpora/apparmor.d");
+    let mut names = Vec::new();
+    files(&root.join("profiles"), &mut names);
+    names.sort();
+    let names: Vec<PathBuf> = names.into_iter().step_by(10).collect();
+    let base = root.to_string_lossy().into_owned();
+    let mappings = root.join("mappings").to_string_lossy().into_owned();
+    survey(
+        &names,
+        &["-b", &base, "-I", &base, "-I", &mappings],
+        "features.all",
+    );
+}
+
+fn survey(names: &[PathBuf], args: &[&str], features: &str) {
     let (mut profiles, mut blobs, mut same_states, mut identical) = (0, 0, 0, 0);
     let (mut states, mut time) = (0usize, std::time::Duration::ZERO);
     for path in names {
@@ -925,7 +954,8 @@ fn survey(names: &[PathBuf], base: &str, features: &str) {
             .arg("--config-file=/dev/null")
             .arg("-M")
             .arg(features_file(features))
-            .args(["-K", "-Q", "-S", "-b", base, "-I", base])
+            .args(["-K", "-Q", "-S"])
+            .args(args)
             .arg(path)
             .stderr(Stdio::null())
             .output()
