@@ -437,9 +437,12 @@ fn compare_records(
                 for (w, ma, mb) in found {
                     out.push(Difference {
                         record: key.to_string(),
-                        place: kind.to_string(),
-                        witness_text: Some(escape(&w, kind == Kind::Policy)),
-                        witness: Some(w),
+                        place: match w {
+                            Some(_) => kind.to_string(),
+                            None => format!("{kind} (what an input matching nothing gets)"),
+                        },
+                        witness_text: w.as_ref().map(|w| escape(w, kind == Kind::Policy)),
+                        witness: w,
                         a: ma.text(&x.xtable),
                         b: mb.text(&y.xtable),
                     });
@@ -581,7 +584,8 @@ impl<'a> Packed<'a> {
 /// states; the first `limit` pairs of states whose meanings differ, each
 /// with the input reaching it.
 /// Whether the walk went through every pair is the second value.
-type Walked = (Vec<(Vec<u16>, Meaning, Meaning)>, bool);
+/// A witness is `None` where the encodings' no-match entries differ.
+type Walked = (Vec<(Option<Vec<u16>>, Meaning, Meaning)>, bool);
 
 fn walk(a: &Automaton, b: &Automaton, opts: &Options) -> Result<Walked, DecodeError> {
     let limit = opts.witnesses;
@@ -595,7 +599,7 @@ fn walk(a: &Automaton, b: &Automaton, opts: &Options) -> Result<Walked, DecodeEr
     let same_form = a.encoding.table.is_some() == b.encoding.table.is_some();
     let (no_a, no_b) = (pa.meaning(TRAP), pb.meaning(TRAP));
     if same_form && !no_a.same(&a.xtable, &no_b, &b.xtable) {
-        found.push((Vec::new(), no_a, no_b));
+        found.push((None, no_a, no_b));
     }
     let symbols: u16 = if pa.oob || pb.oob { 257 } else { 256 };
     let start = (super::dfa::START, super::dfa::START);
@@ -615,7 +619,7 @@ fn walk(a: &Automaton, b: &Automaton, opts: &Options) -> Result<Walked, DecodeEr
                 j = nodes[j].1;
             }
             w.reverse();
-            found.push((w, ma, mb));
+            found.push((Some(w), ma, mb));
             if found.len() >= limit {
                 break;
             }

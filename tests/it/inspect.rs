@@ -448,6 +448,45 @@ mod against {
         );
     }
 
+    /// Within one encoding, what an input matching nothing gets (the
+    /// permission table's entry 0) is compared too.
+    #[test]
+    fn the_no_match_entry_is_compared() {
+        let a = compile(&profile("  /a r,"), EXT);
+        let elements = decode(&a).expect("decodes");
+        let profile = elements
+            .iter()
+            .find(|e| e.name.as_deref() == Some("profile"))
+            .expect("a profile");
+        let policydb = Element::find(profile.children(), "policydb").expect("a policydb");
+        let entry0_allow = &Element::find(policydb.children(), "perms")
+            .expect("a permission table")
+            .children()
+            .iter()
+            .find(|c| matches!(c.value, Value::Array(_)))
+            .expect("entries")
+            .children()[1];
+        assert_eq!(
+            entry0_allow.as_u32(),
+            Some(0x8000),
+            "lock, as compute_perms_entry gives"
+        );
+        let mut b = a.clone();
+        let at = entry0_allow.offset + 1;
+        b[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+        let c = cmp(&a, &b);
+        assert_eq!(c.differences.len(), 1, "{c}");
+        let d = &c.differences[0];
+        assert_eq!(
+            d.place,
+            "policy automaton (what an input matching nothing gets)"
+        );
+        assert_eq!(
+            (d.witness.as_ref(), d.a.as_str(), d.b.as_str()),
+            (None, "allow 0x8000", "nothing")
+        );
+    }
+
     #[test]
     fn record_fields_are_compared() {
         let a = compile(
@@ -617,6 +656,42 @@ fn a_change_to_any_accepting_state_is_found_at_that_state() {
             end, s,
             "the witness {:?} leads to state {s}",
             d.witness_text
+        );
+    }
+}
+
+/// The reference's optimisations change the tables, not the meaning:
+/// Xorg compiled with equivalence classes, or without minimisation,
+/// compares equal to the default output (and not byte-identical), in
+/// both encodings.
+#[test]
+fn equivalence_classes_and_unminimised_automata_mean_the_same() {
+    use aaprof::binpolicy::compare::compare;
+    let base = shared().join("corpora/upstream");
+    let xorg = base.join("Xorg");
+    for features in ["features.all", "features.extended-perms-policydb"] {
+        let build = |opt: &[&str]| {
+            let mut args = vec![Path::new("-b"), base.as_path()];
+            args.extend(opt.iter().map(Path::new));
+            Reference::Upstream
+                .compile_for(features, &args, &base, Some(&xorg), None)
+                .expect("the reference compiles Xorg")
+        };
+        let plain = build(&[]);
+        for opt in [["-O", "equiv"], ["-O", "no-minimize"]] {
+            let other = build(&opt);
+            let c = compare(&plain, &other).expect("decodes");
+            assert!(c.equal() && !c.byte_identical, "{features} {opt:?}: {c}");
+        }
+        // the equivalence classes are really there
+        let equiv = build(&["-O", "equiv"]);
+        let recs = records(&decode(&equiv).expect("decodes")).expect("records");
+        let mut all = Vec::new();
+        automata(&recs[0].profile, &mut all);
+        assert!(
+            all.iter()
+                .any(|(_, d)| d.table(aaprof::binpolicy::dfa::id::EC).is_some()),
+            "{features}: an EC table"
         );
     }
 }
