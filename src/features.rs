@@ -169,6 +169,36 @@ impl Features {
         Features::parse(&text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 
+    /// The feature ABI the 6.0 reference compiles for when the policy says
+    /// `abi <default>,` (its built-in default): the kernel ABI of policy
+    /// version v8 with file, signal, ptrace, dbus, mount and legacy
+    /// network mediation.
+    pub fn reference_default() -> Features {
+        let caps = vocab::CAPABILITIES
+            .iter()
+            .take_while(|c| **c != "checkpoint_restore")
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let text = format!(
+            "query {{label {{multi_transaction {{yes\n}}\ndata {{yes\n}}\nperms {{allow deny audit quiet\n}}\n}}\n}}\n\
+             dbus {{mask {{acquire send receive\n}}\n}}\n\
+             signal {{mask {{hup int quit ill trap abrt bus fpe kill usr1 segv usr2 pipe alrm term stkflt chld cont stop stp ttin ttou urg xcpu xfsz vtalrm prof winch io pwr sys emt lost\n}}\n}}\n\
+             ptrace {{mask {{read trace\n}}\n}}\n\
+             caps {{mask {{{caps}\n}}\n}}\n\
+             rlimit {{mask {{cpu fsize data stack core rss nproc nofile memlock as locks sigpending msgqueue nice rtprio rttime\n}}\n}}\n\
+             capability {{0xffffff\n}}\n\
+             namespaces {{pivot_root {{no\n}}\nprofile {{yes\n}}\n}}\n\
+             mount {{mask {{mount umount pivot_root\n}}\n}}\n\
+             network {{af_unix {{yes\n}}\naf_mask {{{af}\n}}\n}}\n\
+             file {{mask {{create read write exec append mmap_exec link lock\n}}\n}}\n\
+             domain {{version {{1.2\n}}\ncomputed_longest_left {{yes\n}}\npost_nnp_subset {{yes\n}}\nfix_binfmt_elf_mmap {{yes\n}}\nstack {{yes\n}}\nchange_profile {{yes\n}}\nchange_onexec {{yes\n}}\nchange_hatv {{yes\n}}\nchange_hat {{yes\n}}\n}}\n\
+             policy {{set_load {{yes\n}}\nversions {{v8 {{yes\n}}\nv7 {{yes\n}}\nv6 {{yes\n}}\nv5 {{yes\n}}\n}}\n}}\n",
+            af = "unspec unix inet ax25 ipx appletalk netrom bridge atmpvc x25 inet6 rose netbeui security key netlink packet ash econet atmsvc rds sna irda pppox wanpipe llc ib mpls can tipc bluetooth iucv rxrpc isdn phonet ieee802154 caif alg nfc vsock kcm qipcrtr smc xdp",
+        );
+        Features::parse(&text).unwrap_or_default()
+    }
+
     /// An empty feature set: nothing is supported.
     pub fn empty() -> Features {
         Features::default()

@@ -17,6 +17,7 @@ pub mod regex;
 mod write;
 
 use crate::aare::Automaton;
+use crate::aare::automaton::START as START_STATE;
 use crate::diag::{Diagnostic, code};
 use crate::features::Features;
 use crate::policy::profile::{ProfileFlags, ProfileMode};
@@ -665,9 +666,15 @@ fn automaton(
         a.accept.push(w.0);
         a.accept2.push(w.1);
     }
-    if extended && file && abi.permstable >= 3 {
-        // the owner flag means nothing in the trap and start states
-        a.accept2[0] = 0;
+    if extended {
+        // the reference gives the start state the first entry (no
+        // permissions) whatever it matches, and no owner flag to it and
+        // the trap state
+        a.accept[START_STATE as usize] = 0;
+        if file && abi.permstable >= 3 {
+            a.accept2[0] = 0;
+            a.accept2[START_STATE as usize] = 0;
+        }
     }
     let accept2 = !extended || (file && abi.permstable >= 3);
     Ok(Packed {
@@ -680,7 +687,8 @@ fn automaton(
 /// whether the kernel reads an ACCEPT2 table for it.
 fn pack_blob(a: &Automaton, accept2: bool, span: Span) -> Result<Vec<u8>, Box<Diagnostic>> {
     // numbered as the reference numbers states, for byte-identical tables
-    let a = crate::aare::minimize::minimize_with(a, &crate::aare::minimize::MinimizeOptions::REFERENCE);
+    let a =
+        crate::aare::minimize::minimize_with(a, &crate::aare::minimize::MinimizeOptions::REFERENCE);
     let opts = crate::aare::pack::PackOptions {
         accept2,
         ..Default::default()
@@ -1115,7 +1123,16 @@ fn xmatch(
 /// `None` without an `abi` rule or when the file cannot be read (the
 /// checks report that).
 pub fn abi_features(policy: &Policy, search: &crate::resolve::SearchPath) -> Option<Features> {
+    if policy.preamble_abis == 0 {
+        return None;
+    }
     let (name, angle) = policy.abis.first()?;
+    match (name.as_str(), angle) {
+        // the kernel's own features: nothing to intersect with
+        ("kernel", true) => return None,
+        ("default", true) => return Some(Features::reference_default()),
+        _ => {}
+    }
     let path = search.find(name, *angle)?;
     let bytes = std::fs::read(path).ok()?;
     Some(Features::parse_lossy(&String::from_utf8_lossy(&bytes)).0)

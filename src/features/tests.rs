@@ -383,3 +383,25 @@ fn never_panics_on_garbage() {
         }
     }
 }
+
+#[test]
+fn the_reference_default_abi() {
+    let f = Features::reference_default();
+    assert!(f.has("policy/versions/v8"));
+    assert!(f.has("caps/mask/bpf"));
+    assert!(!f.has("caps/mask/checkpoint_restore"));
+    assert!(f.has("network/af_mask/xdp"));
+    assert!(!f.has("network_v8"));
+    assert_eq!(f.value("namespaces/pivot_root"), Some("no"));
+}
+
+#[test]
+fn intersection_keeps_what_both_support() {
+    let a = Features::parse("a {x y z\n}\nb {c {yes\n}\n}\nd {1\n}\n").expect("a");
+    let b = Features::parse("a {y z w\n}\nb {c {yes\n}\ne {yes\n}\n}\n").expect("b");
+    let i = a.intersect(&b);
+    assert!(i.has("a/y") && i.has("a/z"));
+    assert!(!i.has("a/x") && !i.has("a/w"));
+    assert!(i.has("b/c"));
+    assert!(!i.has("b/e") && !i.has("d"));
+}

@@ -137,6 +137,9 @@ pub struct Policy {
     pub aliases: Vec<(String, String, Span)>,
     /// The `abi` rules met, in reading order (name, written with `<>`).
     pub abis: Vec<(String, bool)>,
+    /// How many of `abis` were met in the preamble (before the first
+    /// profile): the reference compiles for the first of those only.
+    pub preamble_abis: usize,
     /// Every set variable as it stands after the whole file was read:
     /// final values, where it was defined, and whether anything used it.
     pub vars: HashMap<String, vars::SetVar>,
@@ -247,6 +250,7 @@ impl Session {
                 top_names: HashMap::new(),
                 aliases: Vec::new(),
                 abis: Vec::new(),
+                preamble_abis: 0,
                 read: Vec::new(),
                 misplaced_includes: HashSet::new(),
                 unused_depth: 0,
@@ -279,6 +283,7 @@ impl Session {
                     profiles: top,
                     aliases: w.aliases,
                     abis: w.abis,
+                    preamble_abis: w.preamble_abis,
                     vars: w.vars.sets,
                 },
                 diagnostics,
@@ -362,6 +367,7 @@ struct Walker<'a> {
     top_names: HashMap<String, Span>,
     aliases: Vec<(String, String, Span)>,
     abis: Vec<(String, bool)>,
+    preamble_abis: usize,
     read: Vec<FileId>,
     /// Includes already reported for bringing rules into the preamble.
     misplaced_includes: HashSet<Span>,
@@ -609,7 +615,12 @@ impl Walker<'_> {
                         w.walk_top(items, inc, out)
                     });
                 }
-                Item::Abi { path, angle, span } => self.abi(path, *angle, *span),
+                Item::Abi { path, angle, span } => {
+                    self.abi(path, *angle, *span);
+                    if out.is_empty() {
+                        self.preamble_abis = self.abis.len();
+                    }
+                }
                 Item::Var {
                     name,
                     op,

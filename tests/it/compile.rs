@@ -47,18 +47,14 @@ fn run(corpus: &Corpus, features: &str) -> Vec<(String, Verdict)> {
     let args: Vec<&std::path::Path> = args.iter().map(PathBuf::as_path).collect();
     par_map(&corpus.cases, |case| {
         let reference = match &case.path {
-            Some(p) => {
+            Some(p) => corpus
+                .reference
+                .compile_for(features, &args, &corpus.cwd, Some(p), None),
+            None => {
                 corpus
                     .reference
-                    .compile_for(features, &args, &corpus.cwd, Some(p), None)
+                    .compile_for(features, &args, &corpus.cwd, None, Some(&case.text))
             }
-            None => corpus.reference.compile_for(
-                features,
-                &args,
-                &corpus.cwd,
-                None,
-                Some(&case.text),
-            ),
         };
         let out = match &case.path {
             Some(p) => session.check_path(p, &case.what, &opts),
@@ -82,7 +78,10 @@ fn run(corpus: &Corpus, features: &str) -> Vec<(String, Verdict)> {
             (None, Some(_)) => Verdict::Wrong("aaprof compiles what the reference rejects".into()),
             (Some(_), None) => Verdict::Wrong(format!(
                 "check rejects what the reference compiles: {:?}",
-                out.diagnostics.iter().find(|d| d.is_error()).map(|d| &d.message)
+                out.diagnostics
+                    .iter()
+                    .find(|d| d.is_error())
+                    .map(|d| &d.message)
             )),
             (Some(r), Some(c)) => {
                 if let Some(d) = c.diagnostics.iter().find(|d| d.code == code::NOT_COMPILED) {
