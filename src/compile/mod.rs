@@ -12,6 +12,7 @@
 //! is minimised and packed into the kernel's tables ([`crate::aare`]).
 
 pub mod build;
+mod ipc;
 pub mod perms;
 pub mod regex;
 mod write;
@@ -243,6 +244,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
         rlimits: None,
     };
     let kernel_caps = abi.features.words("caps/mask");
+    let mut merged = ipc::Merged::default();
     for r in p.model.iter().flatten() {
         let q = &r.qualifiers;
         match &r.kind {
@@ -330,6 +332,8 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                     crate::vocab::RlimitValue::Limit(v) => v,
                 };
             }
+            RuleKind::Mqueue(m) => merged.mqueue(r, m),
+            RuleKind::IoUring(u) => merged.io_uring(r, u),
             other => {
                 if let Err(d) = policydb(r, other, abi, &mut l.policy) {
                     errs.push(d);
@@ -337,6 +341,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
             }
         }
     }
+    errs.extend(merged.add_to(abi, &mut l.policy));
     if errs.is_empty() { Ok(l) } else { Err(errs) }
 }
 
@@ -348,8 +353,12 @@ fn policydb(
     abi: &Abi,
     rules: &mut Rules,
 ) -> Result<(), Diagnostic> {
-    let _ = (abi, &rules);
-    Err(unsupported(r.span, &format!("{} rules", family(kind))))
+    match kind {
+        RuleKind::Signal(s) => ipc::signal(r, s, abi, rules),
+        RuleKind::Ptrace(t) => ipc::ptrace(r, t, abi, rules),
+        RuleKind::Userns(u) => ipc::userns(r, u, abi, rules),
+        _ => Err(unsupported(r.span, &format!("{} rules", family(kind)))),
+    }
 }
 
 fn family(k: &RuleKind) -> &'static str {
@@ -645,12 +654,14 @@ fn policy_rules(flags: &ProfileFlags, abi: &Abi, rules: &mut Rules) {
     if f.supports_network_v8() {
         mark(rules, &[class::NETV8], max);
     }
+    // the unix markers are `\d4\0001`: the class, an octal NUL, and
+    // the character `1` (AF_UNIX as the reference's macro spells it)
     if f.supports_network_v9() && f.supports_unix() {
         mark(rules, &[class::NETV9], max);
-        mark(rules, &[class::NETV9, 0, 1], max);
+        mark(rules, &[class::NETV9, 0, b'1'], max);
     } else if f.supports_unix() {
         mark(rules, &[class::NET], max);
-        mark(rules, &[class::NET, 0, 1], max);
+        mark(rules, &[class::NET, 0, b'1'], max);
     }
     if f.supports_posix_mqueue() {
         mark(rules, &[class::POSIX_MQUEUE], max);
@@ -673,9 +684,9 @@ pub mod class {
     pub const NETV8: u8 = 14;
     pub const NETV9: u8 = 15;
     pub const NS: u8 = 21;
-    pub const POSIX_MQUEUE: u8 = 22;
-    pub const SYSV_MQUEUE: u8 = 23;
-    pub const IO_URING: u8 = 24;
+    pub const POSIX_MQUEUE: u8 = 17;
+    pub const SYSV_MQUEUE: u8 = 18;
+    pub const IO_URING: u8 = 22;
     pub const DBUS: u8 = 32;
 }
 
