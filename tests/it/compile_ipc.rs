@@ -1,0 +1,438 @@
+//! `aaprof compile` of signal, ptrace, mqueue, io_uring and userns rules
+//! against the 6.0 reference: every conformance PASS case that uses them
+//! and the rule samples below, for several kernels, compared by walking
+//! the product of the two policy automata from their start states over
+//! every byte and comparing what each pair of states accepts.
+//!
+//! With legacy accept tables the accept words must be equal. With
+//! permission tables (`features.extended-perms-policydb`) the reference's
+//! entry is a function of the legacy words (its `compute_perms_entry`),
+//! so those kernels are checked twice: the automata must split the inputs
+//! alike (states that get one permission index of ours get one entry of
+//! the reference's), and the same kernel without permission tables must
+//! give equal legacy words.
+
+use crate::support::{par_map, sd_files, shared};
+use aaprof::binpolicy::dfa::{Dfa, START, TRAP};
+use aaprof::binpolicy::{Element, Value, decode, records};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One profile per sample, so that a difference names its rules.
+const SAMPLES: &[&str] = &[
+    // signal: permissions, sets, peers, qualifiers
+    "signal,",
+    "signal send,",
+    "signal (receive),",
+    "signal r, signal w,",
+    "deny signal receive set=(hup usr1 rtmin+3 exists) peer=/usr/bin/*, signal,",
+    "audit deny signal set=(kill), audit signal peer=foo,",
+    "priority=10 signal set=(int) peer=a, priority=-5 deny signal,",
+    "signal (send receive) set=(stp tstp) peer=\"{a,b/**}\",",
+    "signal set=(rtmin+0 rtmin+32 emt) peer=\\x41b,",
+    "prompt signal send,",
+    "signal, deny signal,",
+    "allow signal set=(hup), signal set=(hup),",
+    // ptrace
+    "ptrace,",
+    "ptrace (read readby) peer=/bin/*, deny ptrace trace,",
+    "audit ptrace tracedby, priority=3 deny ptrace readby peer=x, ptrace peer=x,",
+    "ptrace peer=a\\*b, ptrace peer=[ab]?c,",
+    "prompt ptrace read peer=x, ptrace,",
+    "ptrace, audit deny ptrace,",
+    // mqueue, posix and sysv
+    "mqueue,",
+    "mqueue (read write) /foo,",
+    "mqueue create label=bar /q*, mqueue read label=bar /q*,",
+    "mqueue type=sysv 1234, deny mqueue (delete getattr) type=sysv,",
+    "mqueue label=foo,",
+    "mqueue (create setattr) label=/foo/, mqueue open type=posix label=lab,",
+    "audit mqueue getattr type=posix /a/b, deny mqueue create 42,",
+    "mqueue label=\"*/\",",
+    "mqueue label=a\\/,",
+    "allow mqueue r /x, mqueue create /x,",
+    "mqueue type=sysv 4294967297, mqueue type=sysv 0,",
+    "mqueue type=posix /a/**, mqueue delete /a/*/b,",
+    "mqueue r label=foo, mqueue w label=foo, audit mqueue create label=foo,",
+    "prompt mqueue /a,",
+    "priority=7 mqueue (open getattr) type=sysv label=l 9,",
+    // io_uring
+    "io_uring,",
+    "io_uring sqpoll, io_uring override_creds label=foo,",
+    "io_uring sqpoll label=foo, io_uring override_creds label=foo,",
+    "deny io_uring override_creds label=/bar*, audit io_uring sqpoll,",
+    "priority=5 io_uring override_creds, deny io_uring,",
+    "io_uring sqpoll label=a, allow io_uring override_creds label=a,",
+    "prompt io_uring sqpoll,",
+    // userns
+    "userns,",
+    "deny userns create,",
+    "audit userns, priority=2 deny userns,",
+    "prompt userns,",
+    // all together, with a file rule
+    "signal, ptrace, mqueue, io_uring, userns, file,",
+];
+
+/// A kernel to compile for: a features file, and whether its policy
+/// automaton has permission tables.
+struct Kernel {
+    name: String,
+    path: PathBuf,
+    tables: bool,
+}
+
+fn features_dir() -> PathBuf {
+    shared().join("conformance/features")
+}
+
+fn scratch() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aaprof-compile-ipc-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("temporary directory");
+    d
+}
+
+fn replaced(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the features file has `{from}`");
+    text.replacen(from, to, 1)
+}
+
+/// The shared features files: legacy and extended tables, kernels without
+/// signal and ptrace mediation (`features.mount`, `features.dbus`), with
+/// posix queues, io_uring and userns (the extended ones), without a policy
+/// automaton (`features.nopolicydb`).
+const FEATURES: &[&str] = &[
+    "features.all",
+    "features.extended-perms-policydb",
+    "features.extended-perms-no-policydb",
+    "features.af_inet",
+    "features.mount",
+    "features.dbus",
+    "features.nopolicydb",
+];
+
+/// The shared kernels, the extended-permissions kernel without permission
+/// tables, and `features.all` with every class of these families (sysv
+/// queues too, which no shared features file has).
+fn kernels(dir: &Path) -> Vec<Kernel> {
+    let f = features_dir();
+    let all = std::fs::read_to_string(f.join("features.all")).expect("features.all");
+    let ext = std::fs::read_to_string(f.join("features.extended-perms-policydb"))
+        .expect("features.extended-perms-policydb");
+    let every = replaced(
+        &all,
+        "namespaces {pivot_root",
+        "namespaces {mask {userns_create\n}\npivot_root",
+    ) + "io_uring {mask {sqpoll override_creds\n}\n}\n\
+         ipc {posix_mqueue {create read write open delete setattr getattr\n}\n\
+         sysv_mqueue {create read write open delete setattr getattr\n}\n}\n";
+    let legacy = replaced(
+        &ext,
+        "permstable32 {allow deny subtree cond kill complain prompt audit quiet hide xindex tag label\n}\n\
+         permstable32_version {0x000003\n}\n",
+        "",
+    );
+    let every_path = dir.join("features.every-ipc");
+    let legacy_path = dir.join("features.extended-legacy");
+    std::fs::write(&every_path, every).expect("features written");
+    std::fs::write(&legacy_path, legacy).expect("features written");
+    let mut v: Vec<Kernel> = FEATURES
+        .iter()
+        .map(|name| {
+            let path = f.join(name);
+            let text = std::fs::read_to_string(&path).expect("features file");
+            Kernel {
+                name: (*name).to_string(),
+                path,
+                tables: text.contains("permstable32"),
+            }
+        })
+        .collect();
+    v.push(Kernel {
+        name: "features.extended-perms-policydb without permstable32".into(),
+        path: legacy_path,
+        tables: false,
+    });
+    v.push(Kernel {
+        name: "features.all with every ipc class".into(),
+        path: every_path,
+        tables: false,
+    });
+    v
+}
+
+/// The reference's binary policy, or `None` when it refuses the file.
+fn reference(features: &Path, file: &Path) -> Option<Vec<u8>> {
+    let out = Command::new(shared().join("oracle/apparmor_parser"))
+        .arg("--config-file=/dev/null")
+        .arg("-M")
+        .arg(features)
+        .args(["-K", "-Q", "-S", "-I"])
+        .arg(shared().join("conformance/tst/simple_tests"))
+        .arg(file)
+        .output()
+        .expect("apparmor_parser runs");
+    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+}
+
+/// Ours, or the diagnostics.
+fn ours(features: &Path, file: &Path) -> Result<Vec<u8>, String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
+        .arg("compile")
+        .arg("-M")
+        .arg(features)
+        .arg("-I")
+        .arg(shared().join("conformance/tst/simple_tests"))
+        .arg(file)
+        .output()
+        .expect("aaprof runs");
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// A policy automaton and its permission table (empty for legacy accept
+/// words).
+struct Pdb {
+    dfa: Dfa,
+    perms: Vec<Vec<u32>>,
+}
+
+/// Each record's policy automaton, by profile name.
+fn policy_dbs(bytes: &[u8]) -> Result<BTreeMap<String, Option<Pdb>>, String> {
+    let els = decode(bytes).map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    for r in records(&els).map_err(|e| e.to_string())? {
+        let name = r.name().unwrap_or_default().to_string();
+        let pdb = match Element::find(r.profile.children(), "policydb") {
+            None => None,
+            Some(p) => {
+                let mut perms = Vec::new();
+                if let Some(t) = Element::find(p.children(), "perms") {
+                    let words: Vec<u32> = t
+                        .children()
+                        .iter()
+                        .filter(|e| matches!(e.value, Value::Array(_)))
+                        .flat_map(|a| a.children().iter().filter_map(Element::as_u32))
+                        .collect();
+                    perms = words.chunks(14).map(<[u32]>::to_vec).collect();
+                }
+                let Some(Element {
+                    value: Value::Blob(blob, at),
+                    ..
+                }) = Element::find(p.children(), "aadfa")
+                else {
+                    return Err(format!("{name}: policydb without an automaton"));
+                };
+                let dfa = Dfa::decode(blob, *at).map_err(|e| e.to_string())?;
+                Some(Pdb { dfa, perms })
+            }
+        };
+        out.insert(name, pdb);
+    }
+    Ok(out)
+}
+
+/// The first input on which the two automata differ, if any. `ours`'s
+/// accept words are compared with the reference's as they are, or, with
+/// permission tables, ours (an index into a table being finished
+/// elsewhere) must stand for one entry of the reference's table.
+fn first_difference(reference: &Pdb, ours: &Pdb, tables: bool) -> Option<String> {
+    let meaning = |p: &Pdb, s: u32| -> Vec<u32> {
+        let w = p.dfa.accept(s);
+        if tables {
+            p.perms
+                .get(w as usize)
+                .cloned()
+                .unwrap_or_else(|| vec![u32::MAX, w])
+        } else {
+            vec![w, p.dfa.accept2(s)]
+        }
+    };
+    let mut seen = HashSet::from([(START, START)]);
+    let mut stack = vec![(START, START, Vec::<u8>::new())];
+    let mut index_means: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
+    while let Some((a, b, path)) = stack.pop() {
+        let ma = meaning(reference, a);
+        let differs = if tables {
+            let mine = (ours.dfa.accept(b), ours.dfa.accept2(b));
+            index_means.entry(mine).or_insert_with(|| ma.clone()) != &ma
+        } else {
+            ma != meaning(ours, b)
+        };
+        if differs {
+            return Some(format!(
+                "input {:?}: the reference accepts {:x?}, ours {:x?}",
+                String::from_utf8_lossy(&path),
+                ma,
+                (ours.dfa.accept(b), ours.dfa.accept2(b))
+            ));
+        }
+        for c in 0..=255u8 {
+            let (na, nb) = (reference.dfa.next(a, c), ours.dfa.next(b, c));
+            if (na, nb) != (TRAP, TRAP) && seen.insert((na, nb)) {
+                let mut p = path.clone();
+                p.push(c);
+                stack.push((na, nb, p));
+            }
+        }
+    }
+    None
+}
+
+/// How one file compiled for one kernel.
+enum Outcome {
+    /// Equal, with the number of records compared.
+    Equal(usize),
+    /// The reference refuses it (not counted).
+    Refused,
+    Differs(String),
+}
+
+fn compare(kernel: &Kernel, file: &Path) -> Outcome {
+    let Some(r) = reference(&kernel.path, file) else {
+        return Outcome::Refused;
+    };
+    let o = match ours(&kernel.path, file) {
+        Ok(o) => o,
+        Err(e) => return Outcome::Differs(format!("aaprof refuses it: {e}")),
+    };
+    let (r, o) = match (policy_dbs(&r), policy_dbs(&o)) {
+        (Ok(r), Ok(o)) => (r, o),
+        (r, o) => {
+            return Outcome::Differs(format!("undecodable: {:?} {:?}", r.err(), o.err()));
+        }
+    };
+    if r.keys().ne(o.keys()) {
+        return Outcome::Differs(format!(
+            "records {:?} against {:?}",
+            r.keys().collect::<Vec<_>>(),
+            o.keys().collect::<Vec<_>>()
+        ));
+    }
+    for (name, rp) in &r {
+        match (rp, &o[name]) {
+            (None, None) => {}
+            (Some(rp), Some(op)) => {
+                if let Some(d) = first_difference(rp, op, kernel.tables) {
+                    return Outcome::Differs(format!("{name}: {d}"));
+                }
+            }
+            _ => return Outcome::Differs(format!("{name}: a policy automaton on one side only")),
+        }
+    }
+    Outcome::Equal(r.len())
+}
+
+/// The conformance PASS cases with a rule of these families.
+fn conformance_cases() -> Vec<PathBuf> {
+    let simple = shared().join("conformance/tst/simple_tests");
+    let families = ["signal", "ptrace", "mqueue", "io_uring", "userns"];
+    sd_files(&simple)
+        .into_iter()
+        .filter(|p| {
+            let Ok(text) = std::fs::read_to_string(p) else {
+                return false;
+            };
+            let pass = text.lines().any(|l| {
+                l.strip_prefix("#=EXRESULT")
+                    .is_some_and(|r| r.trim() == "PASS")
+            });
+            let disabled = text.lines().any(|l| l.starts_with("#=DISABLED"));
+            let uses = text.lines().any(|l| {
+                let l = l.trim_start();
+                !l.starts_with('#')
+                    && l.split(|c: char| c.is_whitespace() || c == ',')
+                        .filter(|w| {
+                            !matches!(*w, "audit" | "deny" | "allow" | "prompt")
+                                && !w.starts_with("priority=")
+                        })
+                        .take(1)
+                        .any(|w| families.contains(&w))
+            });
+            pass && !disabled && uses
+        })
+        .collect()
+}
+
+/// The samples, one profile each, in one file.
+fn samples_file(dir: &Path) -> PathBuf {
+    let mut text = String::new();
+    for (i, s) in SAMPLES.iter().enumerate() {
+        text.push_str(&format!("/sample{i} {{\n  {s}\n}}\n"));
+    }
+    let p = dir.join("samples.sd");
+    std::fs::write(&p, text).expect("samples written");
+    p
+}
+
+#[test]
+fn ipc_rules_compile_as_the_reference_compiles_them() {
+    let dir = scratch();
+    let cases = conformance_cases();
+    assert!(
+        cases.len() >= 60,
+        "the conformance cases of these families are found ({})",
+        cases.len()
+    );
+    let samples = samples_file(&dir);
+    let mut files = cases.clone();
+    files.push(samples.clone());
+    let kernels = kernels(&dir);
+    let jobs: Vec<(usize, PathBuf)> = (0..kernels.len())
+        .flat_map(|k| files.iter().map(move |f| (k, f.clone())))
+        .collect();
+    let results = par_map(&jobs, |(k, f)| {
+        Some((*k, f.clone(), compare(&kernels[*k], f)))
+    });
+    let mut report = String::new();
+    let mut failures = Vec::new();
+    for (k, kernel) in kernels.iter().enumerate() {
+        let (mut equal, mut refused, mut differs, mut profiles) = (0, 0, 0, 0);
+        for (_, f, o) in results.iter().filter(|r| r.0 == k) {
+            match o {
+                Outcome::Equal(n) => {
+                    equal += 1;
+                    profiles += n;
+                }
+                Outcome::Refused => refused += 1,
+                Outcome::Differs(d) => {
+                    differs += 1;
+                    failures.push(format!("{} / {}: {d}", kernel.name, f.display()));
+                }
+            }
+        }
+        report.push_str(&format!(
+            "{}: {equal} files equal ({profiles} profiles), {differs} differ, {refused} refused by the reference\n",
+            kernel.name
+        ));
+    }
+    eprintln!("{report}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // the comparison sees a difference: rules of classes the kernel
+    // lacks compiled for one that has them
+    let (every, all) = (&kernels[kernels.len() - 1], &kernels[0]);
+    let r = policy_dbs(&reference(&every.path, &samples).expect("the reference compiles"))
+        .expect("decodes");
+    let o = policy_dbs(&ours(&all.path, &samples).expect("aaprof compiles")).expect("decodes");
+    let io_uring = SAMPLES
+        .iter()
+        .position(|s| *s == "io_uring,")
+        .expect("a sample");
+    let name = format!("/sample{io_uring}");
+    let (Some(Some(r)), Some(Some(o))) = (r.get(&name), o.get(&name)) else {
+        panic!("{name} has a policy automaton on both sides");
+    };
+    assert!(first_difference(r, o, false).is_some());
+    // the samples are compiled by the reference for every kernel
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.1 == samples)
+            .all(|r| !matches!(r.2, Outcome::Refused)),
+        "the reference compiles every sample"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
