@@ -16,10 +16,6 @@
 //! through [`Merged`]; the other families' entries are the same merged or
 //! not.
 
-// a rule's error is one diagnostic, as for the other families of the
-// compiler (`policydb` in mod.rs)
-#![allow(clippy::result_large_err)]
-
 use super::perms::bit;
 use super::regex::{self, Regex, any_byte};
 use super::{Abi, Rules, audit_of, bad_glob};
@@ -132,12 +128,12 @@ fn anyone_match() -> Regex {
 }
 
 /// A conditional's value as the reference's `convert_entry` translates it.
-fn pattern(r: &Rule, text: &str) -> Result<Regex, Diagnostic> {
+fn pattern(r: &Rule, text: &str) -> Result<Regex, Box<Diagnostic>> {
     regex::glob(text).map_err(|e| bad_glob(r.span, text, e))
 }
 
 /// A peer label, or anyone.
-fn label_or_anyone(r: &Rule, label: Option<&str>) -> Result<Regex, Diagnostic> {
+fn label_or_anyone(r: &Rule, label: Option<&str>) -> Result<Regex, Box<Diagnostic>> {
     label.map_or_else(|| Ok(anyone_match()), |l| pattern(r, l))
 }
 
@@ -164,7 +160,7 @@ fn mediates(rules: &mut Rules, q: &Qualifiers, class: u8) {
 
 /// `signal`: `\x0a` then the signal number and the peer label; without a
 /// `set=` also `\x10\x0a` then the peer (the label class).
-pub fn signal(r: &Rule, s: &Signal, abi: &Abi, rules: &mut Rules) -> Result<(), Diagnostic> {
+pub fn signal(r: &Rule, s: &Signal, abi: &Abi, rules: &mut Rules) -> Result<(), Box<Diagnostic>> {
     if !abi.features.supports_signal() {
         return Ok(());
     }
@@ -193,7 +189,7 @@ pub fn signal(r: &Rule, s: &Signal, abi: &Abi, rules: &mut Rules) -> Result<(), 
 }
 
 /// `ptrace`: `(\x10|)\x09` then the peer label.
-pub fn ptrace(r: &Rule, t: &Ptrace, abi: &Abi, rules: &mut Rules) -> Result<(), Diagnostic> {
+pub fn ptrace(r: &Rule, t: &Ptrace, abi: &Abi, rules: &mut Rules) -> Result<(), Box<Diagnostic>> {
     if !abi.features.supports_ptrace() {
         return Ok(());
     }
@@ -211,7 +207,7 @@ pub fn ptrace(r: &Rule, t: &Ptrace, abi: &Abi, rules: &mut Rules) -> Result<(), 
 
 /// `userns`: the class byte alone, and the class's mediates entry at the
 /// rule's priority.
-pub fn userns(r: &Rule, u: &Userns, abi: &Abi, rules: &mut Rules) -> Result<(), Diagnostic> {
+pub fn userns(r: &Rule, u: &Userns, abi: &Abi, rules: &mut Rules) -> Result<(), Box<Diagnostic>> {
     if !abi.features.supports_userns() {
         return Ok(());
     }
@@ -286,13 +282,15 @@ impl<'a> Merged<'a> {
     pub fn add_to(&self, abi: &Abi, rules: &mut Rules) -> Vec<Diagnostic> {
         let mut errs = Vec::new();
         for g in &self.mqueue {
+            rules.span = g.rule.span;
             if let Err(d) = mqueue(g.rule, g.value, g.perms, abi, rules) {
-                errs.push(d);
+                errs.push(*d);
             }
         }
         for g in &self.io_uring {
+            rules.span = g.rule.span;
             if let Err(d) = io_uring(g.rule, g.value, g.perms, abi, rules) {
-                errs.push(d);
+                errs.push(*d);
             }
         }
         errs
@@ -324,7 +322,13 @@ fn sysv_key(name: &str) -> [u8; 4] {
 /// alone (unless a label is given) and then with the label after a NUL;
 /// `create` (with read and write) also on the name alone, since a queue
 /// has no label before it exists. A rule of neither type gives both.
-fn mqueue(r: &Rule, m: &Mqueue, p: u32, abi: &Abi, rules: &mut Rules) -> Result<(), Diagnostic> {
+fn mqueue(
+    r: &Rule,
+    m: &Mqueue,
+    p: u32,
+    abi: &Abi,
+    rules: &mut Rules,
+) -> Result<(), Box<Diagnostic>> {
     let f = &abi.features;
     let supported = match m.qtype {
         Some(MqueueType::Posix) => f.supports_posix_mqueue(),
@@ -396,7 +400,13 @@ fn mqueue(r: &Rule, m: &Mqueue, p: u32, abi: &Abi, rules: &mut Rules) -> Result<
 /// `io_uring` with the merged permissions `p`: `\x16` alone with them
 /// and the class's mediates entry at the rule's priority; with
 /// `override_creds` also `\x16` then the label.
-fn io_uring(r: &Rule, u: &IoUring, p: u32, abi: &Abi, rules: &mut Rules) -> Result<(), Diagnostic> {
+fn io_uring(
+    r: &Rule,
+    u: &IoUring,
+    p: u32,
+    abi: &Abi,
+    rules: &mut Rules,
+) -> Result<(), Box<Diagnostic>> {
     if !abi.features.supports_io_uring() || p & (perm::OVERRIDE_CREDS | perm::SQPOLL) == 0 {
         return Ok(());
     }

@@ -1,21 +1,12 @@
 //! `aaprof compile` of signal, ptrace, mqueue, io_uring and userns rules
-//! against the 6.0 reference: every conformance PASS case that uses them
-//! and the rule samples below, for several kernels, compared by walking
-//! the product of the two policy automata from their start states over
-//! every byte and comparing what each pair of states accepts.
-//!
-//! With legacy accept tables the accept words must be equal. With
-//! permission tables (`features.extended-perms-policydb`) the reference's
-//! entry is a function of the legacy words (its `compute_perms_entry`),
-//! so those kernels are checked twice: the automata must split the inputs
-//! alike (states that get one permission index of ours get one entry of
-//! the reference's), and the same kernel without permission tables must
-//! give equal legacy words.
+//! against the 6.0 reference: every conformance PASS case that uses them,
+//! the rule samples below and the upstream profiles that use them, for
+//! several kernels, compared semantically by [`compare`] (records, and
+//! the product walk of every automaton pair with permissions decoded in
+//! the kernel's terms).
 
 use crate::support::{par_map, sd_files, shared};
-use aaprof::binpolicy::dfa::{Dfa, START, TRAP};
-use aaprof::binpolicy::{Element, Value, decode, records};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use aaprof::binpolicy::{compare, decode, records};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -74,12 +65,10 @@ const SAMPLES: &[&str] = &[
     "signal, ptrace, mqueue, io_uring, userns, file,",
 ];
 
-/// A kernel to compile for: a features file, and whether its policy
-/// automaton has permission tables.
+/// A kernel to compile for: a features file.
 struct Kernel {
     name: String,
     path: PathBuf,
-    tables: bool,
 }
 
 fn features_dir() -> PathBuf {
@@ -139,25 +128,18 @@ fn kernels(dir: &Path) -> Vec<Kernel> {
     std::fs::write(&legacy_path, legacy).expect("features written");
     let mut v: Vec<Kernel> = FEATURES
         .iter()
-        .map(|name| {
-            let path = f.join(name);
-            let text = std::fs::read_to_string(&path).expect("features file");
-            Kernel {
-                name: (*name).to_string(),
-                path,
-                tables: text.contains("permstable32"),
-            }
+        .map(|name| Kernel {
+            name: (*name).to_string(),
+            path: f.join(name),
         })
         .collect();
     v.push(Kernel {
         name: "features.extended-perms-policydb without permstable32".into(),
         path: legacy_path,
-        tables: false,
     });
     v.push(Kernel {
         name: "features.all with every ipc class".into(),
         path: every_path,
-        tables: false,
     });
     v
 }
@@ -216,99 +198,13 @@ fn ours(features: &Path, base: &Base, file: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-/// A policy automaton and its permission table (empty for legacy accept
-/// words).
-struct Pdb {
-    dfa: Dfa,
-    perms: Vec<Vec<u32>>,
-}
-
-/// Each record's policy automaton, by profile name.
-fn policy_dbs(bytes: &[u8]) -> Result<BTreeMap<String, Option<Pdb>>, String> {
-    let els = decode(bytes).map_err(|e| e.to_string())?;
-    let mut out = BTreeMap::new();
-    for r in records(&els).map_err(|e| e.to_string())? {
-        let name = r.name().unwrap_or_default().to_string();
-        let pdb = match Element::find(r.profile.children(), "policydb") {
-            None => None,
-            Some(p) => {
-                let mut perms = Vec::new();
-                if let Some(t) = Element::find(p.children(), "perms") {
-                    let words: Vec<u32> = t
-                        .children()
-                        .iter()
-                        .filter(|e| matches!(e.value, Value::Array(_)))
-                        .flat_map(|a| a.children().iter().filter_map(Element::as_u32))
-                        .collect();
-                    perms = words.chunks(14).map(<[u32]>::to_vec).collect();
-                }
-                let Some(Element {
-                    value: Value::Blob(blob, at),
-                    ..
-                }) = Element::find(p.children(), "aadfa")
-                else {
-                    return Err(format!("{name}: policydb without an automaton"));
-                };
-                let dfa = Dfa::decode(blob, *at).map_err(|e| e.to_string())?;
-                Some(Pdb { dfa, perms })
-            }
-        };
-        out.insert(name, pdb);
-    }
-    Ok(out)
-}
-
-/// The first input on which the two automata differ, if any. `ours`'s
-/// accept words are compared with the reference's as they are, or, with
-/// permission tables, ours (an index into a table being finished
-/// elsewhere) must stand for one entry of the reference's table.
-fn first_difference(reference: &Pdb, ours: &Pdb, tables: bool) -> Option<String> {
-    let meaning = |p: &Pdb, s: u32| -> Vec<u32> {
-        let w = p.dfa.accept(s);
-        if tables {
-            p.perms
-                .get(w as usize)
-                .cloned()
-                .unwrap_or_else(|| vec![u32::MAX, w])
-        } else {
-            vec![w, p.dfa.accept2(s)]
-        }
-    };
-    let mut seen = HashSet::from([(START, START)]);
-    let mut stack = vec![(START, START, Vec::<u8>::new())];
-    let mut index_means: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
-    while let Some((a, b, path)) = stack.pop() {
-        let ma = meaning(reference, a);
-        let differs = if tables {
-            let mine = (ours.dfa.accept(b), ours.dfa.accept2(b));
-            index_means.entry(mine).or_insert_with(|| ma.clone()) != &ma
-        } else {
-            ma != meaning(ours, b)
-        };
-        if differs {
-            return Some(format!(
-                "input {:?}: the reference accepts {:x?}, ours {:x?}",
-                String::from_utf8_lossy(&path),
-                ma,
-                (ours.dfa.accept(b), ours.dfa.accept2(b))
-            ));
-        }
-        for c in 0..=255u8 {
-            let (na, nb) = (reference.dfa.next(a, c), ours.dfa.next(b, c));
-            if (na, nb) != (TRAP, TRAP) && seen.insert((na, nb)) {
-                let mut p = path.clone();
-                p.push(c);
-                stack.push((na, nb, p));
-            }
-        }
-    }
-    None
-}
-
 /// How one file compiled for one kernel.
 enum Outcome {
-    /// Equal, with the number of records compared.
-    Equal(usize),
+    /// The policy automata equal, with the number of records compared,
+    /// the places outside them that differ (the attachment, the file
+    /// automaton...: other stages') and whether the bytes are the
+    /// reference's.
+    Equal(usize, Vec<String>, bool),
     /// The reference refuses it (not counted).
     Refused,
     Differs(String),
@@ -338,31 +234,21 @@ fn compare(kernel: &Kernel, base: &Base, file: &Path) -> Outcome {
         Err(e) if not_yet(&e) => return Outcome::NotYet,
         Err(e) => return Outcome::Differs(format!("aaprof refuses it: {e}")),
     };
-    let (r, o) = match (policy_dbs(&r), policy_dbs(&o)) {
-        (Ok(r), Ok(o)) => (r, o),
-        (r, o) => {
-            return Outcome::Differs(format!("undecodable: {:?} {:?}", r.err(), o.err()));
-        }
+    let c = match compare::compare(&r, &o) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Differs(format!("undecodable: {e}")),
     };
-    if r.keys().ne(o.keys()) {
-        return Outcome::Differs(format!(
-            "records {:?} against {:?}",
-            r.keys().collect::<Vec<_>>(),
-            o.keys().collect::<Vec<_>>()
-        ));
+    let ours_differ = |place: &str| {
+        place == "policy automaton" || place.starts_with("policydb") || place == "record"
+    };
+    if c.differences.iter().any(|d| ours_differ(&d.place)) {
+        return Outcome::Differs(c.to_string());
     }
-    for (name, rp) in &r {
-        match (rp, &o[name]) {
-            (None, None) => {}
-            (Some(rp), Some(op)) => {
-                if let Some(d) = first_difference(rp, op, kernel.tables) {
-                    return Outcome::Differs(format!("{name}: {d}"));
-                }
-            }
-            _ => return Outcome::Differs(format!("{name}: a policy automaton on one side only")),
-        }
-    }
-    Outcome::Equal(r.len())
+    let n = records(&decode(&r).unwrap_or_default()).map_or(0, |v| v.len());
+    let mut elsewhere: Vec<String> = c.differences.iter().map(|d| d.place.clone()).collect();
+    elsewhere.sort();
+    elsewhere.dedup();
+    Outcome::Equal(n, elsewhere, c.byte_identical)
 }
 
 /// The conformance PASS cases with a rule of these families.
@@ -429,12 +315,19 @@ fn ipc_rules_compile_as_the_reference_compiles_them() {
     let mut report = String::new();
     let mut failures = Vec::new();
     for (k, kernel) in kernels.iter().enumerate() {
-        let (mut equal, mut refused, mut differs, mut profiles) = (0, 0, 0, 0);
+        let (mut equal, mut refused, mut differs, mut profiles, mut bytes) = (0, 0, 0, 0, 0);
+        let mut fully = 0;
+        let mut elsewhere = std::collections::BTreeMap::<String, usize>::new();
         for (_, f, o) in results.iter().filter(|r| r.0 == k) {
             match o {
-                Outcome::Equal(n) => {
+                Outcome::Equal(n, other, same) => {
                     equal += 1;
                     profiles += n;
+                    bytes += usize::from(*same);
+                    fully += usize::from(other.is_empty());
+                    for o in other {
+                        *elsewhere.entry(o.clone()).or_default() += 1;
+                    }
                 }
                 Outcome::Refused => refused += 1,
                 Outcome::NotYet => {
@@ -448,7 +341,9 @@ fn ipc_rules_compile_as_the_reference_compiles_them() {
             }
         }
         report.push_str(&format!(
-            "{}: {equal} files equal ({profiles} profiles), {differs} differ, {refused} refused by the reference\n",
+            "{}: {equal} files with equal policy automata ({profiles} profiles; \
+             {fully} files equal in everything, {bytes} byte-identical), {differs} differ, \
+             {refused} refused by the reference; differing elsewhere: {elsewhere:?}\n",
             kernel.name
         ));
     }
@@ -458,19 +353,13 @@ fn ipc_rules_compile_as_the_reference_compiles_them() {
     // lacks compiled for one that has them
     let (every, all) = (&kernels[kernels.len() - 1], &kernels[0]);
     let base = Base::Conformance;
-    let r = policy_dbs(&reference(&every.path, &base, &samples).expect("the reference compiles"))
-        .expect("decodes");
-    let o =
-        policy_dbs(&ours(&all.path, &base, &samples).expect("aaprof compiles")).expect("decodes");
-    let io_uring = SAMPLES
-        .iter()
-        .position(|s| *s == "io_uring,")
-        .expect("a sample");
-    let name = format!("/sample{io_uring}");
-    let (Some(Some(r)), Some(Some(o))) = (r.get(&name), o.get(&name)) else {
-        panic!("{name} has a policy automaton on both sides");
-    };
-    assert!(first_difference(r, o, false).is_some());
+    let r = reference(&every.path, &base, &samples).expect("the reference compiles");
+    let o = ours(&all.path, &base, &samples).expect("aaprof compiles");
+    let c = compare::compare(&r, &o).expect("both decode");
+    assert!(
+        c.differences.iter().any(|d| d.place == "policy automaton"),
+        "{c}"
+    );
     // the samples are compiled by the reference for every kernel
     assert!(
         results
@@ -524,10 +413,15 @@ fn upstream_profiles_with_ipc_rules_have_the_reference_policy_automaton() {
     });
     let mut failures = Vec::new();
     for (k, kernel) in kernels.iter().enumerate() {
-        let mut counts = [0usize; 4];
+        let mut counts = [0usize; 5];
         for (_, f, o) in results.iter().filter(|r| r.0 == k) {
             match o {
-                Outcome::Equal(_) => counts[0] += 1,
+                Outcome::Equal(_, other, _) => {
+                    counts[0] += 1;
+                    if other.is_empty() {
+                        counts[4] += 1;
+                    }
+                }
                 Outcome::Differs(d) => {
                     counts[1] += 1;
                     failures.push(format!("{} / {}: {d}", kernel.name, f.display()));
@@ -537,8 +431,9 @@ fn upstream_profiles_with_ipc_rules_have_the_reference_policy_automaton() {
             }
         }
         eprintln!(
-            "{}: {} equal, {} differ, {} not compiled yet (other families), {} refused by the reference",
-            kernel.name, counts[0], counts[1], counts[2], counts[3]
+            "{}: {} with equal policy automata ({} equal in everything), {} differ, \
+             {} not compiled yet (other families), {} refused by the reference",
+            kernel.name, counts[0], counts[4], counts[1], counts[2], counts[3]
         );
         assert!(counts[0] >= 50, "most of them compile and are compared");
     }
