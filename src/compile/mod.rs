@@ -12,6 +12,7 @@
 //! is minimised and packed into the kernel's tables ([`crate::aare`]).
 
 pub mod build;
+mod ipc;
 pub mod perms;
 pub mod regex;
 mod write;
@@ -280,6 +281,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
         rlimits: None,
     };
     let kernel_caps = abi.features.words("caps/mask");
+    let mut merged = ipc::Merged::default();
     for r in p.model.iter().flatten() {
         let q = &r.qualifiers;
         match &r.kind {
@@ -377,6 +379,8 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                     crate::vocab::RlimitValue::Limit(v) => v,
                 };
             }
+            RuleKind::Mqueue(m) => merged.mqueue(r, m),
+            RuleKind::IoUring(u) => merged.io_uring(r, u),
             other => {
                 l.policy.span = r.span;
                 if let Err(d) = policydb(r, other, abi, &mut l.policy) {
@@ -385,6 +389,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
             }
         }
     }
+    errs.extend(merged.add_to(abi, &mut l.policy));
     if errs.is_empty() { Ok(l) } else { Err(errs) }
 }
 
@@ -396,11 +401,15 @@ fn policydb(
     abi: &Abi,
     rules: &mut Rules,
 ) -> Result<(), Box<Diagnostic>> {
-    let _ = (abi, &rules);
-    Err(Box::new(unsupported(
-        r.span,
-        &format!("{} rules", family(kind)),
-    )))
+    match kind {
+        RuleKind::Signal(s) => ipc::signal(r, s, abi, rules),
+        RuleKind::Ptrace(t) => ipc::ptrace(r, t, abi, rules),
+        RuleKind::Userns(u) => ipc::userns(r, u, abi, rules),
+        _ => Err(Box::new(unsupported(
+            r.span,
+            &format!("{} rules", family(kind)),
+        ))),
+    }
 }
 
 fn family(k: &RuleKind) -> &'static str {
