@@ -12,6 +12,8 @@
 //! is minimised and packed into the kernel's tables ([`crate::aare`]).
 
 pub mod build;
+mod dbus;
+mod mount;
 pub mod perms;
 pub mod regex;
 mod write;
@@ -337,6 +339,8 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
             }
         }
     }
+    // the mount family is merged across the profile first
+    errs.extend(mount::mounts(p.model.iter().flatten(), abi, &mut l.policy));
     if errs.is_empty() { Ok(l) } else { Err(errs) }
 }
 
@@ -348,8 +352,15 @@ fn policydb(
     abi: &Abi,
     rules: &mut Rules,
 ) -> Result<(), Diagnostic> {
-    let _ = (abi, &rules);
-    Err(unsupported(r.span, &format!("{} rules", family(kind))))
+    match kind {
+        RuleKind::Dbus(d) => dbus::dbus(r, d, abi, rules),
+        // compiled together, by `mount::mounts`
+        RuleKind::Mount(_)
+        | RuleKind::Remount(_)
+        | RuleKind::Umount(_)
+        | RuleKind::PivotRoot(_) => Ok(()),
+        _ => Err(unsupported(r.span, &format!("{} rules", family(kind)))),
+    }
 }
 
 fn family(k: &RuleKind) -> &'static str {
@@ -647,10 +658,11 @@ fn policy_rules(flags: &ProfileFlags, abi: &Abi, rules: &mut Rules) {
     }
     if f.supports_network_v9() && f.supports_unix() {
         mark(rules, &[class::NETV9], max);
-        mark(rules, &[class::NETV9, 0, 1], max);
+        // `\d15\0001`: the octal escape `\000`, then the character `1`
+        mark(rules, &[class::NETV9, 0, b'1'], max);
     } else if f.supports_unix() {
         mark(rules, &[class::NET], max);
-        mark(rules, &[class::NET, 0, 1], max);
+        mark(rules, &[class::NET, 0, b'1'], max);
     }
     if f.supports_posix_mqueue() {
         mark(rules, &[class::POSIX_MQUEUE], max);
@@ -913,7 +925,9 @@ fn xmatch(
     };
     let re = glob(&name).map_err(|e| bad_glob(p.span, &name, e))?;
     let basic = re.is_exact() && !name.contains(['{', '[', '*', '?']);
-    if basic && p.attachment.is_none() {
+    // a profile named by a path attaches to it (the reference makes the
+    // name its attachment), even without a pattern
+    if basic && p.attachment.is_none() && !p.name.starts_with('/') {
         return Ok(None);
     }
     let mut rules = Rules::default();
