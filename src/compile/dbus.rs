@@ -9,9 +9,6 @@
 //! string. Kernels without dbus mediation get no dbus entries (the
 //! reference warns that the rule is not enforced).
 
-// errors are diagnostics by value, as everywhere in `compile`
-#![allow(clippy::result_large_err)]
-
 use super::regex::{self, Regex, filter_slashes};
 use super::{Abi, Rules, audit_of, bad_glob, class};
 use crate::diag::Diagnostic;
@@ -52,7 +49,7 @@ pub(super) fn any_field() -> Regex {
 }
 
 /// A field's expression: the glob, or any NUL-free string.
-fn field(r: &Rule, v: Option<&str>) -> Result<Regex, Diagnostic> {
+fn field(r: &Rule, v: Option<&str>) -> Result<Regex, Box<Diagnostic>> {
     match v {
         Some(text) => regex::glob(text).map_err(|e| bad_glob(r.span, text, e)),
         None => Ok(any_field()),
@@ -73,7 +70,12 @@ pub(super) fn query(class: u8, fields: &[Regex]) -> Regex {
 }
 
 /// The policy automaton's entries of a dbus rule.
-pub(super) fn dbus(r: &Rule, d: &Dbus, abi: &Abi, rules: &mut Rules) -> Result<(), Diagnostic> {
+pub(super) fn dbus(
+    r: &Rule,
+    d: &Dbus,
+    abi: &Abi,
+    rules: &mut Rules,
+) -> Result<(), Box<Diagnostic>> {
     if !abi.features.supports_dbus() {
         return Ok(());
     }
@@ -129,7 +131,7 @@ mod tests {
             kind: kind.clone(),
         };
         let mut rules = Rules::default();
-        dbus(&r, d, &Abi::of(features), &mut rules).expect("compiles");
+        dbus(&r, d, &Abi::of(features, None), &mut rules).expect("compiles");
         rules
             .exprs
             .iter()

@@ -14,9 +14,6 @@
 //! both permissions wherever it is encoded), so the rules of one profile
 //! are compiled together, by [`mounts`].
 
-// errors are diagnostics by value, as everywhere in `compile`
-#![allow(clippy::result_large_err)]
-
 use super::dbus::{any_field, query};
 use super::regex::{self, Regex, filter_slashes};
 use super::{Abi, Rules, bad_glob, class};
@@ -227,14 +224,15 @@ pub(super) fn mounts<'a>(
     }
     let mut errs = Vec::new();
     for m in &merged {
+        rules.span = m.span;
         if let Err(d) = encode(m, rules) {
-            errs.push(d);
+            errs.push(*d);
         }
     }
     errs
 }
 
-fn pattern(span: Span, v: Option<&str>) -> Result<Regex, Diagnostic> {
+fn pattern(span: Span, v: Option<&str>) -> Result<Regex, Box<Diagnostic>> {
     match v {
         Some(text) => regex::glob(text).map_err(|e| bad_glob(span, text, e)),
         None => Ok(any_field()),
@@ -312,7 +310,7 @@ fn kinds(m: &MntRule, flags: u32, opt_flags: u32) -> Vec<Kind> {
     }
 }
 
-fn encode(m: &MntRule, rules: &mut Rules) -> Result<(), Diagnostic> {
+fn encode(m: &MntRule, rules: &mut Rules) -> Result<(), Box<Diagnostic>> {
     let span = m.span;
     let perms = m.perms;
     let audit = if m.prefix.audited() { perms } else { 0 };
@@ -385,21 +383,23 @@ fn encode(m: &MntRule, rules: &mut Rules) -> Result<(), Diagnostic> {
         count += 1;
     }
     if count == 0 {
-        return Err(Diagnostic::error(
-            code::BAD_CONDITIONAL,
-            span,
-            "this mount rule allows no mount the kernel checks",
-        )
-        .note(
-            "its options select a bind, move or propagation change, which cannot be \
+        return Err(Box::new(
+            Diagnostic::error(
+                code::BAD_CONDITIONAL,
+                span,
+                "this mount rule allows no mount the kernel checks",
+            )
+            .note(
+                "its options select a bind, move or propagation change, which cannot be \
              conditional on `fstype=`, and no other kind of mount",
+            ),
         ));
     }
     Ok(())
 }
 
 /// The filesystem type field: any, or one of the types.
-fn fstypes(span: Span, types: Option<&[String]>) -> Result<Regex, Diagnostic> {
+fn fstypes(span: Span, types: Option<&[String]>) -> Result<Regex, Box<Diagnostic>> {
     match types {
         None => Ok(any_field()),
         Some(ts) => {
