@@ -1,15 +1,12 @@
 //! `aaprof compile` of dbus and mount-family rules (`mount`, `remount`,
 //! `umount`, `pivot_root`) against the 6.0 reference: every conformance
 //! PASS case of these families and samples of every rule form, for five
-//! features files, compared by walking the product of the two decoded
-//! automata of each record (every pair of states reached from the start
-//! states, the permissions of both compared) and by the records' other
-//! fields.
+//! features files, compared by `binpolicy::compare` (the records' fields,
+//! and a product walk of each pair of automata with the permissions the
+//! kernel reads at every pair of states).
 
 use crate::support::{Reference, par_map, sd_files, shared};
-use aaprof::binpolicy::dfa::Dfa;
-use aaprof::binpolicy::{self, Element, Value};
-use std::collections::{HashSet, VecDeque};
+use aaprof::binpolicy::compare;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -49,173 +46,23 @@ fn reference(features: &str, file: &Path) -> Option<Vec<u8>> {
     Reference::Upstream.compile_for(features, &[], dir, Some(file), None)
 }
 
-/// An automaton of a record with the permission table it indexes, if any.
-struct Automaton {
-    dfa: Dfa,
-    table: Option<Vec<Vec<u32>>>,
-    /// The file automaton (two table entries per state).
-    file: bool,
-}
-
-fn perms_table(e: &Element) -> Vec<Vec<u32>> {
-    let arr = e
-        .children()
-        .iter()
-        .find(|c| matches!(c.value, Value::Array(_)));
-    let words: Vec<u32> = arr
-        .map(|a| a.children().iter().filter_map(Element::as_u32).collect())
-        .unwrap_or_default();
-    words.chunks(14).map(<[u32]>::to_vec).collect()
-}
-
-/// A value without the offsets it was read at.
-fn show(v: &Value) -> String {
-    match v {
-        Value::Struct(es) | Value::List(es) | Value::Array(es) => {
-            let inner: Vec<String> = es
-                .iter()
-                .map(|e| format!("{:?}={}", e.name, show(&e.value)))
-                .collect();
-            format!("[{}]", inner.join(", "))
-        }
-        Value::Blob(b, _) => format!("blob of {} bytes", b.len()),
-        other => format!("{other:?}"),
+/// Why two binary policies differ (`binpolicy::compare`: records by
+/// name, their fields, and a product walk of each automaton pair), or
+/// `None` when they are semantically equal; with whether the bytes are
+/// the same.
+fn difference(ours: &[u8], theirs: &[u8]) -> Result<bool, String> {
+    match compare::compare(ours, theirs) {
+        Ok(c) if c.equal() => Ok(c.byte_identical),
+        Ok(c) => Err(c.to_string().replace('\n', " ")),
+        Err(e) => Err(format!("undecodable: {e}")),
     }
-}
-
-/// The automata of a profile struct in order, and its other fields.
-fn parts(profile: &Element) -> Result<(Vec<Automaton>, Vec<String>), String> {
-    let mut autos = Vec::new();
-    let mut fields = Vec::new();
-    let mut after_flags = false;
-    fn dfa(v: &Value) -> Result<Dfa, String> {
-        match v {
-            Value::Blob(b, at) => Dfa::decode(b, *at).map_err(|e| e.to_string()),
-            _ => Err("aadfa is not a blob".into()),
-        }
-    }
-    let mut table = None;
-    for e in profile.children() {
-        match (e.name.as_deref(), &e.value) {
-            (Some("flags"), _) => {
-                after_flags = true;
-                fields.push(format!("flags {}", show(&e.value)));
-            }
-            (Some("policydb"), _) => {
-                let mut t = None;
-                for c in e.children() {
-                    match c.name.as_deref() {
-                        Some("perms") => t = Some(perms_table(c)),
-                        Some("aadfa") => autos.push(Automaton {
-                            dfa: dfa(&c.value)?,
-                            table: t.take(),
-                            file: false,
-                        }),
-                        _ => fields.push(format!("policydb {:?} {}", c.name, show(&c.value))),
-                    }
-                }
-            }
-            (Some("perms"), _) => table = Some(perms_table(e)),
-            (Some("aadfa"), _) => autos.push(Automaton {
-                dfa: dfa(&e.value)?,
-                table: table.take(),
-                file: after_flags,
-            }),
-            _ => fields.push(format!("{:?} {}", e.name, show(&e.value))),
-        }
-    }
-    Ok((autos, fields))
-}
-
-/// What a state grants: its accept words, or the table entries they
-/// index.
-fn state_perms(a: &Automaton, s: u32) -> (Vec<Vec<u32>>, u32) {
-    let acc = a.dfa.accept(s);
-    match &a.table {
-        None => (vec![vec![acc]], a.dfa.accept2(s)),
-        Some(t) => {
-            let n = if a.file { 2 } else { 1 };
-            let e = (0..n)
-                .map(|k| t.get(acc as usize + k).cloned().unwrap_or_default())
-                .collect();
-            (e, a.dfa.accept2(s))
-        }
-    }
-}
-
-/// The first input on which two automata differ, if any.
-fn product_walk(a: &Automaton, b: &Automaton) -> Option<String> {
-    let mut seen = HashSet::new();
-    let mut queue = VecDeque::new();
-    queue.push_back((1u32, 1u32, Vec::<u8>::new()));
-    seen.insert((1, 1));
-    while let Some((x, y, path)) = queue.pop_front() {
-        let (px, py) = (state_perms(a, x), state_perms(b, y));
-        if px != py {
-            return Some(format!(
-                "after {:?}: ours {:x?}, reference {:x?}",
-                String::from_utf8_lossy(&path),
-                px,
-                py
-            ));
-        }
-        if x == 0 && y == 0 {
-            continue;
-        }
-        for c in 0..=255u8 {
-            let n = (a.dfa.next(x, c), b.dfa.next(y, c));
-            if seen.insert(n) {
-                let mut p = path.clone();
-                p.push(c);
-                queue.push_back((n.0, n.1, p));
-            }
-        }
-    }
-    None
-}
-
-/// Why two binary policies differ, or `None` when they are semantically
-/// equal.
-fn difference(ours: &[u8], theirs: &[u8]) -> Option<String> {
-    let decode = |b: &[u8]| {
-        binpolicy::decode(b)
-            .and_then(|e| binpolicy::records(&e))
-            .map_err(|e| e.to_string())
-    };
-    let (a, b) = match (decode(ours), decode(theirs)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (a, b) => return Some(format!("undecodable: {:?} {:?}", a.err(), b.err())),
-    };
-    if a.len() != b.len() {
-        return Some(format!("{} records, reference {}", a.len(), b.len()));
-    }
-    for (ra, rb) in a.iter().zip(&b) {
-        if ra.name() != rb.name() || ra.version != rb.version || ra.namespace != rb.namespace {
-            return Some(format!("record {:?} vs {:?}", ra.name(), rb.name()));
-        }
-        let (pa, pb) = match (parts(&ra.profile), parts(&rb.profile)) {
-            (Ok(a), Ok(b)) => (a, b),
-            (a, b) => return Some(format!("bad automaton: {:?} {:?}", a.err(), b.err())),
-        };
-        if pa.1 != pb.1 {
-            return Some(format!("fields {:?} vs {:?}", pa.1, pb.1));
-        }
-        if pa.0.len() != pb.0.len() {
-            return Some(format!("{} automata, reference {}", pa.0.len(), pb.0.len()));
-        }
-        for (i, (x, y)) in pa.0.iter().zip(&pb.0).enumerate() {
-            if let Some(d) = product_walk(x, y) {
-                return Some(format!("{:?} automaton {i}: {d}", ra.name()));
-            }
-        }
-    }
-    None
 }
 
 /// How one file compiles with both compilers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
-    Equal,
+    /// Semantically equal; byte-identical or not.
+    Equal(bool),
     BothReject,
     Differ(String),
 }
@@ -223,8 +70,8 @@ enum Verdict {
 fn verdict(features: &str, file: &Path) -> Verdict {
     match (ours(features, file), reference(features, file)) {
         (Some(a), Some(b)) => match difference(&a, &b) {
-            None => Verdict::Equal,
-            Some(d) => Verdict::Differ(d),
+            Ok(identical) => Verdict::Equal(identical),
+            Err(d) => Verdict::Differ(d),
         },
         (None, None) => Verdict::BothReject,
         (Some(_), None) => Verdict::Differ("the reference rejects it, aaprof compiles it".into()),
@@ -278,7 +125,11 @@ fn run(name: &str, files: &[PathBuf], features: &[&str]) -> Vec<String> {
     let mut diffs = Vec::new();
     for f in features {
         let mine: Vec<_> = results.iter().filter(|r| r.0 == *f).collect();
-        let equal = mine.iter().filter(|r| r.2 == Verdict::Equal).count();
+        let equal = mine
+            .iter()
+            .filter(|r| matches!(r.2, Verdict::Equal(_)))
+            .count();
+        let identical = mine.iter().filter(|r| r.2 == Verdict::Equal(true)).count();
         let rejected = mine.iter().filter(|r| r.2 == Verdict::BothReject).count();
         let differ: Vec<_> = mine
             .iter()
@@ -288,7 +139,8 @@ fn run(name: &str, files: &[PathBuf], features: &[&str]) -> Vec<String> {
             })
             .collect();
         eprintln!(
-            "{name} {f}: {} cases, {equal} equal, {rejected} rejected by both, {} differ",
+            "{name} {f}: {} cases, {equal} equal ({identical} byte-identical), \
+             {rejected} rejected by both, {} differ",
             mine.len(),
             differ.len()
         );
@@ -315,7 +167,6 @@ fn conformance_pass_cases_compile_as_the_reference_compiles_them() {
 }
 
 #[test]
-#[ignore = "the permission tables (compile::push_perms) are not encoded yet"]
 fn conformance_pass_cases_with_permission_tables() {
     let diffs = run("conformance", &conformance_cases(), &[EXTENDED]);
     assert!(diffs.is_empty(), "{} differ", diffs.len());
@@ -476,7 +327,6 @@ fn umount_conditionals_merge_as_the_reference_merges_them() {
 }
 
 #[test]
-#[ignore = "the permission tables (compile::push_perms) are not encoded yet"]
 fn samples_with_permission_tables() {
     let diffs = samples(&[EXTENDED]);
     assert!(diffs.is_empty(), "{} differ", diffs.len());
