@@ -12,7 +12,9 @@
 //! is minimised and packed into the kernel's tables ([`crate::aare`]).
 
 pub mod build;
+mod dbus;
 mod ipc;
+mod mount;
 pub mod perms;
 pub mod regex;
 mod write;
@@ -390,6 +392,8 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
         }
     }
     errs.extend(merged.add_to(abi, &mut l.policy));
+    // the mount family is merged across the profile first
+    errs.extend(mount::mounts(p.model.iter().flatten(), abi, &mut l.policy));
     if errs.is_empty() { Ok(l) } else { Err(errs) }
 }
 
@@ -405,6 +409,12 @@ fn policydb(
         RuleKind::Signal(s) => ipc::signal(r, s, abi, rules),
         RuleKind::Ptrace(t) => ipc::ptrace(r, t, abi, rules),
         RuleKind::Userns(u) => ipc::userns(r, u, abi, rules),
+        RuleKind::Dbus(d) => dbus::dbus(r, d, abi, rules),
+        // compiled together, by `mount::mounts`
+        RuleKind::Mount(_)
+        | RuleKind::Remount(_)
+        | RuleKind::Umount(_)
+        | RuleKind::PivotRoot(_) => Ok(()),
         _ => Err(Box::new(unsupported(
             r.span,
             &format!("{} rules", family(kind)),

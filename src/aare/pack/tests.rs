@@ -745,63 +745,6 @@ fn sys_devices(n: usize, distinct: bool) -> Automaton {
     })
 }
 
-/// Timings of minimise and pack on a big automaton (run with
-/// `--ignored --nocapture`; a benchmark, not a test of speed).
-#[test]
-#[ignore]
-fn bench_minimize_and_pack() {
-    for (n, distinct) in [(8usize, true), (10, true), (10, false), (11, false)] {
-        let t0 = Instant::now();
-        let a = sys_devices(n, distinct);
-        let t1 = Instant::now();
-        let m = minimize(&a);
-        let t2 = Instant::now();
-        let wide = PackOptions {
-            state32: true,
-            ..PackOptions::default()
-        };
-        let t = pack(&m, &wide).expect("packs");
-        let t3 = Instant::now();
-        let blob = t.to_blob();
-        let t4 = Instant::now();
-        verify_with(
-            &blob,
-            &VerifyOptions {
-                accept2: true,
-                state32: true,
-            },
-        )
-        .expect("passes");
-        let t5 = Instant::now();
-        let ec = pack(
-            &m,
-            &PackOptions {
-                equivalence_classes: true,
-                ..wide
-            },
-        )
-        .expect("packs");
-        let t6 = Instant::now();
-        eprintln!(
-            "N={n} distinct={distinct}: {} states -> {} minimal; determinize {:?}, minimize {:?}, pack {:?} (NXT {}), blob {:?} ({} bytes), verify {:?}, pack with classes {:?} (NXT {})",
-            a.len(),
-            m.len(),
-            t1 - t0,
-            t2 - t1,
-            t3 - t2,
-            t.next.len(),
-            t4 - t3,
-            blob.len(),
-            t5 - t4,
-            t6 - t5,
-            ec.next.len(),
-        );
-        let t7 = Instant::now();
-        assert_eq!(same_language(&a, &m), None);
-        eprintln!("  same_language {:?}", t7.elapsed());
-    }
-}
-
 #[test]
 fn the_sys_devices_family_minimises_packs_and_round_trips() {
     let a = sys_devices(4, true);
@@ -898,10 +841,8 @@ fn any_construction_order_gives_the_reference_blob() {
 
 /// Every top-level profile of the upstream corpus through the reference:
 /// how many of its automata minimise back to themselves with
-/// [`MinimizeOptions::REFERENCE`] and re-pack byte-identical (run with
-/// `--ignored --nocapture`; a survey, slow).
+/// [`MinimizeOptions::REFERENCE`] and re-pack byte-identical.
 #[test]
-#[ignore]
 fn survey_upstream_corpus() {
     let upstream = shared().join("corpora/upstream");
     let base = upstream.to_string_lossy().into_owned();
@@ -914,35 +855,6 @@ fn survey_upstream_corpus() {
     for features in ["features.all", "features.extended-perms-policydb"] {
         survey(&names, &["-b", &base, "-I", &base], features);
     }
-}
-
-/// As [`survey_upstream_corpus`], every tenth profile of the apparmor.d
-/// corpus.
-#[test]
-#[ignore]
-fn survey_apparmor_d_sample() {
-    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("the corpus reads") {
-            let p = e.expect("an entry").path();
-            if p.is_dir() {
-                files(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    let root = shared().join("corpora/apparmor.d");
-    let mut names = Vec::new();
-    files(&root.join("profiles"), &mut names);
-    names.sort();
-    let names: Vec<PathBuf> = names.into_iter().step_by(10).collect();
-    let base = root.to_string_lossy().into_owned();
-    let mappings = root.join("mappings").to_string_lossy().into_owned();
-    survey(
-        &names,
-        &["-b", &base, "-I", &base, "-I", &mappings],
-        "features.all",
-    );
 }
 
 fn survey(names: &[PathBuf], args: &[&str], features: &str) {
