@@ -491,11 +491,39 @@ fn proc_access(files: &mut Vec<FileEntry>, attr: &str, span: Span) {
 fn change_rules(
     changes: &[ChangeEntry],
     span: Span,
+    abi: &Abi,
     rules: &mut Rules,
 ) -> Result<(), Box<Diagnostic>> {
+    let stacking = abi.features.has("domain/stack");
     for c in changes {
         rules.span = c.span;
-        let target = glob(&c.target).map_err(|x| bad_glob(span, &c.target, x))?;
+        // without stacking the kernel gets the namespace and the name as
+        // two fields (and cannot stack)
+        let target = if stacking {
+            glob(&c.target).map_err(|x| bad_glob(c.span, &c.target, x))?
+        } else {
+            let (ns, name) = match split_label(&c.target) {
+                Some(x) => x,
+                None => {
+                    return Err(Box::new(Diagnostic::error(
+                        code::UNSUPPORTED_FEATURE,
+                        c.span,
+                        format!(
+                            "`{}`: this kernel cannot stack profiles on a change_profile",
+                            c.target
+                        ),
+                    )));
+                }
+            };
+            let name = glob(name).map_err(|x| bad_glob(c.span, name, x))?;
+            match ns {
+                Some(ns) => glob(ns)
+                    .map_err(|x| bad_glob(c.span, ns, x))?
+                    .then(Regex::byte(0))
+                    .then(name),
+                None => name,
+            }
+        };
         let exec = match &c.onexec {
             Some(e) => glob(e).map_err(|x| bad_glob(span, e, x))?,
             // every exec: `/[^/\x00][^\x00]*`
@@ -529,6 +557,19 @@ fn change_rules(
         );
     }
     Ok(())
+}
+
+/// A label split as the reference splits it for a kernel without
+/// stacking: `:ns:name` or `:ns://name` into the namespace and the name;
+/// `None` for a stacked label (`&...`).
+fn split_label(label: &str) -> Option<(Option<&str>, &str)> {
+    if label.starts_with('&') {
+        return None;
+    }
+    match label.strip_prefix(':').and_then(|r| r.split_once(':')) {
+        Some((ns, name)) => Some((Some(ns), name.strip_prefix("//").unwrap_or(name))),
+        None => Some((None, label)),
+    }
 }
 
 /// A set of entries and their expressions, about to become one automaton.
@@ -1021,7 +1062,7 @@ fn profile_record(
     // the file automaton
     let mut frules = Rules::default();
     file_rules(&l.files, p.span, &mut frules).map_err(|d| vec![*d])?;
-    change_rules(&l.changes, p.span, &mut frules).map_err(|d| vec![*d])?;
+    change_rules(&l.changes, p.span, abi, &mut frules).map_err(|d| vec![*d])?;
     if !frules.exprs.is_empty() {
         let Packed { blob, table } =
             automaton(&frules, true, abi, opts, p.span).map_err(|d| vec![*d])?;

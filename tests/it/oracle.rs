@@ -49,6 +49,9 @@ pub(super) struct Case {
     /// on standard input.
     pub(super) path: Option<PathBuf>,
     pub(super) text: String,
+    /// A conformance case the suite marks `#=TODO` (the reference is known
+    /// not to give the expected result).
+    pub(super) todo: bool,
 }
 
 pub(super) struct Corpus {
@@ -508,6 +511,7 @@ fn file_cases(paths: Vec<PathBuf>) -> Vec<Case> {
                 },
                 path: Some(p),
                 text,
+                todo: false,
             })
         })
         .collect()
@@ -607,6 +611,7 @@ pub(super) fn conformance(reference: Reference) -> Corpus {
         cases.push(Case {
             what: f.strip_prefix(&simple).unwrap_or(&f).display().to_string(),
             path: None,
+            todo: text.lines().any(|l| l.starts_with("#=TODO")),
             text: policy,
         });
     }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark: `aaprof compile` of the apparmor.d tree in one process
+# (profiles compiled in parallel on every core, includes read and parsed
+# once) next to the 6.0 reference compiling the same profiles one process
+# per profile, two at a time, in the same run. Both compile for
+# features.all and write the binary policy (-S) to files. Reports
+# hyperfine's median of several runs, each side's peak memory, and
+# aaprof's cost per stage.
+#
+# The profiles compared are those of the tree that aaprof compiles today
+# (the others hold rule families it refuses with E0801); the script says
+# how many.
+#
+#   bash benches/compile.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+cargo build --release --quiet
+bin=$PWD/target/release/aaprof
+ref=$(cd ../shared/oracle && pwd)/apparmor_parser
+features=$(cd ../shared/conformance/features && pwd)/features.all
+root=$(cd ../shared/corpora && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cd "$root"
+all=$(find apparmor.d/profiles -type f | sort)
+# the profiles aaprof compiles
+: > "$out/files"
+for f in $all; do
+  if "$bin" compile -M "$features" -b apparmor.d -I apparmor.d/mappings -o "$out/probe" "$f" 2>/dev/null; then
+    echo "$f" >> "$out/files"
+  fi
+done
+n=$(wc -l < "$out/files")
+echo "profiles: $n of $(echo "$all" | wc -l) in apparmor.d (those aaprof compiles); $(nproc) cores"
+mkdir -p "$out/ours" "$out/theirs"
+ours="$bin compile -M $features -b apparmor.d -I apparmor.d/mappings --out-dir $out/ours \$(cat $out/files)"
+theirs="xargs -a $out/files -P 2 -I{} sh -c '$ref --config-file=/dev/null -M $features -K -Q -S -b apparmor.d -I apparmor.d/mappings {} > $out/theirs/\$(basename {})'"
+hyperfine --warmup 1 --runs "$runs" --export-json "$out/bench.json" \
+  -n "aaprof compile" "$ours" \
+  -n "apparmor_parser -S (2 at a time)" "$theirs" >/dev/null
+python3 - "$out/bench.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = {x["command"]: x for x in d["results"]}
+for name, x in r.items():
+    print(f'{name:<34} median {x["median"]:8.2f} s   min {x["min"]:8.2f} s   max {x["max"]:8.2f} s   ({len(x["times"])} runs)')
+a, b = r["aaprof compile"]["median"], r["apparmor_parser -S (2 at a time)"]["median"]
+print(f'speed-up: {b / a:.1f}x less wall time')
+PY
+# peak memory: aaprof's one process, the reference's largest process
+/usr/bin/time -f "aaprof compile peak RSS: %M KB" sh -c "$ours" 2>&1 >/dev/null | tail -1
+peak=0
+while read -r f; do
+  kb=$( { /usr/bin/time -f "%M" "$ref" --config-file=/dev/null -M "$features" -K -Q -S -b apparmor.d -I apparmor.d/mappings "$f" > /dev/null; } 2>&1 | tail -1)
+  [ "$kb" -gt "$peak" ] && peak=$kb
+done < "$out/files"
+echo "apparmor_parser peak RSS of one process: $peak KB (two run at a time: up to $((2 * peak)) KB)"
+# aaprof's cost per stage
+sh -c "$bin compile --timings -M $features -b apparmor.d -I apparmor.d/mappings --out-dir $out/ours \$(cat $out/files)" 2>&1 | grep -i "stage\|parse\|lower\|automat\|minimi\|pack\|write" || true
