@@ -12,6 +12,7 @@
 //! is minimised and packed into the kernel's tables ([`crate::aare`]).
 
 pub mod build;
+mod network;
 pub mod perms;
 pub mod regex;
 mod write;
@@ -71,8 +72,10 @@ impl Compiled {
 pub fn compile(policy: &Policy, opts: &Options) -> Compiled {
     let mut out = Compiled::default();
     let abi = Abi::of(&opts.features);
+    // one legacy network table for the whole file, as the reference's
+    let net = network::LegacyTable::of(policy, &abi);
     for p in policy.profiles.iter().filter(|p| !p.synthetic) {
-        compile_tree(p, None, &abi, opts, &mut out);
+        compile_tree(p, None, &abi, net.as_ref(), opts, &mut out);
     }
     out
 }
@@ -81,6 +84,7 @@ fn compile_tree(
     p: &ResolvedProfile,
     parent: Option<&str>,
     abi: &Abi,
+    net: Option<&network::LegacyTable>,
     opts: &Options,
     out: &mut Compiled,
 ) {
@@ -88,12 +92,12 @@ fn compile_tree(
         Some(par) => format!("{par}//{}", p.name),
         None => p.name.clone(),
     };
-    match profile_record(p, &full, parent.is_some(), abi, opts) {
+    match profile_record(p, &full, parent.is_some(), abi, net, opts) {
         Ok(r) => out.records.push(r),
         Err(d) => out.diagnostics.extend(d),
     }
     for c in &p.children {
-        compile_tree(c, Some(&full), abi, opts, out);
+        compile_tree(c, Some(&full), abi, net, opts, out);
     }
 }
 
@@ -348,8 +352,11 @@ fn policydb(
     abi: &Abi,
     rules: &mut Rules,
 ) -> Result<(), Diagnostic> {
-    let _ = (abi, &rules);
-    Err(unsupported(r.span, &format!("{} rules", family(kind))))
+    match kind {
+        RuleKind::Network(n) => network::network(r, n, abi, rules),
+        RuleKind::Unix(u) => network::unix(r, u, abi, rules),
+        _ => Err(unsupported(r.span, &format!("{} rules", family(kind)))),
+    }
 }
 
 fn family(k: &RuleKind) -> &'static str {
@@ -647,10 +654,11 @@ fn policy_rules(flags: &ProfileFlags, abi: &Abi, rules: &mut Rules) {
     }
     if f.supports_network_v9() && f.supports_unix() {
         mark(rules, &[class::NETV9], max);
-        mark(rules, &[class::NETV9, 0, 1], max);
+        // `\d15\0001`: an octal NUL, then the character `1`
+        mark(rules, &[class::NETV9, 0, b'1'], max);
     } else if f.supports_unix() {
         mark(rules, &[class::NET], max);
-        mark(rules, &[class::NET, 0, 1], max);
+        mark(rules, &[class::NET, 0, b'1'], max);
     }
     if f.supports_posix_mqueue() {
         mark(rules, &[class::POSIX_MQUEUE], max);
@@ -673,9 +681,9 @@ pub mod class {
     pub const NETV8: u8 = 14;
     pub const NETV9: u8 = 15;
     pub const NS: u8 = 21;
-    pub const POSIX_MQUEUE: u8 = 22;
-    pub const SYSV_MQUEUE: u8 = 23;
-    pub const IO_URING: u8 = 24;
+    pub const POSIX_MQUEUE: u8 = 17;
+    pub const SYSV_MQUEUE: u8 = 18;
+    pub const IO_URING: u8 = 22;
     pub const DBUS: u8 = 32;
 }
 
@@ -684,6 +692,7 @@ fn profile_record(
     full: &str,
     nested: bool,
     abi: &Abi,
+    net: Option<&network::LegacyTable>,
     opts: &Options,
 ) -> Result<Vec<u8>, Vec<Diagnostic>> {
     let mut l = lower(p, abi)?;
@@ -814,6 +823,15 @@ fn profile_record(
         }
         w.array_end();
         w.struct_end();
+    }
+    if let Some(t) = net {
+        w.array(Some("net_allowed_af"), network::AF_MAX as u16);
+        for e in t.entries() {
+            for v in e {
+                w.u16(None, v);
+            }
+        }
+        w.array_end();
     }
     // the policy automaton
     let mut prules = std::mem::take(&mut l.policy);

@@ -2,6 +2,7 @@
 
 mod cli;
 mod codes;
+mod compile_net;
 mod conformance;
 mod corpora;
 mod differential;

@@ -1,0 +1,379 @@
+//! `network` and `unix` rules compiled by aaprof and by the 6.0 reference,
+//! compared semantically: the same records with the same elements, and
+//! automata that accept the same language with the same accept words on
+//! every input (a product walk of the two decoded automata).
+//!
+//! Features: `features.all` (network by family and type in the legacy
+//! `net_allowed_af` table, unix rules under class 4), `features.af_inet`
+//! and `features.extended-perms-policydb` (network_v8 with inet
+//! conditionals, in the policy automaton). For the last two the test
+//! strips `permstable32` from the features file, so that both compilers
+//! write legacy accept words: aaprof's permission tables are not finished
+//! (`push_perms` in src/compile/mod.rs), and the network encoding is the
+//! same either way.
+
+use crate::support::{par_map, sd_files, shared};
+use aaprof::binpolicy::dfa::Dfa;
+use aaprof::binpolicy::{Element, Value, decode, records};
+use std::collections::{HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn work_dir() -> PathBuf {
+    let d = crate::support::repo().join("target/compile_net");
+    std::fs::create_dir_all(&d).expect("target/ writable");
+    d
+}
+
+/// A features file of `../shared/conformance/features`, or that file
+/// without its permission table lines (`NAME-legacy`), written under
+/// target/.
+fn features(name: &str) -> PathBuf {
+    let dir = shared().join("conformance/features");
+    let Some(base) = name.strip_suffix("-legacy") else {
+        return dir.join(name);
+    };
+    let text = std::fs::read_to_string(dir.join(base)).expect("features file readable");
+    let mut out = String::new();
+    let mut skip = false;
+    for line in text.lines() {
+        if line.starts_with("permstable32") {
+            skip = true;
+            continue;
+        }
+        if skip {
+            skip = false;
+            if line == "}" {
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    let p = work_dir().join(name);
+    std::fs::write(&p, out).expect("target/ writable");
+    p
+}
+
+/// The reference's bytes of a file for a features file (a path).
+fn reference(features: &Path, file: &Path) -> Option<Vec<u8>> {
+    let out = Command::new(shared().join("oracle/apparmor_parser"))
+        .arg("--config-file=/dev/null")
+        .arg("-M")
+        .arg(features)
+        .args(["-K", "-Q", "-S"])
+        .arg(file)
+        .current_dir(file.parent().unwrap_or(Path::new(".")))
+        .output()
+        .expect("apparmor_parser runs");
+    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+}
+
+/// aaprof's bytes, or its diagnostics.
+fn ours(features: &Path, file: &Path, tag: &str) -> Result<Vec<u8>, String> {
+    let out_file = work_dir().join(format!(
+        "{}.{tag}.bin",
+        file.to_string_lossy().replace('/', "_")
+    ));
+    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
+        .arg("compile")
+        .arg("-M")
+        .arg(features)
+        .arg(file)
+        .arg("-o")
+        .arg(&out_file)
+        .current_dir(file.parent().unwrap_or(Path::new(".")))
+        .output()
+        .expect("aaprof runs");
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    std::fs::read(&out_file).map_err(|e| e.to_string())
+}
+
+/// Whether two automata accept the same language with the same accept
+/// words; the first input where they differ otherwise.
+fn same_automaton(a: &Dfa, b: &Dfa) -> Result<(), String> {
+    let mut seen = HashSet::new();
+    let mut queue = VecDeque::new();
+    queue.push_back((1u32, 1u32, Vec::new()));
+    seen.insert((1, 1));
+    while let Some((x, y, path)) = queue.pop_front() {
+        if (a.accept(x), a.accept2(x)) != (b.accept(y), b.accept2(y)) {
+            return Err(format!(
+                "after {path:02x?}: ours {:#x}/{:#x}, reference {:#x}/{:#x}",
+                a.accept(x),
+                a.accept2(x),
+                b.accept(y),
+                b.accept2(y)
+            ));
+        }
+        for c in 0..=255u8 {
+            let (nx, ny) = (a.next(x, c), b.next(y, c));
+            if seen.insert((nx, ny)) {
+                let mut p = path.clone();
+                p.push(c);
+                queue.push_back((nx, ny, p));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn same_elements(ours: &[Element], reference: &[Element], at: &str) -> Result<(), String> {
+    if ours.len() != reference.len() {
+        let names = |v: &[Element]| -> Vec<String> {
+            v.iter()
+                .map(|e| e.name.clone().unwrap_or_else(|| "-".into()))
+                .collect()
+        };
+        return Err(format!(
+            "{at}: {} elements {:?}, reference {} {:?}",
+            ours.len(),
+            names(ours),
+            reference.len(),
+            names(reference)
+        ));
+    }
+    for (o, r) in ours.iter().zip(reference) {
+        let here = format!("{at}/{}", r.name.as_deref().unwrap_or("-"));
+        if o.name != r.name {
+            return Err(format!("{here}: named {:?} in ours", o.name));
+        }
+        match (&o.value, &r.value) {
+            (Value::Blob(a, ao), Value::Blob(b, bo)) => {
+                let da = Dfa::decode(a, *ao).map_err(|e| format!("{here}: ours: {e}"))?;
+                let db = Dfa::decode(b, *bo).map_err(|e| format!("{here}: reference: {e}"))?;
+                same_automaton(&da, &db).map_err(|e| format!("{here}: {e}"))?;
+            }
+            (Value::Struct(a), Value::Struct(b))
+            | (Value::List(a), Value::List(b))
+            | (Value::Array(a), Value::Array(b)) => same_elements(a, b, &here)?,
+            (a, b) if a == b => {}
+            (a, b) => return Err(format!("{here}: ours {a:?}, reference {b:?}")),
+        }
+    }
+    Ok(())
+}
+
+/// A profile's elements without its attachment (the `aadfa` blob and its
+/// length between the name and `flags`), and whether it had one.
+fn without_xmatch(v: &[Element]) -> (Vec<Element>, bool) {
+    let mut out = v.to_vec();
+    if out.get(1).and_then(|e| e.name.as_deref()) == Some("aadfa") {
+        out.drain(1..3.min(out.len()));
+        return (out, true);
+    }
+    (out, false)
+}
+
+/// Whether two binary policies are semantically equal (the attachment
+/// automata aside: `Ok(false)` when only one of them has one).
+fn same_policy(ours: &[u8], reference: &[u8]) -> Result<bool, String> {
+    let a = decode(ours).map_err(|e| format!("ours: {e}"))?;
+    let b = decode(reference).map_err(|e| format!("reference: {e}"))?;
+    let (ra, rb) = (
+        records(&a).map_err(|e| e.to_string())?,
+        records(&b).map_err(|e| e.to_string())?,
+    );
+    if ra.len() != rb.len() {
+        return Err(format!("{} records, reference {}", ra.len(), rb.len()));
+    }
+    let mut same_xmatch = true;
+    for (x, y) in ra.iter().zip(&rb) {
+        if (x.version, &x.namespace) != (y.version, &y.namespace) {
+            return Err(format!("{:?}: version or namespace", y.name()));
+        }
+        let (xo, ho) = without_xmatch(x.profile.children());
+        let (xr, hr) = without_xmatch(y.profile.children());
+        same_elements(&xo, &xr, y.name().unwrap_or("?"))?;
+        same_xmatch &= ho == hr;
+    }
+    Ok(same_xmatch)
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    equal: usize,
+    /// Of those, how many have an attachment automaton in one policy only
+    /// (the attachment is not this module's: see the report).
+    xmatch_differs: usize,
+    /// aaprof does not compile another family of the file yet.
+    skipped: usize,
+    differ: Vec<(String, String)>,
+}
+
+const FEATURES: [&str; 3] = [
+    "features.all",
+    "features.af_inet-legacy",
+    "features.extended-perms-policydb-legacy",
+];
+
+fn run(files: &[PathBuf], features_name: &str) -> Tally {
+    let fpath = features(features_name);
+    let results = par_map(files, |f| {
+        let r = reference(&fpath, f)?;
+        let name = f.to_string_lossy().into_owned();
+        Some(match ours(&fpath, f, features_name) {
+            Err(e) if e.contains("does not compile") => (name, Err(None)),
+            Err(e) => (name, Err(Some(e))),
+            Ok(o) => (name, same_policy(&o, &r).map_err(Some)),
+        })
+    });
+    let mut t = Tally::default();
+    for (name, r) in results {
+        match r {
+            Ok(xmatch) => {
+                t.equal += 1;
+                if !xmatch {
+                    t.xmatch_differs += 1;
+                }
+            }
+            Err(None) => t.skipped += 1,
+            Err(Some(e)) => t.differ.push((name, e)),
+        }
+    }
+    t.differ.sort();
+    t
+}
+
+/// The conformance cases of the network and unix families that the
+/// reference compiles.
+fn conformance_cases() -> Vec<PathBuf> {
+    let dir = shared().join("conformance/tst/simple_tests");
+    let mut v = Vec::new();
+    for sub in ["network", "unix"] {
+        v.extend(
+            sd_files(&dir.join(sub)).into_iter().filter(|p| {
+                std::fs::read_to_string(p).is_ok_and(|t| t.contains("#=EXRESULT PASS"))
+            }),
+        );
+    }
+    v
+}
+
+/// Rule samples of every form: perms, families, types, protocols,
+/// conditionals, audit/deny, unix addresses and peers.
+const SAMPLES: &[&str] = &[
+    "network,",
+    "deny network,",
+    "audit network,",
+    "audit deny network,",
+    "network inet,",
+    "network inet6 stream,",
+    "network inet tcp,",
+    "network inet udp,",
+    "network inet icmp,",
+    "network inet raw,",
+    "network inet6 tcp,",
+    "network tcp,",
+    "network stream,",
+    "network dgram,",
+    "network unix,",
+    "network unix stream,",
+    "deny network unix dgram,",
+    "audit network netlink raw,",
+    "network netlink,",
+    "network packet packet,",
+    "deny network inet6,",
+    "audit deny network inet,",
+    "network (create) inet,",
+    "network (bind listen) inet stream,",
+    "network (send receive) inet6 udp,",
+    "network (getopt setopt) inet tcp,",
+    "network (connect accept shutdown getattr setattr) inet,",
+    "network inet ip=127.0.0.1,",
+    "network inet6 ip=::1 port=80,",
+    "network (bind) inet port=80-1100,",
+    "network (bind) inet port=1-1023,",
+    "network inet ip=none,",
+    "network (connect send) inet peer=(ip=10.0.0.1 port=443),",
+    "network (send) inet stream peer=(ip=192.168.1.1),",
+    "network ip=10.1.2.3,",
+    "network (connect) port=22 peer=(port=2000-3000),",
+    "deny network inet port=8080,",
+    "audit network (bind) inet6 port=5000,",
+    "unix,",
+    "deny unix,",
+    "audit unix,",
+    "audit deny unix,",
+    "unix (create),",
+    "unix (bind) type=stream addr=@foo,",
+    "unix (bind) addr=auto,",
+    "unix (listen accept) type=seqpacket addr=@srv*,",
+    "unix (send receive) type=dgram addr=none,",
+    "unix (connect send) peer=(addr=@a//b label=foo),",
+    "unix (getopt setopt getattr setattr shutdown) type=stream,",
+    "unix type=dgram peer=(label=/usr/bin/**),",
+    "deny unix (send) peer=(addr=@bad),",
+    "priority=5 unix (receive) addr=@x,",
+    "audit unix (connect) type=stream peer=(addr=@dbus-*),",
+];
+
+fn sample_files() -> Vec<PathBuf> {
+    let dir = work_dir().join("samples");
+    std::fs::create_dir_all(&dir).expect("target/ writable");
+    let mut v = Vec::new();
+    for (i, s) in SAMPLES.iter().enumerate() {
+        let p = dir.join(format!("s{i:02}.sd"));
+        std::fs::write(&p, format!("profile s{i} {{\n  {s}\n}}\n")).expect("write");
+        v.push(p);
+    }
+    // several rules, profiles sharing the file's legacy table, a hat
+    let multi = dir.join("multi.sd");
+    std::fs::write(
+        &multi,
+        "profile m1 {\n  network inet stream,\n  deny network inet6,\n  unix (send) type=dgram,\n  ^hat {\n    audit network netlink,\n  }\n}\nprofile m2 {\n  file,\n}\nprofile m3 {\n  network (create) inet6 tcp,\n  deny unix type=stream,\n  network inet dgram,\n  network inet dgram,\n}\n",
+    )
+    .expect("write");
+    v.push(multi);
+    // the reference loses the legacy table's rules when a block closes
+    let blocks = dir.join("blocks.sd");
+    std::fs::write(
+        &blocks,
+        "$FOO=true\nprofile b1 {\n  network inet stream,\n  audit {\n    network inet6 dgram,\n  }\n  network netlink raw,\n  unix (send),\n}\nprofile b2 {\n  network ax25,\n  if $FOO {\n    network x25,\n  }\n  deny unix,\n}\n",
+    )
+    .expect("write");
+    v.push(blocks);
+    v
+}
+
+fn report(what: &str, features: &str, t: &Tally) {
+    println!(
+        "compile_net | {what} | {features} | equal {} (attachment in one only: {}) | differ {} | skipped (other families) {}",
+        t.equal,
+        t.xmatch_differs,
+        t.differ.len(),
+        t.skipped
+    );
+    for (n, e) in &t.differ {
+        println!("  {n}: {}", e.lines().next().unwrap_or(""));
+    }
+}
+
+#[test]
+fn samples_compile_as_the_reference_compiles_them() {
+    let files = sample_files();
+    let mut bad = 0;
+    for f in FEATURES {
+        let t = run(&files, f);
+        report("samples", f, &t);
+        assert_eq!(t.skipped, 0, "the samples hold network and unix rules only");
+        assert!(t.equal > 0);
+        bad += t.differ.len();
+    }
+    assert_eq!(bad, 0, "samples differ from the reference");
+}
+
+#[test]
+fn conformance_cases_compile_as_the_reference_compiles_them() {
+    let files = conformance_cases();
+    let mut bad = 0;
+    for f in FEATURES {
+        let t = run(&files, f);
+        report("conformance", f, &t);
+        assert!(t.equal > 0);
+        bad += t.differ.len();
+    }
+    assert_eq!(bad, 0, "conformance cases differ from the reference");
+}
