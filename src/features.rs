@@ -256,6 +256,35 @@ impl Features {
         map.insert((*last).to_string(), Node::Value(value.trim().to_string()));
     }
 
+    /// What both feature sets support: the entries present in both, a
+    /// value keeping the words both list (as the reference's
+    /// `features_intersect` asks both sets about each feature).
+    pub fn intersect(&self, other: &Features) -> Features {
+        fn both(a: &BTreeMap<String, Node>, b: &BTreeMap<String, Node>) -> BTreeMap<String, Node> {
+            let mut out = BTreeMap::new();
+            for (k, x) in a {
+                let Some(y) = b.get(k) else { continue };
+                let n = match (x, y) {
+                    (Node::Block(x), Node::Block(y)) => Node::Block(both(x, y)),
+                    (Node::Value(x), Node::Value(y)) => {
+                        let ys: Vec<&str> = y.split_whitespace().collect();
+                        let words: Vec<&str> =
+                            x.split_whitespace().filter(|w| ys.contains(w)).collect();
+                        Node::Value(words.join(" "))
+                    }
+                    // a block on one side and a value on the other: only
+                    // the name is common
+                    _ => Node::Block(BTreeMap::new()),
+                };
+                out.insert(k.clone(), n);
+            }
+            out
+        }
+        Features {
+            root: both(&self.root, &other.root),
+        }
+    }
+
     /// Whether nothing at all is declared.
     pub fn is_empty(&self) -> bool {
         self.root.is_empty()

@@ -14,6 +14,8 @@
 //! the kernel compiler's tables take.
 
 pub mod automaton;
+pub mod minimize;
+pub mod pack;
 pub mod set;
 
 pub use automaton::Automaton;

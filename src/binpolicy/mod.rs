@@ -8,8 +8,10 @@
 //! decodes the automata the `aadfa` blobs hold. `aaprof inspect` prints
 //! them (see [`describe`]).
 
+pub mod compare;
 mod describe;
 pub mod dfa;
+pub mod perms;
 
 pub use describe::describe;
 

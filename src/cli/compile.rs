@@ -30,7 +30,7 @@ pub struct CompileArgs {
     pub out_dir: Option<PathBuf>,
     /// The most states one automaton may reach before minimisation; a
     /// profile past it is an error (E0802) instead of minutes of work.
-    #[arg(long = "max-states", value_name = "N", default_value_t = 1_000_000)]
+    #[arg(long = "max-states", value_name = "N", default_value_t = compile::build::Budget::default().states)]
     pub max_states: usize,
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value = "auto")]
@@ -83,7 +83,11 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
     }
     let copts = Options {
         features: opts.features.clone(),
-        max_states: a.max_states,
+        policy_features: None,
+        budget: compile::build::Budget {
+            states: a.max_states,
+            ..Default::default()
+        },
     };
     let color = a.color.enabled(std::io::stderr().is_terminal());
     let f = if std::io::stderr().is_terminal() {
@@ -98,7 +102,7 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
         .map(|p| Job::File(p.display().to_string(), p.clone()))
         .collect();
     let outcomes = check_all(&session, jobs, &opts, true);
-    let compiled = compile_all(&outcomes, &copts);
+    let compiled = compile_all(&outcomes, &copts, &opts.search);
     let sources = session.sources();
     let mut failed = false;
     let mut all = Vec::new();
@@ -151,6 +155,7 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
 fn compile_all(
     outcomes: &[aaprof::resolve::Outcome],
     copts: &Options,
+    search: &aaprof::resolve::SearchPath,
 ) -> Vec<Option<compile::Compiled>> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -172,7 +177,9 @@ fn compile_all(
                     if o.has_errors() || o.file.is_none() {
                         continue;
                     }
-                    let c = compile::compile(&o.policy, copts);
+                    let mut copts = copts.clone();
+                    copts.policy_features = compile::abi_features(&o.policy, search);
+                    let c = compile::compile(&o.policy, &copts);
                     if let Ok(mut slot) = results[i].lock() {
                         *slot = Some(c);
                     }

@@ -10,11 +10,31 @@ use crate::aare::automaton::Row;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 
+/// How far a construction may go: states, and positions held in the
+/// state sets (each four bytes, stored twice: the memory the construction
+/// needs grows with it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub states: usize,
+    pub positions: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            states: 250_000,
+            positions: 40_000_000,
+        }
+    }
+}
+
 /// A construction that went past its budget.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the automaton grows past {states} states")]
-pub struct TooLarge {
-    pub states: usize,
+pub enum TooLarge {
+    #[error("the automaton grows past {0} states")]
+    States(usize),
+    #[error("the automaton's states hold more than {0} positions (about {mb} MB)", mb = .0 * 8 / 1_000_000)]
+    Positions(usize),
 }
 
 /// The automaton the construction built: state 0 is the trap state, 1 the
@@ -143,7 +163,7 @@ impl std::hash::Hasher for FnvHasher {
 
 /// Build the deterministic automaton of `exprs`, each with its tag; fail
 /// past `max_states` states.
-pub fn build(exprs: &[(Regex, u32)], max_states: usize) -> Result<Built, TooLarge> {
+pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> {
     let mut ps = Positions::default();
     let mut start: Vec<u32> = Vec::new();
     for (r, tag) in exprs {
@@ -171,6 +191,7 @@ pub fn build(exprs: &[(Regex, u32)], max_states: usize) -> Result<Built, TooLarg
         tags: vec![Vec::new(), Vec::new()],
     };
     let mut queue = VecDeque::from([1u32]);
+    let mut held = 0usize;
     // scratch: per byte, the positions whose set holds it
     let mut by_set: Vec<(ByteSet, Vec<u32>)> = Vec::new();
     while let Some(id) = queue.pop_front() {
@@ -217,8 +238,12 @@ pub fn build(exprs: &[(Regex, u32)], max_states: usize) -> Result<Built, TooLarg
                     let t = match index.entry(next) {
                         Entry::Occupied(e) => *e.get(),
                         Entry::Vacant(e) => {
-                            if out.rows.len() >= max_states {
-                                return Err(TooLarge { states: max_states });
+                            if out.rows.len() >= budget.states {
+                                return Err(TooLarge::States(budget.states));
+                            }
+                            held += e.key().len();
+                            if held > budget.positions {
+                                return Err(TooLarge::Positions(budget.positions));
                             }
                             let t = out.rows.len() as u32;
                             sets.push(e.key().clone());

@@ -35,15 +35,19 @@ use write::Writer;
 pub struct Options {
     /// The kernel's features (what `-M` gives the reference).
     pub features: Features,
-    /// The most states one automaton may have before minimisation.
-    pub max_states: usize,
+    /// The features of the policy's `abi` file, when it has one (read by
+    /// the caller): the policy is compiled for what both support.
+    pub policy_features: Option<Features>,
+    /// How large one automaton may grow before minimisation.
+    pub budget: build::Budget,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             features: Features::all(),
-            max_states: 1_000_000,
+            policy_features: None,
+            budget: build::Budget::default(),
         }
     }
 }
@@ -71,7 +75,7 @@ impl Compiled {
 /// included).
 pub fn compile(policy: &Policy, opts: &Options) -> Compiled {
     let mut out = Compiled::default();
-    let abi = Abi::of(&opts.features);
+    let abi = Abi::of(&opts.features, opts.policy_features.as_ref());
     // one legacy network table for the whole file, as the reference's
     let net = network::LegacyTable::of(policy, &abi);
     for p in policy.profiles.iter().filter(|p| !p.synthetic) {
@@ -106,11 +110,16 @@ pub struct Abi {
     pub kernel_abi: u32,
     /// The permission table version (`-1`: none, legacy accept tables).
     pub permstable: i32,
+    /// What both the kernel and the policy's abi support: what rules are
+    /// compiled for.
     pub features: Features,
+    /// The kernel's own features (the table formats, and the few choices
+    /// the reference makes on the kernel alone).
+    pub kernel: Features,
 }
 
 impl Abi {
-    fn of(f: &Features) -> Abi {
+    fn of(f: &Features, policy: Option<&Features>) -> Abi {
         let kernel_abi = if f.has("policy/versions/v7") {
             7
         } else if f.has("policy/versions/v6") {
@@ -130,7 +139,11 @@ impl Abi {
         Abi {
             kernel_abi,
             permstable,
-            features: f.clone(),
+            features: match policy {
+                Some(p) => f.intersect(p),
+                None => f.clone(),
+            },
+            kernel: f.clone(),
         }
     }
 
@@ -146,6 +159,8 @@ impl Abi {
 
 /// A file entry as the reference's front end holds it.
 struct FileEntry {
+    /// The rule it comes from.
+    span: Span,
     name: String,
     perms: u32,
     /// `audit` forced (allow) or implied (a deny without `audit`).
@@ -222,8 +237,22 @@ fn audit_of(q: &Qualifiers) -> bool {
     }
 }
 
+/// A `change_profile` rule as the reference's front end holds it.
+struct ChangeEntry {
+    span: Span,
+    /// The profiles it may change to (`**` for any).
+    target: String,
+    /// The program it applies to on exec.
+    onexec: Option<String>,
+    /// `unsafe` was written.
+    unsafe_: bool,
+    mode: Mode,
+    priority: i32,
+}
+
 struct Lowered {
     files: Vec<FileEntry>,
+    changes: Vec<ChangeEntry>,
     /// The policy automaton's rules (the classes other than files).
     policy: Rules,
     caps: Caps,
@@ -242,6 +271,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
     let mut errs = Vec::new();
     let mut l = Lowered {
         files: Vec::new(),
+        changes: Vec::new(),
         policy: Rules::default(),
         caps: Caps::default(),
         rlimits: None,
@@ -274,6 +304,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                     ) & owner_mask(q);
                 }
                 l.files.push(FileEntry {
+                    span: r.span,
                     name: path,
                     perms,
                     audit: audit_of(q),
@@ -284,6 +315,7 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                 });
             }
             RuleKind::Link(k) => l.files.push(FileEntry {
+                span: r.span,
                 name: k.from.clone(),
                 perms: perms::LINK_BITS & owner_mask(q),
                 audit: audit_of(q),
@@ -291,6 +323,14 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                 priority: q.priority,
                 link: Some((k.to.clone(), k.subset)),
                 target: None,
+            }),
+            RuleKind::ChangeProfile(c) => l.changes.push(ChangeEntry {
+                span: r.span,
+                target: c.target.clone().unwrap_or_else(|| "**".into()),
+                onexec: c.exec.clone(),
+                unsafe_: c.safety == Some(true),
+                mode: q.mode,
+                priority: q.priority,
             }),
             RuleKind::Capability(c) => {
                 let mut mask = 0u64;
@@ -335,8 +375,9 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                 };
             }
             other => {
+                l.policy.span = r.span;
                 if let Err(d) = policydb(r, other, abi, &mut l.policy) {
-                    errs.push(d);
+                    errs.push(*d);
                 }
             }
         }
@@ -351,11 +392,14 @@ fn policydb(
     kind: &RuleKind,
     abi: &Abi,
     rules: &mut Rules,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     match kind {
         RuleKind::Network(n) => network::network(r, n, abi, rules),
         RuleKind::Unix(u) => network::unix(r, u, abi, rules),
-        _ => Err(unsupported(r.span, &format!("{} rules", family(kind)))),
+        _ => Err(Box::new(unsupported(
+            r.span,
+            &format!("{} rules", family(kind)),
+        ))),
     }
 }
 
@@ -401,12 +445,83 @@ impl XTable {
     }
 }
 
+/// The rules the reference implies for a profile that changes profile or
+/// hat: reading whether AppArmor is on, writing `attr` (the owner's half
+/// only, as the reference adds them).
+fn proc_access(files: &mut Vec<FileEntry>, attr: &str, span: Span) {
+    for (name, perms) in [
+        ("/proc/*/attr/apparmor/", bit::READ),
+        ("/sys/module/apparmor/parameters/enabled", bit::READ),
+        (attr, bit::WRITE),
+    ] {
+        files.push(FileEntry {
+            span,
+            name: name.into(),
+            perms,
+            audit: false,
+            mode: Mode::Allow,
+            priority: 0,
+            link: None,
+            target: None,
+        });
+    }
+}
+
+/// The file automaton's entries of `change_profile` rules: the target
+/// (change_profile and onexec), the exec path (onexec) and the pair.
+fn change_rules(
+    changes: &[ChangeEntry],
+    span: Span,
+    rules: &mut Rules,
+) -> Result<(), Box<Diagnostic>> {
+    for c in changes {
+        rules.span = c.span;
+        let target = glob(&c.target).map_err(|x| bad_glob(span, &c.target, x))?;
+        let exec = match &c.onexec {
+            Some(e) => glob(e).map_err(|x| bad_glob(span, e, x))?,
+            // every exec: `/[^/\x00][^\x00]*`
+            None => Regex::Cat(vec![
+                Regex::byte(b'/'),
+                Regex::Set(crate::aare::ByteSet::not_slash()),
+                Regex::Star(Box::new(Regex::Set(crate::aare::ByteSet::any()))),
+            ]),
+        };
+        let mut onexec = bit::ONEXEC;
+        rules.add(
+            target.clone(),
+            c.priority,
+            c.mode,
+            bit::CHANGE_PROFILE | onexec,
+            0,
+        );
+        rules.add(exec.clone(), c.priority, c.mode, onexec, 0);
+        if c.onexec.is_some() {
+            onexec |= both(bit::EXEC);
+            if c.unsafe_ {
+                onexec |= both(bit::UNSAFE);
+            }
+        }
+        rules.add(
+            exec.then(Regex::byte(0)).then(target),
+            c.priority,
+            c.mode,
+            onexec,
+            0,
+        );
+    }
+    Ok(())
+}
+
 /// A set of entries and their expressions, about to become one automaton.
 #[derive(Default)]
 pub struct Rules {
     entries: Vec<Entry>,
     ids: HashMap<Entry, u32>,
     exprs: Vec<(Regex, u32)>,
+    /// The rule each expression comes from.
+    spans: Vec<Span>,
+    /// The rule the next expressions come from.
+    pub span: Span,
 }
 
 impl Rules {
@@ -432,16 +547,22 @@ impl Rules {
             self.entries.push(e);
         }
         self.exprs.push((re, id));
+        self.spans.push(self.span);
     }
 }
 
-fn bad_glob(span: Span, text: &str, e: regex::GlobError) -> Diagnostic {
-    Diagnostic::error(code::BAD_PATTERN, span, format!("`{text}`: {e}"))
+fn bad_glob(span: Span, text: &str, e: regex::GlobError) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(
+        code::BAD_PATTERN,
+        span,
+        format!("`{text}`: {e}"),
+    ))
 }
 
 /// The file automaton's rules, as the reference's `process_dfa_entry`.
-fn file_rules(files: &[FileEntry], span: Span, rules: &mut Rules) -> Result<(), Diagnostic> {
+fn file_rules(files: &[FileEntry], span: Span, rules: &mut Rules) -> Result<(), Box<Diagnostic>> {
     for e in files {
+        rules.span = e.span;
         let name = filter_slashes(&e.name);
         let re = glob(&name).map_err(|x| bad_glob(span, &name, x))?;
         let audit = |p: u32| if e.audit { p } else { 0 };
@@ -480,6 +601,13 @@ fn file_rules(files: &[FileEntry], span: Span, rules: &mut Rules) -> Result<(), 
     Ok(())
 }
 
+/// An automaton's blob and the permission table its accept entries index
+/// (empty for legacy accept tables).
+struct Packed {
+    blob: Vec<u8>,
+    table: Vec<[u32; 14]>,
+}
+
 /// Build, label, minimise and pack one automaton; `file` for the file
 /// automaton (exec bits carry transitions, permission tables hold two
 /// entries per set).
@@ -489,14 +617,9 @@ fn automaton(
     abi: &Abi,
     opts: &Options,
     span: Span,
-) -> Result<(Vec<u8>, Vec<[u32; 14]>), Diagnostic> {
-    let built = build::build(&rules.exprs, opts.max_states).map_err(|e| {
-        Diagnostic::error(
-            code::AUTOMATON_TOO_LARGE,
-            span,
-            format!("this profile's automaton is too large: {e}"),
-        )
-    })?;
+) -> Result<Packed, Box<Diagnostic>> {
+    let built =
+        build::build(&rules.exprs, opts.budget).map_err(|e| too_large(rules, opts, span, &e))?;
     let extended = abi.permstable >= 2;
     let mut cache: HashMap<Vec<u32>, (u32, u32)> = HashMap::new();
     let mut table: Vec<[u32; 14]> = Vec::new();
@@ -520,11 +643,11 @@ fn automaton(
         }
         let es: Vec<&Entry> = tags.iter().map(|t| &rules.entries[*t as usize]).collect();
         let p = StatePerms::of(&es, file).map_err(|_| {
-            Diagnostic::error(
+            Box::new(Diagnostic::error(
                 code::CONFLICTING_EXEC,
                 span,
                 "rules of this profile give one executable conflicting exec transitions",
-            )
+            ))
         })?;
         let w = if extended {
             let n = table.len() as u32 / if file { 2 } else { 1 };
@@ -547,73 +670,110 @@ fn automaton(
         // the owner flag means nothing in the trap and start states
         a.accept2[0] = 0;
     }
-    Ok((pack_blob(&a, span)?, table))
+    let accept2 = !extended || (file && abi.permstable >= 3);
+    Ok(Packed {
+        blob: pack_blob(&a, accept2, span)?,
+        table,
+    })
 }
 
-/// Minimise and pack an automaton into its `aadfa` blob.
-fn pack_blob(a: &Automaton, _span: Span) -> Result<Vec<u8>, Diagnostic> {
-    Ok(naive_pack(a))
+/// Minimise and pack an automaton into its `aadfa` blob; `accept2`:
+/// whether the kernel reads an ACCEPT2 table for it.
+fn pack_blob(a: &Automaton, accept2: bool, span: Span) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let a = crate::aare::minimize::minimize(a);
+    let opts = crate::aare::pack::PackOptions {
+        accept2,
+        ..Default::default()
+    };
+    let tables = crate::aare::pack::pack(&a, &opts).map_err(|e| {
+        Box::new(Diagnostic::error(
+            code::AUTOMATON_TOO_LARGE,
+            span,
+            format!("this profile's automaton cannot be packed: {e}"),
+        ))
+    })?;
+    Ok(tables.to_blob())
 }
 
-/// TEMPORARY: one 256-slot row per state, no defaults.
-fn naive_pack(a: &Automaton) -> Vec<u8> {
-    let n = a.len();
-    let mut base = Vec::with_capacity(n);
-    let mut nxt = vec![0u32; n * 256];
-    let mut chk = vec![0u32; n * 256];
-    for s in 0..n {
-        base.push((s * 256) as u32);
-        for c in 0..=255u8 {
-            nxt[s * 256 + c as usize] = a.next(s as u32, c);
-            chk[s * 256 + c as usize] = s as u32;
+/// The budget error, naming the rule whose automaton alone exceeds it, or
+/// saying that the rules only exceed it together.
+fn too_large(rules: &Rules, opts: &Options, profile: Span, e: &build::TooLarge) -> Box<Diagnostic> {
+    Box::new(too_large_at(rules, opts, profile, e))
+}
+
+fn too_large_at(rules: &Rules, opts: &Options, profile: Span, e: &build::TooLarge) -> Diagnostic {
+    for (i, x) in rules.exprs.iter().enumerate().take(5000) {
+        if build::build(std::slice::from_ref(x), opts.budget).is_err() {
+            let at = rules.spans.get(i).copied().unwrap_or(profile);
+            return Diagnostic::error(
+                code::AUTOMATON_TOO_LARGE,
+                at,
+                format!("this rule's automaton is too large: {e}"),
+            )
+            .help("write the pattern with fewer `**`: each one multiplies the states the next ones need")
+            .note("raise the budget with --max-states if the policy really needs it");
         }
     }
-    let mut tables: Vec<(u16, u16, Vec<u32>)> = vec![
-        (1, 4, a.accept.clone()),
-        (7, 4, a.accept2.clone()),
-        (2, 4, base),
-        (4, 2, vec![0; n]),
-        (8, 2, nxt),
-        (3, 2, chk),
-    ];
-    let mut body = Vec::new();
-    for (id, width, data) in tables.drain(..) {
-        body.extend_from_slice(&id.to_be_bytes());
-        body.extend_from_slice(&width.to_be_bytes());
-        body.extend_from_slice(&0u32.to_be_bytes());
-        body.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        for v in data {
-            if width == 4 {
-                body.extend_from_slice(&v.to_be_bytes());
-            } else {
-                body.extend_from_slice(&(v as u16).to_be_bytes());
-            }
-        }
-        while body.len() % 8 != 0 {
-            body.push(0);
+    // together: the rules with the most unbounded repetitions multiply
+    // each other's states
+    let mut wild: Vec<(usize, usize)> = rules
+        .exprs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (stars(&x.0), i))
+        .filter(|(n, _)| *n >= 2)
+        .collect();
+    wild.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    wild.truncate(6);
+    let Some(&(_, first)) = wild.first() else {
+        return Diagnostic::error(
+            code::AUTOMATON_TOO_LARGE,
+            profile,
+            format!("this profile's automaton is too large: {e}"),
+        )
+        .note("no rule exceeds the budget alone; the profile's rules do together");
+    };
+    let mut d = Diagnostic::error(
+        code::AUTOMATON_TOO_LARGE,
+        rules.spans.get(first).copied().unwrap_or(profile),
+        format!("this profile's automaton is too large: {e}"),
+    )
+    .note("no rule exceeds the budget alone: rules with several `**` multiply each other's states")
+    .help("write these patterns with fewer `**` (a `*` stays within one path segment)");
+    for &(_, i) in wild.iter().skip(1) {
+        if let Some(sp) = rules.spans.get(i) {
+            d = d.label(*sp, "this rule multiplies the states too");
         }
     }
-    let mut out = Vec::new();
-    out.extend_from_slice(&0x1B5E_783Du32.to_be_bytes());
-    out.extend_from_slice(&24u32.to_be_bytes());
-    out.extend_from_slice(&((24 + body.len()) as u32).to_be_bytes());
-    out.extend_from_slice(&0u16.to_be_bytes());
-    out.extend_from_slice(b"notflex\0");
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(&body);
-    out
+    d
+}
+
+/// How many unbounded repetitions an expression has.
+fn stars(r: &Regex) -> usize {
+    match r {
+        Regex::Star(x) => 1 + stars(x),
+        Regex::Cat(v) | Regex::Alt(v) => v.iter().map(stars).sum(),
+        _ => 0,
+    }
 }
 
 /// The kernel's permission entries of a state (two for the file
 /// automaton: the owner's and everyone else's).
 fn push_perms(table: &mut Vec<[u32; 14]>, p: &StatePerms, file: bool) {
+    use crate::binpolicy::perms::{legacy_file, legacy_policy, map_old_perms, map_other};
     let (a1, a2) = p.legacy();
+    let a3 = p.prompt;
     if file {
-        let _ = (a1, a2);
-        table.push([0; 14]);
-        table.push([0; 14]);
+        let f = legacy_file(a1, a2);
+        for (mut e, shift) in [(f.user, 0), (f.other, perms::OTHER_SHIFT)] {
+            e.prompt = map_old_perms((a3 >> shift) & 0x7f) & !(e.allow | e.deny);
+            table.push(e.to_words());
+        }
     } else {
-        table.push([0; 14]);
+        // the reference computes entries for every state, the trap too
+        let mut e = legacy_policy(1, a1, a2, 8);
+        e.prompt = (a3 & 0x7f) | (a3 & 0x8000_0000) | map_other((a3 >> 14) & 0x7f);
+        table.push(e.to_words());
     }
 }
 
@@ -654,7 +814,8 @@ fn policy_rules(flags: &ProfileFlags, abi: &Abi, rules: &mut Rules) {
     }
     if f.supports_network_v9() && f.supports_unix() {
         mark(rules, &[class::NETV9], max);
-        // `\d15\0001`: an octal NUL, then the character `1`
+        // the reference writes the family as `\\000` then `1`: an octal
+        // NUL and the character `1`
         mark(rules, &[class::NETV9, 0, b'1'], max);
     } else if f.supports_unix() {
         mark(rules, &[class::NET], max);
@@ -684,6 +845,7 @@ pub mod class {
     pub const POSIX_MQUEUE: u8 = 17;
     pub const SYSV_MQUEUE: u8 = 18;
     pub const IO_URING: u8 = 22;
+    pub const NETV9_SKB: u8 = 30;
     pub const DBUS: u8 = 32;
 }
 
@@ -740,27 +902,25 @@ fn profile_record(
         let all_mods = bit::MODS | (bit::MODS << perms::OTHER_SHIFT);
         e.perms = (e.perms & !all_mods) | mods;
     }
+    // change_profile needs its /proc interfaces
+    if !l.changes.is_empty() {
+        proc_access(
+            &mut l.files,
+            "/proc/*/attr/{apparmor/,}{current,exec}",
+            p.span,
+        );
+    }
     // a hat, or a profile with hats, may change hat through /proc
     if hat
         || p.children
             .iter()
             .any(|c| matches!(c.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret))
     {
-        for (name, perms) in [
-            ("/proc/*/attr/apparmor/", bit::READ),
-            ("/sys/module/apparmor/parameters/enabled", bit::READ),
-            ("/proc/[0-9]*/attr/{apparmor/,}current", bit::WRITE),
-        ] {
-            l.files.push(FileEntry {
-                name: name.into(),
-                perms,
-                audit: false,
-                mode: Mode::Allow,
-                priority: 0,
-                link: None,
-                target: None,
-            });
-        }
+        proc_access(
+            &mut l.files,
+            "/proc/[0-9]*/attr/{apparmor/,}current",
+            p.span,
+        );
     }
 
     let mut w = Writer::default();
@@ -772,11 +932,9 @@ fn profile_record(
     w.struct_(Some("profile"));
     w.string(None, name);
     // the attachment
-    if abi.features.has("file") || true {
-        if let Some((blob, len)) = xmatch(p, nested, abi, opts).map_err(|d| vec![d])? {
-            w.aligned_blob("aadfa", &blob);
-            w.u32(None, len);
-        }
+    if let Some((blob, len)) = xmatch(p, nested, abi, opts).map_err(|d| vec![*d])? {
+        w.aligned_blob("aadfa", &blob);
+        w.u32(None, len);
     }
     if let Some(d) = &flags.disconnected_path {
         w.string(Some("disconnected"), d);
@@ -837,7 +995,8 @@ fn profile_record(
     let mut prules = std::mem::take(&mut l.policy);
     policy_rules(&flags, abi, &mut prules);
     if !prules.exprs.is_empty() {
-        let (blob, table) = automaton(&prules, false, abi, opts, p.span).map_err(|d| vec![d])?;
+        let Packed { blob, table } =
+            automaton(&prules, false, abi, opts, p.span).map_err(|d| vec![*d])?;
         w.struct_(Some("policydb"));
         write_dfa(&mut w, &blob, &table, false, abi);
         if abi.permstable >= 1 {
@@ -847,9 +1006,11 @@ fn profile_record(
     }
     // the file automaton
     let mut frules = Rules::default();
-    file_rules(&l.files, p.span, &mut frules).map_err(|d| vec![d])?;
+    file_rules(&l.files, p.span, &mut frules).map_err(|d| vec![*d])?;
+    change_rules(&l.changes, p.span, &mut frules).map_err(|d| vec![*d])?;
     if !frules.exprs.is_empty() {
-        let (blob, table) = automaton(&frules, true, abi, opts, p.span).map_err(|d| vec![d])?;
+        let Packed { blob, table } =
+            automaton(&frules, true, abi, opts, p.span).map_err(|d| vec![*d])?;
         write_dfa(&mut w, &blob, &table, true, abi);
         write_xtable(&mut w, &xtable);
     }
@@ -914,13 +1075,13 @@ fn xmatch(
     nested: bool,
     abi: &Abi,
     opts: &Options,
-) -> Result<Option<(Vec<u8>, u32)>, Diagnostic> {
+) -> Result<Option<(Vec<u8>, u32)>, Box<Diagnostic>> {
     let _ = nested;
     let has_xattrs = p.header.iter().any(
         |e| matches!(e, crate::syntax::ast::Elem::CondList { name, .. } if name.text == "xattrs"),
     );
     if has_xattrs {
-        return Err(unsupported(p.span, "xattrs attachments"));
+        return Err(Box::new(unsupported(p.span, "xattrs attachments")));
     }
     let name = match &p.attachment {
         Some(a) => filter_slashes(a),
@@ -940,8 +1101,20 @@ fn xmatch(
         kernel_abi: abi.kernel_abi,
         permstable: -1,
         features: abi.features.clone(),
+        kernel: abi.kernel.clone(),
     };
-    let (blob, _) = automaton(&rules, false, &legacy, opts, p.span)?;
+    let Packed { blob, .. } = automaton(&rules, false, &legacy, opts, p.span)?;
     let len = if basic { name.len() } else { re.min_len() };
     Ok(Some((blob, len as u32)))
+}
+
+/// The features of the policy's first `abi` file, read from the search
+/// path as the reference reads it (its lookups stop at a stray `}`);
+/// `None` without an `abi` rule or when the file cannot be read (the
+/// checks report that).
+pub fn abi_features(policy: &Policy, search: &crate::resolve::SearchPath) -> Option<Features> {
+    let (name, angle) = policy.abis.first()?;
+    let path = search.find(name, *angle)?;
+    let bytes = std::fs::read(path).ok()?;
+    Some(Features::parse_lossy(&String::from_utf8_lossy(&bytes)).0)
 }

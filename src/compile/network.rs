@@ -20,10 +20,6 @@
 //! ([`LegacyTable::of`]), except those read before a `{ }` block or a
 //! conditional branch closed (the reference frees the table then).
 
-// The family functions return `Diagnostic` errors as `policydb()` in
-// mod.rs does (its boxing is the lead's call, for every family at once).
-#![allow(clippy::result_large_err)]
-
 use super::regex::{self, Regex, filter_slashes, glob, glob_with};
 use super::{Abi, Rules, audit_of};
 use crate::diag::{Diagnostic, code};
@@ -405,12 +401,12 @@ fn unix_type(u: &Unix) -> Option<u32> {
     u.sock_type.as_deref().and_then(type_number)
 }
 
-fn bad(span: Span, what: String) -> Diagnostic {
-    Diagnostic::error(code::BAD_PATTERN, span, what)
+fn bad(span: Span, what: String) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(code::BAD_PATTERN, span, what))
 }
 
 /// An expression of the reference's syntax that the compiler writes.
-fn expr(text: &str, span: Span) -> Result<Regex, Diagnostic> {
+fn expr(text: &str, span: Span) -> Result<Regex, Box<Diagnostic>> {
     regex::parse(text).map_err(|e| bad(span, format!("`{text}`: {e}")))
 }
 
@@ -428,7 +424,7 @@ fn u16_be(v: u32) -> String {
 struct Stream(Vec<Regex>);
 
 impl Stream {
-    fn text(&mut self, t: &str, span: Span) -> Result<(), Diagnostic> {
+    fn text(&mut self, t: &str, span: Span) -> Result<(), Box<Diagnostic>> {
         self.0.push(expr(t, span)?);
         Ok(())
     }
@@ -462,7 +458,7 @@ impl Ctx<'_> {
 
 /// The policy automaton's entries of a `network` rule (and of the unix
 /// rules it implies for `AF_UNIX`).
-pub fn network(r: &Rule, n: &Network, abi: &Abi, rules: &mut Rules) -> Result<(), Diagnostic> {
+pub fn network(r: &Rule, n: &Network, abi: &Abi, rules: &mut Rules) -> Result<(), Box<Diagnostic>> {
     let f = &abi.features;
     let nr = NetRule::of(n);
     let q = &r.qualifiers;
@@ -487,10 +483,10 @@ pub fn network(r: &Rule, n: &Network, abi: &Abi, rules: &mut Rules) -> Result<()
         return Ok(());
     }
     if f.has("network_v9_skb") {
-        return Err(super::unsupported(
+        return Err(Box::new(super::unsupported(
             r.span,
             "network rules for kernels with `network_v9_skb`",
-        ));
+        )));
     }
     let mut ctx = Ctx {
         rules,
@@ -514,7 +510,7 @@ fn net_rule(
     family: u32,
     ty: u32,
     protocol: u32,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let f = &abi.features;
     let class = if f.supports_network_v9() { 15 } else { 14 };
     let span = ctx.span;
@@ -644,7 +640,7 @@ fn ip_conds(
     c: &NetConds,
     peer: bool,
     cmd: bool,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let span = ctx.span;
     let perms = ctx.perms;
     for s in streams.iter_mut() {
@@ -724,7 +720,7 @@ fn ip_conds(
 }
 
 /// A conditional's value as a glob, or anything up to a NUL.
-fn default_cond(v: Option<&str>, span: Span) -> Result<Regex, Diagnostic> {
+fn default_cond(v: Option<&str>, span: Span) -> Result<Regex, Box<Diagnostic>> {
     match v {
         Some(v) => glob(v).map_err(|e| bad(span, format!("`{v}`: {e}"))),
         None => expr("[^\\000]*", span),
@@ -733,13 +729,13 @@ fn default_cond(v: Option<&str>, span: Span) -> Result<Regex, Diagnostic> {
 
 /// The policy automaton's entries of a `unix` rule, and on kernels with
 /// `network_v8` those of the network rule it is downgraded to.
-pub fn unix(r: &Rule, u: &Unix, abi: &Abi, rules: &mut Rules) -> Result<(), Diagnostic> {
+pub fn unix(r: &Rule, u: &Unix, abi: &Abi, rules: &mut Rules) -> Result<(), Box<Diagnostic>> {
     let q = &r.qualifiers;
     let f = &abi.features;
     let ty = match &u.sock_type {
         Some(t) => Some(
             type_number(t)
-                .ok_or_else(|| super::unsupported(r.span, &format!("unix type `{t}`")))?,
+                .ok_or_else(|| Box::new(super::unsupported(r.span, &format!("unix type `{t}`"))))?,
         ),
         None => None,
     };
@@ -774,7 +770,7 @@ fn unix_entries(
     abi: &Abi,
     span: Span,
     rules: &mut Rules,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let f = &abi.features;
     let class = if f.supports_network_v9() {
         15
@@ -858,7 +854,7 @@ fn unix_entries(
 }
 
 /// `write_addr`: a unix address field and its separator.
-fn addr(s: &mut Stream, a: Option<&UnixAddr>, span: Span) -> Result<(), Diagnostic> {
+fn addr(s: &mut Stream, a: Option<&UnixAddr>, span: Span) -> Result<(), Box<Diagnostic>> {
     match a {
         Some(UnixAddr::Unnamed) => s.text(&hex(1), span)?,
         Some(UnixAddr::Auto) => s.text("\\x00[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", span)?,

@@ -30,6 +30,7 @@ impl Writer {
         }
     }
 
+    /// A u16 (the legacy network table's entries).
     pub fn u16(&mut self, name: Option<&str>, v: u16) {
         self.name(name);
         self.buf.push(U16);

@@ -2,7 +2,7 @@ use super::*;
 
 fn matches(glob_text: &str, input: &[u8]) -> bool {
     let re = glob(glob_text).expect("a glob");
-    let b = crate::compile::build::build(&[(re, 7)], 10_000).expect("built");
+    let b = crate::compile::build::build(&[(re, 7)], Default::default()).expect("built");
     let mut s = 1u32;
     for &c in input {
         let row = &b.rows[s as usize];
@@ -67,7 +67,7 @@ fn exactness_and_shortest_match() {
 
 fn expr_matches(text: &str, input: &[u8]) -> bool {
     let re = parse(text).expect("an expression");
-    let b = crate::compile::build::build(&[(re, 1)], 10_000).expect("built");
+    let b = crate::compile::build::build(&[(re, 1)], Default::default()).expect("built");
     let mut s = 1u32;
     for &c in input {
         s = b.rows[s as usize]

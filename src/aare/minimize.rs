@@ -1,0 +1,434 @@
+//! Minimisation of an [`Automaton`] by Hopcroft's partition refinement,
+//! and [`same_language`], the product walk that tells whether two
+//! automata accept the same inputs with the same accept words.
+//!
+//! The work is done over the automaton's byte classes (bytes every state
+//! treats alike, [`super::pack::equivalence_classes`]), so a state costs
+//! one transition per class, never a 256-entry array: with `n` states and
+//! `k` classes the refinement runs in O(n·k·log n).
+
+use super::automaton::{Automaton, Row, START, TRAP};
+use super::pack::equivalence_classes;
+use std::collections::{HashMap, VecDeque};
+
+/// The automaton's transitions over its byte classes: `classes[b]` is the
+/// class of byte `b`, `reps[c]` the first byte of class `c`, and
+/// `delta[s * k + c]` where state `s` goes on class `c`.
+pub(crate) struct ClassTable {
+    pub(crate) classes: [u8; 256],
+    pub(crate) reps: Vec<u8>,
+    pub(crate) delta: Vec<u32>,
+}
+
+impl ClassTable {
+    /// The transitions of the states `states` (in that order) over the
+    /// byte classes of `a`, targets given by `renumber` (old state to new).
+    pub(crate) fn build(
+        a: &Automaton,
+        states: &[u32],
+        renumber: impl Fn(u32) -> u32,
+    ) -> ClassTable {
+        let classes = equivalence_classes(a);
+        let k = usize::from(classes.iter().copied().max().unwrap_or(0)) + 1;
+        let mut reps = vec![0u8; k];
+        let mut seen = vec![false; k];
+        for (b, &c) in classes.iter().enumerate() {
+            if !seen[usize::from(c)] {
+                seen[usize::from(c)] = true;
+                reps[usize::from(c)] = b as u8;
+            }
+        }
+        let mut delta = Vec::with_capacity(states.len() * k);
+        for &s in states {
+            let row = &a.rows[s as usize];
+            // the classes' first bytes are ascending: walk row and reps together
+            let mut i = 0;
+            for &r in &reps {
+                while i < row.len() && row[i].1 < r {
+                    i += 1;
+                }
+                let t = match row.get(i) {
+                    Some(&(lo, hi, t)) if lo <= r && r <= hi => t,
+                    _ => TRAP,
+                };
+                delta.push(renumber(t));
+            }
+        }
+        ClassTable {
+            classes,
+            reps,
+            delta,
+        }
+    }
+}
+
+/// The states reachable from the start (the trap state first, the start
+/// second, then breadth first in byte order).
+fn reachable(a: &Automaton) -> Vec<u32> {
+    let n = a.len();
+    let mut order = Vec::new();
+    let mut seen = vec![false; n];
+    for s in [TRAP, START] {
+        if (s as usize) < n && !seen[s as usize] {
+            seen[s as usize] = true;
+            order.push(s);
+        }
+    }
+    let mut i = 0;
+    while i < order.len() {
+        let s = order[i];
+        i += 1;
+        for &(_, _, t) in &a.rows[s as usize] {
+            if (t as usize) < n && !seen[t as usize] {
+                seen[t as usize] = true;
+                order.push(t);
+            }
+        }
+    }
+    order
+}
+
+/// A refinable partition of `0..n` (Valmari and Lehtinen's layout): the
+/// elements of a block are contiguous in `elems`; marking an element moves
+/// it to the front part of its block.
+struct Partition {
+    elems: Vec<u32>,
+    loc: Vec<u32>,
+    block: Vec<u32>,
+    first: Vec<u32>,
+    end: Vec<u32>,
+    mid: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl Partition {
+    /// The partition of `0..keys.len()` by equal keys.
+    fn by_keys<K: Ord + Copy>(keys: &[K]) -> Partition {
+        let n = keys.len();
+        let mut elems: Vec<u32> = (0..n as u32).collect();
+        elems.sort_by_key(|&s| (keys[s as usize], s));
+        let mut p = Partition {
+            loc: vec![0; n],
+            block: vec![0; n],
+            elems,
+            first: Vec::new(),
+            end: Vec::new(),
+            mid: Vec::new(),
+            touched: Vec::new(),
+        };
+        for i in 0..n {
+            let s = p.elems[i] as usize;
+            p.loc[s] = i as u32;
+            if i == 0 || keys[p.elems[i - 1] as usize] != keys[s] {
+                if i > 0 {
+                    p.end.push(i as u32);
+                }
+                p.first.push(i as u32);
+                p.mid.push(i as u32);
+            }
+            p.block[s] = (p.first.len() - 1) as u32;
+        }
+        if n > 0 {
+            p.end.push(n as u32);
+        }
+        p
+    }
+
+    fn blocks(&self) -> usize {
+        self.first.len()
+    }
+
+    fn size(&self, b: usize) -> usize {
+        (self.end[b] - self.first[b]) as usize
+    }
+
+    fn mark(&mut self, s: u32) {
+        let b = self.block[s as usize] as usize;
+        let i = self.loc[s as usize];
+        let m = self.mid[b];
+        if i < m {
+            return; // already marked
+        }
+        if m == self.first[b] {
+            self.touched.push(b as u32);
+        }
+        let other = self.elems[m as usize];
+        self.elems.swap(i as usize, m as usize);
+        self.loc[s as usize] = m;
+        self.loc[other as usize] = i;
+        self.mid[b] = m + 1;
+    }
+
+    /// Split every touched block into its marked and unmarked parts; the
+    /// marked part becomes a new block. Calls `split(old, new)` for each.
+    fn split(&mut self, mut on_split: impl FnMut(&Partition, usize, usize)) {
+        let touched = std::mem::take(&mut self.touched);
+        for &b in &touched {
+            let b = b as usize;
+            let (f, m) = (self.first[b], self.mid[b]);
+            if m == self.end[b] {
+                // all marked: nothing splits
+                self.mid[b] = f;
+                continue;
+            }
+            let nb = self.first.len();
+            self.first.push(f);
+            self.end.push(m);
+            self.mid.push(f);
+            self.first[b] = m;
+            self.mid[b] = m;
+            for i in f..m {
+                let s = self.elems[i as usize];
+                self.block[s as usize] = nb as u32;
+            }
+            on_split(self, b, nb);
+        }
+        self.touched = touched;
+        self.touched.clear();
+    }
+}
+
+/// The minimal automaton accepting what `a` accepts, with the same accept
+/// words: states with the same (accept, accept2) pair and equivalent
+/// futures are merged (Hopcroft's algorithm), unreachable states are
+/// dropped. The states equivalent to the trap state become state 0, the
+/// start is state 1, the others are numbered breadth first from the start,
+/// each state's targets visited in byte order, so equal languages give
+/// equal output.
+///
+/// `a` must be in the kernel's shape: state 0 the trap state (no
+/// transitions, accept words 0), state 1 the start; a target out of range
+/// is read as the trap state.
+pub fn minimize(a: &Automaton) -> Automaton {
+    if a.len() < 2 {
+        return Automaton::empty();
+    }
+    let order = reachable(a);
+    let n = order.len();
+    let mut index = vec![u32::MAX; a.len()];
+    for (i, &s) in order.iter().enumerate() {
+        index[s as usize] = i as u32;
+    }
+    let table = ClassTable::build(a, &order, |t| {
+        index
+            .get(t as usize)
+            .copied()
+            .filter(|&i| i != u32::MAX)
+            .unwrap_or(0)
+    });
+    let k = table.reps.len();
+    let delta = &table.delta;
+
+    // incoming transitions, grouped by (target, class)
+    let mut offsets = vec![0u32; n * k + 1];
+    for s in 0..n {
+        for c in 0..k {
+            offsets[delta[s * k + c] as usize * k + c + 1] += 1;
+        }
+    }
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut fill = offsets.clone();
+    let mut preds = vec![0u32; n * k];
+    for s in 0..n {
+        for c in 0..k {
+            let slot = delta[s * k + c] as usize * k + c;
+            preds[fill[slot] as usize] = s as u32;
+            fill[slot] += 1;
+        }
+    }
+    drop(fill);
+
+    let keys: Vec<(u32, u32)> = order
+        .iter()
+        .map(|&s| {
+            let s = s as usize;
+            (
+                a.accept.get(s).copied().unwrap_or(0),
+                a.accept2.get(s).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut p = Partition::by_keys(&keys);
+
+    // the worklist of splitters (block, class), with membership flags
+    let mut waiting: Vec<(u32, u32)> = Vec::new();
+    let mut in_waiting: Vec<bool> = vec![false; p.blocks() * k];
+    for b in 0..p.blocks() {
+        for c in 0..k {
+            waiting.push((b as u32, c as u32));
+            in_waiting[b * k + c] = true;
+        }
+    }
+    let mut members: Vec<u32> = Vec::new();
+    while let Some((b, c)) = waiting.pop() {
+        let (b, c) = (b as usize, c as usize);
+        in_waiting[b * k + c] = false;
+        members.clear();
+        members.extend_from_slice(&p.elems[p.first[b] as usize..p.end[b] as usize]);
+        for &t in &members {
+            let slot = t as usize * k + c;
+            for &s in &preds[offsets[slot] as usize..offsets[slot + 1] as usize] {
+                p.mark(s);
+            }
+        }
+        p.split(|p, old, new| {
+            in_waiting.resize(p.blocks() * k, false);
+            let smaller = if p.size(new) <= p.size(old) { new } else { old };
+            for c in 0..k {
+                let add = if in_waiting[old * k + c] {
+                    new
+                } else {
+                    smaller
+                };
+                if !in_waiting[add * k + c] {
+                    in_waiting[add * k + c] = true;
+                    waiting.push((add as u32, c as u32));
+                }
+            }
+        });
+    }
+
+    // number the blocks: trap, start, then breadth first in byte order
+    let trap_block = p.block[0] as usize;
+    let start_block = p.block[1] as usize;
+    if trap_block == start_block {
+        return Automaton::empty();
+    }
+    let mut number = vec![u32::MAX; p.blocks()];
+    number[trap_block] = TRAP;
+    number[start_block] = START;
+    let mut reps: Vec<usize> = vec![0, 1];
+    let mut i = 1;
+    while i < reps.len() {
+        let s = reps[i];
+        i += 1;
+        for c in class_order(&table) {
+            let t = delta[s * k + c] as usize;
+            let tb = p.block[t] as usize;
+            if number[tb] == u32::MAX {
+                number[tb] = reps.len() as u32;
+                reps.push(p.elems[p.first[tb] as usize] as usize);
+            }
+        }
+    }
+    let mut out = Automaton {
+        rows: Vec::with_capacity(reps.len()),
+        accept: Vec::with_capacity(reps.len()),
+        accept2: Vec::with_capacity(reps.len()),
+    };
+    for (new, &s) in reps.iter().enumerate() {
+        let row: Row = if new == TRAP as usize {
+            Vec::new()
+        } else {
+            let mut row: Row = Vec::new();
+            for (byte, &c) in table.classes.iter().enumerate() {
+                let t = number[p.block[delta[s * k + usize::from(c)] as usize] as usize];
+                let byte = byte as u8;
+                if t == TRAP {
+                    continue;
+                }
+                match row.last_mut() {
+                    Some((_, hi, to)) if *to == t && u16::from(*hi) + 1 == u16::from(byte) => {
+                        *hi = byte
+                    }
+                    _ => row.push((byte, byte, t)),
+                }
+            }
+            row
+        };
+        out.rows.push(row);
+        out.accept.push(keys[s].0);
+        out.accept2.push(keys[s].1);
+    }
+    out
+}
+
+/// The classes in the order of the bytes: each class once, at its first
+/// byte (which is the class numbering order).
+fn class_order(table: &ClassTable) -> std::ops::Range<usize> {
+    0..table.reps.len()
+}
+
+/// The row of state `s`, empty for a state out of range.
+fn row(m: &Automaton, s: u32) -> &[(u8, u8, u32)] {
+    m.rows.get(s as usize).map_or(&[], Vec::as_slice)
+}
+
+/// The joint byte ranges of two rows: `(lo, hi)` such that every byte in
+/// it goes to one state in each row.
+fn joint_ranges(x: &[(u8, u8, u32)], y: &[(u8, u8, u32)]) -> Vec<(u8, u8)> {
+    let mut cuts = [false; 257];
+    cuts[0] = true;
+    cuts[256] = true;
+    for &(lo, hi, _) in x.iter().chain(y) {
+        cuts[usize::from(lo)] = true;
+        cuts[usize::from(hi) + 1] = true;
+    }
+    let mut out = Vec::new();
+    let mut lo = 0usize;
+    for (i, &cut) in cuts.iter().enumerate().skip(1) {
+        if cut {
+            out.push((lo as u8, (i - 1) as u8));
+            lo = i;
+        }
+    }
+    out
+}
+
+/// Whether `a` and `b` accept the same inputs with the same accept words
+/// on every input: `None` if they do, else a shortest input on which
+/// the states reached differ in (accept, accept2). The walk is over the
+/// product of the two automata from their start states.
+pub fn same_language(a: &Automaton, b: &Automaton) -> Option<Vec<u8>> {
+    let words = |m: &Automaton, s: u32| {
+        let s = s as usize;
+        (
+            m.accept.get(s).copied().unwrap_or(0),
+            m.accept2.get(s).copied().unwrap_or(0),
+        )
+    };
+    let start = (START.min(a.len() as u32), START.min(b.len() as u32));
+    // (pair, parent index, byte)
+    let mut seen: HashMap<(u32, u32), usize> = HashMap::new();
+    let mut nodes: Vec<((u32, u32), usize, u8)> = vec![(start, usize::MAX, 0)];
+    seen.insert(start, 0);
+    let mut queue = VecDeque::from([0usize]);
+    while let Some(i) = queue.pop_front() {
+        let (pa, pb) = nodes[i].0;
+        if words(a, pa) != words(b, pb) {
+            let mut path = Vec::new();
+            let mut j = i;
+            while nodes[j].1 != usize::MAX {
+                path.push(nodes[j].2);
+                j = nodes[j].1;
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for (lo, _) in joint_ranges(row(a, pa), row(b, pb)) {
+            let next = (
+                if (pa as usize) < a.len() {
+                    a.next(pa, lo)
+                } else {
+                    TRAP
+                },
+                if (pb as usize) < b.len() {
+                    b.next(pb, lo)
+                } else {
+                    TRAP
+                },
+            );
+            if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(next) {
+                e.insert(nodes.len());
+                nodes.push((next, i, lo));
+                queue.push_back(nodes.len() - 1);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
