@@ -893,6 +893,44 @@ mod tests {
         );
     }
 
+    fn rule(text: &str) -> Network {
+        match crate::policy::lower_one(text).0 {
+            RuleKind::Network(n) => n,
+            k => panic!("{text}: {k:?}"),
+        }
+    }
+
+    #[test]
+    fn a_family_alone_is_every_type_of_it() {
+        let r = NetRule::of(&rule("network inet,"));
+        assert_eq!(r.perms.get(&AF_INET), Some(&(ALL_TYPES, ANY)));
+        assert_eq!(r.perms.len(), 1);
+        // no family: every family, every type and protocol
+        let r = NetRule::of(&rule("network,"));
+        assert_eq!(r.perms.len(), AF_MAX);
+        assert_eq!(r.perms.get(&12), Some(&(ANY, ANY)));
+        // a protocol alone: the families that have it
+        let r = NetRule::of(&rule("network udp,"));
+        assert_eq!(r.perms.keys().copied().collect::<Vec<_>>(), vec![2, 10]);
+    }
+
+    #[test]
+    fn the_legacy_table_quiets_an_audited_deny() {
+        // the reference compares its kept audit, which a plain deny
+        // implies and `audit deny` clears
+        let mut t = LegacyTable::new();
+        let q = |audit| Qualifiers {
+            audit,
+            mode: Mode::Deny,
+            ..Qualifiers::default()
+        };
+        t.add(&q(false), AF_INET, 2);
+        t.add(&q(true), AF_INET6, 2);
+        let e: Vec<[u16; 3]> = t.entries().collect();
+        assert_eq!(e[AF_INET as usize], [0, 0, 0]);
+        assert_eq!(e[AF_INET6 as usize], [0, 0, 2]);
+    }
+
     #[test]
     fn family_words_find_the_reference_rows() {
         let t = mappings();
