@@ -7,7 +7,9 @@
 //! and `features.extended-perms-policydb` (network_v8 with inet
 //! conditionals, in the policy automaton, with permission tables), and
 //! the last two again without `permstable32` (`-legacy`: the same
-//! encoding with legacy accept words).
+//! encoding with legacy accept words); `features.dbus` and
+//! `features.nopolicydb` (no unix mediation: unix rules only downgraded to
+//! the legacy table).
 
 use crate::support::{par_map, sd_files, shared};
 use aaprof::binpolicy::compare::compare;
@@ -117,10 +119,13 @@ struct Tally {
     differ: Vec<(String, String)>,
 }
 
-const FEATURES: [&str; 5] = [
+const FEATURES: [&str; 7] = [
     "features.all",
     "features.af_inet",
     "features.extended-perms-policydb",
+    // kernels without af_unix mediation: unix rules only downgraded
+    "features.dbus",
+    "features.nopolicydb",
     // the same network encoding with legacy accept words
     "features.af_inet-legacy",
     "features.extended-perms-policydb-legacy",
