@@ -340,27 +340,42 @@ impl LegacyTable {
 /// The reference's parse of a file, as far as the legacy table goes:
 /// network rules add to it as they are read, and the table is lost each
 /// time a `{ }` block or a conditional branch closes (its temporary
-/// profile is deleted and frees the one table). Children are taken as if
-/// read after their parent's rules.
+/// profile is deleted and frees the one table). Children are read where
+/// they are written among their parent's rules (by their place in the
+/// same file).
 fn parse_network(t: &mut Option<LegacyTable>, p: &ResolvedProfile) {
+    let n = p.model.len();
     // an empty block closes before the rule at its place
     let empty_at = |i: usize| {
         p.blocks
             .iter()
             .any(|b| b.rules.is_empty() && b.rules.start == i)
     };
-    for (i, r) in p.model.iter().enumerate() {
+    let place = |c: &ResolvedProfile| {
+        p.rules
+            .iter()
+            .position(|r| r.span.file == c.span.file && r.span.start > c.span.start)
+            .unwrap_or(n)
+    };
+    let places: Vec<usize> = p.children.iter().map(place).collect();
+    for i in 0..=n {
+        for (c, _) in p.children.iter().zip(&places).filter(|(_, at)| **at == i) {
+            parse_network(t, c);
+        }
         if empty_at(i) {
             *t = None;
         }
+        if i == n {
+            break;
+        }
         if let Some(Rule {
-            kind: RuleKind::Network(n),
+            kind: RuleKind::Network(net),
             qualifiers,
             ..
-        }) = r
+        }) = &p.model[i]
         {
             let table = t.get_or_insert_with(LegacyTable::new);
-            for (family, ty, _) in NetRule::of(n).entries {
+            for (family, ty, _) in NetRule::of(net).entries {
                 let mask = if ty > SOCK_PACKET { ty } else { 1 << ty };
                 table.add(qualifiers, family, mask);
             }
@@ -371,12 +386,6 @@ fn parse_network(t: &mut Option<LegacyTable>, p: &ResolvedProfile) {
         {
             *t = None;
         }
-    }
-    if empty_at(p.model.len()) {
-        *t = None;
-    }
-    for c in &p.children {
-        parse_network(t, c);
     }
 }
 

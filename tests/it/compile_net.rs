@@ -278,6 +278,14 @@ fn sample_files() -> Vec<PathBuf> {
     )
     .expect("write");
     v.push(blocks);
+    // a hat is read where it is written: before the block that follows
+    let hat_block = dir.join("hat_block.sd");
+    std::fs::write(
+        &hat_block,
+        "profile p {\n  network inet,\n  ^hat {\n    network inet6,\n  }\n  audit {\n    network ax25,\n  }\n}\nprofile q {\n  audit {\n    file,\n  }\n  ^h2 {\n    network netlink,\n  }\n  network inet dgram,\n}\n",
+    )
+    .expect("write");
+    v.push(hat_block);
     // modes: unconfined profiles carry no class markers, complain does
     let modes = dir.join("modes.sd");
     std::fs::write(
