@@ -188,18 +188,51 @@ impl Partition {
     }
 }
 
+/// How [`minimize_with`] numbers the states and whether the start state
+/// may merge.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MinimizeOptions {
+    /// Keep the start state apart from every other state, as the
+    /// reference does (its minimisation starts with the start state in a
+    /// partition of its own), even when another state is equivalent.
+    pub start_alone: bool,
+    /// Breadth first, visit each state's default target (the one most of
+    /// its bytes go to, see [`super::pack`]) before the others in byte
+    /// order: the order in which the reference creates states (a state's
+    /// "otherwise" transition first, then its characters in order) and
+    /// numbers them after minimising. Without it, targets are visited in
+    /// byte order only.
+    pub default_first: bool,
+}
+
+impl MinimizeOptions {
+    /// The reference's numbering and start rule: with them, minimising an
+    /// automaton the reference wrote gives it back state for state, and
+    /// [`super::pack::pack`] then gives its blob byte for byte.
+    pub const REFERENCE: MinimizeOptions = MinimizeOptions {
+        start_alone: true,
+        default_first: true,
+    };
+}
+
+/// [`minimize_with`] with the default options: states numbered breadth
+/// first in byte order.
+pub fn minimize(a: &Automaton) -> Automaton {
+    minimize_with(a, &MinimizeOptions::default())
+}
+
 /// The minimal automaton accepting what `a` accepts, with the same accept
 /// words: states with the same (accept, accept2) pair and equivalent
 /// futures are merged (Hopcroft's algorithm), unreachable states are
 /// dropped. The states equivalent to the trap state become state 0, the
 /// start is state 1, the others are numbered breadth first from the start,
-/// each state's targets visited in byte order, so equal languages give
-/// equal output.
+/// each state's targets visited in byte order (or its default first, see
+/// [`MinimizeOptions`]), so equal languages give equal output.
 ///
 /// `a` must be in the kernel's shape: state 0 the trap state (no
 /// transitions, accept words 0), state 1 the start; a target out of range
 /// is read as the trap state.
-pub fn minimize(a: &Automaton) -> Automaton {
+pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
     if a.len() < 2 {
         return Automaton::empty();
     }
@@ -240,13 +273,15 @@ pub fn minimize(a: &Automaton) -> Automaton {
     }
     drop(fill);
 
-    let keys: Vec<(u32, u32)> = order
+    let keys: Vec<(u32, u32, bool)> = order
         .iter()
         .map(|&s| {
+            let alone = opts.start_alone && s == START;
             let s = s as usize;
             (
                 a.accept.get(s).copied().unwrap_or(0),
                 a.accept2.get(s).copied().unwrap_or(0),
+                alone,
             )
         })
         .collect();
@@ -299,11 +334,41 @@ pub fn minimize(a: &Automaton) -> Automaton {
     let mut number = vec![u32::MAX; p.blocks()];
     number[trap_block] = TRAP;
     number[start_block] = START;
+    let mut class_size = vec![0usize; k];
+    for &c in &table.classes {
+        class_size[usize::from(c)] += 1;
+    }
     let mut reps: Vec<usize> = vec![0, 1];
+    let mut weights: Vec<(usize, usize, usize)> = Vec::new();
     let mut i = 1;
     while i < reps.len() {
         let s = reps[i];
         i += 1;
+        if opts.default_first {
+            // (block, bytes, first class) of each target block
+            weights.clear();
+            for c in 0..k {
+                let tb = p.block[delta[s * k + c] as usize] as usize;
+                match weights.iter_mut().find(|w| w.0 == tb) {
+                    Some(w) => w.1 += class_size[c],
+                    None => weights.push((tb, class_size[c], c)),
+                }
+            }
+            // the most bytes; on a tie the trap, then the lowest number
+            // given, then the first in byte order
+            let best = weights.iter().map(|w| w.1).max().unwrap_or(0);
+            let d = weights
+                .iter()
+                .filter(|w| w.1 == best)
+                .min_by_key(|w| (number[w.0], w.2))
+                .map(|w| w.0);
+            if let Some(tb) = d {
+                if number[tb] == u32::MAX {
+                    number[tb] = reps.len() as u32;
+                    reps.push(p.elems[p.first[tb] as usize] as usize);
+                }
+            }
+        }
         for c in class_order(&table) {
             let t = delta[s * k + c] as usize;
             let tb = p.block[t] as usize;

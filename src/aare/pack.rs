@@ -3,16 +3,21 @@
 //! unpacks ([`Tables::to_blob`]), and [`verify`], the checks the kernel
 //! makes when it unpacks one.
 //!
-//! The packing follows the reference compiler's (chfa.cc): the trap state
-//! is state 0 with base 0 and slot 0 of NXT/CHK reserved for it; the other
-//! states are inserted in their order (the start first), each with a
-//! default state, the target most of its bytes go to; the bytes that go
-//! elsewhere are stored at the lowest base where none of their slots is
-//! taken (first fit); NXT/CHK are at least as long as the transitions
-//! stored and 256, and at least base + 256 for every state stored. Free
-//! slots are found with a bitset of taken slots and a summary of its full
-//! words, so first fit costs a few word operations per candidate window of
-//! 64 bases instead of a scan of the table per state.
+//! The packing is the reference compiler's (chfa.cc), placement for
+//! placement: the trap state is state 0 with base 0 and default 0, and
+//! slot 0 of NXT/CHK is reserved for it; the other states are inserted in
+//! their order (the start first), each with a default state, the target
+//! most of its bytes go to (the trap state on a tie, else the lowest
+//! state); the symbols that go elsewhere are stored at the lowest base
+//! where none of their slots is taken (first fit), a state with none
+//! stored has base 0. NXT/CHK start as long as the transitions stored for
+//! the states after the start plus two, at least 256, and grow to base +
+//! 256 for every state placed. Re-packing an automaton the reference
+//! wrote gives its blob byte for byte (see the tests). Free slots are
+//! found with a bitset of taken slots, a summary bit per full word and,
+//! per set of symbols, the base its last placement found (slots are only
+//! ever taken, so that base only grows): first fit costs a few word
+//! operations per window of 64 bases, not a scan of the table per state.
 
 use super::automaton::{Automaton, TRAP};
 use crate::binpolicy::dfa::{MAGIC, flag, id};
@@ -129,7 +134,9 @@ pub enum PackError {
     Malformed(String),
 }
 
-/// The largest number of states 16-bit tables number.
+/// The largest number of states 16-bit tables number (the reference
+/// stops one short of it, at 65534, and uses 32-bit tables only past
+/// 65535 with `policy/state32`).
 pub const MAX_STATES16: usize = 1 << 16;
 /// The largest number of states 32-bit tables number: the reference keeps
 /// states below 2^24, as the bases are (their top byte holds flags).
@@ -231,8 +238,29 @@ impl Slots {
 
 /// Pack `a` into the kernel's tables. State `i` of `a` is state `i` of the
 /// tables (0 the trap state, 1 the start); see the module documentation
-/// for how states are placed.
+/// for how states are placed. With `opts.equivalence_classes` the
+/// transitions are over the classes of [`equivalence_classes`].
 pub fn pack(a: &Automaton, opts: &PackOptions) -> Result<Tables, PackError> {
+    let ec = opts.equivalence_classes.then(|| equivalence_classes(a));
+    pack_tables(a, ec, opts)
+}
+
+/// [`pack`] over given byte classes `ec` (the reference's, say), whatever
+/// `opts.equivalence_classes` says: every state must treat the bytes of a
+/// class alike, else the automaton is [`PackError::Malformed`].
+pub fn pack_with_classes(
+    a: &Automaton,
+    ec: &[u8; 256],
+    opts: &PackOptions,
+) -> Result<Tables, PackError> {
+    pack_tables(a, Some(*ec), opts)
+}
+
+fn pack_tables(
+    a: &Automaton,
+    ec: Option<[u8; 256]>,
+    opts: &PackOptions,
+) -> Result<Tables, PackError> {
     let n = a.len();
     if n < 2 {
         return Err(PackError::Malformed(format!(
@@ -260,21 +288,9 @@ pub fn pack(a: &Automaton, opts: &PackOptions) -> Result<Tables, PackError> {
             },
         });
     };
-    let ec = opts.equivalence_classes.then(|| equivalence_classes(a));
     let symbols = match &ec {
         Some(ec) => usize::from(ec.iter().copied().max().unwrap_or(0)) + 1,
         None => 256,
-    };
-    // the first byte of each class: where a state goes on the class
-    let reps: Vec<u8> = match &ec {
-        Some(ec) => {
-            let mut reps = vec![None; symbols];
-            for (b, &c) in ec.iter().enumerate() {
-                reps[usize::from(c)].get_or_insert(b as u8);
-            }
-            reps.into_iter().map(|r| r.unwrap_or(0)).collect()
-        }
-        None => (0..=255).collect(),
     };
 
     // each state's default and the transitions stored (symbol, target)
@@ -282,39 +298,42 @@ pub fn pack(a: &Automaton, opts: &PackOptions) -> Result<Tables, PackError> {
     let mut starts = vec![0usize; n + 1];
     let mut syms: Vec<u16> = Vec::new();
     let mut targets: Vec<u32> = Vec::new();
-    let mut per_symbol = vec![TRAP; symbols];
+    let mut per_byte = [TRAP; 256];
+    // where each symbol goes; NONE for a class no byte is in
+    const NONE: u32 = u32::MAX;
+    let mut per_symbol = vec![NONE; symbols];
     let mut counts: Vec<(u32, usize)> = Vec::new();
     for s in 1..n {
         let row = &a.rows[s];
+        per_byte.fill(TRAP);
         for &(lo, hi, t) in row {
             if lo > hi || t as usize >= n {
                 return Err(PackError::Malformed(format!(
                     "state {s} has a transition {lo}-{hi} to state {t} of {n}"
                 )));
             }
+            per_byte[usize::from(lo)..=usize::from(hi)].fill(t);
         }
-        per_symbol.fill(TRAP);
-        if ec.is_some() {
-            let mut i = 0;
-            for (c, &r) in reps.iter().enumerate() {
-                while i < row.len() && row[i].1 < r {
-                    i += 1;
-                }
-                if let Some(&(lo, hi, t)) = row.get(i) {
-                    if lo <= r && r <= hi {
-                        per_symbol[c] = t;
+        match &ec {
+            Some(ec) => {
+                per_symbol.fill(NONE);
+                for (b, (&c, &t)) in ec.iter().zip(per_byte.iter()).enumerate() {
+                    let slot = &mut per_symbol[usize::from(c)];
+                    if *slot == NONE {
+                        *slot = t;
+                    } else if *slot != t {
+                        return Err(PackError::Malformed(format!(
+                            "state {s} treats byte {b} unlike the other bytes of class {c}"
+                        )));
                     }
                 }
             }
-        } else {
-            for &(lo, hi, t) in row {
-                per_symbol[usize::from(lo)..=usize::from(hi)].fill(t);
-            }
+            None => per_symbol.copy_from_slice(&per_byte),
         }
-        // the default: the most frequent target; the trap state on a tie,
-        // else the lowest state
+        // the default: the target most bytes go to; the trap state on a
+        // tie, else the lowest state
         counts.clear();
-        for &t in per_symbol.iter() {
+        for &t in per_byte.iter() {
             match counts.last_mut() {
                 Some((last, c)) if *last == t => *c += 1,
                 _ => counts.push((t, 1)),
@@ -336,7 +355,7 @@ pub fn pack(a: &Automaton, opts: &PackOptions) -> Result<Tables, PackError> {
             .map_or(TRAP, |&(t, _)| t);
         defaults[s] = d;
         for (c, &t) in per_symbol.iter().enumerate() {
-            if t != d {
+            if t != d && t != NONE {
                 syms.push(c as u16);
                 targets.push(t);
             }
@@ -461,18 +480,21 @@ impl Tables {
     }
 
     /// Where `state` goes on byte `c`, walking the tables as the kernel
-    /// does (no diff-encoding: the default is the answer).
+    /// does (no diff-encoding: the default is the answer); the trap state
+    /// for a state out of range.
     pub fn next_state(&self, state: u32, c: u8) -> u32 {
         let c = match &self.ec {
-            Some(ec) => usize::from(ec[usize::from(c)]),
+            Some(ec) => ec.get(usize::from(c)).map_or(0, |&e| usize::from(e)),
             None => usize::from(c),
         };
         let s = state as usize;
-        let pos = (self.base[s] & BASE_MASK) as usize + c;
-        if self.check.get(pos) == Some(&state) {
-            self.next[pos]
-        } else {
-            self.default[s]
+        let Some(&base) = self.base.get(s) else {
+            return TRAP;
+        };
+        let pos = (base & BASE_MASK) as usize + c;
+        match (self.check.get(pos), self.next.get(pos)) {
+            (Some(&ck), Some(&nx)) if ck == state => nx,
+            _ => self.default.get(s).copied().unwrap_or(TRAP),
         }
     }
 }

@@ -91,11 +91,18 @@ impl fmt::Display for Difference {
 pub struct Options {
     /// Witnesses reported per automaton pair before the walk stops.
     pub witnesses: usize,
+    /// Pairs of states the walk visits at most per automaton pair; past
+    /// it the pair is reported as undecided (a difference, so that an
+    /// undecided comparison never passes as equal).
+    pub max_pairs: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { witnesses: 3 }
+        Options {
+            witnesses: 3,
+            max_pairs: 20_000_000,
+        }
     }
 }
 
@@ -393,8 +400,13 @@ fn compare_records(
         b: y.cloned().unwrap_or_else(|| "absent".into()),
     };
     for (n, x) in &a.fields {
-        if b.fields.get(n) != Some(x) {
-            out.push(field(n, Some(x), b.fields.get(n)));
+        match b.fields.get(n) {
+            Some(y) if y == x => {}
+            Some(y) => {
+                let (x, y) = differing_items(x, y).unwrap_or((x.clone(), y.clone()));
+                out.push(field(n, Some(&x), Some(&y)));
+            }
+            None => out.push(field(n, Some(x), None)),
         }
     }
     for (n, y) in &b.fields {
@@ -414,12 +426,23 @@ fn compare_records(
                 ));
             }
             (Some(x), Some(y)) => {
-                for (w, ma, mb) in walk(x, y, opts.witnesses)? {
+                let (found, complete) = walk(x, y, opts)?;
+                if !complete {
+                    let why = format!(
+                        "undecided: walk stopped after {} state pairs",
+                        opts.max_pairs
+                    );
+                    out.push(field(&kind.to_string(), Some(&why), Some(&why)));
+                }
+                for (w, ma, mb) in found {
                     out.push(Difference {
                         record: key.to_string(),
-                        place: kind.to_string(),
-                        witness_text: Some(escape(&w, kind == Kind::Policy)),
-                        witness: Some(w),
+                        place: match w {
+                            Some(_) => kind.to_string(),
+                            None => format!("{kind} (what an input matching nothing gets)"),
+                        },
+                        witness_text: w.as_ref().map(|w| escape(w, kind == Kind::Policy)),
+                        witness: w,
                         a: ma.text(&x.xtable),
                         b: mb.text(&y.xtable),
                     });
@@ -428,6 +451,30 @@ fn compare_records(
         }
     }
     Ok(())
+}
+
+/// Two long flat lists of the same length (`{a, b, ...}`), shown as
+/// the items that differ with their positions.
+fn differing_items(x: &str, y: &str) -> Option<(String, String)> {
+    let items = |s: &str| -> Option<Vec<String>> {
+        let inner = s.strip_prefix('{')?.strip_suffix('}')?;
+        if inner.contains('{') {
+            return None;
+        }
+        Some(inner.split(", ").map(str::to_string).collect())
+    };
+    let (a, b) = (items(x)?, items(y)?);
+    if a.len() != b.len() || a.len() < 8 {
+        return None;
+    }
+    let show = |v: &[String]| {
+        let d: Vec<String> = (0..v.len())
+            .filter(|&i| a[i] != b[i])
+            .map(|i| format!("[{i}] {}", v[i]))
+            .collect();
+        format!("{} items, differing: {}", v.len(), d.join(", "))
+    };
+    Some((show(&a), show(&b)))
 }
 
 /// The packed tables of one automaton, walked as the kernel walks them.
@@ -536,11 +583,12 @@ impl<'a> Packed<'a> {
 /// Walk the product of two automata breadth first from their start
 /// states; the first `limit` pairs of states whose meanings differ, each
 /// with the input reaching it.
-fn walk(
-    a: &Automaton,
-    b: &Automaton,
-    limit: usize,
-) -> Result<Vec<(Vec<u16>, Meaning, Meaning)>, DecodeError> {
+/// Whether the walk went through every pair is the second value.
+/// A witness is `None` where the encodings' no-match entries differ.
+type Walked = (Vec<(Option<Vec<u16>>, Meaning, Meaning)>, bool);
+
+fn walk(a: &Automaton, b: &Automaton, opts: &Options) -> Result<Walked, DecodeError> {
+    let limit = opts.witnesses;
     let (pa, pb) = (Packed::new(a)?, Packed::new(b)?);
     let mut found = Vec::new();
     // What an input that matches nothing gets is a constant of each
@@ -551,7 +599,7 @@ fn walk(
     let same_form = a.encoding.table.is_some() == b.encoding.table.is_some();
     let (no_a, no_b) = (pa.meaning(TRAP), pb.meaning(TRAP));
     if same_form && !no_a.same(&a.xtable, &no_b, &b.xtable) {
-        found.push((Vec::new(), no_a, no_b));
+        found.push((None, no_a, no_b));
     }
     let symbols: u16 = if pa.oob || pb.oob { 257 } else { 256 };
     let start = (super::dfa::START, super::dfa::START);
@@ -571,7 +619,7 @@ fn walk(
                 j = nodes[j].1;
             }
             w.reverse();
-            found.push((w, ma, mb));
+            found.push((Some(w), ma, mb));
             if found.len() >= limit {
                 break;
             }
@@ -586,6 +634,9 @@ fn walk(
                 continue;
             }
             last = Some(t);
+            if nodes.len() >= opts.max_pairs {
+                return Ok((found, false));
+            }
             if let std::collections::hash_map::Entry::Vacant(v) = seen.entry(t) {
                 v.insert(nodes.len());
                 queue.push_back(nodes.len());
@@ -593,7 +644,7 @@ fn walk(
             }
         }
     }
-    Ok(found)
+    Ok((found, true))
 }
 
 #[cfg(test)]

@@ -320,7 +320,19 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
         }
     }
     if keyword_file && elems.len() == 1 {
-        // bare `file,`
+        // bare `file,`: every permission, `ix` included, which a deny rule
+        // cannot name (both reference compilers refuse `deny file,`)
+        if prefix.deny {
+            ctx.error(
+                Diagnostic::error(
+                    code::BAD_PERMISSION,
+                    rule.span,
+                    "`deny file,` denies `ix`, and a deny rule cannot name an exec transition",
+                )
+                .help("deny the permissions by path: `deny /** mrwlkx,`"),
+            );
+            return None;
+        }
         return Some(crate::policy::RuleKind::File(policy::File {
             path: None,
             perms: Perms::default(),

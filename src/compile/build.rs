@@ -161,26 +161,200 @@ impl std::hash::Hasher for FnvHasher {
     }
 }
 
-/// Build the deterministic automaton of `exprs`, each with its tag; fail
-/// past `max_states` states.
-pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> {
-    let mut ps = Positions::default();
-    let mut start: Vec<u32> = Vec::new();
-    for (r, tag) in exprs {
-        let i = ps.walk(r);
-        let acc = ps.add(Pos::Accept(*tag));
-        ps.link(&i.last, &[acc]);
-        start.extend(i.first);
-        if i.nullable {
-            start.push(acc);
+/// The expressions as a trie of their concatenated parts: expressions
+/// that begin alike share those parts, and so their positions, which keeps
+/// the state sets of the subset construction small (the reference factors
+/// its expression tree for the same reason).
+#[derive(Default)]
+struct Trie {
+    accepts: Vec<u32>,
+    children: Vec<(Regex, Trie)>,
+    index: HashMap<Regex, usize>,
+}
+
+impl Trie {
+    fn insert(&mut self, parts: &[Regex], tag: u32) {
+        match parts.split_first() {
+            None => {
+                if !self.accepts.contains(&tag) {
+                    self.accepts.push(tag);
+                }
+            }
+            Some((first, rest)) => {
+                let i = match self.index.get(first) {
+                    Some(i) => *i,
+                    None => {
+                        self.children.push((first.clone(), Trie::default()));
+                        self.index.insert(first.clone(), self.children.len() - 1);
+                        self.children.len() - 1
+                    }
+                };
+                self.children[i].1.insert(rest, tag);
+            }
         }
     }
+}
+
+/// The parts of an expression, nested concatenations flattened.
+fn parts(r: &Regex, out: &mut Vec<Regex>) {
+    match r {
+        Regex::Cat(v) => v.iter().for_each(|x| parts(x, out)),
+        Regex::Empty => {}
+        x => out.push(x.clone()),
+    }
+}
+
+impl Positions {
+    /// The positions a trie node starts with (its accepting positions and
+    /// its children's first ones).
+    fn walk_trie(&mut self, t: &Trie) -> Vec<u32> {
+        let mut first = Vec::new();
+        for &tag in &t.accepts {
+            first.push(self.add(Pos::Accept(tag)));
+        }
+        for (item, child) in &t.children {
+            let i = self.walk(item);
+            let next = self.walk_trie(child);
+            self.link(&i.last, &next);
+            first.extend_from_slice(&i.first);
+            if i.nullable {
+                first.extend_from_slice(&next);
+            }
+        }
+        first
+    }
+}
+
+/// Which tags can still be accepted after a position.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tags {
+    None,
+    One(u32),
+    Many,
+}
+
+impl Tags {
+    fn with(self, o: Tags) -> Tags {
+        match (self, o) {
+            (Tags::None, x) | (x, Tags::None) => x,
+            (Tags::One(a), Tags::One(b)) if a == b => self,
+            _ => Tags::Many,
+        }
+    }
+}
+
+/// Positions that make others redundant: a position that loops on a set
+/// of bytes and accepts a tag after each (the tail of `/dir/** rw`)
+/// accepts that tag on every continuation over those bytes, so a position
+/// of the same state that can only ever accept that tag, over those bytes
+/// only, adds nothing to the state. Dropping such positions keeps the
+/// states of rules with the same permissions from multiplying (the
+/// minimal automaton is the same either way).
+struct Dominance {
+    /// For a looping tail: its tag and its bytes.
+    tail: Vec<Option<(u32, ByteSet)>>,
+    /// The bytes that can follow a position (its own included).
+    bytes: Vec<ByteSet>,
+    tags: Vec<Tags>,
+}
+
+impl Dominance {
+    fn of(ps: &Positions) -> Dominance {
+        let n = ps.pos.len();
+        let mut bytes = vec![ByteSet::EMPTY; n];
+        let mut tags = vec![Tags::None; n];
+        for (i, p) in ps.pos.iter().enumerate() {
+            match p {
+                Pos::Byte(s) => bytes[i] = *s,
+                Pos::Accept(t) => tags[i] = Tags::One(*t),
+            }
+        }
+        // to a fixed point over the follow graph (later positions mostly
+        // follow earlier ones, so walking backwards converges quickly)
+        loop {
+            let mut changed = false;
+            for q in (0..n).rev() {
+                let (mut b, mut t) = (bytes[q], tags[q]);
+                for &f in &ps.follow[q] {
+                    b = b.union(&bytes[f as usize]);
+                    t = t.with(tags[f as usize]);
+                }
+                if b != bytes[q] || t != tags[q] {
+                    bytes[q] = b;
+                    tags[q] = t;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let tail = (0..n)
+            .map(|i| {
+                let Pos::Byte(s) = ps.pos[i] else { return None };
+                let mut tag = None;
+                for &f in &ps.follow[i] {
+                    match ps.pos[f as usize] {
+                        _ if f as usize == i => {}
+                        Pos::Accept(t) if tag.is_none() || tag == Some(t) => tag = Some(t),
+                        _ => return None,
+                    }
+                }
+                let looping = ps.follow[i].binary_search(&(i as u32)).is_ok();
+                tag.filter(|_| looping).map(|t| (t, s))
+            })
+            .collect();
+        Dominance { tail, bytes, tags }
+    }
+
+    /// Drop the positions of `set` that a looping tail in it makes
+    /// redundant.
+    fn prune(&self, set: &mut Vec<u32>) {
+        let tails: Vec<(u32, u32, ByteSet)> = set
+            .iter()
+            .filter_map(|&p| self.tail[p as usize].map(|(t, s)| (p, t, s)))
+            .collect();
+        if tails.is_empty() {
+            return;
+        }
+        set.retain(|&q| {
+            let qi = q as usize;
+            // an accepting position says what the state accepts: kept
+            if self.bytes[qi].is_empty() {
+                return true;
+            }
+            !tails.iter().any(|&(p, t, s)| {
+                p != q
+                    && self.tags[qi] == Tags::One(t)
+                    && self.bytes[qi].minus(&s).is_empty()
+                    // of two tails that cover each other keep the first
+                    && !(self.tail[qi].is_some_and(|(_, s2)| s.minus(&s2).is_empty()) && q < p)
+            })
+        });
+    }
+}
+
+/// Build the deterministic automaton of `exprs`, each with its tag; fail
+/// past the budget.
+pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> {
+    let mut ps = Positions::default();
+    let mut trie = Trie::default();
+    let mut buf = Vec::new();
+    for (r, tag) in exprs {
+        buf.clear();
+        parts(r, &mut buf);
+        trie.insert(&buf, *tag);
+    }
+    let mut start = ps.walk_trie(&trie);
+    drop(trie);
     for f in &mut ps.follow {
         f.sort_unstable();
         f.dedup();
     }
     start.sort_unstable();
     start.dedup();
+    let dom = Dominance::of(&ps);
+    dom.prune(&mut start);
 
     let mut index: HashMap<Vec<u32>, u32, Fnv> = HashMap::default();
     let mut sets: Vec<Vec<u32>> = vec![Vec::new(), start.clone()];
@@ -235,6 +409,7 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
                     }
                     next.sort_unstable();
                     next.dedup();
+                    dom.prune(&mut next);
                     let t = match index.entry(next) {
                         Entry::Occupied(e) => *e.get(),
                         Entry::Vacant(e) => {

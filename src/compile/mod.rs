@@ -216,6 +216,12 @@ fn file_half(f: &crate::policy::file::File) -> u32 {
                 h |= bit::UNSAFE;
             }
         }
+        // `unsafe` and `safe` before the rule decide, even for `ix`
+        match f.safety {
+            Some(true) => h |= bit::UNSAFE,
+            Some(false) => h &= !bit::UNSAFE,
+            None => {}
+        }
     }
     h
 }
@@ -680,7 +686,9 @@ fn automaton(
 /// Minimise and pack an automaton into its `aadfa` blob; `accept2`:
 /// whether the kernel reads an ACCEPT2 table for it.
 fn pack_blob(a: &Automaton, accept2: bool, span: Span) -> Result<Vec<u8>, Box<Diagnostic>> {
-    let a = crate::aare::minimize::minimize(a);
+    // numbered as the reference numbers states, for byte-identical tables
+    let a =
+        crate::aare::minimize::minimize_with(a, &crate::aare::minimize::MinimizeOptions::REFERENCE);
     let opts = crate::aare::pack::PackOptions {
         accept2,
         ..Default::default()
@@ -910,12 +918,9 @@ fn profile_record(
             p.span,
         );
     }
-    // a hat, or a profile with hats, may change hat through /proc
-    if hat
-        || p.children
-            .iter()
-            .any(|c| matches!(c.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret))
-    {
+    // a hat, or a profile with hats (the reference counts child
+    // profiles among them), may change hat through /proc
+    if hat || !p.children.is_empty() {
         proc_access(
             &mut l.files,
             "/proc/[0-9]*/attr/{apparmor/,}current",
@@ -937,7 +942,7 @@ fn profile_record(
         w.u32(None, len);
     }
     if let Some(d) = &flags.disconnected_path {
-        w.string(Some("disconnected"), d);
+        w.string(Some("disconnected"), &disconnected(d));
     }
     w.struct_(Some("flags"));
     let mut fbits = 0;
@@ -1058,6 +1063,16 @@ fn write_xtable(w: &mut Writer, x: &XTable) {
     w.struct_end();
 }
 
+/// A disconnected path as the reference passes it on: slashes filtered,
+/// trailing ones dropped.
+fn disconnected(path: &str) -> String {
+    let mut p = filter_slashes(path);
+    while p.ends_with('/') {
+        p.pop();
+    }
+    p
+}
+
 /// `:ns:name` or `:ns://name` split into the namespace and the name.
 fn split_namespace(full: &str) -> (Option<&str>, &str) {
     if let Some(rest) = full.strip_prefix(':') {
@@ -1083,16 +1098,21 @@ fn xmatch(
     if has_xattrs {
         return Err(Box::new(unsupported(p.span, "xattrs attachments")));
     }
+    let (_, written) = split_namespace(&p.name);
+    // a profile named by a path attaches to it (its last component, for
+    // `/a//b`), as if that were written as the attachment
+    let implied = p.attachment.is_none() && written.starts_with('/');
     let name = match &p.attachment {
         Some(a) => filter_slashes(a),
         None => {
-            let local = p.name.rsplit("//").next().unwrap_or(&p.name);
+            let local = written.rsplit("//").next().unwrap_or(written);
             filter_slashes(local)
         }
     };
     let re = glob(&name).map_err(|e| bad_glob(p.span, &name, e))?;
     let basic = re.is_exact() && !name.contains(['{', '[', '*', '?']);
-    if basic && p.attachment.is_none() {
+    // a plain name that is no path attaches to nothing
+    if basic && p.attachment.is_none() && !implied {
         return Ok(None);
     }
     let mut rules = Rules::default();
@@ -1104,7 +1124,7 @@ fn xmatch(
         kernel: abi.kernel.clone(),
     };
     let Packed { blob, .. } = automaton(&rules, false, &legacy, opts, p.span)?;
-    let len = if basic { name.len() } else { re.min_len() };
+    let len = re.match_len();
     Ok(Some((blob, len as u32)))
 }
 

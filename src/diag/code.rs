@@ -51,6 +51,7 @@ codes! {
     BAD_CONDITION = "E0305", "invalid-condition", Error;
     BAD_ALIAS = "E0306", "invalid-alias", Error;
     FRAGMENT_VARIABLE = "W0307", "fragment-undefined-variable", Warning;
+    DEFINED_BOOLEAN = "W0308", "defined-boolean-is-false", Warning;
     // E04xx: structure
     MISPLACED = "E0401", "misplaced-item", Error;
     DUPLICATE_PROFILE = "E0402", "duplicate-profile", Error;

@@ -45,6 +45,8 @@ pub mod path {
 pub struct ProfileFlags {
     pub mode: ProfileMode,
     pub audit: bool,
+    /// `debug` and `interruptible`, as the kernel gets them: the
+    /// reference keeps these only when written first in the list.
     pub debug: bool,
     pub interruptible: bool,
     /// [`path`] bits.
@@ -64,7 +66,7 @@ impl ProfileFlags {
     /// unknown words are ignored here).
     pub fn of(flags: &[String]) -> ProfileFlags {
         let mut f = ProfileFlags::default();
-        for s in flags {
+        for (i, s) in flags.iter().enumerate() {
             let (name, value) = match s.split_once('=') {
                 Some((n, v)) => (n, Some(v)),
                 None => (s.as_str(), None),
@@ -76,9 +78,9 @@ impl ProfileFlags {
                 ("unconfined", None) => f.mode = ProfileMode::Unconfined,
                 ("prompt", None) => f.mode = ProfileMode::Prompt,
                 ("default_allow", None) => f.mode = ProfileMode::DefaultAllow,
-                ("debug", None) => f.debug = true,
+                ("debug", None) => f.debug = i == 0,
                 ("audit", None) => f.audit = true,
-                ("interruptible", None) => f.interruptible = true,
+                ("interruptible", None) => f.interruptible = i == 0,
                 ("chroot_relative", None) => f.path |= path::CHROOT_REL,
                 ("namespace_relative", None) => f.path |= path::NS_REL,
                 ("mediate_deleted", None) => f.path |= path::MEDIATE_DELETED,

@@ -1381,12 +1381,20 @@ impl Walker<'_> {
                 }
             }
             Expr::Defined(w, _) => {
+                // `defined` asks about set variables only, whichever sigil
+                // is written: 6.0 finds a boolean `$X` and answers no
                 let n = var_name(&w.text);
-                Some(if w.kind == WordKind::BoolVar {
-                    self.vars.bools.contains_key(n)
-                } else {
-                    self.vars.sets.contains_key(n)
-                })
+                if w.kind == WordKind::BoolVar && self.vars.bools.contains_key(n) {
+                    self.push(
+                        Diagnostic::error(
+                            code::DEFINED_BOOLEAN,
+                            w.span,
+                            format!("`defined ${n}` is always false: `defined` tests set variables, and `${n}` is a boolean"),
+                        )
+                        .help(format!("test the boolean itself: `if ${n}`")),
+                    );
+                }
+                Some(self.vars.sets.contains_key(n))
             }
             Expr::Not(x, _) => self.eval(x).map(|v| !v),
             Expr::And(a, c) => {

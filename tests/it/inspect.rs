@@ -394,6 +394,100 @@ mod against {
     }
 
     #[test]
+    fn a_walk_past_its_budget_is_undecided_not_equal() {
+        use aaprof::binpolicy::compare::{Options, compare_with};
+        let a = compile(&profile("  /etc/hosts r,"), ALL);
+        let opts = Options {
+            max_pairs: 3,
+            ..Options::default()
+        };
+        let c = compare_with(&a, &a, &opts).expect("decodes");
+        assert!(!c.equal(), "{c}");
+        assert!(
+            c.differences.iter().all(|d| d.a.starts_with("undecided")),
+            "{c}"
+        );
+    }
+
+    /// With permission tables, a change to the entry a state's index
+    /// names is found, the entry's meaning shown.
+    #[test]
+    fn a_changed_permission_table_entry_is_found() {
+        let a = compile(&profile("  /a r,\n  /b w,"), EXT);
+        let elements = decode(&a).expect("decodes");
+        let profile = elements
+            .iter()
+            .find(|e| e.name.as_deref() == Some("profile"))
+            .expect("a profile");
+        let words = Element::find(profile.children(), "perms")
+            .expect("the file automaton's table")
+            .children()
+            .iter()
+            .find(|c| matches!(c.value, Value::Array(_)))
+            .expect("entries")
+            .children();
+        // an `allow` word (column 1) with read in it: the `/a` entry
+        let allow = words
+            .iter()
+            .skip(1)
+            .step_by(14)
+            .find(|w| w.as_u32().is_some_and(|v| v & 4 != 0 && v & 2 == 0))
+            .expect("an entry for /a r");
+        let at = allow.offset + 1;
+        let mut b = a.clone();
+        let v = allow.as_u32().expect("u32") | 0x8; // + append
+        b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        let c = cmp(&a, &b);
+        let d = in_automaton(&c, "file automaton");
+        assert!(!d.is_empty(), "{c}");
+        assert_eq!(d[0].witness_text.as_deref(), Some("/a"), "{c}");
+        assert!(
+            d[0].b.contains(" a ") && !d[0].a.contains(" a "),
+            "{}",
+            d[0]
+        );
+    }
+
+    /// Within one encoding, what an input matching nothing gets (the
+    /// permission table's entry 0) is compared too.
+    #[test]
+    fn the_no_match_entry_is_compared() {
+        let a = compile(&profile("  /a r,"), EXT);
+        let elements = decode(&a).expect("decodes");
+        let profile = elements
+            .iter()
+            .find(|e| e.name.as_deref() == Some("profile"))
+            .expect("a profile");
+        let policydb = Element::find(profile.children(), "policydb").expect("a policydb");
+        let entry0_allow = &Element::find(policydb.children(), "perms")
+            .expect("a permission table")
+            .children()
+            .iter()
+            .find(|c| matches!(c.value, Value::Array(_)))
+            .expect("entries")
+            .children()[1];
+        assert_eq!(
+            entry0_allow.as_u32(),
+            Some(0x8000),
+            "lock, as compute_perms_entry gives"
+        );
+        let mut b = a.clone();
+        let at = entry0_allow.offset + 1;
+        b[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+        let c = cmp(&a, &b);
+        assert_eq!(c.differences.len(), 1, "{c}");
+        let d = &c.differences[0];
+        assert_eq!(
+            d.place,
+            "policy automaton (what an input matching nothing gets)"
+        );
+        assert_eq!(
+            (d.witness.as_ref(), d.a.as_str(), d.b.as_str()),
+            (None, "allow 0x8000", "nothing")
+        );
+    }
+
+    #[test]
     fn record_fields_are_compared() {
         let a = compile(
             "profile t flags=(complain) {\n  capability chown,\n}\n",
@@ -493,4 +587,111 @@ fn apparmor_d_sample_compares_equal_to_itself_and_across_encodings() {
     assert!(results.len() >= 25, "only {} compiled", results.len());
     let failed: Vec<_> = results.iter().filter(|(_, v)| !v.is_empty()).collect();
     assert!(failed.is_empty(), "{failed:#?}");
+}
+
+/// Where state `s`'s ACCEPT word sits in `bin`, for the automaton blob
+/// whose data begins at `at` (header, then ACCEPT first, big endian).
+fn accept_word_at(bin: &[u8], at: usize, s: usize) -> usize {
+    let pad = (0..8)
+        .find(|&i| bin[at + i..at + i + 4] == 0x1B5E_783Du32.to_be_bytes())
+        .expect("magic");
+    let h = at + pad;
+    let hsize = u32::from_be_bytes([bin[h + 4], bin[h + 5], bin[h + 6], bin[h + 7]]) as usize;
+    assert_eq!(
+        u16::from_be_bytes([bin[h + hsize], bin[h + hsize + 1]]),
+        1,
+        "ACCEPT first"
+    );
+    h + hsize + 12 + 4 * s
+}
+
+/// A change to any one accepting state of a real profile's file
+/// automaton is found, and the witness reported leads to that state.
+#[test]
+fn a_change_to_any_accepting_state_is_found_at_that_state() {
+    use aaprof::binpolicy::compare::compare;
+    let base = shared().join("corpora/upstream");
+    let args = [Path::new("-b"), base.as_path()];
+    let bin = Reference::Upstream
+        .compile(&args, &base, Some(&base.join("Xorg")), None)
+        .expect("the reference compiles Xorg");
+    let recs = records(&decode(&bin).expect("decodes")).expect("records");
+    // the record with the biggest file automaton
+    let (dfa, at) = recs
+        .iter()
+        .filter_map(|r| {
+            let fields = r.profile.children();
+            match fields
+                .iter()
+                .rev()
+                .find(|e| e.name.as_deref() == Some("aadfa"))
+            {
+                Some(Element {
+                    value: Value::Blob(blob, at),
+                    ..
+                }) => Some((Dfa::decode(blob, *at).expect("decodes"), at)),
+                _ => None,
+            }
+        })
+        .max_by_key(|(d, _)| d.states())
+        .expect("a file automaton");
+    let accepting: Vec<u32> = (2..dfa.states() as u32)
+        .filter(|&s| dfa.accept(s) & 0x7f != 0)
+        .collect();
+    assert!(accepting.len() > 50, "{} accepting states", accepting.len());
+    for &s in accepting.iter().step_by(accepting.len() / 20) {
+        let mut changed = bin.clone();
+        let w = accept_word_at(&bin, *at, s as usize);
+        let old = u32::from_be_bytes([bin[w], bin[w + 1], bin[w + 2], bin[w + 3]]);
+        assert_eq!(old, dfa.accept(s), "the ACCEPT word of state {s}");
+        // the owner loses or gains append
+        changed[w..w + 4].copy_from_slice(&(old ^ 0x8).to_be_bytes());
+        let c = compare(&bin, &changed).expect("decodes");
+        assert!(!c.equal(), "state {s}: {c}");
+        let d = &c.differences[0];
+        assert_eq!(d.place, "file automaton", "{d}");
+        let witness = d.witness.as_ref().expect("a witness");
+        let end = witness.iter().fold(1u32, |st, &b| dfa.next(st, b as u8));
+        assert_eq!(
+            end, s,
+            "the witness {:?} leads to state {s}",
+            d.witness_text
+        );
+    }
+}
+
+/// The reference's optimisations change the tables, not the meaning:
+/// Xorg compiled with equivalence classes, or without minimisation,
+/// compares equal to the default output (and not byte-identical), in
+/// both encodings.
+#[test]
+fn equivalence_classes_and_unminimised_automata_mean_the_same() {
+    use aaprof::binpolicy::compare::compare;
+    let base = shared().join("corpora/upstream");
+    let xorg = base.join("Xorg");
+    for features in ["features.all", "features.extended-perms-policydb"] {
+        let build = |opt: &[&str]| {
+            let mut args = vec![Path::new("-b"), base.as_path()];
+            args.extend(opt.iter().map(Path::new));
+            Reference::Upstream
+                .compile_for(features, &args, &base, Some(&xorg), None)
+                .expect("the reference compiles Xorg")
+        };
+        let plain = build(&[]);
+        for opt in [["-O", "equiv"], ["-O", "no-minimize"]] {
+            let other = build(&opt);
+            let c = compare(&plain, &other).expect("decodes");
+            assert!(c.equal() && !c.byte_identical, "{features} {opt:?}: {c}");
+        }
+        // the equivalence classes are really there
+        let equiv = build(&["-O", "equiv"]);
+        let recs = records(&decode(&equiv).expect("decodes")).expect("records");
+        let mut all = Vec::new();
+        automata(&recs[0].profile, &mut all);
+        assert!(
+            all.iter()
+                .any(|(_, d)| d.table(aaprof::binpolicy::dfa::id::EC).is_some()),
+            "{features}: an EC table"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod codes;
+mod compile;
 mod compile_net;
 mod conformance;
 mod corpora;

@@ -42,29 +42,29 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// One profile (or conformance case) to compare.
-struct Case {
+pub(super) struct Case {
     /// How failures name it.
-    what: String,
+    pub(super) what: String,
     /// Its file (in the base tree, or outside it); `None` for text piped
     /// on standard input.
-    path: Option<PathBuf>,
-    text: String,
+    pub(super) path: Option<PathBuf>,
+    pub(super) text: String,
 }
 
-struct Corpus {
-    name: &'static str,
-    reference: Reference,
+pub(super) struct Corpus {
+    pub(super) name: &'static str,
+    pub(super) reference: Reference,
     /// The reference's `-b` (when `pass_base`) and aaprof's include base.
-    base: PathBuf,
+    pub(super) base: PathBuf,
     /// The reference's working directory (quoted includes are relative to it).
-    cwd: PathBuf,
+    pub(super) cwd: PathBuf,
     /// `-I` folders, as paths under `base` where they are inside it.
-    includes: Vec<PathBuf>,
+    pub(super) includes: Vec<PathBuf>,
     /// Whether `-b base` is passed (the conformance harness passes none).
-    pass_base: bool,
+    pub(super) pass_base: bool,
     /// Options given to every compile, the emitted text's included.
-    extra: Vec<PathBuf>,
-    cases: Vec<Case>,
+    pub(super) extra: Vec<PathBuf>,
+    pub(super) cases: Vec<Case>,
 }
 
 /// What became of one comparison.
@@ -132,7 +132,7 @@ impl Corpus {
 
     /// The reference's include options for a tree rooted at `base` (the
     /// corpus's own or its formatted copy).
-    fn args(&self, base: &Path) -> Vec<PathBuf> {
+    pub(super) fn args(&self, base: &Path) -> Vec<PathBuf> {
         let mut v = self.extra.clone();
         if self.pass_base {
             v.push(PathBuf::from("-b"));
@@ -159,7 +159,7 @@ impl Corpus {
         self.reference.compile(&a, cwd, file, stdin)
     }
 
-    fn options(&self) -> Options {
+    pub(super) fn options(&self) -> Options {
         Options {
             search: SearchPath {
                 include_dirs: self.includes.clone(),
@@ -513,7 +513,7 @@ fn file_cases(paths: Vec<PathBuf>) -> Vec<Case> {
         .collect()
 }
 
-fn upstream(reference: Reference) -> Corpus {
+pub(super) fn upstream(reference: Reference) -> Corpus {
     let base = shared().join("corpora/upstream");
     Corpus {
         name: "upstream",
@@ -527,7 +527,7 @@ fn upstream(reference: Reference) -> Corpus {
     }
 }
 
-fn project(reference: Reference) -> Corpus {
+pub(super) fn project(reference: Reference) -> Corpus {
     // the project's corpus takes its includes from the upstream tree
     let base = shared().join("corpora/upstream");
     Corpus {
@@ -542,7 +542,7 @@ fn project(reference: Reference) -> Corpus {
     }
 }
 
-fn apparmor_d(reference: Reference) -> Corpus {
+pub(super) fn apparmor_d(reference: Reference) -> Corpus {
     let tree = shared().join("corpora/apparmor.d");
     let base = match reference {
         Reference::Upstream => tree,
@@ -565,7 +565,7 @@ fn apparmor_d(reference: Reference) -> Corpus {
     }
 }
 
-fn debian(reference: Reference) -> Corpus {
+pub(super) fn debian(reference: Reference) -> Corpus {
     let base = PathBuf::from("/etc/apparmor.d");
     let extra = Path::new("/usr/share/apparmor/extra-profiles");
     assert!(
@@ -589,7 +589,7 @@ fn debian(reference: Reference) -> Corpus {
 /// The `EXRESULT PASS` cases that are not disabled, as upstream's harness
 /// feeds them: without the `#=` lines, on standard input, from `tst/`,
 /// with `-I tst/simple_tests` and no `-b`.
-fn conformance(reference: Reference) -> Corpus {
+pub(super) fn conformance(reference: Reference) -> Corpus {
     let tst = shared().join("conformance/tst");
     let simple = tst.join("simple_tests");
     let mut cases = Vec::new();

@@ -187,3 +187,37 @@ fn same_language_gives_a_shortest_witness() {
     assert_eq!(same_language(&a, &c), Some(b"ac".to_vec()));
     assert_eq!(same_language(&a, &a), None);
 }
+
+#[test]
+fn the_reference_options_keep_the_start_apart_and_number_defaults_first() {
+    // a*: the start is equivalent to the state after 'a'
+    let a = automaton(
+        vec![vec![], row(&[(b'a', b'a', 2)]), row(&[(b'a', b'a', 2)])],
+        vec![0, 1, 1],
+    );
+    assert_eq!(minimize(&a).len(), 2);
+    let kept = minimize_with(
+        &a,
+        &MinimizeOptions {
+            start_alone: true,
+            default_first: false,
+        },
+    );
+    assert_eq!(kept, a);
+    // bytes 0-9 go to one state, the 246 others to another (the default)
+    let b = automaton(
+        vec![
+            vec![],
+            row(&[(0, 9, 2), (10, 255, 3)]),
+            row(&[(b'x', b'x', 2)]),
+            vec![],
+        ],
+        vec![0, 0, 1, 2],
+    );
+    let by_bytes = minimize(&b);
+    assert_eq!(by_bytes.rows[1], vec![(0, 9, 2), (10, 255, 3)]);
+    let defaults_first = minimize_with(&b, &MinimizeOptions::REFERENCE);
+    assert_eq!(defaults_first.rows[1], vec![(0, 9, 3), (10, 255, 2)]);
+    assert_eq!(defaults_first.accept, vec![0, 0, 2, 1]);
+    assert_eq!(same_language(&b, &defaults_first), None);
+}

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::aare::automaton::{Automaton, Row, START, TRAP};
-use crate::aare::minimize::{minimize, same_language};
+use crate::aare::minimize::{MinimizeOptions, minimize, minimize_with, same_language};
 use crate::aare::{Pattern, PatternSet, set};
 use crate::binpolicy::{self, Element, Value};
 use std::collections::BTreeSet;
@@ -129,7 +129,7 @@ pub(crate) fn reference(
     let mut cmd = Command::new(&program);
     cmd.arg("--config-file=/dev/null")
         .arg("-M")
-        .arg(shared().join("conformance/features").join(features))
+        .arg(features_file(features))
         .args(["-K", "-Q", "-S"])
         .args(args);
     if let Some(f) = file {
@@ -151,6 +151,35 @@ pub(crate) fn reference(
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
+}
+
+/// A features file: a name in `../shared/conformance/features`, or a path.
+fn features_file(features: &str) -> PathBuf {
+    if Path::new(features).is_absolute() {
+        PathBuf::from(features)
+    } else {
+        shared().join("conformance/features").join(features)
+    }
+}
+
+/// `features.all` with `policy/diff_encode` added (no features file of
+/// the conformance suite has it), written under the target directory.
+fn diff_encode_features() -> String {
+    let all = std::fs::read_to_string(features_file("features.all")).expect("features.all reads");
+    assert!(
+        all.contains("policy {set_load {yes"),
+        "features.all's policy set"
+    );
+    let with = all.replacen(
+        "policy {set_load {yes",
+        "policy {diff_encode {yes\n}\nset_load {yes",
+        1,
+    );
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pack-tests");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let path = dir.join(format!("features.diff-encode.{}", std::process::id()));
+    std::fs::write(&path, with).expect("the features file is written");
+    path.to_string_lossy().into_owned()
 }
 
 /// Every `aadfa` blob of a policy, from its magic number on (the
@@ -339,11 +368,41 @@ const PROFILES: &[&str] = &[
 ];
 
 fn reference_blobs(features: &str) -> Vec<Vec<u8>> {
+    reference_blobs_with(features, &[])
+}
+
+fn reference_blobs_with(features: &str, args: &[&str]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for p in PROFILES {
-        out.extend(aadfa_blobs(&reference(features, &[], None, p)));
+        out.extend(aadfa_blobs(&reference(features, args, None, p)));
     }
     out
+}
+
+/// The upstream profiles whose automata the tests re-pack.
+const CORPUS: &[&str] = &["bin.ping", "usr.sbin.dnsmasq", "php-fpm", "firefox"];
+
+/// The automata the reference writes for [`CORPUS`].
+fn corpus_blobs(features: &str, args: &[&str]) -> Vec<Vec<u8>> {
+    let upstream = shared().join("corpora/upstream");
+    let base = upstream.to_string_lossy().into_owned();
+    let mut out = Vec::new();
+    for name in CORPUS {
+        let path = upstream.join(name);
+        assert!(path.is_file(), "{} is missing", path.display());
+        let mut all = vec!["-b", &base, "-I", &base];
+        all.extend_from_slice(args);
+        out.extend(aadfa_blobs(&reference(features, &all, Some(&path), "")));
+    }
+    out
+}
+
+/// Whether a blob has an ACCEPT2 table (what the kernel then requires).
+fn has_accept2(blob: &[u8]) -> bool {
+    binpolicy::dfa::Dfa::decode(blob, 0)
+        .expect("decodes")
+        .table(binpolicy::dfa::id::ACCEPT2)
+        .is_some()
 }
 
 /// Offsets and sizes of the header and tables of a blob: (id, width, len).
@@ -363,52 +422,81 @@ fn layout(blob: &[u8]) -> (Vec<u8>, Vec<(u16, u16, u32)>) {
     (blob[..hsize].to_vec(), tables)
 }
 
+/// Re-pack the automaton of a reference blob (with its classes, if it has
+/// any) and check our blob has the reference's layout; whether it is the
+/// same bytes.
+fn repack_matches(blob: &[u8]) -> bool {
+    let d = binpolicy::dfa::Dfa::decode(blob, 0).expect("the reference's blob decodes");
+    let a = from_decoded(&d);
+    // the reference's numbering is the breadth-first one, defaults first
+    let renumbered = minimize_with(&a, &MinimizeOptions::REFERENCE);
+    if renumbered != a {
+        eprintln!(
+            "renumbered differently: {} states, witness {:?}",
+            a.len(),
+            same_language(&a, &renumbered)
+        );
+        return false;
+    }
+    let opts = PackOptions {
+        accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
+        ..PackOptions::default()
+    };
+    let ours = match d.table(binpolicy::dfa::id::EC) {
+        Some(ec) => {
+            let mut classes = [0u8; 256];
+            for (c, &e) in classes.iter_mut().zip(ec) {
+                *c = e as u8;
+            }
+            pack_with_classes(&a, &classes, &opts)
+        }
+        None => pack(&a, &opts),
+    }
+    .expect("packs")
+    .to_blob();
+    let (their_header, their_tables) = layout(blob);
+    let (our_header, our_tables) = layout(&ours);
+    // the header: magic, hsize 24, ssize the total, flags, "notflex\0"
+    assert_eq!(their_header.len(), 24);
+    assert_eq!(&their_header[..8], &our_header[..8]);
+    assert_eq!(&their_header[12..], &our_header[12..]);
+    let total = |h: &[u8]| u32::from_be_bytes([h[8], h[9], h[10], h[11]]) as usize;
+    assert_eq!(total(&their_header), blob.len());
+    assert_eq!(total(&our_header), ours.len());
+    // the tables: ids and widths in order, and the lengths of all but NXT/CHK
+    let shape =
+        |t: &[(u16, u16, u32)]| -> Vec<(u16, u16)> { t.iter().map(|&(i, w, _)| (i, w)).collect() };
+    assert_eq!(shape(&their_tables), shape(&our_tables));
+    for (theirs, ours) in their_tables.iter().zip(&our_tables) {
+        if theirs.0 != id::NEXT && theirs.0 != id::CHECK {
+            assert_eq!(theirs, ours);
+        }
+    }
+    // semantically equal whatever the packing
+    let back = from_decoded(&binpolicy::dfa::Dfa::decode(&ours, 0).expect("decodes"));
+    assert_eq!(back, a);
+    ours == blob
+}
+
 #[test]
 fn our_blob_has_the_reference_layout_and_matches_its_bytes() {
     let mut identical = 0;
     let mut total = 0;
     for features in ["features.all", "features.extended-perms-policydb"] {
-        for blob in reference_blobs(features) {
-            let d = binpolicy::dfa::Dfa::decode(&blob, 0).expect("the reference's blob decodes");
-            let a = from_decoded(&d);
-            let opts = PackOptions {
-                accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
-                equivalence_classes: d.table(binpolicy::dfa::id::EC).is_some(),
-                state32: false,
-            };
-            let ours = pack(&a, &opts).expect("packs").to_blob();
-            let (their_header, their_tables) = layout(&blob);
-            let (our_header, our_tables) = layout(&ours);
-            // the header: magic, hsize 24, ssize the total, flags 0, "notflex\0"
-            assert_eq!(their_header.len(), 24);
-            assert_eq!(&their_header[..4], &our_header[..4]);
-            assert_eq!(&their_header[4..8], &our_header[4..8]);
-            assert_eq!(&their_header[12..], &our_header[12..]);
-            assert_eq!(
-                u32::from_be_bytes(their_header[8..12].try_into().unwrap()) as usize,
-                blob.len()
-            );
-            assert_eq!(
-                u32::from_be_bytes(our_header[8..12].try_into().unwrap()) as usize,
-                ours.len()
-            );
-            // the tables: ids, widths, and the lengths of all but NXT/CHK
-            let shape = |t: &[(u16, u16, u32)]| -> Vec<(u16, u16)> {
-                t.iter().map(|&(i, w, _)| (i, w)).collect()
-            };
-            assert_eq!(shape(&their_tables), shape(&our_tables));
-            for (theirs, ours) in their_tables.iter().zip(&our_tables) {
-                if theirs.0 != binpolicy::dfa::id::NEXT && theirs.0 != binpolicy::dfa::id::CHECK {
-                    assert_eq!(theirs, ours);
+        for args in [&[][..], &["-O", "equiv"][..]] {
+            let mut blobs = reference_blobs_with(features, args);
+            blobs.extend(corpus_blobs(features, args));
+            for blob in blobs {
+                total += 1;
+                if repack_matches(&blob) {
+                    identical += 1;
+                } else {
+                    eprintln!(
+                        "{features} {args:?}: a blob of {} bytes differs",
+                        blob.len()
+                    );
                 }
             }
-            total += 1;
-            if ours == blob {
-                identical += 1;
-            }
-            // semantically equal whatever the packing
-            let back = from_decoded(&binpolicy::dfa::Dfa::decode(&ours, 0).expect("decodes"));
-            assert_eq!(back, a);
         }
     }
     eprintln!("{identical} of {total} reference blobs re-packed byte-identical");
@@ -420,31 +508,34 @@ fn our_blob_has_the_reference_layout_and_matches_its_bytes() {
 
 #[test]
 fn verify_accepts_every_reference_blob() {
-    let mut blobs: Vec<(Vec<u8>, bool)> = Vec::new();
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
     for features in [
         "features.all",
         "features.extended-perms-policydb",
         "features.nopolicydb",
     ] {
-        for blob in reference_blobs(features) {
-            let accept2 = binpolicy::dfa::Dfa::decode(&blob, 0)
-                .expect("decodes")
-                .table(binpolicy::dfa::id::ACCEPT2)
-                .is_some();
-            blobs.push((blob, accept2));
-        }
+        blobs.extend(reference_blobs(features));
+        blobs.extend(corpus_blobs(features, &[]));
     }
-    // and a few whole profiles of the corpora
-    let upstream = shared().join("corpora/upstream");
-    for name in ["bin.ping", "usr.sbin.dnsmasq", "php-fpm", "firefox"] {
-        let path = upstream.join(name);
-        assert!(path.is_file(), "{} is missing", path.display());
-        let base = upstream.to_string_lossy().into_owned();
-        let policy = reference("features.all", &["-b", &base, "-I", &base], Some(&path), "");
-        for blob in aadfa_blobs(&policy) {
-            blobs.push((blob, true));
-        }
-    }
+    // with equivalence classes and diff-encoding
+    let diff_features = diff_encode_features();
+    blobs.extend(corpus_blobs(
+        &diff_features,
+        &["-O", "equiv", "-O", "diff-encode"],
+    ));
+    let _ = std::fs::remove_file(&diff_features);
+    let diff = blobs
+        .iter()
+        .filter(|b| u16::from_be_bytes([b[12], b[13]]) & flag::DIFF_ENCODE != 0)
+        .count();
+    assert!(diff > 0, "some blobs are diff-encoded");
+    let blobs: Vec<(Vec<u8>, bool)> = blobs
+        .into_iter()
+        .map(|b| {
+            let a2 = has_accept2(&b);
+            (b, a2)
+        })
+        .collect();
     assert!(blobs.len() >= 10, "{} blobs", blobs.len());
     for (blob, accept2) in &blobs {
         verify_with(
@@ -459,7 +550,9 @@ fn verify_accepts_every_reference_blob() {
         let a = from_decoded(&binpolicy::dfa::Dfa::decode(blob, 0).expect("decodes"));
         let m = minimize(&a);
         assert_eq!(same_language(&a, &m), None);
-        assert!(m.len() <= a.len());
+        // the reference's automata are minimal already
+        assert_eq!(m.len(), a.len(), "the reference's automaton is minimal");
+        assert_eq!(minimize(&m), m);
         let opts = PackOptions {
             accept2: *accept2,
             ..PackOptions::default()
@@ -632,8 +725,10 @@ fn an_empty_automaton_packs_to_the_smallest_tables() {
     assert!((0..=255).all(|c| d.next(START, c) == TRAP));
 }
 
-/// The pathological family `/sys/devices/**/devN/**/attrN` for N in 1..=n.
-fn sys_devices(n: usize) -> Automaton {
+/// The pathological family `/sys/devices/**/devN/**/attrN` for N in 1..=n;
+/// with `distinct`, each rule's accept word its own bit, else one word
+/// for all (as when every rule has the same permissions).
+fn sys_devices(n: usize, distinct: bool) -> Automaton {
     let mut set = PatternSet::new();
     for i in 1..=n {
         let p = Pattern::parse(&format!("/sys/devices/**/dev{i}/**/attr{i}")).expect("parses");
@@ -641,7 +736,12 @@ fn sys_devices(n: usize) -> Automaton {
     }
     let d = set.determinize(2_000_000).expect("determinizes");
     from_set_dfa(&d, |tags| {
-        (tags.iter().fold(0, |acc, &t| acc | 1 << (t % 32)), 0)
+        let word = if distinct {
+            tags.iter().fold(0, |acc, &t| acc | 1 << (t % 32))
+        } else {
+            u32::from(!tags.is_empty())
+        };
+        (word, 0)
     })
 }
 
@@ -650,29 +750,40 @@ fn sys_devices(n: usize) -> Automaton {
 #[test]
 #[ignore]
 fn bench_minimize_and_pack() {
-    for n in [8usize, 10] {
+    for (n, distinct) in [(8usize, true), (10, true), (10, false), (11, false)] {
         let t0 = Instant::now();
-        let a = sys_devices(n);
+        let a = sys_devices(n, distinct);
         let t1 = Instant::now();
         let m = minimize(&a);
         let t2 = Instant::now();
-        let t = pack(&m, &PackOptions::default()).expect("packs");
+        let wide = PackOptions {
+            state32: true,
+            ..PackOptions::default()
+        };
+        let t = pack(&m, &wide).expect("packs");
         let t3 = Instant::now();
         let blob = t.to_blob();
         let t4 = Instant::now();
-        verify(&blob).expect("passes");
+        verify_with(
+            &blob,
+            &VerifyOptions {
+                accept2: true,
+                state32: true,
+            },
+        )
+        .expect("passes");
         let t5 = Instant::now();
         let ec = pack(
             &m,
             &PackOptions {
                 equivalence_classes: true,
-                ..PackOptions::default()
+                ..wide
             },
         )
         .expect("packs");
         let t6 = Instant::now();
         eprintln!(
-            "N={n}: {} states -> {} minimal; determinize {:?}, minimize {:?}, pack {:?} (NXT {}), blob {:?} ({} bytes), verify {:?}, pack with classes {:?} (NXT {})",
+            "N={n} distinct={distinct}: {} states -> {} minimal; determinize {:?}, minimize {:?}, pack {:?} (NXT {}), blob {:?} ({} bytes), verify {:?}, pack with classes {:?} (NXT {})",
             a.len(),
             m.len(),
             t1 - t0,
@@ -693,7 +804,7 @@ fn bench_minimize_and_pack() {
 
 #[test]
 fn the_sys_devices_family_minimises_packs_and_round_trips() {
-    let a = sys_devices(4);
+    let a = sys_devices(4, true);
     let m = minimize(&a);
     assert_eq!(same_language(&a, &m), None);
     assert!(m.len() < a.len(), "{} -> {}", a.len(), m.len());
@@ -711,4 +822,185 @@ fn the_sys_devices_family_minimises_packs_and_round_trips() {
 /// A row helper for hand-built automata.
 pub(crate) fn row(ranges: &[(u8, u8, u32)]) -> Row {
     ranges.to_vec()
+}
+
+/// `a` with its states other than the trap and the start shuffled, some
+/// duplicated (transitions to them sent to the copy or the original at
+/// random) and an unreachable state added: the same language, built in
+/// another order.
+fn scrambled(a: &Automaton, rng: &mut Rng) -> Automaton {
+    let n = a.len();
+    // copies of a few states (never the trap or the start)
+    let copies: Vec<usize> = (2..n).filter(|_| rng.below(4) == 0).collect();
+    let total = n + copies.len() + 1;
+    let mut perm: Vec<u32> = (0..total as u32).collect();
+    for i in (3..total).rev() {
+        let j = 2 + rng.below(i as u64 - 1) as usize;
+        perm.swap(i, j);
+    }
+    let mut copy_of = vec![None; n];
+    for (i, &s) in copies.iter().enumerate() {
+        copy_of[s] = Some(n + i);
+    }
+    let mut out = Automaton {
+        rows: vec![Vec::new(); total],
+        accept: vec![0; total],
+        accept2: vec![0; total],
+    };
+    let redirect = |t: u32, rng: &mut Rng| -> u32 {
+        match copy_of[t as usize] {
+            Some(c) if rng.below(2) == 0 => perm[c],
+            _ => perm[t as usize],
+        }
+    };
+    let sources: Vec<(usize, usize)> = (0..n)
+        .map(|s| (s, s))
+        .chain(copies.iter().enumerate().map(|(i, &s)| (n + i, s)))
+        .collect();
+    for (new, old) in sources {
+        let p = perm[new] as usize;
+        out.rows[p] = a.rows[old]
+            .iter()
+            .map(|&(lo, hi, t)| (lo, hi, redirect(t, rng)))
+            .collect();
+        out.accept[p] = a.accept[old];
+        out.accept2[p] = a.accept2[old];
+    }
+    // the unreachable state: accepting, going to the start
+    let u = perm[total - 1] as usize;
+    out.rows[u] = vec![(b'/', b'/', START)];
+    out.accept[u] = 0x5;
+    out
+}
+
+#[test]
+fn any_construction_order_gives_the_reference_blob() {
+    let mut rng = Rng::new(2024);
+    let mut blobs = reference_blobs("features.all");
+    blobs.extend(corpus_blobs("features.extended-perms-policydb", &[]));
+    for blob in blobs {
+        let d = binpolicy::dfa::Dfa::decode(&blob, 0).expect("decodes");
+        let a = from_decoded(&d);
+        let s = scrambled(&a, &mut rng);
+        assert_eq!(same_language(&a, &s), None, "scrambling keeps the language");
+        let m = minimize_with(&s, &MinimizeOptions::REFERENCE);
+        assert_eq!(
+            m, a,
+            "minimising a scrambled automaton gives the reference's"
+        );
+        let opts = PackOptions {
+            accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
+            ..PackOptions::default()
+        };
+        assert_eq!(pack(&m, &opts).expect("packs").to_blob(), blob);
+    }
+}
+
+/// Every top-level profile of the upstream corpus through the reference:
+/// how many of its automata minimise back to themselves with
+/// [`MinimizeOptions::REFERENCE`] and re-pack byte-identical (run with
+/// `--ignored --nocapture`; a survey, slow).
+#[test]
+#[ignore]
+fn survey_upstream_corpus() {
+    let upstream = shared().join("corpora/upstream");
+    let base = upstream.to_string_lossy().into_owned();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&upstream)
+        .expect("the corpus reads")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    names.sort();
+    for features in ["features.all", "features.extended-perms-policydb"] {
+        survey(&names, &["-b", &base, "-I", &base], features);
+    }
+}
+
+/// As [`survey_upstream_corpus`], every tenth profile of the apparmor.d
+/// corpus.
+#[test]
+#[ignore]
+fn survey_apparmor_d_sample() {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("the corpus reads") {
+            let p = e.expect("an entry").path();
+            if p.is_dir() {
+                files(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let root = shared().join("corpora/apparmor.d");
+    let mut names = Vec::new();
+    files(&root.join("profiles"), &mut names);
+    names.sort();
+    let names: Vec<PathBuf> = names.into_iter().step_by(10).collect();
+    let base = root.to_string_lossy().into_owned();
+    let mappings = root.join("mappings").to_string_lossy().into_owned();
+    survey(
+        &names,
+        &["-b", &base, "-I", &base, "-I", &mappings],
+        "features.all",
+    );
+}
+
+fn survey(names: &[PathBuf], args: &[&str], features: &str) {
+    let (mut profiles, mut blobs, mut same_states, mut identical) = (0, 0, 0, 0);
+    let (mut states, mut time) = (0usize, std::time::Duration::ZERO);
+    for path in names {
+        let program = shared().join("oracle/apparmor_parser");
+        let out = Command::new(&program)
+            .arg("--config-file=/dev/null")
+            .arg("-M")
+            .arg(features_file(features))
+            .args(["-K", "-Q", "-S"])
+            .args(args)
+            .arg(path)
+            .stderr(Stdio::null())
+            .output()
+            .expect("the reference runs");
+        if !out.status.success() || out.stdout.is_empty() {
+            continue;
+        }
+        profiles += 1;
+        for blob in aadfa_blobs(&out.stdout) {
+            blobs += 1;
+            let d = binpolicy::dfa::Dfa::decode(&blob, 0).expect("decodes");
+            verify_with(
+                &blob,
+                &VerifyOptions {
+                    accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
+                    state32: false,
+                },
+            )
+            .expect("the reference's blob passes");
+            let a = from_decoded(&d);
+            states += a.len();
+            let t0 = Instant::now();
+            let m = minimize_with(&a, &MinimizeOptions::REFERENCE);
+            let opts = PackOptions {
+                accept2: d.table(binpolicy::dfa::id::ACCEPT2).is_some(),
+                ..PackOptions::default()
+            };
+            let ours = pack(&m, &opts).expect("packs").to_blob();
+            time += t0.elapsed();
+            if m == a {
+                same_states += 1;
+            } else {
+                eprintln!(
+                    "{}: an automaton of {} states renumbers",
+                    path.display(),
+                    a.len()
+                );
+            }
+            if ours == blob {
+                identical += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{features}: {profiles} profiles, {blobs} automata ({states} states): {same_states} minimise to themselves, {identical} re-pack byte-identical; minimise+pack {time:?}"
+    );
+    assert_eq!(identical, blobs);
 }
