@@ -273,6 +273,12 @@ pub fn legacy_policy(state: u32, accept1: u32, accept2: u32, kabi: u32) -> Perms
     let user_allow = (accept1 & 0x7f) | (accept1 & 0x8000_0000);
     let other_allow = ((accept1 >> 14) & 0x7f) | (accept1 & 0x8000_0000);
     let mut allow = user_allow | map_other(other_allow);
+    // the network classes' "continue matching" bit, written in the
+    // accept word as AA_COMPAT_CONT_MATCH (the reference's
+    // policy_compat.cc)
+    if accept1 & (file::CONT_MATCH << 1) != 0 {
+        allow |= file::CONT_MATCH;
+    }
     let mut quiet = (accept2 >> 7) & 0x7f;
     if kabi <= 8 {
         allow |= file::LOCK;

@@ -15,6 +15,7 @@ pub mod build;
 mod dbus;
 mod ipc;
 mod mount;
+mod network;
 pub mod perms;
 pub mod regex;
 mod write;
@@ -79,8 +80,10 @@ impl Compiled {
 pub fn compile(policy: &Policy, opts: &Options) -> Compiled {
     let mut out = Compiled::default();
     let abi = Abi::of(&opts.features, opts.policy_features.as_ref());
+    // one legacy network table for the whole file, as the reference's
+    let net = network::LegacyTable::of(policy, &abi);
     for p in policy.profiles.iter().filter(|p| !p.synthetic) {
-        compile_tree(p, None, &abi, opts, &mut out);
+        compile_tree(p, None, &abi, net.as_ref(), opts, &mut out);
     }
     out
 }
@@ -89,6 +92,7 @@ fn compile_tree(
     p: &ResolvedProfile,
     parent: Option<&str>,
     abi: &Abi,
+    net: Option<&network::LegacyTable>,
     opts: &Options,
     out: &mut Compiled,
 ) {
@@ -96,12 +100,12 @@ fn compile_tree(
         Some(par) => format!("{par}//{}", p.name),
         None => p.name.clone(),
     };
-    match profile_record(p, &full, parent.is_some(), abi, opts) {
+    match profile_record(p, &full, parent.is_some(), abi, net, opts) {
         Ok(r) => out.records.push(r),
         Err(d) => out.diagnostics.extend(d),
     }
     for c in &p.children {
-        compile_tree(c, Some(&full), abi, opts, out);
+        compile_tree(c, Some(&full), abi, net, opts, out);
     }
 }
 
@@ -415,6 +419,8 @@ fn policydb(
         | RuleKind::Remount(_)
         | RuleKind::Umount(_)
         | RuleKind::PivotRoot(_) => Ok(()),
+        RuleKind::Network(n) => network::network(r, n, abi, rules),
+        RuleKind::Unix(u) => network::unix(r, u, abi, rules),
         _ => Err(Box::new(unsupported(
             r.span,
             &format!("{} rules", family(kind)),
@@ -922,6 +928,7 @@ fn profile_record(
     full: &str,
     nested: bool,
     abi: &Abi,
+    net: Option<&network::LegacyTable>,
     opts: &Options,
 ) -> Result<Vec<u8>, Vec<Diagnostic>> {
     let mut l = lower(p, abi)?;
@@ -1045,6 +1052,15 @@ fn profile_record(
         }
         w.array_end();
         w.struct_end();
+    }
+    if let Some(t) = net {
+        w.array(Some("net_allowed_af"), network::AF_MAX as u16);
+        for e in t.entries() {
+            for v in e {
+                w.u16(None, v);
+            }
+        }
+        w.array_end();
     }
     // the policy automaton
     let mut prules = std::mem::take(&mut l.policy);

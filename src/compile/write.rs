@@ -8,6 +8,7 @@ pub struct Writer {
     pub buf: Vec<u8>,
 }
 
+const U16: u8 = 1;
 const U32: u8 = 2;
 const U64: u8 = 3;
 const NAME: u8 = 4;
@@ -27,6 +28,13 @@ impl Writer {
             self.buf.extend_from_slice(n.as_bytes());
             self.buf.push(0);
         }
+    }
+
+    /// A u16 (the legacy network table's entries).
+    pub fn u16(&mut self, name: Option<&str>, v: u16) {
+        self.name(name);
+        self.buf.push(U16);
+        self.buf.extend_from_slice(&v.to_le_bytes());
     }
 
     pub fn u32(&mut self, name: Option<&str>, v: u32) {

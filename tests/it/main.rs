@@ -5,6 +5,7 @@ mod codes;
 mod compile;
 mod compile_dbusmount;
 mod compile_ipc;
+mod compile_net;
 mod conformance;
 mod corpora;
 mod differential;
