@@ -101,6 +101,22 @@ impl Reference {
         file: Option<&Path>,
         stdin: Option<&str>,
     ) -> Option<Vec<u8>> {
+        self.compile_outcome(features, args, cwd, file, stdin).ok()
+    }
+
+    /// As [`compile_for`](Self::compile_for), saying why there is no
+    /// output: a refusal, or a crash (killed by a signal, or an uncaught
+    /// exception: the C++ runtime's "terminate called" on standard error,
+    /// where the parser's compiling child dies of it).
+    pub fn compile_outcome(
+        self,
+        features: &str,
+        args: &[&Path],
+        cwd: &Path,
+        file: Option<&Path>,
+        stdin: Option<&str>,
+    ) -> Result<Vec<u8>, NoOutput> {
+        use std::os::unix::process::ExitStatusExt;
         let mut cmd = self.command_for(features);
         cmd.arg("-Q").arg("-S").current_dir(cwd);
         for a in args {
@@ -111,7 +127,7 @@ impl Reference {
         }
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("apparmor_parser runs");
         if let Some(mut si) = child.stdin.take() {
             if let Some(text) = stdin {
@@ -119,8 +135,25 @@ impl Reference {
             }
         }
         let out = child.wait_with_output().expect("apparmor_parser finishes");
-        (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+        let terminated = String::from_utf8_lossy(&out.stderr).contains("terminate called");
+        if out.status.signal().is_some() || terminated {
+            return Err(NoOutput::Crashed);
+        }
+        if out.status.success() && !out.stdout.is_empty() {
+            Ok(out.stdout)
+        } else {
+            Err(NoOutput::Refused)
+        }
     }
+}
+
+/// Why a reference compiler wrote no policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoOutput {
+    /// It refused the policy (or found no profile in it).
+    Refused,
+    /// It was killed by a signal (an uncaught exception aborts it).
+    Crashed,
 }
 
 fn debian_apparmor_parser() -> PathBuf {
