@@ -584,10 +584,10 @@ impl Pattern {
     }
 }
 
-/// FNV-1a: the state-set keys of [`search`] are short vectors of small
-/// numbers, which SipHash (the default) hashes several times slower.
+/// FNV-1a: the state-set keys of [`search`] (and of the compiler's
+/// subset construction) are short vectors of small numbers, which SipHash (the default) hashes several times slower.
 #[derive(Default)]
-struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -607,7 +607,7 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type BuildFnv = std::hash::BuildHasherDefault<Fnv>;
+pub(crate) type BuildFnv = std::hash::BuildHasherDefault<Fnv>;
 
 /// A pair of NFA state sets, one per pattern.
 type Pair = (Vec<usize>, Vec<usize>);

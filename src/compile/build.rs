@@ -138,28 +138,7 @@ impl Positions {
     }
 }
 
-type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
-
-#[derive(Default)]
-struct FnvHasher(u64);
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
+use crate::aare::BuildFnv as Fnv;
 
 /// The expressions as a trie of their concatenated parts: expressions
 /// that begin alike share those parts, and so their positions, which keeps

@@ -10,6 +10,7 @@
 //! and a `/` or the end follows it, as the reference decides.
 
 use crate::aare::ByteSet;
+use crate::syntax::lexer::escape_number as number;
 
 /// A regular expression over bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -146,22 +147,6 @@ pub fn filter_slashes(path: &str) -> String {
         }
     }
     out
-}
-
-/// A number of up to `max` digits in `radix`, at most 255 (`strntol`).
-fn number(b: &[u8], from: usize, radix: u32, max: usize) -> Option<(u8, usize)> {
-    let mut v = 0u32;
-    let mut k = 0;
-    while k < max {
-        match b.get(from + k).and_then(|d| (*d as char).to_digit(radix)) {
-            Some(d) if v * radix + d <= 255 => {
-                v = v * radix + d;
-                k += 1;
-            }
-            _ => break,
-        }
-    }
-    (k > 0).then_some((v as u8, from + k))
 }
 
 /// The reference's `strn_escseq` on `b[i..]` (after a backslash): the

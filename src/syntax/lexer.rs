@@ -1622,6 +1622,24 @@ fn label_end(b: &[u8], i: usize) -> Option<usize> {
     Some(scan(b, body, idc, idc, true, ID_ESCAPES).max(body))
 }
 
+/// The number of an escape sequence at `b[from..]`: up to `max` digits in
+/// `radix`, no more than 255 (the reference's `strntol`), and where it
+/// ends; `None` without a digit.
+pub fn escape_number(b: &[u8], from: usize, radix: u32, max: usize) -> Option<(u8, usize)> {
+    let mut v = 0u32;
+    let mut k = 0;
+    while k < max {
+        match b.get(from + k).and_then(|d| (*d as char).to_digit(radix)) {
+            Some(d) if v * radix + d <= 255 => {
+                v = v * radix + d;
+                k += 1;
+            }
+            _ => break,
+        }
+    }
+    (k > 0).then_some((v as u8, from + k))
+}
+
 /// Decode a word as the reference parser does: strip quotes, turn escape
 /// sequences into characters, but keep pattern metacharacters escaped.
 pub fn process_id(s: &str) -> String {
@@ -1649,18 +1667,7 @@ pub fn process_id(s: &str) -> String {
         let n = b[i + 1];
         // a number of up to `max` digits in `radix`, no more than 255
         let number = |from: usize, radix: u32, max: usize| {
-            let mut v = 0u32;
-            let mut k = 0;
-            while k < max {
-                match b.get(from + k).and_then(|d| (*d as char).to_digit(radix)) {
-                    Some(d) if v * radix + d <= 255 => {
-                        v = v * radix + d;
-                        k += 1;
-                    }
-                    _ => break,
-                }
-            }
-            (k > 0).then_some((v, from + k))
+            escape_number(b, from, radix, max).map(|(v, end)| (u32::from(v), end))
         };
         let decoded = match n {
             b'0'..=b'7' => number(i + 1, 8, 3),
