@@ -9,6 +9,7 @@ use aaprof::resolve::Session;
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Where the running kernel lists its AppArmor features.
 const KERNEL_FEATURES: &str = "/sys/kernel/security/apparmor/features";
@@ -32,6 +33,11 @@ pub struct CompileArgs {
     /// profile past it is an error (E0802) instead of minutes of work.
     #[arg(long = "max-states", value_name = "N", default_value_t = compile::build::Budget::default().states)]
     pub max_states: usize,
+    /// Print to stderr the time each stage took: parse (reading,
+    /// resolving and checking, wall time) and, summed over the worker
+    /// threads, lower, automata, minimise, pack and write.
+    #[arg(long)]
+    pub timings: bool,
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -101,8 +107,12 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
         .iter()
         .map(|p| Job::File(p.display().to_string(), p.clone()))
         .collect();
+    let started = std::time::Instant::now();
     let outcomes = check_all(&session, jobs, &opts, true);
+    let parsed = started.elapsed();
     let compiled = compile_all(&outcomes, &copts, &opts.search);
+    let total = started.elapsed();
+    let stages = a.timings.then(|| timings(&compiled, parsed, total));
     let sources = session.sources();
     let mut failed = false;
     let mut all = Vec::new();
@@ -147,7 +157,50 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
             return Err(e.into());
         }
     }
+    if let Some(t) = stages {
+        eprint!("{t}");
+    }
     Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
+/// The `--timings` table.
+fn timings(compiled: &[Option<compile::Compiled>], parsed: Duration, total: Duration) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut st = compile::Stages::default();
+    let mut records = 0;
+    for c in compiled.iter().flatten() {
+        st += c.stages;
+        records += c.records.len();
+    }
+    let files = compiled.iter().flatten().count();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(
+        out,
+        "aaprof compile: {files} of {} files compiled, {records} records, in {:.3} s (wall) on {threads} threads",
+        compiled.len(),
+        total.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<10} {:>9.3} s  wall",
+        "parse",
+        parsed.as_secs_f64()
+    );
+    for (name, d) in [
+        ("lower", st.lower),
+        ("automata", st.automata),
+        ("minimise", st.minimise),
+        ("pack", st.pack),
+        ("write", st.write),
+    ] {
+        let _ = writeln!(
+            out,
+            "  {name:<10} {:>9.3} s  summed over threads",
+            d.as_secs_f64()
+        );
+    }
+    out
 }
 
 /// Compile every outcome without errors, on as many threads as there are

@@ -32,6 +32,7 @@ use crate::syntax::ast::ProfileKeyword;
 use perms::{Entry, Kind, StatePerms, bit, both};
 use regex::{Regex, filter_slashes, glob};
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 use write::Writer;
 
 /// What a compilation may use.
@@ -62,6 +63,41 @@ pub struct Compiled {
     /// The records, one load buffer each, in the reference's order.
     pub records: Vec<Vec<u8>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The time each stage took.
+    pub stages: Stages,
+}
+
+/// Time spent in each stage of a compilation (summed over its profiles).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stages {
+    /// The model's rules to entries and expressions.
+    pub lower: Duration,
+    /// Expressions to deterministic automata with permissions.
+    pub automata: Duration,
+    pub minimise: Duration,
+    /// Comb packing into the kernel's tables.
+    pub pack: Duration,
+    /// Writing the records.
+    pub write: Duration,
+}
+
+impl std::ops::AddAssign for Stages {
+    fn add_assign(&mut self, o: Stages) {
+        self.lower += o.lower;
+        self.automata += o.automata;
+        self.minimise += o.minimise;
+        self.pack += o.pack;
+        self.write += o.write;
+    }
+}
+
+impl Stages {
+    /// Add the time since `*since` to `field`, and restart the clock.
+    fn lap(field: &mut Duration, since: &mut Instant) {
+        let now = Instant::now();
+        *field += now - *since;
+        *since = now;
+    }
 }
 
 impl Compiled {
@@ -100,7 +136,7 @@ fn compile_tree(
         Some(par) => format!("{par}//{}", p.name),
         None => p.name.clone(),
     };
-    match profile_record(p, &full, parent.is_some(), abi, net, opts) {
+    match profile_record(p, &full, parent.is_some(), abi, net, opts, &mut out.stages) {
         Ok(r) => out.records.push(r),
         Err(d) => out.diagnostics.extend(d),
     }
@@ -683,7 +719,9 @@ fn automaton(
     abi: &Abi,
     opts: &Options,
     span: Span,
+    st: &mut Stages,
 ) -> Result<Packed, Box<Diagnostic>> {
+    let mut clock = Instant::now();
     let built =
         build::build(&rules.exprs, opts.budget).map_err(|e| too_large(rules, opts, span, &e))?;
     let extended = abi.permstable >= 2;
@@ -743,18 +781,26 @@ fn automaton(
         }
     }
     let accept2 = !extended || (file && abi.permstable >= 3);
+    Stages::lap(&mut st.automata, &mut clock);
     Ok(Packed {
-        blob: pack_blob(&a, accept2, span)?,
+        blob: pack_blob(&a, accept2, span, st)?,
         table,
     })
 }
 
 /// Minimise and pack an automaton into its `aadfa` blob; `accept2`:
 /// whether the kernel reads an ACCEPT2 table for it.
-fn pack_blob(a: &Automaton, accept2: bool, span: Span) -> Result<Vec<u8>, Box<Diagnostic>> {
+fn pack_blob(
+    a: &Automaton,
+    accept2: bool,
+    span: Span,
+    st: &mut Stages,
+) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let mut clock = Instant::now();
     // numbered as the reference numbers states, for byte-identical tables
     let a =
         crate::aare::minimize::minimize_with(a, &crate::aare::minimize::MinimizeOptions::REFERENCE);
+    Stages::lap(&mut st.minimise, &mut clock);
     let opts = crate::aare::pack::PackOptions {
         accept2,
         ..Default::default()
@@ -766,7 +812,21 @@ fn pack_blob(a: &Automaton, accept2: bool, span: Span) -> Result<Vec<u8>, Box<Di
             format!("this profile's automaton cannot be packed: {e}"),
         ))
     })?;
-    Ok(tables.to_blob())
+    let blob = tables.to_blob();
+    // what the kernel would refuse is never written
+    let checks = crate::aare::pack::VerifyOptions {
+        accept2,
+        state32: opts.state32,
+    };
+    crate::aare::pack::verify_with(&blob, &checks).map_err(|e| {
+        Box::new(Diagnostic::error(
+            code::TABLES_FAIL_KERNEL_CHECKS,
+            span,
+            format!("this profile's packed automaton fails the kernel's checks: {e}"),
+        ))
+    })?;
+    Stages::lap(&mut st.pack, &mut clock);
+    Ok(blob)
 }
 
 /// The budget error, naming the rule whose automaton alone exceeds it, or
@@ -930,7 +990,13 @@ fn profile_record(
     abi: &Abi,
     net: Option<&network::LegacyTable>,
     opts: &Options,
+    st: &mut Stages,
 ) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    // the record's writing is what its time leaves when the stages it
+    // calls are taken out
+    let start = Instant::now();
+    let before = *st;
+    let mut clock = start;
     let mut l = lower(p, abi)?;
     let flags = ProfileFlags::of(&p.flags);
     let hat = matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret);
@@ -994,6 +1060,7 @@ fn profile_record(
         );
     }
 
+    Stages::lap(&mut st.lower, &mut clock);
     let mut w = Writer::default();
     w.u32(Some("version"), abi.version());
     let (ns, name) = split_namespace(full);
@@ -1003,7 +1070,7 @@ fn profile_record(
     w.struct_(Some("profile"));
     w.string(None, name);
     // the attachment
-    if let Some((blob, len)) = xmatch(p, nested, abi, opts).map_err(|d| vec![*d])? {
+    if let Some((blob, len)) = xmatch(p, nested, abi, opts, st).map_err(|d| vec![*d])? {
         w.aligned_blob("aadfa", &blob);
         w.u32(None, len);
     }
@@ -1063,11 +1130,13 @@ fn profile_record(
         w.array_end();
     }
     // the policy automaton
+    let mut clock = Instant::now();
     let mut prules = std::mem::take(&mut l.policy);
     policy_rules(&flags, abi, &mut prules);
+    Stages::lap(&mut st.lower, &mut clock);
     if !prules.exprs.is_empty() {
         let Packed { blob, table } =
-            automaton(&prules, false, abi, opts, p.span).map_err(|d| vec![*d])?;
+            automaton(&prules, false, abi, opts, p.span, st).map_err(|d| vec![*d])?;
         w.struct_(Some("policydb"));
         write_dfa(&mut w, &blob, &table, false, abi);
         if abi.permstable >= 1 {
@@ -1076,16 +1145,22 @@ fn profile_record(
         w.struct_end();
     }
     // the file automaton
+    let mut clock = Instant::now();
     let mut frules = Rules::default();
     file_rules(&l.files, p.span, &mut frules).map_err(|d| vec![*d])?;
     change_rules(&l.changes, p.span, abi, &mut frules).map_err(|d| vec![*d])?;
+    Stages::lap(&mut st.lower, &mut clock);
     if !frules.exprs.is_empty() {
         let Packed { blob, table } =
-            automaton(&frules, true, abi, opts, p.span).map_err(|d| vec![*d])?;
+            automaton(&frules, true, abi, opts, p.span, st).map_err(|d| vec![*d])?;
         write_dfa(&mut w, &blob, &table, true, abi);
         write_xtable(&mut w, &xtable);
     }
     w.struct_end();
+    let elapsed = start.elapsed();
+    let inner = (st.lower + st.automata + st.minimise + st.pack)
+        .saturating_sub(before.lower + before.automata + before.minimise + before.pack);
+    st.write += elapsed.saturating_sub(inner);
     Ok(w.buf)
 }
 
@@ -1156,6 +1231,7 @@ fn xmatch(
     nested: bool,
     abi: &Abi,
     opts: &Options,
+    st: &mut Stages,
 ) -> Result<Option<(Vec<u8>, u32)>, Box<Diagnostic>> {
     let _ = nested;
     let has_xattrs = p.header.iter().any(
@@ -1189,7 +1265,7 @@ fn xmatch(
         features: abi.features.clone(),
         kernel: abi.kernel.clone(),
     };
-    let Packed { blob, .. } = automaton(&rules, false, &legacy, opts, p.span)?;
+    let Packed { blob, .. } = automaton(&rules, false, &legacy, opts, p.span, st)?;
     let len = re.match_len();
     Ok(Some((blob, len as u32)))
 }

@@ -75,6 +75,7 @@ codes! {
     // E08xx: compiling
     NOT_COMPILED = "E0801", "not-yet-compiled", Error;
     AUTOMATON_TOO_LARGE = "E0802", "automaton-too-large", Error;
+    TABLES_FAIL_KERNEL_CHECKS = "E0803", "tables-fail-kernel-checks", Error;
     // E07xx: formatting
     FORMAT_UNSTABLE = "E0701", "format-would-change-meaning", Error;
     // W: warnings (W0602, never emitted, is retired: the lint rule L406
