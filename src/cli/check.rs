@@ -196,47 +196,19 @@ pub(crate) fn check_all(
     opts: &aaprof::resolve::Options,
     keep_policy: bool,
 ) -> Vec<aaprof::resolve::Outcome> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let n = jobs.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(n.max(1));
-    let next = AtomicUsize::new(0);
-    let jobs: Vec<Mutex<Option<Job>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
-    let results: Vec<Mutex<Option<aaprof::resolve::Outcome>>> =
-        (0..n).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n {
-                        break;
-                    }
-                    let job = jobs[i].lock().ok().and_then(|mut j| j.take());
-                    let mut out = match job {
-                        Some(Job::Stdin(text)) => session.check_text("-", None, text, opts),
-                        Some(Job::File(shown, path)) => session.check_path(&path, &shown, opts),
-                        None => continue,
-                    };
-                    // when only the findings are reported, free the resolved
-                    // policy now rather than holding every file's at once
-                    if !keep_policy {
-                        out.policy = Default::default();
-                        out.parsed = None;
-                    }
-                    if let Ok(mut r) = results[i].lock() {
-                        *r = Some(out);
-                    }
-                }
-            });
+    super::pool::map(jobs, |job| {
+        let mut out = match job {
+            Job::Stdin(text) => session.check_text("-", None, text, opts),
+            Job::File(shown, path) => session.check_path(&path, &shown, opts),
+        };
+        // when only the findings are reported, free the resolved policy
+        // now rather than holding every file's at once
+        if !keep_policy {
+            out.policy = Default::default();
+            out.parsed = None;
         }
-    });
-    results
-        .into_iter()
-        .filter_map(|m| m.into_inner().ok().flatten())
-        .collect()
+        out
+    })
 }
 
 /// The path shown for a file found under `root` (as the user wrote `root`).

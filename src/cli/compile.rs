@@ -1,14 +1,17 @@
 //! `aaprof compile`.
 
-use super::check::{Job, check_all, options};
+use super::check::options;
+use super::pool;
 use super::{ColorChoice, PolicyArgs, exit};
 use aaprof::compile::{self, Options};
+use aaprof::diag::Diagnostic;
 use aaprof::diag::render::{self, Format};
 use aaprof::features::Features;
 use aaprof::resolve::Session;
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Where the running kernel lists its AppArmor features.
@@ -102,47 +105,77 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
         Format::Concise
     };
     let session = Session::new();
-    let jobs = a
-        .paths
-        .iter()
-        .map(|p| Job::File(p.display().to_string(), p.clone()))
-        .collect();
     let started = std::time::Instant::now();
-    let outcomes = check_all(&session, jobs, &opts, true);
-    let parsed = started.elapsed();
-    let compiled = compile_all(&outcomes, &copts, &opts.search);
+    let progress = Progress::new(a.paths.len());
+    // each file is read, checked, compiled and written by one worker, and
+    // its resolved policy dropped there: only the diagnostics (and, for
+    // one output, the bytes) are kept
+    let results = pool::map(a.paths.iter().collect(), |path| {
+        let shown = path.display().to_string();
+        let clock = std::time::Instant::now();
+        let out = session.check_path(path, &shown, &opts);
+        let mut r = FileResult {
+            parse: clock.elapsed(),
+            diagnostics: out
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect(),
+            ..Default::default()
+        };
+        if !out.has_errors() && out.file.is_some() {
+            let mut copts = copts.clone();
+            copts.policy_features = compile::abi_features(&out.policy, &opts.search);
+            let c = compile::compile(&out.policy, &copts);
+            drop(out);
+            r.diagnostics.extend(c.diagnostics.iter().cloned());
+            r.stages = c.stages;
+            r.records = c.records.len();
+            if !c.has_errors() {
+                r.compiled = true;
+                match &a.out_dir {
+                    Some(d) => {
+                        let t = d.join(path.file_name().unwrap_or_default());
+                        if let Err(e) = super::atomic::write_bytes(&t, &c.bytes()) {
+                            r.write_error = Some(format!("cannot write `{}`: {e}", t.display()));
+                        }
+                    }
+                    None => r.bytes = c.bytes(),
+                }
+            }
+        }
+        progress.tick();
+        r
+    });
+    progress.done();
     let total = started.elapsed();
-    let stages = a.timings.then(|| timings(&compiled, parsed, total));
+    let stages = a.timings.then(|| timings(&results, total));
     let sources = session.sources();
     let mut failed = false;
     let mut all = Vec::new();
-    for ((path, out), c) in a.paths.iter().zip(&outcomes).zip(compiled) {
-        let shown = path.display().to_string();
-        let mut diags: Vec<_> = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        if let Some(c) = &c {
-            diags.extend(c.diagnostics.iter().cloned());
+    for (path, r) in a.paths.iter().zip(results) {
+        if !r.diagnostics.is_empty() {
+            render::render(
+                &mut std::io::stderr().lock(),
+                &sources,
+                &r.diagnostics,
+                f,
+                color,
+            )?;
         }
-        if !diags.is_empty() {
-            render::render(&mut std::io::stderr().lock(), &sources, &diags, f, color)?;
+        if let Some(e) = r.write_error {
+            anyhow::bail!(e);
         }
-        let Some(c) = c.filter(|c| !c.has_errors()) else {
-            eprintln!("aaprof: `{shown}` has errors; nothing was compiled for it");
+        if !r.compiled {
+            eprintln!(
+                "aaprof: `{}` has errors; nothing was compiled for it",
+                path.display()
+            );
             failed = true;
             continue;
-        };
-        match &a.out_dir {
-            Some(d) => {
-                let t = d.join(path.file_name().unwrap_or_default());
-                super::atomic::write_bytes(&t, &c.bytes())
-                    .with_context(|| format!("cannot write `{}`", t.display()))?;
-            }
-            None => all.extend(c.bytes()),
         }
+        all.extend(r.bytes);
     }
     if let Some(o) = &a.output {
         if !failed {
@@ -163,29 +196,76 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
     Ok(if failed { exit::FINDINGS } else { exit::OK })
 }
 
+/// What became of one file.
+#[derive(Default)]
+struct FileResult {
+    /// Its errors, and the compiler's diagnostics.
+    diagnostics: Vec<Diagnostic>,
+    compiled: bool,
+    /// The binary policy, when it goes to one output with the others'.
+    bytes: Vec<u8>,
+    records: usize,
+    /// Reading, resolving and checking it.
+    parse: Duration,
+    stages: compile::Stages,
+    write_error: Option<String>,
+}
+
+/// A count of the files done on a terminal's stderr, for long runs.
+struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            done: AtomicUsize::new(0),
+            shown: total > 1 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&self) {
+        let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.shown {
+            eprint!("\r  compiling: {n} of {} files", self.total);
+        }
+    }
+
+    fn done(&self) {
+        if self.shown {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
 /// The `--timings` table.
-fn timings(compiled: &[Option<compile::Compiled>], parsed: Duration, total: Duration) -> String {
+fn timings(results: &[FileResult], total: Duration) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let mut st = compile::Stages::default();
     let mut records = 0;
-    for c in compiled.iter().flatten() {
-        st += c.stages;
-        records += c.records.len();
+    let mut parse = Duration::ZERO;
+    for r in results {
+        parse += r.parse;
+        st += r.stages;
+        records += r.records;
     }
-    let files = compiled.iter().flatten().count();
+    let files = results.iter().filter(|r| r.compiled).count();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let _ = writeln!(
         out,
         "aaprof compile: {files} of {} files compiled, {records} records, in {:.3} s (wall) on {threads} threads",
-        compiled.len(),
+        results.len(),
         total.as_secs_f64()
     );
     let _ = writeln!(
         out,
-        "  {:<10} {:>9.3} s  wall",
+        "  {:<10} {:>9.3} s  summed over threads",
         "parse",
-        parsed.as_secs_f64()
+        parse.as_secs_f64()
     );
     for (name, d) in [
         ("lower", st.lower),
@@ -201,50 +281,4 @@ fn timings(compiled: &[Option<compile::Compiled>], parsed: Duration, total: Dura
         );
     }
     out
-}
-
-/// Compile every outcome without errors, on as many threads as there are
-/// cores.
-fn compile_all(
-    outcomes: &[aaprof::resolve::Outcome],
-    copts: &Options,
-    search: &aaprof::resolve::SearchPath,
-) -> Vec<Option<compile::Compiled>> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let n = outcomes.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(n.max(1));
-    let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<compile::Compiled>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n {
-                        break;
-                    }
-                    let o = &outcomes[i];
-                    if o.has_errors() || o.file.is_none() {
-                        continue;
-                    }
-                    let mut copts = copts.clone();
-                    copts.policy_features = compile::abi_features(&o.policy, search);
-                    let c = compile::compile(&o.policy, &copts);
-                    if let Ok(mut slot) = results[i].lock() {
-                        *slot = Some(c);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        })
-        .collect()
 }

@@ -298,53 +298,24 @@ fn lint_all(
     plans: &[Plan],
     mode: FixMode,
 ) -> Vec<Linted> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let n = tasks.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(n.max(1));
-    let next = AtomicUsize::new(0);
-    let tasks: Vec<Mutex<Option<Task>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
-    let results: Vec<Mutex<Option<Linted>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n {
-                        break;
-                    }
-                    let Some(task) = tasks[i].lock().ok().and_then(|mut t| t.take()) else {
-                        continue;
-                    };
-                    let p = &plans[task.plan];
-                    let run = aaprof::lint::Linter {
-                        session,
-                        opts: &p.opts,
-                        settings: &p.settings,
-                        cache,
-                    };
-                    let out = match task.job {
-                        Job::Stdin(text) => (
-                            task.plan,
-                            None,
-                            lint_source(&run, "-", None, Some(text), mode),
-                        ),
-                        Job::File(shown, path) => {
-                            let r = lint_source(&run, &shown, Some(&path), None, mode);
-                            (task.plan, Some(path), r)
-                        }
-                    };
-                    if let Ok(mut r) = results[i].lock() {
-                        *r = Some(out);
-                    }
-                }
-            });
+    super::pool::map(tasks, |task| {
+        let p = &plans[task.plan];
+        let run = aaprof::lint::Linter {
+            session,
+            opts: &p.opts,
+            settings: &p.settings,
+            cache,
+        };
+        match task.job {
+            Job::Stdin(text) => (
+                task.plan,
+                None,
+                lint_source(&run, "-", None, Some(text), mode),
+            ),
+            Job::File(shown, path) => {
+                let r = lint_source(&run, &shown, Some(&path), None, mode);
+                (task.plan, Some(path), r)
+            }
         }
-    });
-    results
-        .into_iter()
-        .filter_map(|m| m.into_inner().ok().flatten())
-        .collect()
+    })
 }

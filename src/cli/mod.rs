@@ -33,6 +33,7 @@ pub mod fmt;
 pub mod inspect;
 pub mod k8s;
 pub mod lint;
+pub mod pool;
 pub mod rule;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -1,0 +1,169 @@
+//! The `aaprof compile` command: what it writes where, what it does with a
+//! file that has errors, `--timings`, and usage errors. What it writes
+//! is compared with the reference's in `compile.rs`; here, that the
+//! command writes it: each output is the reference's for the same file.
+
+use super::cli::{aaprof, stdout, tmpdir};
+use super::support::{Reference, shared};
+use std::path::Path;
+
+const GOOD: &str = "profile good /usr/bin/good {\n  /etc/good r,\n  capability chown,\n}\n";
+const ALSO: &str = "profile also {\n  /tmp/** rw,\n}\n";
+const BAD: &str = "profile bad {\n  /etc/bad rwz,\n}\n";
+
+fn features() -> String {
+    shared()
+        .join("conformance/features/features.all")
+        .display()
+        .to_string()
+}
+
+fn setup(name: &str) -> std::path::PathBuf {
+    let d = tmpdir(name);
+    for (f, text) in [("good", GOOD), ("also", ALSO), ("bad", BAD)] {
+        std::fs::write(d.join(f), text).unwrap();
+    }
+    d
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The reference's `-S` output for `file`.
+fn reference(d: &Path, file: &str) -> Vec<u8> {
+    let out = Reference::Upstream
+        .command()
+        .args(["-Q", "-S"])
+        .arg(d.join(file))
+        .output()
+        .expect("the reference runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn out_dir_gets_one_file_per_input_and_errors_name_the_file() {
+    let d = setup("compile-out-dir");
+    let f = features();
+    let o = aaprof(
+        &[
+            "compile",
+            "-M",
+            &f,
+            "--out-dir",
+            "out",
+            "good",
+            "bad",
+            "also",
+        ],
+        None,
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("bad:2:"), "{err}");
+    assert!(
+        err.contains("`bad` has errors; nothing was compiled for it"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(d.join("out/good")).unwrap(),
+        reference(&d, "good")
+    );
+    assert_eq!(
+        std::fs::read(d.join("out/also")).unwrap(),
+        reference(&d, "also")
+    );
+    assert!(!d.join("out/bad").exists());
+}
+
+#[test]
+fn one_output_holds_every_input_in_order_or_nothing() {
+    let d = setup("compile-one-output");
+    let f = features();
+    let o = aaprof(
+        &["compile", "-M", &f, "-o", "all.bin", "good", "also"],
+        None,
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut both = reference(&d, "good");
+    both.extend(reference(&d, "also"));
+    assert_eq!(std::fs::read(d.join("all.bin")).unwrap(), both);
+    // with a file in error, the output is not written at all
+    let o = aaprof(
+        &["compile", "-M", &f, "-o", "none.bin", "good", "bad"],
+        None,
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!d.join("none.bin").exists());
+}
+
+#[test]
+fn standard_output_when_it_is_not_a_terminal() {
+    let d = setup("compile-stdout");
+    let f = features();
+    let o = aaprof(&["compile", "-M", &f, "good"], None, &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.stdout, reference(&d, "good"));
+}
+
+#[test]
+fn timings_name_every_stage() {
+    let d = setup("compile-timings");
+    let f = features();
+    let o = aaprof(
+        &[
+            "compile",
+            "--timings",
+            "-M",
+            &f,
+            "--out-dir",
+            "out",
+            "good",
+            "also",
+        ],
+        None,
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("2 of 2 files compiled, 2 records"), "{err}");
+    for stage in ["parse", "lower", "automata", "minimise", "pack", "write"] {
+        assert!(
+            err.lines().any(|l| l.trim_start().starts_with(stage)),
+            "{stage}: {err}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let d = setup("compile-usage");
+    let f = features();
+    let o = aaprof(&["compile", "-M", &f, "-o", "x", "missing"], None, &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`missing`: not a policy file"),
+        "{}",
+        stderr(&o)
+    );
+    let o = aaprof(
+        &["compile", "-M", &f, "-o", "x", "--out-dir", "y", "good"],
+        None,
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let o = aaprof(
+        &["compile", "-M", "no-such-features", "-o", "x", "good"],
+        None,
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
