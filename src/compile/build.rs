@@ -1,13 +1,13 @@
 //! From expressions to a deterministic automaton: the positions of every
 //! expression (Glushkov's construction, as the reference's `followpos`),
-//! then the subset construction over sets of positions, breadth first.
+//! positions that behave alike merged, then the subset construction over
+//! sets of positions, breadth first.
 //! Each expression ends in an accepting position carrying a tag; a state
 //! accepts the tags of the accepting positions it holds.
 
 use super::regex::Regex;
 use crate::aare::ByteSet;
 use crate::aare::automaton::Row;
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 
 /// How far a construction may go: states, and positions held in the
@@ -313,6 +313,109 @@ impl Dominance {
     }
 }
 
+impl Positions {
+    /// The positions with those that behave alike merged: two positions
+    /// are alike when they match the same bytes (or accept the same tag)
+    /// and the positions that follow them are alike in turn (the coarsest
+    /// such partition, refined to a fixed point). A state of the subset
+    /// construction holds one of each kind, so rules that end alike
+    /// (`/a/** r`, `/b/** r`) share their tails and their combinations no
+    /// longer multiply the states. Returns the merged positions and where
+    /// the start positions went.
+    fn merge_alike(self, start: &[u32]) -> (Positions, Vec<u32>) {
+        let n = self.pos.len();
+        // the first partition: by byte set or tag
+        let mut class = vec![0u32; n];
+        let mut first: HashMap<(bool, ByteSet, u32), u32, Fnv> = HashMap::default();
+        for (i, p) in self.pos.iter().enumerate() {
+            let key = match p {
+                Pos::Byte(s) => (false, *s, 0),
+                Pos::Accept(t) => (true, ByteSet::EMPTY, *t),
+            };
+            let next = first.len() as u32;
+            class[i] = *first.entry(key).or_insert(next);
+        }
+        let mut count = first.len();
+        drop(first);
+        // a position's signature: its class and its followers' classes
+        let signature = |class: &[u32], i: usize, sig: &mut Vec<u32>| {
+            sig.clear();
+            sig.extend(self.follow[i].iter().map(|&f| class[f as usize]));
+            sig.sort_unstable();
+            sig.dedup();
+            sig.push(class[i]);
+        };
+        let (mut sig, mut other) = (Vec::new(), Vec::new());
+        let mut next_class = vec![0u32; n];
+        // signature hash to (class, a position that has it); positions
+        // whose hashes collide but whose signatures differ are in `spill`
+        let mut by_hash: HashMap<u64, (u32, u32), Fnv> = HashMap::default();
+        let mut spill: HashMap<Vec<u32>, u32, Fnv> = HashMap::default();
+        loop {
+            by_hash.clear();
+            spill.clear();
+            let mut fresh = 0u32;
+            for i in 0..n {
+                signature(&class, i, &mut sig);
+                let h = {
+                    use std::hash::BuildHasher;
+                    Fnv::default().hash_one(sig.as_slice())
+                };
+                next_class[i] = match by_hash.get(&h) {
+                    Some(&(c, j)) => {
+                        signature(&class, j as usize, &mut other);
+                        if other == sig {
+                            c
+                        } else {
+                            *spill.entry(sig.clone()).or_insert_with(|| {
+                                fresh += 1;
+                                fresh - 1
+                            })
+                        }
+                    }
+                    None => {
+                        by_hash.insert(h, (fresh, i as u32));
+                        fresh += 1;
+                        fresh - 1
+                    }
+                };
+            }
+            std::mem::swap(&mut class, &mut next_class);
+            // a refinement only splits classes: the same count is stable
+            if fresh as usize == count {
+                break;
+            }
+            count = fresh as usize;
+        }
+        // one position per class, numbered in the order of first use
+        let mut pos = Vec::with_capacity(count);
+        let mut rep = vec![u32::MAX; count];
+        let mut of = vec![0u32; n];
+        for (i, p) in self.pos.into_iter().enumerate() {
+            let c = class[i] as usize;
+            if rep[c] == u32::MAX {
+                rep[c] = pos.len() as u32;
+                pos.push((p, i));
+            }
+            of[i] = rep[c];
+        }
+        let follow = pos
+            .iter()
+            .map(|&(_, i)| {
+                let mut f: Vec<u32> = self.follow[i].iter().map(|&x| of[x as usize]).collect();
+                f.sort_unstable();
+                f.dedup();
+                f
+            })
+            .collect();
+        let pos = pos.into_iter().map(|(p, _)| p).collect();
+        let mut start: Vec<u32> = start.iter().map(|&x| of[x as usize]).collect();
+        start.sort_unstable();
+        start.dedup();
+        (Positions { pos, follow }, start)
+    }
+}
+
 /// Build the deterministic automaton of `exprs`, each with its tag; fail
 /// past the budget.
 pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> {
@@ -332,6 +435,7 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
     }
     start.sort_unstable();
     start.dedup();
+    let (ps, mut start) = ps.merge_alike(&start);
     let dom = Dominance::of(&ps);
     dom.prune(&mut start);
 
@@ -345,42 +449,65 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
     };
     let mut queue = VecDeque::from([1u32]);
     let mut held = 0usize;
-    // scratch: per byte, the positions whose set holds it
-    let mut by_set: Vec<(ByteSet, Vec<u32>)> = Vec::new();
+    // scratch, reused from state to state: the distinct byte sets of a
+    // state's positions with the positions of each, each byte's
+    // signature (which of those sets hold it), the target of each
+    // signature, and the next set being gathered
+    let mut distinct: Vec<ByteSet> = Vec::new();
+    let mut members: Vec<Vec<u32>> = Vec::new();
+    let mut sig: Vec<u64> = Vec::new();
+    let mut next: Vec<u32> = Vec::new();
     while let Some(id) = queue.pop_front() {
         let set = std::mem::take(&mut sets[id as usize]);
-        by_set.clear();
+        distinct.clear();
         let mut tags = Vec::new();
         for &p in &set {
             match &ps.pos[p as usize] {
                 Pos::Accept(t) => tags.push(*t),
-                Pos::Byte(s) => match by_set.iter_mut().find(|(x, _)| x == s) {
-                    Some((_, v)) => v.push(p),
-                    None => by_set.push((*s, vec![p])),
-                },
+                Pos::Byte(s) => {
+                    let k = match distinct.iter().position(|x| x == s) {
+                        Some(k) => k,
+                        None => {
+                            distinct.push(*s);
+                            if members.len() < distinct.len() {
+                                members.push(Vec::new());
+                            }
+                            members[distinct.len() - 1].clear();
+                            distinct.len() - 1
+                        }
+                    };
+                    members[k].push(p);
+                }
             }
         }
         tags.sort_unstable();
         tags.dedup();
         out.tags[id as usize] = tags;
         // the bytes that select the same sets go to the same state
-        let words = by_set.len().div_ceil(64);
-        let mut sig_of: Vec<Vec<u64>> = vec![vec![0u64; words]; 256];
-        for (k, (s, _)) in by_set.iter().enumerate() {
+        let words = distinct.len().div_ceil(64).max(1);
+        sig.clear();
+        sig.resize(256 * words, 0);
+        for (k, s) in distinct.iter().enumerate() {
             for b in s.bytes() {
-                sig_of[usize::from(b)][k / 64] |= 1 << (k % 64);
+                sig[usize::from(b) * words + k / 64] |= 1 << (k % 64);
             }
         }
         let mut target_of: HashMap<&[u64], u32, Fnv> = HashMap::default();
         let mut row: Row = Vec::new();
+        let mut last: Option<(&[u64], u32)> = None;
         for b in 0..=255u8 {
-            let sig = &sig_of[usize::from(b)];
-            let t = match target_of.get(sig.as_slice()) {
-                Some(t) => *t,
+            let key = &sig[usize::from(b) * words..][..words];
+            let known = match last {
+                // neighbouring bytes mostly select the same sets
+                Some((k, t)) if k == key => Some(t),
+                _ => target_of.get(key).copied(),
+            };
+            let t = match known {
+                Some(t) => t,
                 None => {
-                    let mut next: Vec<u32> = Vec::new();
-                    for (k, (_, v)) in by_set.iter().enumerate() {
-                        if sig[k / 64] & (1 << (k % 64)) != 0 {
+                    next.clear();
+                    for (k, v) in members.iter().enumerate().take(distinct.len()) {
+                        if key[k / 64] & (1 << (k % 64)) != 0 {
                             for &p in v {
                                 next.extend_from_slice(&ps.follow[p as usize]);
                             }
@@ -389,29 +516,30 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
                     next.sort_unstable();
                     next.dedup();
                     dom.prune(&mut next);
-                    let t = match index.entry(next) {
-                        Entry::Occupied(e) => *e.get(),
-                        Entry::Vacant(e) => {
+                    let t = match index.get(next.as_slice()) {
+                        Some(t) => *t,
+                        None => {
                             if out.rows.len() >= budget.states {
                                 return Err(TooLarge::States(budget.states));
                             }
-                            held += e.key().len();
+                            held += next.len();
                             if held > budget.positions {
                                 return Err(TooLarge::Positions(budget.positions));
                             }
                             let t = out.rows.len() as u32;
-                            sets.push(e.key().clone());
-                            e.insert(t);
+                            sets.push(next.clone());
+                            index.insert(next.clone(), t);
                             out.rows.push(Vec::new());
                             out.tags.push(Vec::new());
                             queue.push_back(t);
                             t
                         }
                     };
-                    target_of.insert(sig.as_slice(), t);
+                    target_of.insert(key, t);
                     t
                 }
             };
+            last = Some((key, t));
             if t == 0 {
                 continue;
             }
