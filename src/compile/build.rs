@@ -355,6 +355,7 @@ impl Positions {
             by_hash.clear();
             spill.clear();
             let mut fresh = 0u32;
+            #[allow(clippy::needless_range_loop)] // `i` is a position, read in `signature` too
             for i in 0..n {
                 signature(&class, i, &mut sig);
                 let h = {
