@@ -3,7 +3,7 @@
 //! is compared with the reference's in `compile.rs`; here, that the
 //! command writes it: each output is the reference's for the same file.
 
-use super::cli::{aaprof, stdout, tmpdir};
+use super::cli::{aaprof, stderr, stdout, tmpdir};
 use super::support::{Reference, shared};
 use std::path::Path;
 
@@ -26,8 +26,12 @@ fn setup(name: &str) -> std::path::PathBuf {
     d
 }
 
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+/// `aaprof compile -M features.all ARGS...` in `d`.
+fn compile(d: &Path, args: &[&str]) -> std::process::Output {
+    let f = features();
+    let mut all = vec!["compile", "-M", &f];
+    all.extend_from_slice(args);
+    aaprof(&all, None, d)
 }
 
 /// The reference's `-S` output for `file`.
@@ -49,21 +53,7 @@ fn reference(d: &Path, file: &str) -> Vec<u8> {
 #[test]
 fn out_dir_gets_one_file_per_input_and_errors_name_the_file() {
     let d = setup("compile-out-dir");
-    let f = features();
-    let o = aaprof(
-        &[
-            "compile",
-            "-M",
-            &f,
-            "--out-dir",
-            "out",
-            "good",
-            "bad",
-            "also",
-        ],
-        None,
-        &d,
-    );
+    let o = compile(&d, &["--out-dir", "out", "good", "bad", "also"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("bad:2:"), "{err}");
@@ -85,22 +75,13 @@ fn out_dir_gets_one_file_per_input_and_errors_name_the_file() {
 #[test]
 fn one_output_holds_every_input_in_order_or_nothing() {
     let d = setup("compile-one-output");
-    let f = features();
-    let o = aaprof(
-        &["compile", "-M", &f, "-o", "all.bin", "good", "also"],
-        None,
-        &d,
-    );
+    let o = compile(&d, &["-o", "all.bin", "good", "also"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut both = reference(&d, "good");
     both.extend(reference(&d, "also"));
     assert_eq!(std::fs::read(d.join("all.bin")).unwrap(), both);
     // with a file in error, the output is not written at all
-    let o = aaprof(
-        &["compile", "-M", &f, "-o", "none.bin", "good", "bad"],
-        None,
-        &d,
-    );
+    let o = compile(&d, &["-o", "none.bin", "good", "bad"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(!d.join("none.bin").exists());
 }
@@ -108,8 +89,7 @@ fn one_output_holds_every_input_in_order_or_nothing() {
 #[test]
 fn standard_output_when_it_is_not_a_terminal() {
     let d = setup("compile-stdout");
-    let f = features();
-    let o = aaprof(&["compile", "-M", &f, "good"], None, &d);
+    let o = compile(&d, &["good"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(o.stdout, reference(&d, "good"));
 }
@@ -117,21 +97,7 @@ fn standard_output_when_it_is_not_a_terminal() {
 #[test]
 fn timings_name_every_stage() {
     let d = setup("compile-timings");
-    let f = features();
-    let o = aaprof(
-        &[
-            "compile",
-            "--timings",
-            "-M",
-            &f,
-            "--out-dir",
-            "out",
-            "good",
-            "also",
-        ],
-        None,
-        &d,
-    );
+    let o = compile(&d, &["--timings", "--out-dir", "out", "good", "also"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("2 of 2 files compiled, 2 records"), "{err}");
@@ -146,19 +112,14 @@ fn timings_name_every_stage() {
 #[test]
 fn usage_errors_exit_two() {
     let d = setup("compile-usage");
-    let f = features();
-    let o = aaprof(&["compile", "-M", &f, "-o", "x", "missing"], None, &d);
+    let o = compile(&d, &["-o", "x", "missing"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("`missing`: not a policy file"),
         "{}",
         stderr(&o)
     );
-    let o = aaprof(
-        &["compile", "-M", &f, "-o", "x", "--out-dir", "y", "good"],
-        None,
-        &d,
-    );
+    let o = compile(&d, &["-o", "x", "--out-dir", "y", "good"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     let o = aaprof(
         &["compile", "-M", "no-such-features", "-o", "x", "good"],

@@ -4,7 +4,7 @@
 //! check abstractions, tunables, `local/` and `*.d` include folders as
 //! fragments, and reach the references' verdict on the same tree.
 
-use super::cli::{aaprof, stdout, tmpdir};
+use super::cli::{aaprof, stderr, stdout, tmpdir};
 use super::support::Reference;
 use std::path::Path;
 use std::process::Output;
@@ -19,10 +19,6 @@ fn reference(r: Reference, base: &Path, dir: &Path) -> Output {
         .arg(dir)
         .output()
         .expect("apparmor_parser runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
