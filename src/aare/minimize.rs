@@ -90,30 +90,57 @@ fn reachable(a: &Automaton) -> Vec<u32> {
 
 /// A refinable partition of `0..n` (Valmari and Lehtinen's layout): the
 /// elements of a block are contiguous in `elems`; marking an element moves
-/// it to the front part of its block.
+/// it to the front part of its block, and a split makes the smaller of the
+/// marked and unmarked parts a new block (so each element moves to a new
+/// block O(log n) times).
 struct Partition {
     elems: Vec<u32>,
     loc: Vec<u32>,
     block: Vec<u32>,
     first: Vec<u32>,
     end: Vec<u32>,
-    mid: Vec<u32>,
+    /// How many elements of each block are marked.
+    marked: Vec<u32>,
     touched: Vec<u32>,
 }
 
 impl Partition {
-    /// The partition of `0..keys.len()` by equal keys.
+    /// The partition of `0..keys.len()` by equal keys, blocks in the
+    /// order of their keys.
     fn by_keys<K: Ord + Copy>(keys: &[K]) -> Partition {
-        let n = keys.len();
-        let mut elems: Vec<u32> = (0..n as u32).collect();
+        let mut elems: Vec<u32> = (0..keys.len() as u32).collect();
         elems.sort_by_key(|&s| (keys[s as usize], s));
+        Partition::of_sorted(keys, elems)
+    }
+
+    /// [`Partition::by_keys`] for keys below `k`, by a counting sort.
+    fn by_small_keys(keys: &[u32], k: usize) -> Partition {
+        let mut at = vec![0u32; k + 1];
+        for &c in keys {
+            at[c as usize + 1] += 1;
+        }
+        for i in 1..=k {
+            at[i] += at[i - 1];
+        }
+        let mut elems = vec![0u32; keys.len()];
+        for (i, &c) in keys.iter().enumerate() {
+            elems[at[c as usize] as usize] = i as u32;
+            at[c as usize] += 1;
+        }
+        Partition::of_sorted(keys, elems)
+    }
+
+    /// The partition of `0..keys.len()` whose elements `elems` are sorted
+    /// by key.
+    fn of_sorted<K: Eq + Copy>(keys: &[K], elems: Vec<u32>) -> Partition {
+        let n = keys.len();
         let mut p = Partition {
             loc: vec![0; n],
             block: vec![0; n],
             elems,
             first: Vec::new(),
             end: Vec::new(),
-            mid: Vec::new(),
+            marked: Vec::new(),
             touched: Vec::new(),
         };
         for i in 0..n {
@@ -124,7 +151,7 @@ impl Partition {
                     p.end.push(i as u32);
                 }
                 p.first.push(i as u32);
-                p.mid.push(i as u32);
+                p.marked.push(0);
             }
             p.block[s] = (p.first.len() - 1) as u32;
         }
@@ -138,54 +165,155 @@ impl Partition {
         self.first.len()
     }
 
-    fn size(&self, b: usize) -> usize {
-        (self.end[b] - self.first[b]) as usize
+    fn members(&self, b: usize) -> std::ops::Range<usize> {
+        self.first[b] as usize..self.end[b] as usize
     }
 
     fn mark(&mut self, s: u32) {
         let b = self.block[s as usize] as usize;
         let i = self.loc[s as usize];
-        let m = self.mid[b];
+        let m = self.first[b] + self.marked[b];
         if i < m {
             return; // already marked
         }
-        if m == self.first[b] {
+        if self.marked[b] == 0 {
             self.touched.push(b as u32);
         }
         let other = self.elems[m as usize];
         self.elems.swap(i as usize, m as usize);
         self.loc[s as usize] = m;
         self.loc[other as usize] = i;
-        self.mid[b] = m + 1;
+        self.marked[b] += 1;
     }
 
     /// Split every touched block into its marked and unmarked parts; the
-    /// marked part becomes a new block. Calls `split(old, new)` for each.
-    fn split(&mut self, mut on_split: impl FnMut(&Partition, usize, usize)) {
-        let touched = std::mem::take(&mut self.touched);
-        for &b in &touched {
+    /// smaller part becomes a new block.
+    fn split(&mut self) {
+        while let Some(b) = self.touched.pop() {
             let b = b as usize;
-            let (f, m) = (self.first[b], self.mid[b]);
+            let m = self.first[b] + self.marked[b];
+            self.marked[b] = 0;
             if m == self.end[b] {
-                // all marked: nothing splits
-                self.mid[b] = f;
-                continue;
+                continue; // all marked: nothing splits
             }
-            let nb = self.first.len();
-            self.first.push(f);
-            self.end.push(m);
-            self.mid.push(f);
-            self.first[b] = m;
-            self.mid[b] = m;
-            for i in f..m {
-                let s = self.elems[i as usize];
-                self.block[s as usize] = nb as u32;
+            let (f, e) = (self.first[b], self.end[b]);
+            let nb = self.first.len() as u32;
+            if m - f <= e - m {
+                self.first.push(f);
+                self.end.push(m);
+                self.first[b] = m;
+            } else {
+                self.first.push(m);
+                self.end.push(e);
+                self.end[b] = m;
             }
-            on_split(self, b, nb);
+            self.marked.push(0);
+            for i in self.members(nb as usize) {
+                self.block[self.elems[i] as usize] = nb;
+            }
         }
-        self.touched = touched;
-        self.touched.clear();
     }
+}
+
+/// The coarsest partition of the states that respects `keys` and the
+/// transitions (Valmari and Lehtinen's algorithm for partial automata,
+/// O(m log n) for m transitions). States that cannot reach a state whose
+/// key differs from the trap's are equivalent to the trap: their incoming
+/// transitions are left out, and they all go to one block, the trap's.
+/// Returns each state's block and the number of blocks.
+fn coarsest<K: Ord + Copy>(keys: &[K], delta: &[u32], k: usize, trap: usize) -> (Vec<u32>, usize) {
+    let n = keys.len();
+    // the transitions into each state, for the walk back from the states
+    // that matter
+    let mut in_off = vec![0u32; n + 1];
+    for &t in delta {
+        in_off[t as usize + 1] += 1;
+    }
+    for i in 1..=n {
+        in_off[i] += in_off[i - 1];
+    }
+    let mut fill = in_off.clone();
+    let mut in_from = vec![0u32; delta.len()];
+    for (i, &t) in delta.iter().enumerate() {
+        in_from[fill[t as usize] as usize] = (i / k) as u32;
+        fill[t as usize] += 1;
+    }
+    let mut useful = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    for s in 0..n {
+        if keys[s] != keys[trap] {
+            useful[s] = true;
+            stack.push(s as u32);
+        }
+    }
+    while let Some(t) = stack.pop() {
+        for &s in &in_from[in_off[t as usize] as usize..in_off[t as usize + 1] as usize] {
+            if !useful[s as usize] {
+                useful[s as usize] = true;
+                stack.push(s);
+            }
+        }
+    }
+    drop((in_off, in_from, fill));
+    // the transitions between useful states, grouped by class (cords)
+    let mut tail: Vec<u32> = Vec::new();
+    let mut label: Vec<u32> = Vec::new();
+    let mut head: Vec<u32> = Vec::new();
+    for s in 0..n {
+        if !useful[s] {
+            continue;
+        }
+        for c in 0..k {
+            let t = delta[s * k + c];
+            if useful[t as usize] {
+                tail.push(s as u32);
+                label.push(c as u32);
+                head.push(t);
+            }
+        }
+    }
+    let m = tail.len();
+    // states: the useless ones in one block of their own, never split
+    let skeys: Vec<(bool, K)> = (0..n).map(|s| (!useful[s], keys[s])).collect();
+    let mut states = Partition::by_keys(&skeys);
+    let mut cords = Partition::by_small_keys(&label, k);
+    // the transitions into each state, by id
+    let mut adj_off = vec![0u32; n + 1];
+    for &h in &head {
+        adj_off[h as usize + 1] += 1;
+    }
+    for i in 1..=n {
+        adj_off[i] += adj_off[i - 1];
+    }
+    let mut fill = adj_off.clone();
+    let mut adj = vec![0u32; m];
+    for (t, &h) in head.iter().enumerate() {
+        adj[fill[h as usize] as usize] = t as u32;
+        fill[h as usize] += 1;
+    }
+    drop(fill);
+    // every block but the first splits the cords; then every block made
+    let mut b = 1;
+    let mut c = 0;
+    while c < cords.blocks() {
+        for i in cords.members(c) {
+            states.mark(tail[cords.elems[i] as usize]);
+        }
+        states.split();
+        c += 1;
+        while b < states.blocks() {
+            for i in states.members(b) {
+                let s = states.elems[i] as usize;
+                for &t in &adj[adj_off[s] as usize..adj_off[s + 1] as usize] {
+                    cords.mark(t);
+                }
+            }
+            cords.split();
+            b += 1;
+        }
+    }
+    let blocks = states.blocks();
+    (states.block, blocks)
 }
 
 /// How [`minimize_with`] numbers the states and whether the start state
@@ -237,7 +365,6 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
         return Automaton::empty();
     }
     let order = reachable(a);
-    let n = order.len();
     let mut index = vec![u32::MAX; a.len()];
     for (i, &s) in order.iter().enumerate() {
         index[s as usize] = i as u32;
@@ -252,27 +379,6 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
     let k = table.reps.len();
     let delta = &table.delta;
 
-    // incoming transitions, grouped by (target, class)
-    let mut offsets = vec![0u32; n * k + 1];
-    for s in 0..n {
-        for c in 0..k {
-            offsets[delta[s * k + c] as usize * k + c + 1] += 1;
-        }
-    }
-    for i in 1..offsets.len() {
-        offsets[i] += offsets[i - 1];
-    }
-    let mut fill = offsets.clone();
-    let mut preds = vec![0u32; n * k];
-    for s in 0..n {
-        for c in 0..k {
-            let slot = delta[s * k + c] as usize * k + c;
-            preds[fill[slot] as usize] = s as u32;
-            fill[slot] += 1;
-        }
-    }
-    drop(fill);
-
     let keys: Vec<(u32, u32, bool)> = order
         .iter()
         .map(|&s| {
@@ -285,53 +391,20 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
             )
         })
         .collect();
-    let mut p = Partition::by_keys(&keys);
-
-    // the worklist of splitters (block, class), with membership flags
-    let mut waiting: Vec<(u32, u32)> = Vec::new();
-    let mut in_waiting: Vec<bool> = vec![false; p.blocks() * k];
-    for b in 0..p.blocks() {
-        for c in 0..k {
-            waiting.push((b as u32, c as u32));
-            in_waiting[b * k + c] = true;
-        }
-    }
-    let mut members: Vec<u32> = Vec::new();
-    while let Some((b, c)) = waiting.pop() {
-        let (b, c) = (b as usize, c as usize);
-        in_waiting[b * k + c] = false;
-        members.clear();
-        members.extend_from_slice(&p.elems[p.first[b] as usize..p.end[b] as usize]);
-        for &t in &members {
-            let slot = t as usize * k + c;
-            for &s in &preds[offsets[slot] as usize..offsets[slot + 1] as usize] {
-                p.mark(s);
-            }
-        }
-        p.split(|p, old, new| {
-            in_waiting.resize(p.blocks() * k, false);
-            let smaller = if p.size(new) <= p.size(old) { new } else { old };
-            for c in 0..k {
-                let add = if in_waiting[old * k + c] {
-                    new
-                } else {
-                    smaller
-                };
-                if !in_waiting[add * k + c] {
-                    in_waiting[add * k + c] = true;
-                    waiting.push((add as u32, c as u32));
-                }
-            }
-        });
+    let (block, blocks) = coarsest(&keys, delta, k, TRAP as usize);
+    // a member of each block
+    let mut member = vec![usize::MAX; blocks];
+    for (s, &b) in block.iter().enumerate().rev() {
+        member[b as usize] = s;
     }
 
     // number the blocks: trap, start, then breadth first in byte order
-    let trap_block = p.block[0] as usize;
-    let start_block = p.block[1] as usize;
+    let trap_block = block[0] as usize;
+    let start_block = block[1] as usize;
     if trap_block == start_block {
         return Automaton::empty();
     }
-    let mut number = vec![u32::MAX; p.blocks()];
+    let mut number = vec![u32::MAX; blocks];
     number[trap_block] = TRAP;
     number[start_block] = START;
     let mut class_size = vec![0usize; k];
@@ -348,7 +421,7 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
             // (block, bytes, first class) of each target block
             weights.clear();
             for c in 0..k {
-                let tb = p.block[delta[s * k + c] as usize] as usize;
+                let tb = block[delta[s * k + c] as usize] as usize;
                 match weights.iter_mut().find(|w| w.0 == tb) {
                     Some(w) => w.1 += class_size[c],
                     None => weights.push((tb, class_size[c], c)),
@@ -365,16 +438,16 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
             if let Some(tb) = d {
                 if number[tb] == u32::MAX {
                     number[tb] = reps.len() as u32;
-                    reps.push(p.elems[p.first[tb] as usize] as usize);
+                    reps.push(member[tb]);
                 }
             }
         }
         for c in class_order(&table) {
             let t = delta[s * k + c] as usize;
-            let tb = p.block[t] as usize;
+            let tb = block[t] as usize;
             if number[tb] == u32::MAX {
                 number[tb] = reps.len() as u32;
-                reps.push(p.elems[p.first[tb] as usize] as usize);
+                reps.push(member[tb]);
             }
         }
     }
@@ -389,7 +462,7 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
         } else {
             let mut row: Row = Vec::new();
             for (byte, &c) in table.classes.iter().enumerate() {
-                let t = number[p.block[delta[s * k + usize::from(c)] as usize] as usize];
+                let t = number[block[delta[s * k + usize::from(c)] as usize] as usize];
                 let byte = byte as u8;
                 if t == TRAP {
                     continue;

@@ -150,7 +150,7 @@ fn run_inner(a: CompileArgs) -> Result<i32> {
     });
     progress.done();
     let total = started.elapsed();
-    let stages = a.timings.then(|| timings(&results, total));
+    let stages = a.timings.then(|| timings(&a.paths, &results, total));
     let sources = session.sources();
     let mut failed = false;
     let mut all = Vec::new();
@@ -211,6 +211,14 @@ struct FileResult {
     write_error: Option<String>,
 }
 
+impl FileResult {
+    /// The time its stages took.
+    fn total(&self) -> Duration {
+        let s = &self.stages;
+        self.parse + s.lower + s.automata + s.minimise + s.pack + s.write
+    }
+}
+
 /// A count of the files done on a terminal's stderr, for long runs.
 struct Progress {
     total: usize,
@@ -242,7 +250,7 @@ impl Progress {
 }
 
 /// The `--timings` table.
-fn timings(results: &[FileResult], total: Duration) -> String {
+fn timings(paths: &[PathBuf], results: &[FileResult], total: Duration) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let mut st = compile::Stages::default();
@@ -279,6 +287,19 @@ fn timings(results: &[FileResult], total: Duration) -> String {
             "  {name:<10} {:>9.3} s  summed over threads",
             d.as_secs_f64()
         );
+    }
+    // where the time went: the files that took longest
+    let mut slow: Vec<(Duration, &PathBuf)> = results
+        .iter()
+        .zip(paths)
+        .map(|(r, p)| (r.total(), p))
+        .collect();
+    slow.sort_by(|a, b| b.0.cmp(&a.0));
+    if slow.len() > 1 {
+        let _ = writeln!(out, "  slowest files:");
+        for (d, p) in slow.iter().take(5) {
+            let _ = writeln!(out, "  {:>12.3} s  {}", d.as_secs_f64(), p.display());
+        }
     }
     out
 }

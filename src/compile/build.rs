@@ -315,79 +315,119 @@ impl Dominance {
 
 impl Positions {
     /// The positions with those that behave alike merged: two positions
-    /// are alike when they match the same bytes (or accept the same tag)
-    /// and the positions that follow them are alike in turn (the coarsest
-    /// such partition, refined to a fixed point). A state of the subset
-    /// construction holds one of each kind, so rules that end alike
-    /// (`/a/** r`, `/b/** r`) share their tails and their combinations no
-    /// longer multiply the states. Returns the merged positions and where
-    /// the start positions went.
+    /// are alike when they match the same bytes (or accept the same tag),
+    /// both loop on themselves or neither does, and the other positions
+    /// that follow them are alike in turn. One pass over the strongly
+    /// connected parts of the follow graph, followers first, decides it:
+    /// a position in a cycle of several (rare: the loops of globs are
+    /// positions that follow themselves) is left alone. A state of the
+    /// subset construction then holds one of each kind, so rules that end
+    /// alike (`/a/** r`, `/b/** r`) share their tails and their
+    /// combinations no longer multiply the states. Returns the merged
+    /// positions and where the start positions went.
     fn merge_alike(self, start: &[u32]) -> (Positions, Vec<u32>) {
         let n = self.pos.len();
-        // the first partition: by byte set or tag
-        let mut class = vec![0u32; n];
-        let mut first: HashMap<(bool, ByteSet, u32), u32, Fnv> = HashMap::default();
-        for (i, p) in self.pos.iter().enumerate() {
-            let key = match p {
-                Pos::Byte(s) => (false, *s, 0),
-                Pos::Accept(t) => (true, ByteSet::EMPTY, *t),
-            };
-            let next = first.len() as u32;
-            class[i] = *first.entry(key).or_insert(next);
-        }
-        let mut count = first.len();
-        drop(first);
-        // a position's signature: its class and its followers' classes
-        let signature = |class: &[u32], i: usize, sig: &mut Vec<u32>| {
-            sig.clear();
-            sig.extend(self.follow[i].iter().map(|&f| class[f as usize]));
-            sig.sort_unstable();
-            sig.dedup();
-            sig.push(class[i]);
-        };
-        let (mut sig, mut other) = (Vec::new(), Vec::new());
-        let mut next_class = vec![0u32; n];
-        // signature hash to (class, a position that has it); positions
-        // whose hashes collide but whose signatures differ are in `spill`
-        let mut by_hash: HashMap<u64, (u32, u32), Fnv> = HashMap::default();
-        let mut spill: HashMap<Vec<u32>, u32, Fnv> = HashMap::default();
-        loop {
-            by_hash.clear();
-            spill.clear();
-            let mut fresh = 0u32;
-            #[allow(clippy::needless_range_loop)] // `i` is a position, read in `signature` too
-            for i in 0..n {
-                signature(&class, i, &mut sig);
-                let h = {
-                    use std::hash::BuildHasher;
-                    Fnv::default().hash_one(sig.as_slice())
+        const NONE: u32 = u32::MAX;
+        let mut class = vec![NONE; n];
+        let mut classes = 0u32;
+        let mut known: HashMap<Vec<u32>, u32, Fnv> = HashMap::default();
+        // a position's kind: its byte set or tag, numbered
+        let mut kinds: HashMap<(bool, ByteSet, u32), u32, Fnv> = HashMap::default();
+        let kind: Vec<u32> = self
+            .pos
+            .iter()
+            .map(|p| {
+                let key = match p {
+                    Pos::Byte(s) => (false, *s, 0),
+                    Pos::Accept(t) => (true, ByteSet::EMPTY, *t),
                 };
-                next_class[i] = match by_hash.get(&h) {
-                    Some(&(c, j)) => {
-                        signature(&class, j as usize, &mut other);
-                        if other == sig {
-                            c
-                        } else {
-                            *spill.entry(sig.clone()).or_insert_with(|| {
-                                fresh += 1;
-                                fresh - 1
-                            })
+                let next = kinds.len() as u32;
+                *kinds.entry(key).or_insert(next)
+            })
+            .collect();
+        drop(kinds);
+        // Tarjan's algorithm, without recursion: a part is complete (and
+        // every part it reaches already classed) when its root is left
+        let mut index = vec![NONE; n];
+        let mut low = vec![0u32; n];
+        let mut on_stack = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        let mut calls: Vec<(u32, usize)> = Vec::new();
+        let mut counter = 0u32;
+        let mut sig: Vec<u32> = Vec::new();
+        for root in 0..n {
+            if index[root] != NONE {
+                continue;
+            }
+            index[root] = counter;
+            low[root] = counter;
+            counter += 1;
+            stack.push(root as u32);
+            on_stack[root] = true;
+            calls.push((root as u32, 0));
+            while let Some(&mut (v, ref mut edge)) = calls.last_mut() {
+                let vi = v as usize;
+                if let Some(&w) = self.follow[vi].get(*edge) {
+                    *edge += 1;
+                    let wi = w as usize;
+                    if index[wi] == NONE {
+                        index[wi] = counter;
+                        low[wi] = counter;
+                        counter += 1;
+                        stack.push(w);
+                        on_stack[wi] = true;
+                        calls.push((w, 0));
+                    } else if on_stack[wi] {
+                        low[vi] = low[vi].min(index[wi]);
+                    }
+                    continue;
+                }
+                calls.pop();
+                if let Some(&(u, _)) = calls.last() {
+                    low[u as usize] = low[u as usize].min(low[vi]);
+                }
+                if low[vi] != index[vi] {
+                    continue;
+                }
+                // the part rooted at v
+                let top = stack.last().copied();
+                if top == Some(v) {
+                    stack.pop();
+                    on_stack[vi] = false;
+                    sig.clear();
+                    sig.extend(
+                        self.follow[vi]
+                            .iter()
+                            .filter(|&&f| f != v)
+                            .map(|&f| class[f as usize]),
+                    );
+                    sig.sort_unstable();
+                    sig.dedup();
+                    let looping = self.follow[vi].binary_search(&v).is_ok();
+                    sig.push(kind[vi]);
+                    sig.push(u32::from(looping));
+                    class[vi] = match known.get(sig.as_slice()) {
+                        Some(&c) => c,
+                        None => {
+                            known.insert(sig.clone(), classes);
+                            classes += 1;
+                            classes - 1
+                        }
+                    };
+                } else {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w as usize] = false;
+                        class[w as usize] = classes;
+                        classes += 1;
+                        if w == v {
+                            break;
                         }
                     }
-                    None => {
-                        by_hash.insert(h, (fresh, i as u32));
-                        fresh += 1;
-                        fresh - 1
-                    }
-                };
+                }
             }
-            std::mem::swap(&mut class, &mut next_class);
-            // a refinement only splits classes: the same count is stable
-            if fresh as usize == count {
-                break;
-            }
-            count = fresh as usize;
         }
+        drop(known);
+        let count = classes as usize;
         // one position per class, numbered in the order of first use
         let mut pos = Vec::with_capacity(count);
         let mut rep = vec![u32::MAX; count];
