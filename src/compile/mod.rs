@@ -11,6 +11,7 @@
 //! ([`build`]) whose accepting states get the combined permissions, which
 //! is minimised and packed into the kernel's tables ([`crate::aare`]).
 
+mod all;
 pub mod build;
 mod dbus;
 mod ipc;
@@ -118,10 +119,25 @@ pub fn compile(policy: &Policy, opts: &Options) -> Compiled {
     let abi = Abi::of(&opts.features, opts.policy_features.as_ref());
     // one legacy network table for the whole file, as the reference's
     let net = network::LegacyTable::of(policy, &abi);
-    for p in policy.profiles.iter().filter(|p| !p.synthetic) {
+    for p in in_reference_order(policy.profiles.iter().filter(|p| !p.synthetic)) {
         compile_tree(p, None, &abi, net.as_ref(), opts, &mut out);
     }
     out
+}
+
+/// Profiles in the order the reference keeps them (and writes their
+/// records): those without a namespace first, then by namespace, then by
+/// name, byte by byte.
+fn in_reference_order<'a>(
+    profiles: impl Iterator<Item = &'a ResolvedProfile>,
+) -> Vec<&'a ResolvedProfile> {
+    let mut v: Vec<&ResolvedProfile> = profiles.collect();
+    v.sort_by(|a, b| {
+        let (an, aname) = split_namespace(&a.name);
+        let (bn, bname) = split_namespace(&b.name);
+        (an.is_some(), an, aname).cmp(&(bn.is_some(), bn, bname))
+    });
+    v
 }
 
 fn compile_tree(
@@ -140,7 +156,7 @@ fn compile_tree(
         Ok(r) => out.records.push(r),
         Err(d) => out.diagnostics.extend(d),
     }
-    for c in &p.children {
+    for c in in_reference_order(p.children.iter()) {
         compile_tree(c, Some(&full), abi, net, opts, out);
     }
 }
@@ -324,7 +340,15 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
     };
     let kernel_caps = abi.features.words("caps/mask");
     let mut merged = ipc::Merged::default();
-    for r in p.model.iter().flatten() {
+    // what `all` implies comes after the profile's own rules
+    let implied: Vec<crate::policy::Rule> = p
+        .model
+        .iter()
+        .flatten()
+        .filter(|r| matches!(r.kind, RuleKind::All))
+        .flat_map(all::implied_rules)
+        .collect();
+    for r in p.model.iter().flatten().chain(&implied) {
         let q = &r.qualifiers;
         match &r.kind {
             RuleKind::File(f) => {
@@ -420,6 +444,22 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                     crate::vocab::RlimitValue::Infinity => u64::MAX,
                     crate::vocab::RlimitValue::Limit(v) => v,
                 };
+            }
+            RuleKind::All => {
+                l.policy.span = r.span;
+                let implied = crate::policy::Rule {
+                    qualifiers: all::qualifiers(q),
+                    ..r.clone()
+                };
+                if let Err(d) = network::unix_implied(&implied, &all::unix(), abi, &mut l.policy)
+                    .and_then(|()| {
+                        network::network_alone(&implied, &all::network(), abi, &mut l.policy)
+                    })
+                {
+                    errs.push(*d);
+                }
+                all::files(r, &mut l.files);
+                all::caps(r, &mut l.caps);
             }
             RuleKind::Mqueue(m) => merged.mqueue(r, m),
             RuleKind::IoUring(u) => merged.io_uring(r, u),
@@ -1000,12 +1040,6 @@ fn profile_record(
     let mut l = lower(p, abi)?;
     let flags = ProfileFlags::of(&p.flags);
     let hat = matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret);
-    if flags.kill_signal.is_some() || flags.error.is_some() {
-        return Err(vec![unsupported(
-            p.span,
-            "`kill.signal=` and `error=` flags",
-        )]);
-    }
     // named transitions
     let mut xtable = XTable::default();
     for e in &mut l.files {
@@ -1076,6 +1110,23 @@ fn profile_record(
     }
     if let Some(d) = &flags.disconnected_path {
         w.string(Some("disconnected"), &disconnected(d));
+    }
+    // the kernel's own signal and errno numbers, where it takes them (the
+    // reference ignores them otherwise, with a warning)
+    let signal = flags
+        .kill_signal
+        .as_deref()
+        .and_then(crate::vocab::signal_number);
+    if let Some(n) = signal.filter(|&n| n != 0) {
+        if abi.features.has("policy/profile/kill.signal") {
+            w.u32(Some("kill"), n);
+        }
+    }
+    let error = flags.error.as_deref().and_then(crate::vocab::errno_number);
+    if let Some(n) = error.filter(|&n| n != 0) {
+        if abi.features.has("policy/profile/error") {
+            w.u32(Some("error"), n as u32);
+        }
     }
     w.struct_(Some("flags"));
     let mut fbits = 0;
