@@ -203,6 +203,13 @@ impl Abi {
         }
     }
 
+    /// Whether profiles attach by xattrs: the policy and the kernel
+    /// support it, and the kernel's automata take out-of-band
+    /// transitions (else the reference ignores them, with a warning).
+    fn xattrs(&self) -> bool {
+        self.features.supports_xattr_attachment() && self.kernel.supports_out_of_band()
+    }
+
     fn version(&self) -> u32 {
         let mut v = self.kernel_abi & 0x3ff;
         if self.kernel_abi > 5 {
@@ -1163,13 +1170,13 @@ fn profile_record(
         .as_deref()
         .and_then(crate::vocab::signal_number);
     if let Some(n) = signal.filter(|&n| n != 0) {
-        if abi.features.has("policy/profile/kill.signal") {
+        if abi.features.supports_flag_kill_signal() {
             w.u32(Some("kill"), n);
         }
     }
     let error = flags.error.as_deref().and_then(crate::vocab::errno_number);
     if let Some(n) = error.filter(|&n| n != 0) {
-        if abi.features.has("policy/profile/error") {
+        if abi.features.supports_flag_error() {
             w.u32(Some("error"), n as u32);
         }
     }
@@ -1207,10 +1214,7 @@ fn profile_record(
         }
     }
     let names = xattrs(p);
-    if !names.is_empty()
-        && abi.features.has("domain/attach_conditions/xattr")
-        && abi.kernel.has("policy/outofband")
-    {
+    if !names.is_empty() && abi.xattrs() {
         w.struct_(Some("xattrs"));
         w.array(None, names.len() as u16);
         for (n, _) in &names {
@@ -1375,7 +1379,7 @@ fn xmatch(
     let mut parts = vec![part(re.clone(), st)?];
     // the reference matches xattrs only where the kernel can (else it
     // warns and attaches by the path alone)
-    if abi.features.has("domain/attach_conditions/xattr") && abi.kernel.has("policy/outofband") {
+    if abi.xattrs() {
         for (_, value) in &xattrs {
             // a NUL, then the value (any, when none is given); a `*`
             // matches NULs too
