@@ -487,6 +487,12 @@ impl Features {
         self.has("domain/attach_conditions/xattr")
     }
 
+    /// Out-of-band transitions in automata (what attachment by xattrs
+    /// needs of the kernel besides [`Features::supports_xattr_attachment`]).
+    pub fn supports_out_of_band(&self) -> bool {
+        self.has("policy/outofband")
+    }
+
     /// The `interruptible` profile flag.
     pub fn supports_flag_interruptible(&self) -> bool {
         self.has("policy/profile/interruptible")

@@ -88,3 +88,42 @@ impl Automaton {
         row
     }
 }
+
+/// Automata one after the other, joined by out-of-band transitions: from
+/// every accepting state of a part (accept word not 0) to the start of
+/// the next. The first part keeps its numbering; each later part's
+/// states follow, its trap state being the shared one. Returns the
+/// automaton and each state's out-of-band target ([`TRAP`] for none).
+pub fn chain_out_of_band(parts: &[Automaton]) -> (Automaton, Vec<u32>) {
+    let mut out = Automaton {
+        rows: vec![Vec::new()],
+        accept: vec![0],
+        accept2: vec![0],
+    };
+    let mut oob = vec![TRAP];
+    // the states of the part before, awaiting the next part's start
+    let mut waiting: Vec<u32> = Vec::new();
+    for part in parts {
+        // where the part's states go: the trap state stays 0
+        let offset = out.len() as u32 - 1;
+        let at = |s: u32| if s == TRAP { TRAP } else { s + offset };
+        for &w in &waiting {
+            oob[w as usize] = at(START);
+        }
+        waiting.clear();
+        for s in 1..part.len() {
+            let row = part.rows[s]
+                .iter()
+                .map(|&(lo, hi, t)| (lo, hi, at(t)))
+                .collect();
+            out.rows.push(row);
+            out.accept.push(part.accept[s]);
+            out.accept2.push(part.accept2[s]);
+            oob.push(TRAP);
+            if part.accept[s] != 0 {
+                waiting.push(at(s as u32));
+            }
+        }
+    }
+    (out, oob)
+}

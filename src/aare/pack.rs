@@ -108,7 +108,8 @@ impl Default for PackOptions {
 /// The packed tables of one automaton, values widened to u32.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tables {
-    /// The header flags (no diff-encoding, no out-of-band transition: 0).
+    /// The header flags (no diff-encoding; [`flag::OOB`] when a state has
+    /// an out-of-band transition).
     pub flags: u16,
     pub accept: Vec<u32>,
     pub accept2: Option<Vec<u32>>,
@@ -242,7 +243,24 @@ impl Slots {
 /// transitions are over the classes of [`equivalence_classes`].
 pub fn pack(a: &Automaton, opts: &PackOptions) -> Result<Tables, PackError> {
     let ec = opts.equivalence_classes.then(|| equivalence_classes(a));
-    pack_tables(a, ec, opts)
+    pack_tables(a, ec, None, opts)
+}
+
+/// [`pack`] with an out-of-band transition out of some states: `oob[s]`
+/// is where state `s` goes on it ([`TRAP`] for none). The kernel finds
+/// that transition one slot before the state's base (which carries
+/// `MATCH_FLAG_OOB_TRANSITION`, and the header the OOB flag); no byte
+/// class maps to it.
+pub fn pack_with_oob(a: &Automaton, oob: &[u32], opts: &PackOptions) -> Result<Tables, PackError> {
+    if oob.len() != a.len() {
+        return Err(PackError::Malformed(format!(
+            "{} states with {} out-of-band transitions",
+            a.len(),
+            oob.len()
+        )));
+    }
+    let ec = opts.equivalence_classes.then(|| equivalence_classes(a));
+    pack_tables(a, ec, Some(oob), opts)
 }
 
 /// [`pack`] over given byte classes `ec` (the reference's, say), whatever
@@ -253,12 +271,13 @@ pub fn pack_with_classes(
     ec: &[u8; 256],
     opts: &PackOptions,
 ) -> Result<Tables, PackError> {
-    pack_tables(a, Some(*ec), opts)
+    pack_tables(a, Some(*ec), None, opts)
 }
 
 fn pack_tables(
     a: &Automaton,
     ec: Option<[u8; 256]>,
+    oob: Option<&[u32]>,
     opts: &PackOptions,
 ) -> Result<Tables, PackError> {
     let n = a.len();
@@ -303,6 +322,8 @@ fn pack_tables(
     const NONE: u32 = u32::MAX;
     let mut per_symbol = vec![NONE; symbols];
     let mut counts: Vec<(u32, usize)> = Vec::new();
+    // the states with an out-of-band transition
+    let mut shifted = vec![false; n];
     for s in 1..n {
         let row = &a.rows[s];
         per_byte.fill(TRAP);
@@ -354,9 +375,23 @@ fn pack_tables(
             .find(|&&(_, c)| c == best)
             .map_or(TRAP, |&(t, _)| t);
         defaults[s] = d;
+        // an out-of-band transition is symbol -1: the state's symbols
+        // are stored one up, the transition as 0
+        let out_of_band = oob.map_or(TRAP, |o| o[s]);
+        if out_of_band as usize >= n {
+            return Err(PackError::Malformed(format!(
+                "state {s} has an out-of-band transition to state {out_of_band} of {n}"
+            )));
+        }
+        let shift = u16::from(out_of_band != TRAP);
+        if shift == 1 {
+            syms.push(0);
+            targets.push(out_of_band);
+            shifted[s] = true;
+        }
         for (c, &t) in per_symbol.iter().enumerate() {
             if t != d && t != NONE {
-                syms.push(c as u16);
+                syms.push(c as u16 + shift);
                 targets.push(t);
             }
         }
@@ -379,22 +414,27 @@ fn pack_tables(
     // slots are only ever taken, so the lowest base that fits a set of
     // symbols only grows: the search for a set starts where the last one
     // for the same set ended
-    let mut lowest: HashMap<&[u16], usize> = HashMap::new();
+    let mut lowest: HashMap<(bool, &[u16]), usize> = HashMap::new();
     for s in 1..n {
         let (from, to) = (starts[s], starts[s + 1]);
         if from == to {
             continue;
         }
         let shape = &syms[from..to];
-        let hint = lowest.get(shape).copied().unwrap_or(0);
+        let hint = lowest.get(&(shifted[s], shape)).copied().unwrap_or(0);
         let b = slots.first_fit(shape, hint);
-        lowest.insert(shape, b);
-        if b > BASE_MASK as usize {
+        lowest.insert((shifted[s], shape), b);
+        // the slots of a shifted state start one before its base
+        let shift = usize::from(shifted[s]);
+        if b + shift > BASE_MASK as usize {
             return Err(PackError::TooManyTransitions { len: b + 256 });
         }
-        base[s] = b as u32;
-        if b + 256 > len {
-            len = b + 256;
+        base[s] = (b + shift) as u32;
+        if shifted[s] {
+            base[s] |= MATCH_FLAG_OOB_TRANSITION;
+        }
+        if b + shift + 256 > len {
+            len = b + shift + 256;
             next.resize(len, TRAP);
             check.resize(len, TRAP);
         }
@@ -406,7 +446,11 @@ fn pack_tables(
         }
     }
     Ok(Tables {
-        flags: 0,
+        flags: if shifted.contains(&true) {
+            flag::OOB
+        } else {
+            0
+        },
         accept: a.accept.clone(),
         accept2: opts.accept2.then(|| a.accept2.clone()),
         ec: ec.map(|ec| ec.to_vec()),

@@ -11,6 +11,7 @@
 //! ([`build`]) whose accepting states get the combined permissions, which
 //! is minimised and packed into the kernel's tables ([`crate::aare`]).
 
+mod all;
 pub mod build;
 mod dbus;
 mod ipc;
@@ -118,10 +119,25 @@ pub fn compile(policy: &Policy, opts: &Options) -> Compiled {
     let abi = Abi::of(&opts.features, opts.policy_features.as_ref());
     // one legacy network table for the whole file, as the reference's
     let net = network::LegacyTable::of(policy, &abi);
-    for p in policy.profiles.iter().filter(|p| !p.synthetic) {
+    for p in in_reference_order(policy.profiles.iter().filter(|p| !p.synthetic)) {
         compile_tree(p, None, &abi, net.as_ref(), opts, &mut out);
     }
     out
+}
+
+/// Profiles in the order the reference keeps them (and writes their
+/// records): those without a namespace first, then by namespace, then by
+/// name, byte by byte.
+fn in_reference_order<'a>(
+    profiles: impl Iterator<Item = &'a ResolvedProfile>,
+) -> Vec<&'a ResolvedProfile> {
+    let mut v: Vec<&ResolvedProfile> = profiles.collect();
+    v.sort_by(|a, b| {
+        let (an, aname) = split_namespace(&a.name);
+        let (bn, bname) = split_namespace(&b.name);
+        (an.is_some(), an, aname).cmp(&(bn.is_some(), bn, bname))
+    });
+    v
 }
 
 fn compile_tree(
@@ -140,7 +156,7 @@ fn compile_tree(
         Ok(r) => out.records.push(r),
         Err(d) => out.diagnostics.extend(d),
     }
-    for c in &p.children {
+    for c in in_reference_order(p.children.iter()) {
         compile_tree(c, Some(&full), abi, net, opts, out);
     }
 }
@@ -185,6 +201,13 @@ impl Abi {
             },
             kernel: f.clone(),
         }
+    }
+
+    /// Whether profiles attach by xattrs: the policy and the kernel
+    /// support it, and the kernel's automata take out-of-band
+    /// transitions (else the reference ignores them, with a warning).
+    fn xattrs(&self) -> bool {
+        self.features.supports_xattr_attachment() && self.kernel.supports_out_of_band()
     }
 
     fn version(&self) -> u32 {
@@ -324,7 +347,15 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
     };
     let kernel_caps = abi.features.words("caps/mask");
     let mut merged = ipc::Merged::default();
-    for r in p.model.iter().flatten() {
+    // what `all` implies comes after the profile's own rules
+    let implied: Vec<crate::policy::Rule> = p
+        .model
+        .iter()
+        .flatten()
+        .filter(|r| matches!(r.kind, RuleKind::All))
+        .flat_map(all::implied_rules)
+        .collect();
+    for r in p.model.iter().flatten().chain(&implied) {
         let q = &r.qualifiers;
         match &r.kind {
             RuleKind::File(f) => {
@@ -420,6 +451,22 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
                     crate::vocab::RlimitValue::Infinity => u64::MAX,
                     crate::vocab::RlimitValue::Limit(v) => v,
                 };
+            }
+            RuleKind::All => {
+                l.policy.span = r.span;
+                let implied = crate::policy::Rule {
+                    qualifiers: all::qualifiers(q),
+                    ..r.clone()
+                };
+                if let Err(d) = network::unix_implied(&implied, &all::unix(), abi, &mut l.policy)
+                    .and_then(|()| {
+                        network::network_alone(&implied, &all::network(), abi, &mut l.policy)
+                    })
+                {
+                    errs.push(*d);
+                }
+                all::files(r, &mut l.files);
+                all::caps(r, &mut l.caps);
             }
             RuleKind::Mqueue(m) => merged.mqueue(r, m),
             RuleKind::IoUring(u) => merged.io_uring(r, u),
@@ -710,17 +757,15 @@ struct Packed {
     table: Vec<[u32; 14]>,
 }
 
-/// Build, label, minimise and pack one automaton; `file` for the file
-/// automaton (exec bits carry transitions, permission tables hold two
-/// entries per set).
-fn automaton(
+/// Build and label one automaton.
+fn labelled(
     rules: &Rules,
     file: bool,
     abi: &Abi,
     opts: &Options,
     span: Span,
     st: &mut Stages,
-) -> Result<Packed, Box<Diagnostic>> {
+) -> Result<Labelled, Box<Diagnostic>> {
     let mut clock = Instant::now();
     let built =
         build::build(&rules.exprs, opts.budget).map_err(|e| too_large(rules, opts, span, &e))?;
@@ -782,30 +827,75 @@ fn automaton(
     }
     let accept2 = !extended || (file && abi.permstable >= 3);
     Stages::lap(&mut st.automata, &mut clock);
-    Ok(Packed {
-        blob: pack_blob(&a, accept2, span, st)?,
+    Ok(Labelled {
+        automaton: a,
         table,
+        accept2,
+    })
+}
+
+/// An automaton with its accept words, before minimisation.
+struct Labelled {
+    automaton: Automaton,
+    table: Vec<[u32; 14]>,
+    /// Whether the kernel reads an ACCEPT2 table for it.
+    accept2: bool,
+}
+
+/// Build, label, minimise and pack one automaton; `file` for the file
+/// automaton (exec bits carry transitions, permission tables hold two
+/// entries per set).
+fn automaton(
+    rules: &Rules,
+    file: bool,
+    abi: &Abi,
+    opts: &Options,
+    span: Span,
+    st: &mut Stages,
+) -> Result<Packed, Box<Diagnostic>> {
+    let l = labelled(rules, file, abi, opts, span, st)?;
+    Ok(Packed {
+        blob: pack_blob(&[l.automaton], l.accept2, span, st)?,
+        table: l.table,
     })
 }
 
 /// Minimise and pack an automaton into its `aadfa` blob; `accept2`:
-/// whether the kernel reads an ACCEPT2 table for it.
+/// whether the kernel reads an ACCEPT2 table for it. Several parts are
+/// minimised apart and chained by out-of-band transitions, from every
+/// accepting state of one to the start of the next (no state of one part
+/// behaves as one of another: what follows them has as many out-of-band
+/// steps as there are parts after theirs).
 fn pack_blob(
-    a: &Automaton,
+    parts: &[Automaton],
     accept2: bool,
     span: Span,
     st: &mut Stages,
 ) -> Result<Vec<u8>, Box<Diagnostic>> {
     let mut clock = Instant::now();
     // numbered as the reference numbers states, for byte-identical tables
-    let a =
-        crate::aare::minimize::minimize_with(a, &crate::aare::minimize::MinimizeOptions::REFERENCE);
+    let parts: Vec<Automaton> = parts
+        .iter()
+        .map(|a| {
+            crate::aare::minimize::minimize_with(
+                a,
+                &crate::aare::minimize::MinimizeOptions::REFERENCE,
+            )
+        })
+        .collect();
     Stages::lap(&mut st.minimise, &mut clock);
     let opts = crate::aare::pack::PackOptions {
         accept2,
         ..Default::default()
     };
-    let tables = crate::aare::pack::pack(&a, &opts).map_err(|e| {
+    let packed = match parts.as_slice() {
+        [a] => crate::aare::pack::pack(a, &opts),
+        _ => {
+            let (a, oob) = crate::aare::automaton::chain_out_of_band(&parts);
+            crate::aare::pack::pack_with_oob(&a, &oob, &opts)
+        }
+    };
+    let tables = packed.map_err(|e| {
         Box::new(Diagnostic::error(
             code::AUTOMATON_TOO_LARGE,
             span,
@@ -1000,12 +1090,6 @@ fn profile_record(
     let mut l = lower(p, abi)?;
     let flags = ProfileFlags::of(&p.flags);
     let hat = matches!(p.keyword, ProfileKeyword::Hat | ProfileKeyword::Caret);
-    if flags.kill_signal.is_some() || flags.error.is_some() {
-        return Err(vec![unsupported(
-            p.span,
-            "`kill.signal=` and `error=` flags",
-        )]);
-    }
     // named transitions
     let mut xtable = XTable::default();
     for e in &mut l.files {
@@ -1064,7 +1148,9 @@ fn profile_record(
     let mut w = Writer::default();
     w.u32(Some("version"), abi.version());
     let (ns, name) = split_namespace(full);
-    if let Some(ns) = ns {
+    // a child keeps no namespace of its own: the reference writes its
+    // record without one, named after its parent's name
+    if let Some(ns) = ns.filter(|_| !nested) {
         w.string(Some("namespace"), ns);
     }
     w.struct_(Some("profile"));
@@ -1076,6 +1162,23 @@ fn profile_record(
     }
     if let Some(d) = &flags.disconnected_path {
         w.string(Some("disconnected"), &disconnected(d));
+    }
+    // the kernel's own signal and errno numbers, where it takes them (the
+    // reference ignores them otherwise, with a warning)
+    let signal = flags
+        .kill_signal
+        .as_deref()
+        .and_then(crate::vocab::signal_number);
+    if let Some(n) = signal.filter(|&n| n != 0) {
+        if abi.features.supports_flag_kill_signal() {
+            w.u32(Some("kill"), n);
+        }
+    }
+    let error = flags.error.as_deref().and_then(crate::vocab::errno_number);
+    if let Some(n) = error.filter(|&n| n != 0) {
+        if abi.features.supports_flag_error() {
+            w.u32(Some("error"), n as u32);
+        }
     }
     w.struct_(Some("flags"));
     let mut fbits = 0;
@@ -1109,6 +1212,16 @@ fn profile_record(
         if v {
             w.struct_end();
         }
+    }
+    let names = xattrs(p);
+    if !names.is_empty() && abi.xattrs() {
+        w.struct_(Some("xattrs"));
+        w.array(None, names.len() as u16);
+        for (n, _) in &names {
+            w.string(None, n);
+        }
+        w.array_end();
+        w.struct_end();
     }
     if let Some((mask, values)) = l.rlimits {
         w.struct_(Some("rlimits"));
@@ -1234,12 +1347,7 @@ fn xmatch(
     st: &mut Stages,
 ) -> Result<Option<(Vec<u8>, u32)>, Box<Diagnostic>> {
     let _ = nested;
-    let has_xattrs = p.header.iter().any(
-        |e| matches!(e, crate::syntax::ast::Elem::CondList { name, .. } if name.text == "xattrs"),
-    );
-    if has_xattrs {
-        return Err(Box::new(unsupported(p.span, "xattrs attachments")));
-    }
+    let xattrs = xattrs(p);
     let (_, written) = split_namespace(&p.name);
     // a profile named by a path attaches to it (its last component, for
     // `/a//b`), as if that were written as the attachment
@@ -1254,20 +1362,59 @@ fn xmatch(
     let re = glob(&name).map_err(|e| bad_glob(p.span, &name, e))?;
     let basic = re.is_exact() && !name.contains(['{', '[', '*', '?']);
     // a plain name that is no path attaches to nothing
-    if basic && p.attachment.is_none() && !implied {
+    if basic && p.attachment.is_none() && !implied && xattrs.is_empty() {
         return Ok(None);
     }
-    let mut rules = Rules::default();
-    rules.add(re.clone(), 0, Mode::Allow, bit::EXEC, 0);
     let legacy = Abi {
         kernel_abi: abi.kernel_abi,
         permstable: -1,
         features: abi.features.clone(),
         kernel: abi.kernel.clone(),
     };
-    let Packed { blob, .. } = automaton(&rules, false, &legacy, opts, p.span, st)?;
+    let part = |re: Regex, st: &mut Stages| {
+        let mut rules = Rules::default();
+        rules.add(re, 0, Mode::Allow, bit::EXEC, 0);
+        labelled(&rules, false, &legacy, opts, p.span, st).map(|l| l.automaton)
+    };
+    let mut parts = vec![part(re.clone(), st)?];
+    // the reference matches xattrs only where the kernel can (else it
+    // warns and attaches by the path alone)
+    if abi.xattrs() {
+        for (_, value) in &xattrs {
+            // a NUL, then the value (any, when none is given); a `*`
+            // matches NULs too
+            let v = value.as_deref().unwrap_or("**");
+            let value = regex::xattr_value(v).map_err(|e| bad_glob(p.span, v, e))?;
+            parts.push(part(Regex::byte(0).then(value), st)?);
+        }
+    }
+    let blob = pack_blob(&parts, true, p.span, st)?;
     let len = re.match_len();
     Ok(Some((blob, len as u32)))
+}
+
+/// The xattrs a profile attaches by, as the reference lists them: the
+/// last written first, each with its value when one is given with `=`.
+fn xattrs(p: &ResolvedProfile) -> Vec<(String, Option<String>)> {
+    use crate::syntax::ast::{CondOp, Elem};
+    let mut v: Vec<(String, Option<String>)> = p
+        .header
+        .iter()
+        .filter_map(|e| match e {
+            Elem::CondList { name, conds, .. } if name.text == "xattrs" => Some(conds),
+            _ => None,
+        })
+        .flatten()
+        .map(|c| {
+            let value = match c.op {
+                CondOp::Eq => c.values.first().map(|w| w.text.clone()),
+                CondOp::In => None,
+            };
+            (c.name.text.clone(), value)
+        })
+        .collect();
+    v.reverse();
+    v
 }
 
 /// The features of the policy's first `abi` file, read from the search

@@ -300,6 +300,9 @@ impl LegacyTable {
         for p in profiles() {
             downgrade_unix(&mut t, p);
         }
+        for p in profiles() {
+            implied_by_all(&mut t, p);
+        }
         t
     }
 
@@ -406,6 +409,24 @@ fn downgrade_unix(t: &mut Option<LegacyTable>, p: &ResolvedProfile) {
     }
 }
 
+/// The network rule each `all` implies, added after the whole file is
+/// read: every type of every family.
+fn implied_by_all(t: &mut Option<LegacyTable>, p: &ResolvedProfile) {
+    for r in p.model.iter().flatten() {
+        if matches!(r.kind, RuleKind::All) {
+            let table = t.get_or_insert_with(LegacyTable::new);
+            let q = super::all::qualifiers(&r.qualifiers);
+            for (family, ty, _) in NetRule::of(&super::all::network()).entries {
+                let mask = if ty > SOCK_PACKET { ty } else { 1 << ty };
+                table.add(&q, family, mask);
+            }
+        }
+    }
+    for c in &p.children {
+        implied_by_all(t, c);
+    }
+}
+
 fn unix_type(u: &Unix) -> Option<u32> {
     u.sock_type.as_deref().and_then(type_number)
 }
@@ -488,6 +509,20 @@ pub fn network(r: &Rule, n: &Network, abi: &Abi, rules: &mut Rules) -> Result<()
             unix_entries(&u, ty, 0, q.mode, q.audit, abi, r.span, rules)?;
         }
     }
+    network_alone(r, n, abi, rules)
+}
+
+/// The policy automaton's entries of a `network` rule itself (what `all`
+/// implies: no unix rules come with it).
+pub fn network_alone(
+    r: &Rule,
+    n: &Network,
+    abi: &Abi,
+    rules: &mut Rules,
+) -> Result<(), Box<Diagnostic>> {
+    let f = &abi.features;
+    let nr = NetRule::of(n);
+    let q = &r.qualifiers;
     if !(f.supports_network_v8() || f.supports_network_v9()) {
         return Ok(());
     }
@@ -766,6 +801,22 @@ pub fn unix(r: &Rule, u: &Unix, abi: &Abi, rules: &mut Rules) -> Result<(), Box<
         return Ok(());
     }
     unix_entries(u, ty, q.priority, q.mode, audit_of(q), abi, r.span, rules)
+}
+
+/// The policy automaton's entries of the unix rule `all` implies, which
+/// the reference builds without a downgrade.
+pub fn unix_implied(
+    r: &Rule,
+    u: &Unix,
+    abi: &Abi,
+    rules: &mut Rules,
+) -> Result<(), Box<Diagnostic>> {
+    let q = &r.qualifiers;
+    let f = &abi.features;
+    if !(f.supports_unix() || f.has("network_v9/af_unix")) {
+        return Ok(());
+    }
+    unix_entries(u, None, q.priority, q.mode, audit_of(q), abi, r.span, rules)
 }
 
 /// `unix_rule::gen_policy_re` (without the downgrade).

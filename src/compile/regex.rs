@@ -176,6 +176,9 @@ struct Glob<'a> {
     /// `**` and `*` may match NUL-free bytes only (the default) or, for
     /// xattr values, any byte but `/`.
     null_glob: bool,
+    /// `{a}` is the group `a` (where the reference ignores the error it
+    /// reports for it: xattr values).
+    single_alternative: bool,
     /// The last byte the reference's translation wrote was a `/`.
     after_slash: bool,
 }
@@ -217,7 +220,7 @@ impl Glob<'_> {
                             _ => return Err(GlobError::Unbalanced),
                         }
                     }
-                    if alts.len() < 2 {
+                    if alts.len() < 2 && !self.single_alternative {
                         return Err(GlobError::SingleAlternative);
                     }
                     out.push(Regex::Alt(alts));
@@ -357,6 +360,22 @@ pub fn glob_with(text: &str, null_glob: bool) -> Result<Regex, GlobError> {
         b: text.as_bytes(),
         i: 0,
         null_glob,
+        single_alternative: false,
+        after_slash: false,
+    };
+    let seq = g.seq(0)?;
+    Ok(Regex::Cat(seq))
+}
+
+/// An xattr value's expression: as [`glob_with`] `null_glob`, and `{a}`
+/// the group `a` (the reference does not check how it translated the
+/// value, and `@{x}` there is no variable but `@` and `{x}`).
+pub fn xattr_value(text: &str) -> Result<Regex, GlobError> {
+    let mut g = Glob {
+        b: text.as_bytes(),
+        i: 0,
+        null_glob: true,
+        single_alternative: true,
         after_slash: false,
     };
     let seq = g.seq(0)?;

@@ -956,6 +956,9 @@ impl Walker<'_> {
                 values: words(self, &c.values, names(c))?,
                 ..c.clone()
             }),
+            // the reference matches xattr values as written: `@{x}` there
+            // is no variable
+            Elem::CondList { name, .. } if name.text == "xattrs" => e.clone(),
             Elem::CondList { name, conds, span } => {
                 let mut out = Vec::new();
                 for c in conds {

@@ -3,6 +3,7 @@
 mod cli;
 mod codes;
 mod compile;
+mod compile_all;
 mod compile_cli;
 mod compile_dbusmount;
 mod compile_ipc;

@@ -916,3 +916,60 @@ fn survey(names: &[PathBuf], args: &[&str], features: &str) {
     );
     assert_eq!(identical, blobs);
 }
+
+/// An automaton of one word: the trap state, then a state per byte read,
+/// the last accepting with `accept`.
+fn word(w: &[u8], accept: u32) -> Automaton {
+    let n = w.len() + 2;
+    let mut a = Automaton {
+        rows: vec![Vec::new(); n],
+        accept: vec![0; n],
+        accept2: vec![0; n],
+    };
+    for (i, &c) in w.iter().enumerate() {
+        a.rows[i + 1] = vec![(c, c, i as u32 + 2)];
+    }
+    a.accept[n - 1] = accept;
+    a
+}
+
+#[test]
+fn out_of_band_transitions_chain_parts_and_pack_before_the_base() {
+    let parts = [word(b"/a", 1), word(b"\0x", 1), word(b"\0y", 1)];
+    let (a, oob) = crate::aare::automaton::chain_out_of_band(&parts);
+    // the trap state, then 3 + 3 + 3 states: each part's accepting state
+    // goes out of band to the next part's start
+    assert_eq!(a.len(), 10);
+    assert_eq!(
+        oob,
+        vec![TRAP, TRAP, TRAP, 4, TRAP, TRAP, 7, TRAP, TRAP, TRAP]
+    );
+    assert_eq!(a.walk(b"/a"), 3);
+    assert_eq!(a.next(4, 0), 5);
+    assert_eq!(a.next(8, b'y'), 9);
+    let opts = PackOptions::default();
+    let t = pack_with_oob(&a, &oob, &opts).expect("packs");
+    assert_eq!(t.flags, flag::OOB);
+    let blob = t.to_blob();
+    verify_with(&blob, &VerifyOptions::default()).expect("our blob passes the kernel's checks");
+    let d = binpolicy::dfa::Dfa::decode(&blob, 0).expect("our blob decodes");
+    for s in 0..a.len() as u32 {
+        for c in 0..=255u8 {
+            assert_eq!(d.next(s, c), a.next(s, c), "state {s} byte {c}");
+        }
+        // the kernel's out-of-band step: flagged base, one slot before it
+        let b = t.base[s as usize];
+        if oob[s as usize] == TRAP {
+            assert_eq!(b & MATCH_FLAG_OOB_TRANSITION, 0, "state {s}");
+        } else {
+            assert_ne!(b & MATCH_FLAG_OOB_TRANSITION, 0, "state {s}");
+            let pos = (b & BASE_MASK) as usize - 1;
+            assert_eq!(t.check[pos], s);
+            assert_eq!(t.next[pos], oob[s as usize]);
+        }
+    }
+    // no out-of-band transition: the tables of `pack`
+    let none = vec![TRAP; a.len()];
+    assert_eq!(pack_with_oob(&a, &none, &opts), pack(&a, &opts));
+    assert!(pack_with_oob(&a, &none[1..], &opts).is_err());
+}
