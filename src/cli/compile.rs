@@ -294,7 +294,7 @@ fn timings(paths: &[PathBuf], results: &[FileResult], total: Duration) -> String
         .zip(paths)
         .map(|(r, p)| (r.total(), p))
         .collect();
-    slow.sort_by(|a, b| b.0.cmp(&a.0));
+    slow.sort_by_key(|x| std::cmp::Reverse(x.0));
     if slow.len() > 1 {
         let _ = writeln!(out, "  slowest files:");
         for (d, p) in slow.iter().take(5) {
