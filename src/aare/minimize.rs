@@ -169,6 +169,7 @@ impl Partition {
         self.first[b] as usize..self.end[b] as usize
     }
 
+    #[inline]
     fn mark(&mut self, s: u32) {
         let b = self.block[s as usize] as usize;
         let i = self.loc[s as usize];
@@ -234,9 +235,11 @@ fn coarsest<K: Ord + Copy>(keys: &[K], delta: &[u32], k: usize, trap: usize) -> 
     }
     let mut fill = in_off.clone();
     let mut in_from = vec![0u32; delta.len()];
-    for (i, &t) in delta.iter().enumerate() {
-        in_from[fill[t as usize] as usize] = (i / k) as u32;
-        fill[t as usize] += 1;
+    for (s, row) in delta.chunks_exact(k.max(1)).enumerate() {
+        for &t in row {
+            in_from[fill[t as usize] as usize] = s as u32;
+            fill[t as usize] += 1;
+        }
     }
     let mut useful = vec![false; n];
     let mut stack: Vec<u32> = Vec::new();
@@ -456,13 +459,17 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
         accept: Vec::with_capacity(reps.len()),
         accept2: Vec::with_capacity(reps.len()),
     };
+    let mut target = vec![0u32; k];
     for (new, &s) in reps.iter().enumerate() {
         let row: Row = if new == TRAP as usize {
             Vec::new()
         } else {
             let mut row: Row = Vec::new();
+            for (c, t) in target.iter_mut().enumerate() {
+                *t = number[block[delta[s * k + c] as usize] as usize];
+            }
             for (byte, &c) in table.classes.iter().enumerate() {
-                let t = number[block[delta[s * k + usize::from(c)] as usize] as usize];
+                let t = target[usize::from(c)];
                 let byte = byte as u8;
                 if t == TRAP {
                     continue;

@@ -457,6 +457,89 @@ impl Positions {
     }
 }
 
+/// The bytes that every position's byte set treats alike (classes,
+/// numbered in the order of their first byte), and each position's set
+/// as a set of classes: the subset construction works class by class.
+struct ByteClasses {
+    class: [u16; 256],
+    count: usize,
+    /// The distinct byte sets, as bit sets of classes.
+    sets: Vec<[u64; 4]>,
+    /// Each position's set (by number; `u32::MAX` for an accepting one).
+    set_of: Vec<u32>,
+}
+
+impl ByteClasses {
+    fn of(ps: &Positions) -> ByteClasses {
+        let mut number: HashMap<ByteSet, u32, Fnv> = HashMap::default();
+        let mut distinct: Vec<ByteSet> = Vec::new();
+        let set_of = ps
+            .pos
+            .iter()
+            .map(|p| match p {
+                Pos::Byte(s) => *number.entry(*s).or_insert_with(|| {
+                    distinct.push(*s);
+                    distinct.len() as u32 - 1
+                }),
+                Pos::Accept(_) => u32::MAX,
+            })
+            .collect();
+        let mut class = [0u16; 256];
+        let mut count = 1usize;
+        let mut renumber = [u16::MAX; 512];
+        for s in &distinct {
+            if count == 256 {
+                break;
+            }
+            renumber.fill(u16::MAX);
+            let mut fresh = 0u16;
+            for (b, c) in class.iter_mut().enumerate() {
+                let key = usize::from(*c) * 2 + usize::from(s.contains(b as u8));
+                if renumber[key] == u16::MAX {
+                    renumber[key] = fresh;
+                    fresh += 1;
+                }
+                *c = renumber[key];
+            }
+            count = usize::from(fresh);
+        }
+        let sets = distinct
+            .iter()
+            .map(|s| {
+                let mut bits = [0u64; 4];
+                for b in s.bytes() {
+                    let c = usize::from(class[usize::from(b)]);
+                    bits[c / 64] |= 1 << (c % 64);
+                }
+                bits
+            })
+            .collect();
+        ByteClasses {
+            class,
+            count,
+            sets,
+            set_of,
+        }
+    }
+
+    /// The classes of set `g`.
+    fn members(&self, g: u32) -> impl Iterator<Item = usize> + '_ {
+        self.sets[g as usize]
+            .iter()
+            .enumerate()
+            .flat_map(|(w, &bits)| {
+                let mut bits = bits;
+                std::iter::from_fn(move || {
+                    (bits != 0).then(|| {
+                        let i = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        w * 64 + i
+                    })
+                })
+            })
+    }
+}
+
 /// Build the deterministic automaton of `exprs`, each with its tag; fail
 /// past the budget.
 pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> {
@@ -488,67 +571,72 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
         rows: vec![Vec::new(), Vec::new()],
         tags: vec![Vec::new(), Vec::new()],
     };
+    let classes = ByteClasses::of(&ps);
+    let k = classes.count;
     let mut queue = VecDeque::from([1u32]);
     let mut held = 0usize;
     // scratch, reused from state to state: the distinct byte sets of a
-    // state's positions with the positions of each, each byte's
-    // signature (which of those sets hold it), the target of each
-    // signature, and the next set being gathered
-    let mut distinct: Vec<ByteSet> = Vec::new();
+    // state's positions (by number) with the positions of each, each
+    // class's signature (which of those sets hold it), the classes whose
+    // signatures have a target, each class's target, and the next set
+    // being gathered
+    let mut distinct: Vec<u32> = Vec::new();
+    let mut slot = vec![u32::MAX; classes.sets.len()];
     let mut members: Vec<Vec<u32>> = Vec::new();
     let mut sig: Vec<u64> = Vec::new();
+    let mut seen: Vec<(usize, u32)> = Vec::new();
+    let mut target = vec![0u32; k];
     let mut next: Vec<u32> = Vec::new();
     while let Some(id) = queue.pop_front() {
         let set = std::mem::take(&mut sets[id as usize]);
+        for &g in &distinct {
+            slot[g as usize] = u32::MAX;
+        }
         distinct.clear();
         let mut tags = Vec::new();
         for &p in &set {
             match &ps.pos[p as usize] {
                 Pos::Accept(t) => tags.push(*t),
-                Pos::Byte(s) => {
-                    let k = match distinct.iter().position(|x| x == s) {
-                        Some(k) => k,
-                        None => {
-                            distinct.push(*s);
-                            if members.len() < distinct.len() {
-                                members.push(Vec::new());
-                            }
-                            members[distinct.len() - 1].clear();
-                            distinct.len() - 1
+                Pos::Byte(_) => {
+                    let g = classes.set_of[p as usize] as usize;
+                    if slot[g] == u32::MAX {
+                        slot[g] = distinct.len() as u32;
+                        distinct.push(g as u32);
+                        if members.len() < distinct.len() {
+                            members.push(Vec::new());
                         }
-                    };
-                    members[k].push(p);
+                        members[distinct.len() - 1].clear();
+                    }
+                    members[slot[g] as usize].push(p);
                 }
             }
         }
         tags.sort_unstable();
         tags.dedup();
         out.tags[id as usize] = tags;
-        // the bytes that select the same sets go to the same state
+        // the classes that select the same sets go to the same state
         let words = distinct.len().div_ceil(64).max(1);
         sig.clear();
-        sig.resize(256 * words, 0);
-        for (k, s) in distinct.iter().enumerate() {
-            for b in s.bytes() {
-                sig[usize::from(b) * words + k / 64] |= 1 << (k % 64);
+        sig.resize(k * words, 0);
+        for (j, &g) in distinct.iter().enumerate() {
+            for c in classes.members(g) {
+                sig[c * words + j / 64] |= 1 << (j % 64);
             }
         }
-        let mut target_of: HashMap<&[u64], u32, Fnv> = HashMap::default();
-        let mut row: Row = Vec::new();
-        let mut last: Option<(&[u64], u32)> = None;
-        for b in 0..=255u8 {
-            let key = &sig[usize::from(b) * words..][..words];
-            let known = match last {
-                // neighbouring bytes mostly select the same sets
-                Some((k, t)) if k == key => Some(t),
-                _ => target_of.get(key).copied(),
-            };
-            let t = match known {
+        seen.clear();
+        for c in 0..k {
+            let key = &sig[c * words..][..words];
+            let known = seen
+                .iter()
+                .rev()
+                .find(|&&(d, _)| &sig[d * words..][..words] == key)
+                .map(|&(_, t)| t);
+            target[c] = match known {
                 Some(t) => t,
                 None => {
                     next.clear();
-                    for (k, v) in members.iter().enumerate().take(distinct.len()) {
-                        if key[k / 64] & (1 << (k % 64)) != 0 {
+                    for (j, v) in members.iter().enumerate().take(distinct.len()) {
+                        if key[j / 64] & (1 << (j % 64)) != 0 {
                             for &p in v {
                                 next.extend_from_slice(&ps.follow[p as usize]);
                             }
@@ -576,11 +664,14 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
                             t
                         }
                     };
-                    target_of.insert(key, t);
+                    seen.push((c, t));
                     t
                 }
             };
-            last = Some((key, t));
+        }
+        let mut row: Row = Vec::new();
+        for b in 0..=255u8 {
+            let t = target[usize::from(classes.class[usize::from(b)])];
             if t == 0 {
                 continue;
             }
