@@ -128,3 +128,50 @@ fn usage_errors_exit_two() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// `/sys/devices/**/devI/**/attrI rw` for I in 1..=n: the family whose
+/// automaton grows exponentially with n (POLICY-FORMAT.md, "Cost").
+fn devices_family(n: usize) -> String {
+    let mut t = String::from("profile family /usr/bin/family {\n");
+    for i in 1..=n {
+        t.push_str(&format!("  /sys/devices/**/dev{i}/**/attr{i} rw,\n"));
+    }
+    t.push_str("}\n");
+    t
+}
+
+#[test]
+fn the_exploding_family_ends_with_the_budget_error_at_its_rules() {
+    let d = tmpdir("compile-budget");
+    // small enough to compile: the reference's output, byte for byte
+    std::fs::write(d.join("five"), devices_family(5)).unwrap();
+    let o = compile(&d, &["-o", "five.bin", "five"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(d.join("five.bin")).unwrap(),
+        reference(&d, "five")
+    );
+    // past the budget: a diagnostic at the family's rules, nothing written
+    for n in [20, 300] {
+        let name = format!("family{n}");
+        std::fs::write(d.join(&name), devices_family(n)).unwrap();
+        let o = compile(&d, &["-o", "out.bin", &name]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("E0802"), "{err}");
+        assert!(err.contains("too large"), "{err}");
+        // the primary location is one of the rules, not the profile
+        let line = err
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .and_then(|rest| rest.split(':').next())
+            .and_then(|l| l.parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("no location in {err}"));
+        assert!((2..=n + 1).contains(&line), "line {line}: {err}");
+        assert!(!d.join("out.bin").exists());
+    }
+    // a smaller budget ends a family that would otherwise compile
+    let o = compile(&d, &["--max-states", "500", "-o", "out.bin", "five"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("E0802"), "{}", stderr(&o));
+}
