@@ -18,6 +18,7 @@ mod mount;
 mod network;
 pub mod perms;
 pub mod regex;
+mod simplify;
 mod write;
 
 use crate::aare::Automaton;
@@ -1254,11 +1255,19 @@ fn xmatch(
     let re = glob(&name).map_err(|e| bad_glob(p.span, &name, e))?;
     let basic = re.is_exact() && !name.contains(['{', '[', '*', '?']);
     // a plain name that is no path attaches to nothing
-    if basic && p.attachment.is_none() && !implied {
+    if basic && p.attachment.is_none() && !implied && p.altnames.is_empty() {
         return Ok(None);
     }
+    // the names aliases give it are alternatives of the same automaton
+    let mut alts = vec![re];
+    for a in &p.altnames {
+        let a = filter_slashes(a);
+        alts.push(glob(&a).map_err(|e| bad_glob(p.span, &a, e))?);
+    }
     let mut rules = Rules::default();
-    rules.add(re.clone(), 0, Mode::Allow, bit::EXEC, 0);
+    for r in &alts {
+        rules.add(r.clone(), 0, Mode::Allow, bit::EXEC, 0);
+    }
     let legacy = Abi {
         kernel_abi: abi.kernel_abi,
         permstable: -1,
@@ -1266,7 +1275,7 @@ fn xmatch(
         kernel: abi.kernel.clone(),
     };
     let Packed { blob, .. } = automaton(&rules, false, &legacy, opts, p.span, st)?;
-    let len = re.match_len();
+    let len = simplify::min_match_len(&alts.iter().collect::<Vec<_>>());
     Ok(Some((blob, len as u32)))
 }
 

@@ -79,6 +79,7 @@ mod tests {
                 .map(|(rules, conditional)| RuleBlock { rules, conditional })
                 .collect(),
             children: vec![],
+            altnames: vec![],
             synthetic: false,
         }
     }
