@@ -111,7 +111,10 @@ pub struct ResolvedProfile {
     /// The rule blocks and conditional branches taken, as ranges of
     /// `rules`, innermost first: the reference compiler collects the rules
     /// of each in an order of its own, and numbers the kernel's transition
-    /// table in that order.
+    /// table in that order. Empty ranges too (an empty block, or where a
+    /// conditional ends, whichever branch was taken): the reference
+    /// deletes a temporary profile there, which loses its legacy network
+    /// table.
     pub blocks: Vec<RuleBlock>,
     pub children: Vec<ResolvedProfile>,
     /// The other names `alias` rules give the attachment, in the order
@@ -123,13 +126,16 @@ pub struct ResolvedProfile {
 }
 
 /// Rules that were written in a `{ ... }` block (with or without a
-/// qualifier) or in the branch of a conditional that was taken.
+/// qualifier) or in the branch of a conditional that was taken; empty
+/// where a conditional ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleBlock {
     /// The block's rules, as indices of [`ResolvedProfile::rules`].
     pub rules: std::ops::Range<usize>,
     /// A conditional branch (`if`, `else`), not a plain block.
     pub conditional: bool,
+    /// How many of the profile's children had been read when it closed.
+    pub children: usize,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -1229,7 +1235,17 @@ impl Walker<'_> {
                     all.extend(bp.iter().cloned());
                     self.walk_block(items, &all, false, included, b);
                 }
-                Item::If(i) => self.walk_if(i, prefix, included, b),
+                Item::If(i) => {
+                    self.walk_if(i, prefix, included, b);
+                    // where the whole chain ends, taken or not: the
+                    // reference deletes each branch's rules there
+                    let at = b.rules.len();
+                    b.blocks.push(RuleBlock {
+                        rules: at..at,
+                        conditional: true,
+                        children: b.children.len(),
+                    });
+                }
                 Item::Rule(r) => self.rule(r, prefix, b),
             }
         }
@@ -1343,12 +1359,11 @@ impl Walker<'_> {
     ) {
         let start = b.rules.len();
         self.walk_body(items, prefix, included, b);
-        if b.rules.len() > start {
-            b.blocks.push(RuleBlock {
-                rules: start..b.rules.len(),
-                conditional,
-            });
-        }
+        b.blocks.push(RuleBlock {
+            rules: start..b.rules.len(),
+            conditional,
+            children: b.children.len(),
+        });
     }
 
     fn walk_if(
