@@ -264,8 +264,10 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
     // made one)
     let word = |w: Option<&Word>| w.map(|w| crate::policy::file::path_pattern(&w.text));
     if fam == Family::Umount {
-        // umount rules are encoded without their conditionals
+        // umount rules are encoded without their conditionals, which
+        // only decide what the rule merges with
         return Some(K::Umount(m::Umount {
+            conds,
             mountpoint: word(p.word),
         }));
     }

@@ -19,6 +19,7 @@ mod mount;
 mod network;
 pub mod perms;
 pub mod regex;
+mod simplify;
 mod write;
 
 use crate::aare::Automaton;
@@ -1362,8 +1363,14 @@ fn xmatch(
     let re = glob(&name).map_err(|e| bad_glob(p.span, &name, e))?;
     let basic = re.is_exact() && !name.contains(['{', '[', '*', '?']);
     // a plain name that is no path attaches to nothing
-    if basic && p.attachment.is_none() && !implied && xattrs.is_empty() {
+    if basic && p.attachment.is_none() && !implied && xattrs.is_empty() && p.altnames.is_empty() {
         return Ok(None);
+    }
+    // the names aliases give it are alternatives of the same automaton
+    let mut alts = vec![re];
+    for a in &p.altnames {
+        let a = filter_slashes(a);
+        alts.push(glob(&a).map_err(|e| bad_glob(p.span, &a, e))?);
     }
     let legacy = Abi {
         kernel_abi: abi.kernel_abi,
@@ -1371,12 +1378,14 @@ fn xmatch(
         features: abi.features.clone(),
         kernel: abi.kernel.clone(),
     };
-    let part = |re: Regex, st: &mut Stages| {
+    let part = |res: &[Regex], st: &mut Stages| {
         let mut rules = Rules::default();
-        rules.add(re, 0, Mode::Allow, bit::EXEC, 0);
+        for re in res {
+            rules.add(re.clone(), 0, Mode::Allow, bit::EXEC, 0);
+        }
         labelled(&rules, false, &legacy, opts, p.span, st).map(|l| l.automaton)
     };
-    let mut parts = vec![part(re.clone(), st)?];
+    let mut parts = vec![part(&alts, st)?];
     // the reference matches xattrs only where the kernel can (else it
     // warns and attaches by the path alone)
     if abi.xattrs() {
@@ -1385,11 +1394,11 @@ fn xmatch(
             // matches NULs too
             let v = value.as_deref().unwrap_or("**");
             let value = regex::xattr_value(v).map_err(|e| bad_glob(p.span, v, e))?;
-            parts.push(part(Regex::byte(0).then(value), st)?);
+            parts.push(part(&[Regex::byte(0).then(value)], st)?);
         }
     }
     let blob = pack_blob(&parts, true, p.span, st)?;
-    let len = re.match_len();
+    let len = simplify::min_match_len(&alts.iter().collect::<Vec<_>>());
     Ok(Some((blob, len as u32)))
 }
 

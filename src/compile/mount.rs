@@ -164,12 +164,12 @@ fn of_rule(r: &Rule) -> Vec<MntRule> {
             m.mountpoint.as_deref(),
             MOUNT,
         )],
-        // the model keeps no conditionals of umount rules: they would
-        // only decide what the rule merges with
+        // the conditionals of an umount rule only decide what it
+        // merges with
         RuleKind::Umount(m) => vec![new_rule(
             r,
             p,
-            None,
+            Some(&m.conds),
             false,
             None,
             m.mountpoint.as_deref(),

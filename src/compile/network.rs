@@ -17,8 +17,8 @@
 //!
 //! The legacy table is one table for the whole file in the reference: each
 //! profile's record carries the union of the network rules of the file
-//! ([`LegacyTable::of`]), except those read before a `{ }` block or a
-//! conditional branch closed (the reference frees the table then).
+//! ([`LegacyTable::of`]), except those read before a `{ }` block closed
+//! or a conditional ended (the reference frees the table then).
 
 use super::regex::{self, Regex, filter_slashes, glob, glob_with};
 use super::{Abi, Rules, audit_of};
@@ -342,18 +342,13 @@ impl LegacyTable {
 
 /// The reference's parse of a file, as far as the legacy table goes:
 /// network rules add to it as they are read, and the table is lost each
-/// time a `{ }` block or a conditional branch closes (its temporary
-/// profile is deleted and frees the one table). Children are read where
+/// time a `{ }` block closes or a conditional ends, whether a branch was
+/// taken or not (a temporary profile is deleted, and every profile's
+/// destructor frees the one static table). Children are read where
 /// they are written among their parent's rules (by their place in the
 /// same file).
 fn parse_network(t: &mut Option<LegacyTable>, p: &ResolvedProfile) {
     let n = p.model.len();
-    // an empty block closes before the rule at its place
-    let empty_at = |i: usize| {
-        p.blocks
-            .iter()
-            .any(|b| b.rules.is_empty() && b.rules.start == i)
-    };
     let place = |c: &ResolvedProfile| {
         p.rules
             .iter()
@@ -362,10 +357,27 @@ fn parse_network(t: &mut Option<LegacyTable>, p: &ResolvedProfile) {
     };
     let places: Vec<usize> = p.children.iter().map(place).collect();
     for i in 0..=n {
-        for (c, _) in p.children.iter().zip(&places).filter(|(_, at)| **at == i) {
+        // before rule i: the children read there and the blocks closed
+        // there, a block before the children read after it closed
+        let mut closes: Vec<usize> = p
+            .blocks
+            .iter()
+            .filter(|b| b.rules.end == i)
+            .map(|b| b.children)
+            .collect();
+        closes.sort_unstable();
+        let mut closed = 0;
+        for (k, c) in p.children.iter().enumerate() {
+            if places[k] != i {
+                continue;
+            }
+            while closes.get(closed).is_some_and(|&before| before <= k) {
+                *t = None;
+                closed += 1;
+            }
             parse_network(t, c);
         }
-        if empty_at(i) {
+        if closed < closes.len() {
             *t = None;
         }
         if i == n {
@@ -382,12 +394,6 @@ fn parse_network(t: &mut Option<LegacyTable>, p: &ResolvedProfile) {
                 let mask = if ty > SOCK_PACKET { ty } else { 1 << ty };
                 table.add(qualifiers, family, mask);
             }
-        }
-        if p.blocks
-            .iter()
-            .any(|b| !b.rules.is_empty() && b.rules.end == i + 1)
-        {
-            *t = None;
         }
     }
 }

@@ -70,44 +70,11 @@ impl Regex {
         }
     }
 
-    /// Whether this is a negated class (`[^...]`, and what `*` and `?`
-    /// become), which the reference treats as holding its out-of-band
-    /// character.
-    fn negated(s: &ByteSet) -> bool {
-        (128..256).contains(&s.len())
-    }
-
-    /// Whether the expression holds a negated class.
-    fn has_negated(&self) -> bool {
-        match self {
-            Regex::Empty => false,
-            Regex::Set(s) => Regex::negated(s),
-            Regex::Cat(v) | Regex::Alt(v) => v.iter().any(Regex::has_negated),
-            Regex::Star(r) => r.has_negated(),
-        }
-    }
-
     /// The length the kernel ranks an attachment by, as the reference
-    /// computes it (`min_match_len`): the shortest match, except that it
-    /// stops counting after the first part holding a negated class (its
-    /// test for an out-of-band character, which such a class counts as
-    /// holding).
+    /// computes it (`min_match_len`) on its simplified expression tree
+    /// (see [`super::simplify`]), for an automaton of this one rule.
     pub fn match_len(&self) -> usize {
-        match self {
-            Regex::Empty | Regex::Star(_) => 0,
-            Regex::Set(_) => 1,
-            Regex::Cat(v) => {
-                let mut n = 0;
-                for r in v {
-                    n += r.match_len();
-                    if r.has_negated() {
-                        break;
-                    }
-                }
-                n
-            }
-            Regex::Alt(v) => v.iter().map(Regex::match_len).min().unwrap_or(0),
-        }
+        super::simplify::min_match_len(&[self])
     }
 }
 

@@ -56,9 +56,12 @@ pub struct Remount {
 /// `umount [CONDS] [MOUNTPOINT],`
 #[derive(Clone, Debug, PartialEq, Eq)]
 ///
-/// The conditionals are checked but mean nothing: the reference encodes an
-/// umount rule by its mount point only, so they are not kept.
+/// The reference encodes an umount rule by its mount point only; its
+/// conditionals decide which mount rules it merges with (a `mount` of the
+/// same conditionals and mount point lends it its permission, and takes
+/// the umount permission in turn).
 pub struct Umount {
+    pub conds: MountConds,
     /// The mount point unmounted (a pattern); `None` for any.
     pub mountpoint: Option<String>,
 }
@@ -182,7 +185,7 @@ impl fmt::Display for Remount {
 
 impl fmt::Display for Umount {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("umount")?;
+        write!(f, "umount{}", self.conds)?;
         if let Some(m) = &self.mountpoint {
             write!(f, " {}", path_word(m))?;
         }
@@ -253,7 +256,8 @@ mod tests {
         let (k, t) = lower("umount options=ro fstype=ext4 /mnt/**,");
         let RuleKind::Umount(u) = k else { panic!() };
         assert_eq!(u.mountpoint.as_deref(), Some("/mnt/**"));
-        assert_eq!(t, "umount /mnt/**");
+        assert_eq!(u.conds.fstypes.iter().collect::<Vec<_>>(), ["ext4"]);
+        assert_eq!(t, "umount fstype=(ext4) options=(ro) /mnt/**");
         let (k, t) = lower("pivot_root oldroot=/old/ /new/ -> child,");
         let RuleKind::PivotRoot(p) = k else { panic!() };
         assert_eq!(p.oldroot.as_deref(), Some("/old/"));

@@ -111,22 +111,31 @@ pub struct ResolvedProfile {
     /// The rule blocks and conditional branches taken, as ranges of
     /// `rules`, innermost first: the reference compiler collects the rules
     /// of each in an order of its own, and numbers the kernel's transition
-    /// table in that order.
+    /// table in that order. Empty ranges too (an empty block, or where a
+    /// conditional ends, whichever branch was taken): the reference
+    /// deletes a temporary profile there, which loses its legacy network
+    /// table.
     pub blocks: Vec<RuleBlock>,
     pub children: Vec<ResolvedProfile>,
+    /// The other names `alias` rules give the attachment, in the order
+    /// the reference adds them to the attachment's automaton.
+    pub altnames: Vec<String>,
     /// Not a profile of the policy: the body a fragment (an abstraction
     /// checked on its own) was resolved into.
     pub synthetic: bool,
 }
 
 /// Rules that were written in a `{ ... }` block (with or without a
-/// qualifier) or in the branch of a conditional that was taken.
+/// qualifier) or in the branch of a conditional that was taken; empty
+/// where a conditional ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleBlock {
     /// The block's rules, as indices of [`ResolvedProfile::rules`].
     pub rules: std::ops::Range<usize>,
     /// A conditional branch (`if`, `else`), not a plain block.
     pub conditional: bool,
+    /// How many of the profile's children had been read when it closed.
+    pub children: usize,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -1139,6 +1148,7 @@ impl Walker<'_> {
             model: b.model,
             blocks: b.blocks,
             children: b.children,
+            altnames: Vec::new(),
             synthetic: false,
         })
     }
@@ -1228,7 +1238,17 @@ impl Walker<'_> {
                     all.extend(bp.iter().cloned());
                     self.walk_block(items, &all, false, included, b);
                 }
-                Item::If(i) => self.walk_if(i, prefix, included, b),
+                Item::If(i) => {
+                    self.walk_if(i, prefix, included, b);
+                    // where the whole chain ends, taken or not: the
+                    // reference deletes each branch's rules there
+                    let at = b.rules.len();
+                    b.blocks.push(RuleBlock {
+                        rules: at..at,
+                        conditional: true,
+                        children: b.children.len(),
+                    });
+                }
                 Item::Rule(r) => self.rule(r, prefix, b),
             }
         }
@@ -1342,12 +1362,11 @@ impl Walker<'_> {
     ) {
         let start = b.rules.len();
         self.walk_body(items, prefix, included, b);
-        if b.rules.len() > start {
-            b.blocks.push(RuleBlock {
-                rules: start..b.rules.len(),
-                conditional,
-            });
-        }
+        b.blocks.push(RuleBlock {
+            rules: start..b.rules.len(),
+            conditional,
+            children: b.children.len(),
+        });
     }
 
     fn walk_if(
@@ -1577,49 +1596,123 @@ fn text_span(parsed: &Parsed) -> Span {
 }
 
 /// `alias /from/ -> /to/,` grants every file rule under `/from/` under
-/// `/to/` too: add the rewritten copies.
+/// `/to/` too, as the reference applies its alias table (sorted, each
+/// pair once): for each alias, each file or link rule written (not one
+/// an alias added) whose path or link target starts with FROM gets a copy
+/// with that prefix replaced by TO; the attachment (or the path a
+/// profile is named by) gets an alternative name the same way.
 fn apply_aliases(p: &mut ResolvedProfile, aliases: &[(String, String, Span)]) {
     if aliases.is_empty() {
         return;
     }
+    let mut table: Vec<(&str, &str)> = aliases
+        .iter()
+        .map(|(f, t, _)| (f.as_str(), t.as_str()))
+        .collect();
+    table.sort_unstable();
+    table.dedup();
+    apply_alias_table(p, &table);
+}
+
+fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
+    let renamed = |text: &str, from: &str, to: &str| {
+        text.strip_prefix(from).map(|rest| format!("{to}{rest}"))
+    };
+    // the name the reference aliases: the attachment as expanded, or the
+    // one a path name implies (slashes already filtered)
+    let written = p
+        .name
+        .strip_prefix(':')
+        .and_then(|r| r.split_once(':'))
+        .map_or(p.name.as_str(), |(_, name)| name);
+    let attach = match &p.attachment {
+        Some(a) => Some(a.clone()),
+        None if written.starts_with('/') => Some(crate::compile::regex::filter_slashes(
+            written.rsplit("//").next().unwrap_or(written),
+        )),
+        None => None,
+    };
+    if let Some(a) = attach {
+        // each one is put before those of earlier aliases
+        for (from, to) in table {
+            if let Some(n) = renamed(&a, from, to) {
+                p.altnames.insert(0, n);
+            }
+        }
+    }
     let mut added = Vec::new();
     let mut lowered = Vec::new();
-    for (r, m) in p.rules.iter().zip(&p.model) {
-        if check::family(r) != check::Family::File {
-            continue;
-        }
-        // the path: the first name word
-        let Some(at) = r
-            .elems
-            .iter()
-            .position(|e| matches!(e, Elem::Word(w) if w.kind == WordKind::Id))
-        else {
-            continue;
-        };
-        let Elem::Word(path) = &r.elems[at] else {
-            continue;
-        };
-        for (from, to, _) in aliases {
-            if let Some(rest) = path.text.strip_prefix(from.as_str()) {
-                let mut copy = r.clone();
-                if let Elem::Word(w) = &mut copy.elems[at] {
-                    w.text = format!("{to}{rest}");
-                }
-                added.push(copy);
-                lowered.push(m.clone().map(|mut m| {
-                    if let crate::policy::RuleKind::File(f) = &mut m.kind {
-                        f.path = Some(crate::policy::file::path_pattern(&format!("{to}{rest}")));
+    for (from, to) in table {
+        for (r, m) in p.rules.iter().zip(&p.model) {
+            let Some(m) = m else { continue };
+            let mut copy = m.clone();
+            let link = match &copy.kind {
+                crate::policy::RuleKind::File(f) => f.perms.link && !f.perms.exec,
+                crate::policy::RuleKind::Link(_) => true,
+                _ => false,
+            };
+            let changed = match &mut copy.kind {
+                crate::policy::RuleKind::File(f) => {
+                    let path = f.path.as_deref().and_then(|x| renamed(x, from, to));
+                    // `-> TARGET` names a link target with `l` and no `x`
+                    let target = f
+                        .target
+                        .as_deref()
+                        .filter(|_| link)
+                        .and_then(|x| renamed(x, from, to));
+                    let any = path.is_some() || target.is_some();
+                    if let Some(x) = path {
+                        f.path = Some(crate::policy::file::path_pattern(&x));
                     }
-                    m
-                }));
+                    if let Some(x) = target {
+                        f.target = Some(crate::policy::file::path_pattern(&x));
+                    }
+                    any
+                }
+                crate::policy::RuleKind::Link(l) => {
+                    let from_ = renamed(&l.from, from, to);
+                    let to_ = renamed(&l.to, from, to);
+                    let any = from_.is_some() || to_.is_some();
+                    if let Some(x) = from_ {
+                        l.from = crate::policy::file::path_pattern(&x);
+                    }
+                    if let Some(x) = to_ {
+                        l.to = crate::policy::file::path_pattern(&x);
+                    }
+                    any
+                }
+                _ => false,
+            };
+            if changed {
+                added.push(renamed_rule(r, from, to, link));
+                lowered.push(Some(copy));
             }
         }
     }
     p.rules.extend(added);
     p.model.extend(lowered);
     for c in &mut p.children {
-        apply_aliases(c, aliases);
+        apply_alias_table(c, table);
     }
+}
+
+/// The syntax of an alias's copy of a rule: the path words (and with
+/// `link`, the link target) under FROM written under TO.
+fn renamed_rule(r: &ast::Rule, from: &str, to: &str, link: bool) -> ast::Rule {
+    let mut copy = r.clone();
+    for e in &mut copy.elems {
+        let w = match e {
+            Elem::Word(w) if w.kind == WordKind::Id => w,
+            Elem::Arrow {
+                target: Some(w), ..
+            } if link => w,
+            _ => continue,
+        };
+        if let Some(rest) = w.text.strip_prefix(from) {
+            w.text = format!("{to}{rest}");
+        }
+    }
+    copy
 }
 
 /// A value set read as a number the way `strtol(s, &end, 0)` reads it:

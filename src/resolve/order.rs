@@ -76,9 +76,14 @@ mod tests {
             model: vec![None; n],
             blocks: blocks
                 .into_iter()
-                .map(|(rules, conditional)| RuleBlock { rules, conditional })
+                .map(|(rules, conditional)| RuleBlock {
+                    rules,
+                    conditional,
+                    children: 0,
+                })
                 .collect(),
             children: vec![],
+            altnames: vec![],
             synthetic: false,
         }
     }

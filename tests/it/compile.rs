@@ -203,14 +203,12 @@ fn project_corpus_compiles_as_the_reference() {
 }
 
 // The apparmor.d tree is compiled for features.all only (three features
-// files take longer than the suite can spend). Its 86 known differences
-// are open work of the compile issue, each printed with its cause: 15
-// automata past the state budget, attachment match lengths and automata
-// of attachments with variables and alternations, the legacy network
-// table of a few profiles. The test fails if there are more.
+// files take longer than the suite can spend). Every profile aaprof
+// compiles means what the reference's means (none past the state budget);
+// the 3 with `all` rules are not compiled yet.
 #[test]
 fn apparmor_d_compiles_as_the_reference() {
-    assert_compiles(apparmor_d(Reference::Upstream), "features.all", 86);
+    assert_compiles(apparmor_d(Reference::Upstream), "features.all", 0);
 }
 
 #[test]

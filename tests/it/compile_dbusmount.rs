@@ -260,6 +260,11 @@ const SAMPLES: &[&str] = &[
     "mount -> /x,\n  umount /x,\n  pivot_root /x,",
     "mount /o -> /n,\n  pivot_root oldroot=/o /n,",
     "umount /x,\n  pivot_root /x,",
+    // an umount's conditionals decide what it merges with
+    "mount fstype=zfs,\n  umount fstype=zfs,",
+    "umount options=ro /x,\n  mount options=ro -> /x,",
+    "umount fstype=ext4,\n  mount,",
+    "umount options in (ro),\n  mount options in (ro) -> /y,\n  mount options in (ro),",
     "mount -> /x,\n  allow umount /x,",
     "audit mount -> /x,\n  umount /x,",
     "deny mount -> /x,\n  deny umount /x,",

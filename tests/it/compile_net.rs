@@ -275,6 +275,15 @@ fn sample_files() -> Vec<PathBuf> {
     )
     .expect("write");
     v.push(blocks);
+    // and when a conditional ends, taken or not (an empty block too); a
+    // hat after the conditional starts a table of its own
+    let untaken = dir.join("untaken.sd");
+    std::fs::write(
+        &untaken,
+        "$BAR=false\nprofile c1 {\n  network inet stream,\n  if $BAR {\n    network x25,\n  }\n  network netlink raw,\n}\nprofile c2 {\n  network ax25,\n  audit {\n  }\n  network inet6,\n}\nprofile c3 {\n  network inet,\n  if $BAR {\n  } else {\n    network appletalk,\n  }\n  ^h {\n    network inet6 dgram,\n  }\n}\n",
+    )
+    .expect("write");
+    v.push(untaken);
     // a hat is read where it is written: before the block that follows
     let hat_block = dir.join("hat_block.sd");
     std::fs::write(

@@ -135,6 +135,43 @@ fn aliases_are_applied_to_file_rules() {
     assert_eq!(paths, ["/usr/bin/foo", "/etc/x", "/mnt/usr/bin/foo"]);
 }
 
+/// As the reference applies its alias table: sorted, each alias to the
+/// rules written (not to another alias's copies), to link targets, and to
+/// the attachment, whose other names come last alias first.
+#[test]
+fn aliases_apply_in_order_to_paths_links_and_the_attachment() {
+    use aaprof::policy::RuleKind;
+    let s = Session::new();
+    let text = "alias /usr/ -> /u/,\nalias /u/ -> /v/,\nalias /usr/ -> /mnt/usr/,\n\
+                profile p /usr/bin/p {\n  /usr/bin/foo r,\n  link /etc/l -> /usr/t,\n}\n";
+    let out = s.check_text("alias", None, text.to_string(), &Options::default());
+    assert!(!out.has_errors());
+    let p = &out.policy.profiles[0];
+    let lowered: Vec<String> = p
+        .model
+        .iter()
+        .flatten()
+        .map(|r| match &r.kind {
+            RuleKind::File(f) => f.path.clone().unwrap_or_default(),
+            RuleKind::Link(l) => format!("{} -> {}", l.from, l.to),
+            _ => String::new(),
+        })
+        .collect();
+    assert_eq!(
+        lowered,
+        [
+            "/usr/bin/foo",
+            "/etc/l -> /usr/t",
+            // by FROM, then TO; `/u/bin/foo` is not aliased to `/v/`
+            "/mnt/usr/bin/foo",
+            "/etc/l -> /mnt/usr/t",
+            "/u/bin/foo",
+            "/etc/l -> /u/t",
+        ]
+    );
+    assert_eq!(p.altnames, ["/u/bin/p", "/mnt/usr/bin/p"]);
+}
+
 /// An include shared by many policies is read and parsed once per session.
 #[test]
 fn shared_includes_are_parsed_once_per_session() {
