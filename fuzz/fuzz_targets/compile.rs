@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let base = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/parse/include"));
+    let base = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/parse/include"
+    ));
     let opts = resolve::Options {
         search: SearchPath {
             include_dirs: vec![base.clone()],
