@@ -67,16 +67,7 @@ pub fn check_dbus(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Dbus> {
 
     let mut seen = Seen::default();
     let mut local_name = false;
-    let mut value = policy::Dbus {
-        perms: policy::DbusPerms::default(),
-        bus: None,
-        path: None,
-        interface: None,
-        member: None,
-        name: None,
-        peer_name: None,
-        peer_label: None,
-    };
+    let mut value = policy::Dbus::unconditional(policy::DbusPerms::default());
     let peer_conds: Vec<&Cond> = match &parts.group {
         Some(g) if g.name.text != "peer" => {
             ctx.error(

@@ -30,16 +30,7 @@ pub(super) fn qualifiers(q: &Qualifiers) -> Qualifiers {
 pub(super) fn implied_rules(r: &Rule) -> Vec<Rule> {
     let q = qualifiers(&r.qualifiers);
     let kinds = [
-        RuleKind::Dbus(Dbus {
-            perms: DbusPerms::ALL,
-            bus: None,
-            path: None,
-            interface: None,
-            member: None,
-            name: None,
-            peer_name: None,
-            peer_label: None,
-        }),
+        RuleKind::Dbus(Dbus::unconditional(DbusPerms::ALL)),
         RuleKind::IoUring(IoUring {
             perms: IoUringPerms::ALL,
             label: None,

@@ -350,6 +350,23 @@ pub struct Dbus {
     pub peer_label: Option<String>,
 }
 
+impl Dbus {
+    /// A rule of these permissions with no conditionals (what a bare
+    /// `dbus PERMS,` means).
+    pub fn unconditional(perms: DbusPerms) -> Dbus {
+        Dbus {
+            perms,
+            bus: None,
+            path: None,
+            interface: None,
+            member: None,
+            name: None,
+            peer_name: None,
+            peer_label: None,
+        }
+    }
+}
+
 /// `signal [PERMS] [set=(SIGNAL...)] [peer=LABEL],`
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signal {
