@@ -1645,13 +1645,26 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
     for (from, to) in table {
         for (r, m) in p.rules.iter().zip(&p.model) {
             let Some(m) = m else { continue };
-            let mut copy = m.clone();
-            let link = match &copy.kind {
+            // decided on the rule as it is; only a rule that changes is copied
+            let link = match &m.kind {
                 crate::policy::RuleKind::File(f) => f.perms.link && !f.perms.exec,
                 crate::policy::RuleKind::Link(_) => true,
                 _ => false,
             };
-            let changed = match &mut copy.kind {
+            let under = |x: &str| x.starts_with(from);
+            let changes = match &m.kind {
+                crate::policy::RuleKind::File(f) => {
+                    f.path.as_deref().is_some_and(under)
+                        || (link && f.target.as_deref().is_some_and(under))
+                }
+                crate::policy::RuleKind::Link(l) => under(&l.from) || under(&l.to),
+                _ => false,
+            };
+            if !changes {
+                continue;
+            }
+            let mut copy = m.clone();
+            match &mut copy.kind {
                 crate::policy::RuleKind::File(f) => {
                     let path = f.path.as_deref().and_then(|x| renamed(x, from, to));
                     // `-> TARGET` names a link target with `l` and no `x`
@@ -1660,33 +1673,25 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
                         .as_deref()
                         .filter(|_| link)
                         .and_then(|x| renamed(x, from, to));
-                    let any = path.is_some() || target.is_some();
                     if let Some(x) = path {
                         f.path = Some(crate::policy::file::path_pattern(&x));
                     }
                     if let Some(x) = target {
                         f.target = Some(crate::policy::file::path_pattern(&x));
                     }
-                    any
                 }
                 crate::policy::RuleKind::Link(l) => {
-                    let from_ = renamed(&l.from, from, to);
-                    let to_ = renamed(&l.to, from, to);
-                    let any = from_.is_some() || to_.is_some();
-                    if let Some(x) = from_ {
+                    if let Some(x) = renamed(&l.from, from, to) {
                         l.from = crate::policy::file::path_pattern(&x);
                     }
-                    if let Some(x) = to_ {
+                    if let Some(x) = renamed(&l.to, from, to) {
                         l.to = crate::policy::file::path_pattern(&x);
                     }
-                    any
                 }
-                _ => false,
-            };
-            if changed {
-                added.push(renamed_rule(r, from, to, link));
-                lowered.push(Some(copy));
+                _ => {}
             }
+            added.push(renamed_rule(r, from, to, link));
+            lowered.push(Some(copy));
         }
     }
     p.rules.extend(added);
