@@ -1,66 +1,15 @@
-//! Minimisation of an [`Automaton`] by Hopcroft's partition refinement,
-//! and [`same_language`], the product walk that tells whether two
-//! automata accept the same inputs with the same accept words.
+//! Minimisation of an [`Automaton`] by partition refinement, and
+//! [`same_language`], the product walk that tells whether two automata
+//! accept the same inputs with the same accept words.
 //!
-//! The work is done over the automaton's byte classes (bytes every state
-//! treats alike, [`super::pack::equivalence_classes`]), so a state costs
-//! one transition per class, never a 256-entry array: with `n` states and
-//! `k` classes the refinement runs in O(n·k·log n).
+//! The work is done over each state's byte ranges, as the automaton holds
+//! them (a state of a path automaton has about four: most bytes go to one
+//! state), never over a 256-entry array or a dense row per byte class:
+//! refining by byte classes made every state cost one transition per
+//! class, about 60 on apparmor.d's automata, fifteen times the ranges.
 
 use super::automaton::{Automaton, Row, START, TRAP};
-use super::pack::equivalence_classes;
 use std::collections::{HashMap, VecDeque};
-
-/// The automaton's transitions over its byte classes: `classes[b]` is the
-/// class of byte `b`, `reps[c]` the first byte of class `c`, and
-/// `delta[s * k + c]` where state `s` goes on class `c`.
-pub(crate) struct ClassTable {
-    pub(crate) classes: [u8; 256],
-    pub(crate) reps: Vec<u8>,
-    pub(crate) delta: Vec<u32>,
-}
-
-impl ClassTable {
-    /// The transitions of the states `states` (in that order) over the
-    /// byte classes of `a`, targets given by `renumber` (old state to new).
-    pub(crate) fn build(
-        a: &Automaton,
-        states: &[u32],
-        renumber: impl Fn(u32) -> u32,
-    ) -> ClassTable {
-        let classes = equivalence_classes(a);
-        let k = usize::from(classes.iter().copied().max().unwrap_or(0)) + 1;
-        let mut reps = vec![0u8; k];
-        let mut seen = vec![false; k];
-        for (b, &c) in classes.iter().enumerate() {
-            if !seen[usize::from(c)] {
-                seen[usize::from(c)] = true;
-                reps[usize::from(c)] = b as u8;
-            }
-        }
-        let mut delta = Vec::with_capacity(states.len() * k);
-        for &s in states {
-            let row = &a.rows[s as usize];
-            // the classes' first bytes are ascending: walk row and reps together
-            let mut i = 0;
-            for &r in &reps {
-                while i < row.len() && row[i].1 < r {
-                    i += 1;
-                }
-                let t = match row.get(i) {
-                    Some(&(lo, hi, t)) if lo <= r && r <= hi => t,
-                    _ => TRAP,
-                };
-                delta.push(renumber(t));
-            }
-        }
-        ClassTable {
-            classes,
-            reps,
-            delta,
-        }
-    }
-}
 
 /// The states reachable from the start (the trap state first, the start
 /// second, then breadth first in byte order).
@@ -89,10 +38,9 @@ fn reachable(a: &Automaton) -> Vec<u32> {
 }
 
 /// A refinable partition of `0..n` (Valmari and Lehtinen's layout): the
-/// elements of a block are contiguous in `elems`; marking an element moves
-/// it to the front part of its block, and a split makes the smaller of the
-/// marked and unmarked parts a new block (so each element moves to a new
-/// block O(log n) times).
+/// elements of a block are contiguous in `elems`, and marking an element
+/// moves it to the front part of its block and records the block as
+/// touched; [`refine`] splits the touched blocks.
 struct Partition {
     elems: Vec<u32>,
     loc: Vec<u32>,
@@ -110,23 +58,6 @@ impl Partition {
     fn by_keys<K: Ord + Copy>(keys: &[K]) -> Partition {
         let mut elems: Vec<u32> = (0..keys.len() as u32).collect();
         elems.sort_by_key(|&s| (keys[s as usize], s));
-        Partition::of_sorted(keys, elems)
-    }
-
-    /// [`Partition::by_keys`] for keys below `k`, by a counting sort.
-    fn by_small_keys(keys: &[u32], k: usize) -> Partition {
-        let mut at = vec![0u32; k + 1];
-        for &c in keys {
-            at[c as usize + 1] += 1;
-        }
-        for i in 1..=k {
-            at[i] += at[i - 1];
-        }
-        let mut elems = vec![0u32; keys.len()];
-        for (i, &c) in keys.iter().enumerate() {
-            elems[at[c as usize] as usize] = i as u32;
-            at[c as usize] += 1;
-        }
         Partition::of_sorted(keys, elems)
     }
 
@@ -165,10 +96,6 @@ impl Partition {
         self.first.len()
     }
 
-    fn members(&self, b: usize) -> std::ops::Range<usize> {
-        self.first[b] as usize..self.end[b] as usize
-    }
-
     #[inline]
     fn mark(&mut self, s: u32) {
         let b = self.block[s as usize] as usize;
@@ -186,137 +113,6 @@ impl Partition {
         self.loc[other as usize] = i;
         self.marked[b] += 1;
     }
-
-    /// Split every touched block into its marked and unmarked parts; the
-    /// smaller part becomes a new block.
-    fn split(&mut self) {
-        while let Some(b) = self.touched.pop() {
-            let b = b as usize;
-            let m = self.first[b] + self.marked[b];
-            self.marked[b] = 0;
-            if m == self.end[b] {
-                continue; // all marked: nothing splits
-            }
-            let (f, e) = (self.first[b], self.end[b]);
-            let nb = self.first.len() as u32;
-            if m - f <= e - m {
-                self.first.push(f);
-                self.end.push(m);
-                self.first[b] = m;
-            } else {
-                self.first.push(m);
-                self.end.push(e);
-                self.end[b] = m;
-            }
-            self.marked.push(0);
-            for i in self.members(nb as usize) {
-                self.block[self.elems[i] as usize] = nb;
-            }
-        }
-    }
-}
-
-/// The coarsest partition of the states that respects `keys` and the
-/// transitions (Valmari and Lehtinen's algorithm for partial automata,
-/// O(m log n) for m transitions). States that cannot reach a state whose
-/// key differs from the trap's are equivalent to the trap: their incoming
-/// transitions are left out, and they all go to one block, the trap's.
-/// Returns each state's block and the number of blocks.
-fn coarsest<K: Ord + Copy>(keys: &[K], delta: &[u32], k: usize, trap: usize) -> (Vec<u32>, usize) {
-    let n = keys.len();
-    // the transitions into each state, for the walk back from the states
-    // that matter
-    let mut in_off = vec![0u32; n + 1];
-    for &t in delta {
-        in_off[t as usize + 1] += 1;
-    }
-    for i in 1..=n {
-        in_off[i] += in_off[i - 1];
-    }
-    let mut fill = in_off.clone();
-    let mut in_from = vec![0u32; delta.len()];
-    for (s, row) in delta.chunks_exact(k.max(1)).enumerate() {
-        for &t in row {
-            in_from[fill[t as usize] as usize] = s as u32;
-            fill[t as usize] += 1;
-        }
-    }
-    let mut useful = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
-    for s in 0..n {
-        if keys[s] != keys[trap] {
-            useful[s] = true;
-            stack.push(s as u32);
-        }
-    }
-    while let Some(t) = stack.pop() {
-        for &s in &in_from[in_off[t as usize] as usize..in_off[t as usize + 1] as usize] {
-            if !useful[s as usize] {
-                useful[s as usize] = true;
-                stack.push(s);
-            }
-        }
-    }
-    drop((in_off, in_from, fill));
-    // the transitions between useful states, grouped by class (cords)
-    let mut tail: Vec<u32> = Vec::new();
-    let mut label: Vec<u32> = Vec::new();
-    let mut head: Vec<u32> = Vec::new();
-    for s in 0..n {
-        if !useful[s] {
-            continue;
-        }
-        for c in 0..k {
-            let t = delta[s * k + c];
-            if useful[t as usize] {
-                tail.push(s as u32);
-                label.push(c as u32);
-                head.push(t);
-            }
-        }
-    }
-    let m = tail.len();
-    // states: the useless ones in one block of their own, never split
-    let skeys: Vec<(bool, K)> = (0..n).map(|s| (!useful[s], keys[s])).collect();
-    let mut states = Partition::by_keys(&skeys);
-    let mut cords = Partition::by_small_keys(&label, k);
-    // the transitions into each state, by id
-    let mut adj_off = vec![0u32; n + 1];
-    for &h in &head {
-        adj_off[h as usize + 1] += 1;
-    }
-    for i in 1..=n {
-        adj_off[i] += adj_off[i - 1];
-    }
-    let mut fill = adj_off.clone();
-    let mut adj = vec![0u32; m];
-    for (t, &h) in head.iter().enumerate() {
-        adj[fill[h as usize] as usize] = t as u32;
-        fill[h as usize] += 1;
-    }
-    drop(fill);
-    // every block but the first splits the cords; then every block made
-    let mut b = 1;
-    let mut c = 0;
-    while c < cords.blocks() {
-        for i in cords.members(c) {
-            states.mark(tail[cords.elems[i] as usize]);
-        }
-        states.split();
-        c += 1;
-        while b < states.blocks() {
-            for i in states.members(b) {
-                let s = states.elems[i] as usize;
-                for &t in &adj[adj_off[s] as usize..adj_off[s + 1] as usize] {
-                    cords.mark(t);
-                }
-            }
-            cords.split();
-            b += 1;
-        }
-    }
-    let blocks = states.blocks();
-    (states.block, blocks)
 }
 
 /// How [`minimize_with`] numbers the states and whether the start state
@@ -354,7 +150,7 @@ pub fn minimize(a: &Automaton) -> Automaton {
 
 /// The minimal automaton accepting what `a` accepts, with the same accept
 /// words: states with the same (accept, accept2) pair and equivalent
-/// futures are merged (Hopcroft's algorithm), unreachable states are
+/// futures are merged (by [`refine`]), unreachable states are
 /// dropped. The states equivalent to the trap state become state 0, the
 /// start is state 1, the others are numbered breadth first from the start,
 /// each state's targets visited in byte order (or its default first, see
@@ -372,16 +168,7 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
     for (i, &s) in order.iter().enumerate() {
         index[s as usize] = i as u32;
     }
-    let table = ClassTable::build(a, &order, |t| {
-        index
-            .get(t as usize)
-            .copied()
-            .filter(|&i| i != u32::MAX)
-            .unwrap_or(0)
-    });
-    let k = table.reps.len();
-    let delta = &table.delta;
-
+    let sp = Sparse::build(a, &order, &index);
     let keys: Vec<(u32, u32, bool)> = order
         .iter()
         .map(|&s| {
@@ -394,7 +181,7 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
             )
         })
         .collect();
-    let (block, blocks) = coarsest(&keys, delta, k, TRAP as usize);
+    let (block, blocks) = refine(&keys, &sp);
     // a member of each block
     let mut member = vec![usize::MAX; blocks];
     for (s, &b) in block.iter().enumerate().rev() {
@@ -410,25 +197,24 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
     let mut number = vec![u32::MAX; blocks];
     number[trap_block] = TRAP;
     number[start_block] = START;
-    let mut class_size = vec![0usize; k];
-    for &c in &table.classes {
-        class_size[usize::from(c)] += 1;
-    }
     let mut reps: Vec<usize> = vec![0, 1];
-    let mut weights: Vec<(usize, usize, usize)> = Vec::new();
+    // (block, bytes, first byte) of each target block
+    let mut weights: Vec<(usize, usize, u8)> = Vec::new();
     let mut i = 1;
     while i < reps.len() {
         let s = reps[i];
         i += 1;
         if opts.default_first {
-            // (block, bytes, first class) of each target block
             weights.clear();
-            for c in 0..k {
-                let tb = block[delta[s * k + c] as usize] as usize;
+            let mut lo = 0usize;
+            for j in sp.segments(s) {
+                let tb = block[sp.to[j] as usize] as usize;
+                let hi = usize::from(sp.hi[j]);
                 match weights.iter_mut().find(|w| w.0 == tb) {
-                    Some(w) => w.1 += class_size[c],
-                    None => weights.push((tb, class_size[c], c)),
+                    Some(w) => w.1 += hi + 1 - lo,
+                    None => weights.push((tb, hi + 1 - lo, lo as u8)),
                 }
+                lo = hi + 1;
             }
             // the most bytes; on a tie the trap, then the lowest number
             // given, then the first in byte order
@@ -445,9 +231,8 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
                 }
             }
         }
-        for c in class_order(&table) {
-            let t = delta[s * k + c] as usize;
-            let tb = block[t] as usize;
+        for j in sp.segments(s) {
+            let tb = block[sp.to[j] as usize] as usize;
             if number[tb] == u32::MAX {
                 number[tb] = reps.len() as u32;
                 reps.push(member[tb]);
@@ -459,30 +244,24 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
         accept: Vec::with_capacity(reps.len()),
         accept2: Vec::with_capacity(reps.len()),
     };
-    let mut target = vec![0u32; k];
     for (new, &s) in reps.iter().enumerate() {
-        let row: Row = if new == TRAP as usize {
-            Vec::new()
-        } else {
-            let mut row: Row = Vec::new();
-            for (c, t) in target.iter_mut().enumerate() {
-                *t = number[block[delta[s * k + c] as usize] as usize];
-            }
-            for (byte, &c) in table.classes.iter().enumerate() {
-                let t = target[usize::from(c)];
-                let byte = byte as u8;
-                if t == TRAP {
-                    continue;
-                }
-                match row.last_mut() {
-                    Some((_, hi, to)) if *to == t && u16::from(*hi) + 1 == u16::from(byte) => {
-                        *hi = byte
+        let mut row: Row = Vec::new();
+        if new != TRAP as usize {
+            let mut lo = 0u8;
+            for j in sp.segments(s) {
+                let t = number[block[sp.to[j] as usize] as usize];
+                let hi = sp.hi[j];
+                if t != TRAP {
+                    match row.last_mut() {
+                        Some((_, h, to)) if *to == t && u16::from(*h) + 1 == u16::from(lo) => {
+                            *h = hi
+                        }
+                        _ => row.push((lo, hi, t)),
                     }
-                    _ => row.push((byte, byte, t)),
                 }
+                lo = hi.wrapping_add(1);
             }
-            row
-        };
+        }
         out.rows.push(row);
         out.accept.push(keys[s].0);
         out.accept2.push(keys[s].1);
@@ -490,10 +269,242 @@ pub fn minimize_with(a: &Automaton, opts: &MinimizeOptions) -> Automaton {
     out
 }
 
-/// The classes in the order of the bytes: each class once, at its first
-/// byte (which is the class numbering order).
-fn class_order(table: &ClassTable) -> std::ops::Range<usize> {
-    0..table.reps.len()
+/// The automaton's transitions as sparse rows over the states `order`
+/// (renumbered by their place in it): row `i` is segments `(hi, to)`
+/// from `off[i]` to `off[i + 1]`, each the bytes after the previous
+/// segment's `hi` up to its own going to `to`, the last ending at 255.
+/// Gaps in `a`'s rows and targets outside `order` go to state 0 (the
+/// trap); neighbouring segments never share a target.
+struct Sparse {
+    off: Vec<u32>,
+    hi: Vec<u8>,
+    to: Vec<u32>,
+}
+
+impl Sparse {
+    fn build(a: &Automaton, order: &[u32], index: &[u32]) -> Sparse {
+        let mut sp = Sparse {
+            off: Vec::with_capacity(order.len() + 1),
+            hi: Vec::new(),
+            to: Vec::new(),
+        };
+        sp.off.push(0);
+        for &s in order {
+            let start = sp.to.len();
+            let push = |sp: &mut Sparse, hi: u8, to: u32| {
+                if sp.to.len() > start && sp.to[sp.to.len() - 1] == to {
+                    let last = sp.hi.len() - 1;
+                    sp.hi[last] = hi;
+                } else {
+                    sp.hi.push(hi);
+                    sp.to.push(to);
+                }
+            };
+            let mut next = 0u16; // the first byte not yet covered
+            for &(lo, hi, t) in &a.rows[s as usize] {
+                if u16::from(lo) < next || lo > hi {
+                    continue; // not in the kernel's shape: ignore the overlap
+                }
+                if u16::from(lo) > next {
+                    push(&mut sp, lo - 1, 0);
+                }
+                let to = index
+                    .get(t as usize)
+                    .copied()
+                    .filter(|&i| i != u32::MAX)
+                    .unwrap_or(0);
+                push(&mut sp, hi, to);
+                next = u16::from(hi) + 1;
+            }
+            if next <= 255 {
+                push(&mut sp, 255, 0);
+            }
+            sp.off.push(sp.to.len() as u32);
+        }
+        sp
+    }
+
+    fn segments(&self, s: usize) -> std::ops::Range<usize> {
+        self.off[s] as usize..self.off[s + 1] as usize
+    }
+
+    /// Each state's predecessors, each once: `(off, from)`, the
+    /// predecessors of `t` being `from[off[t]..off[t + 1]]`.
+    fn predecessors(&self) -> (Vec<u32>, Vec<u32>) {
+        let n = self.off.len() - 1;
+        let mut stamp = vec![u32::MAX; n];
+        let mut off = vec![0u32; n + 1];
+        for s in 0..n {
+            for &t in &self.to[self.segments(s)] {
+                if stamp[t as usize] != s as u32 {
+                    stamp[t as usize] = s as u32;
+                    off[t as usize + 1] += 1;
+                }
+            }
+        }
+        for i in 1..=n {
+            off[i] += off[i - 1];
+        }
+        let mut fill = off.clone();
+        let mut from = vec![0u32; off[n] as usize];
+        stamp.fill(u32::MAX);
+        for s in 0..n {
+            for &t in &self.to[self.segments(s)] {
+                if stamp[t as usize] != s as u32 {
+                    stamp[t as usize] = s as u32;
+                    from[fill[t as usize] as usize] = s as u32;
+                    fill[t as usize] += 1;
+                }
+            }
+        }
+        (off, from)
+    }
+}
+
+/// The signature of state `s` under the partition `block`: its segments
+/// with targets replaced by their blocks, neighbours with the same block
+/// merged, appended to `out` as `(hi, block)` pairs.
+fn signature(sp: &Sparse, block: &[u32], s: usize, out: &mut Vec<u32>) {
+    let start = out.len();
+    for i in sp.segments(s) {
+        let b = block[sp.to[i] as usize];
+        let n = out.len();
+        if n > start && out[n - 1] == b {
+            out[n - 2] = u32::from(sp.hi[i]);
+        } else {
+            out.push(u32::from(sp.hi[i]));
+            out.push(b);
+        }
+    }
+}
+
+fn hash_words(w: &[u32]) -> u64 {
+    let mut h: u64 = 0;
+    for &x in w {
+        h = (h.rotate_left(5) ^ u64::from(x)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    h
+}
+
+/// The coarsest partition of the states that respects `keys` and the
+/// transitions: Moore's refinement, state by state, of only the states
+/// whose successors changed block (a worklist). A block is split by its
+/// changed members' signatures (their targets' blocks); its unchanged
+/// members share one signature, which the largest part keeps. Each split
+/// marks the predecessors of the states that moved, so when no state is
+/// marked, every block's members have one signature and the partition is
+/// the coarsest congruence. Returns each state's block and the number of
+/// blocks.
+fn refine<K: Ord + Copy>(keys: &[K], sp: &Sparse) -> (Vec<u32>, usize) {
+    let n = keys.len();
+    let (pred_off, pred) = sp.predecessors();
+    let mut p = Partition::by_keys(keys);
+    for s in 0..n as u32 {
+        p.mark(s);
+    }
+    let mut sigs: Vec<u32> = Vec::new();
+    // (hash, start of its signature in sigs, state) of each marked member
+    let mut dirty: Vec<(u64, u32, u32)> = Vec::new();
+    let mut clean_sig: Vec<u32> = Vec::new();
+    let mut moved: Vec<u32> = Vec::new();
+    let mut parts: Vec<(usize, usize, bool)> = Vec::new();
+    let sig_of = |sigs: &[u32], at: u32, next: Option<u32>| -> std::ops::Range<usize> {
+        at as usize..next.map_or(sigs.len(), |x| x as usize)
+    };
+    while let Some(x) = p.touched.pop() {
+        let x = x as usize;
+        let (f, e) = (p.first[x] as usize, p.end[x] as usize);
+        let m = f + p.marked[x] as usize;
+        p.marked[x] = 0;
+        sigs.clear();
+        dirty.clear();
+        clean_sig.clear();
+        if m < e {
+            signature(sp, &p.block, p.elems[m] as usize, &mut clean_sig);
+        }
+        for i in f..m {
+            let s = p.elems[i];
+            let at = sigs.len() as u32;
+            signature(sp, &p.block, s as usize, &mut sigs);
+            dirty.push((hash_words(&sigs[at as usize..]), at, s));
+        }
+        // the common case: nothing splits
+        let first_sig: &[u32] = if m < e {
+            &clean_sig
+        } else {
+            &sigs[sig_of(&sigs, 0, dirty.get(1).map(|d| d.1))]
+        };
+        let all_same = (0..dirty.len()).all(|j| {
+            let r = sig_of(&sigs, dirty[j].1, dirty.get(j + 1).map(|d| d.1));
+            sigs[r] == *first_sig
+        });
+        if all_same {
+            continue;
+        }
+        // the signatures' ends, before sorting reorders the members
+        let ends: Vec<u32> = (0..dirty.len())
+            .map(|j| dirty.get(j + 1).map_or(sigs.len() as u32, |d| d.1))
+            .collect();
+        let mut order: Vec<usize> = (0..dirty.len()).collect();
+        let sig_at = |j: usize| &sigs[dirty[j].1 as usize..ends[j] as usize];
+        let clean_hash = hash_words(&clean_sig);
+        // the members with the unchanged members' signature last, the
+        // others grouped by signature
+        let is_clean = |j: usize| m < e && dirty[j].0 == clean_hash && sig_at(j) == &clean_sig[..];
+        order.sort_unstable_by(|&a, &b| {
+            (is_clean(a), dirty[a].0)
+                .cmp(&(is_clean(b), dirty[b].0))
+                .then_with(|| sig_at(a).cmp(sig_at(b)))
+        });
+        // the parts: (start, end, holds the unchanged members)
+        parts.clear();
+        let mut i = 0;
+        while i < order.len() {
+            let mut j = i + 1;
+            while j < order.len() && sig_at(order[j]) == sig_at(order[i]) {
+                j += 1;
+            }
+            let clean = is_clean(order[i]);
+            parts.push((f + i, if clean { e } else { f + j }, clean));
+            i = j;
+        }
+        if m < e && !parts.last().is_some_and(|q| q.2) {
+            parts.push((m, e, true));
+        }
+        for (k, &j) in order.iter().enumerate() {
+            let s = dirty[j].2;
+            p.elems[f + k] = s;
+            p.loc[s as usize] = (f + k) as u32;
+        }
+        // the largest part keeps the block
+        let keep = (0..parts.len())
+            .max_by_key(|&q| (parts[q].1 - parts[q].0, std::cmp::Reverse(q)))
+            .unwrap_or(0);
+        moved.clear();
+        for (q, &(a, b, _)) in parts.iter().enumerate() {
+            if q == keep {
+                p.first[x] = a as u32;
+                p.end[x] = b as u32;
+                continue;
+            }
+            let nb = p.first.len() as u32;
+            p.first.push(a as u32);
+            p.end.push(b as u32);
+            p.marked.push(0);
+            for i in a..b {
+                let s = p.elems[i];
+                p.block[s as usize] = nb;
+                moved.push(s);
+            }
+        }
+        for &t in &moved {
+            for &s in &pred[pred_off[t as usize] as usize..pred_off[t as usize + 1] as usize] {
+                p.mark(s);
+            }
+        }
+    }
+    let blocks = p.blocks();
+    (p.block, blocks)
 }
 
 /// The row of state `s`, empty for a state out of range.
