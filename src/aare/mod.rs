@@ -584,30 +584,63 @@ impl Pattern {
     }
 }
 
-/// FNV-1a: the state-set keys of [`search`] (and of the compiler's
-/// subset construction) are short vectors of small numbers, which SipHash (the default) hashes several times slower.
+/// A multiply-rotate hash taking eight bytes at a step: the state-set
+/// keys of [`search`] and of the compiler's subset construction are
+/// vectors of small numbers, which SipHash (the default) hashes several
+/// times slower, and FNV-1a, a byte at a step, four to eight times slower.
 #[derive(Default)]
-pub(crate) struct Fnv(u64);
+pub(crate) struct WordHasher(u64);
 
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
+impl WordHasher {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
     }
 }
 
-pub(crate) type BuildFnv = std::hash::BuildHasherDefault<Fnv>;
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        // the table takes its bucket from the low bits and its tag from
+        // the high ones: fold the high bits the multiply made down
+        let h = self.0 ^ (self.0 >> 29);
+        h.wrapping_mul(Self::K) ^ (h >> 32)
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+pub(crate) type BuildWordHasher = std::hash::BuildHasherDefault<WordHasher>;
 
 /// A pair of NFA state sets, one per pattern.
 type Pair = (Vec<usize>, Vec<usize>);
@@ -621,7 +654,7 @@ fn search(
     need_b_alive: bool,
 ) -> Option<String> {
     let start = (a.start_set(), b.start_set());
-    let mut seen: HashMap<Pair, usize, BuildFnv> = HashMap::default();
+    let mut seen: HashMap<Pair, usize, BuildWordHasher> = HashMap::default();
     let mut nodes: Vec<(Pair, Option<(usize, u8)>)> = Vec::new();
     let mut queue = VecDeque::new();
     seen.insert(start.clone(), 0);
@@ -683,7 +716,7 @@ type Node1 = (Vec<usize>, Option<(usize, u8)>);
 pub fn example(p: &Pattern) -> Option<String> {
     // breadth first over the pattern's own state sets
     let start = p.start_set();
-    let mut seen: HashMap<Vec<usize>, (), BuildFnv> = HashMap::default();
+    let mut seen: HashMap<Vec<usize>, (), BuildWordHasher> = HashMap::default();
     let mut nodes: Vec<Node1> = vec![(start.clone(), None)];
     seen.insert(start, ());
     let mut queue = VecDeque::from([0usize]);

@@ -5,7 +5,7 @@
 //! automaton (every state with its 256 transitions and its set of tags),
 //! the shape of the kernel's DFA tables.
 
-use super::{BuildFnv, Pattern, PatternError, State};
+use super::{BuildWordHasher, Pattern, PatternError, State};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 /// A union of tagged patterns.
@@ -88,7 +88,7 @@ impl<T: Clone + Ord> PatternSet<T> {
     /// past `max_states` states.
     pub fn determinize(&self, max_states: usize) -> Result<Dfa<T>, PatternError> {
         let start = self.nfa.start_set();
-        let mut index: HashMap<Vec<usize>, u32, BuildFnv> = HashMap::default();
+        let mut index: HashMap<Vec<usize>, u32, BuildWordHasher> = HashMap::default();
         let mut sets: Vec<Vec<usize>> = vec![start.clone()];
         index.insert(start, 0);
         let mut dfa = Dfa {

@@ -138,7 +138,7 @@ impl Positions {
     }
 }
 
-use crate::aare::BuildFnv as Fnv;
+use crate::aare::BuildWordHasher;
 
 /// The expressions as a trie of their concatenated parts: expressions
 /// that begin alike share those parts, and so their positions, which keeps
@@ -148,7 +148,7 @@ use crate::aare::BuildFnv as Fnv;
 struct Trie {
     accepts: Vec<u32>,
     children: Vec<(Regex, Trie)>,
-    index: HashMap<Regex, usize>,
+    index: HashMap<Regex, usize, BuildWordHasher>,
 }
 
 impl Trie {
@@ -287,12 +287,13 @@ impl Dominance {
     }
 
     /// Drop the positions of `set` that a looping tail in it makes
-    /// redundant.
-    fn prune(&self, set: &mut Vec<u32>) {
-        let tails: Vec<(u32, u32, ByteSet)> = set
-            .iter()
-            .filter_map(|&p| self.tail[p as usize].map(|(t, s)| (p, t, s)))
-            .collect();
+    /// redundant (`tails` is scratch, reused from call to call).
+    fn prune(&self, set: &mut Vec<u32>, tails: &mut Vec<(u32, u32, ByteSet)>) {
+        tails.clear();
+        tails.extend(
+            set.iter()
+                .filter_map(|&p| self.tail[p as usize].map(|(t, s)| (p, t, s))),
+        );
         if tails.is_empty() {
             return;
         }
@@ -330,9 +331,9 @@ impl Positions {
         const NONE: u32 = u32::MAX;
         let mut class = vec![NONE; n];
         let mut classes = 0u32;
-        let mut known: HashMap<Vec<u32>, u32, Fnv> = HashMap::default();
+        let mut known: HashMap<Vec<u32>, u32, BuildWordHasher> = HashMap::default();
         // a position's kind: its byte set or tag, numbered
-        let mut kinds: HashMap<(bool, ByteSet, u32), u32, Fnv> = HashMap::default();
+        let mut kinds: HashMap<(bool, ByteSet, u32), u32, BuildWordHasher> = HashMap::default();
         let kind: Vec<u32> = self
             .pos
             .iter()
@@ -471,7 +472,7 @@ struct ByteClasses {
 
 impl ByteClasses {
     fn of(ps: &Positions) -> ByteClasses {
-        let mut number: HashMap<ByteSet, u32, Fnv> = HashMap::default();
+        let mut number: HashMap<ByteSet, u32, BuildWordHasher> = HashMap::default();
         let mut distinct: Vec<ByteSet> = Vec::new();
         let set_of = ps
             .pos
@@ -561,9 +562,9 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
     start.dedup();
     let (ps, mut start) = ps.merge_alike(&start);
     let dom = Dominance::of(&ps);
-    dom.prune(&mut start);
+    dom.prune(&mut start, &mut Vec::new());
 
-    let mut index: HashMap<Vec<u32>, u32, Fnv> = HashMap::default();
+    let mut index: HashMap<Vec<u32>, u32, BuildWordHasher> = HashMap::default();
     let mut sets: Vec<Vec<u32>> = vec![Vec::new(), start.clone()];
     index.insert(Vec::new(), 0);
     index.insert(start, 1);
@@ -587,6 +588,9 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
     let mut seen: Vec<(usize, u32)> = Vec::new();
     let mut target = vec![0u32; k];
     let mut next: Vec<u32> = Vec::new();
+    let mut stamp = vec![0u32; ps.pos.len()];
+    let mut epoch = 0u32;
+    let mut tails: Vec<(u32, u32, ByteSet)> = Vec::new();
     while let Some(id) = queue.pop_front() {
         let set = std::mem::take(&mut sets[id as usize]);
         for &g in &distinct {
@@ -626,25 +630,35 @@ pub fn build(exprs: &[(Regex, u32)], budget: Budget) -> Result<Built, TooLarge> 
         seen.clear();
         for c in 0..k {
             let key = &sig[c * words..][..words];
-            let known = seen
-                .iter()
-                .rev()
-                .find(|&&(d, _)| &sig[d * words..][..words] == key)
-                .map(|&(_, t)| t);
+            let known = if words == 1 {
+                // one word: compared as a number, not as a slice
+                seen.iter().rev().find(|&&(d, _)| sig[d] == key[0])
+            } else {
+                seen.iter()
+                    .rev()
+                    .find(|&&(d, _)| &sig[d * words..][..words] == key)
+            }
+            .map(|&(_, t)| t);
             target[c] = match known {
                 Some(t) => t,
                 None => {
                     next.clear();
+                    // each follower once (a stamp per position), then sorted
+                    epoch += 1;
                     for (j, v) in members.iter().enumerate().take(distinct.len()) {
                         if key[j / 64] & (1 << (j % 64)) != 0 {
                             for &p in v {
-                                next.extend_from_slice(&ps.follow[p as usize]);
+                                for &f in &ps.follow[p as usize] {
+                                    if stamp[f as usize] != epoch {
+                                        stamp[f as usize] = epoch;
+                                        next.push(f);
+                                    }
+                                }
                             }
                         }
                     }
                     next.sort_unstable();
-                    next.dedup();
-                    dom.prune(&mut next);
+                    dom.prune(&mut next, &mut tails);
                     let t = match index.get(next.as_slice()) {
                         Some(t) => *t,
                         None => {
