@@ -5,10 +5,9 @@
 //! ([`compare`]: the same records in the same order, automata accepting
 //! the same inputs with the same permissions).
 
-use crate::support::{par_map, shared};
+use crate::support::{PolicyCompile, par_map, shared};
 use aaprof::binpolicy::compare::compare;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One file per sample.
 const SAMPLES: &[&str] = &[
@@ -82,39 +81,6 @@ fn kernels(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// The reference's binary policy, or its error.
-fn reference(features: &Path, file: &Path) -> Result<Vec<u8>, String> {
-    let out = Command::new(shared().join("oracle/apparmor_parser"))
-        .arg("--config-file=/dev/null")
-        .arg("-M")
-        .arg(features)
-        .args(["-K", "-Q", "-S"])
-        .arg(file)
-        .output()
-        .expect("apparmor_parser runs");
-    if out.status.success() && !out.stdout.is_empty() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-/// Ours, or the diagnostics.
-fn ours(features: &Path, file: &Path) -> Result<Vec<u8>, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
-        .arg("compile")
-        .arg("-M")
-        .arg(features)
-        .arg(file)
-        .output()
-        .expect("aaprof runs");
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
 #[test]
 fn all_rules_flags_and_xattrs_compile_as_the_reference_compiles_them() {
     let dir = scratch("samples");
@@ -138,7 +104,12 @@ fn all_rules_flags_and_xattrs_compile_as_the_reference_compiles_them() {
             SAMPLES[f],
             kernel.file_name().unwrap_or_default().to_string_lossy()
         );
-        let verdict = match (reference(kernel, &files[f]), ours(kernel, &files[f])) {
+        let run = PolicyCompile {
+            features: kernel,
+            args: &[],
+            cwd: None,
+        };
+        let verdict = match (run.reference(&files[f]), run.ours(&files[f])) {
             (Err(e), _) => Err(format!("the reference refuses it: {e}")),
             (_, Err(e)) => Err(format!("aaprof refuses it: {e}")),
             (Ok(r), Ok(o)) => match compare(&o, &r) {

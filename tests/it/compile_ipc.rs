@@ -5,10 +5,9 @@
 //! the product walk of every automaton pair with permissions decoded in
 //! the kernel's terms).
 
-use crate::support::{par_map, sd_files, shared};
+use crate::support::{PolicyCompile, par_map, sd_files, shared};
 use aaprof::binpolicy::{compare, decode, records};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One profile per sample, so that a difference names its rules.
 const SAMPLES: &[&str] = &[
@@ -167,37 +166,6 @@ impl Base {
     }
 }
 
-/// The reference's binary policy, or `None` when it refuses the file.
-fn reference(features: &Path, base: &Base, file: &Path) -> Option<Vec<u8>> {
-    let out = Command::new(shared().join("oracle/apparmor_parser"))
-        .arg("--config-file=/dev/null")
-        .arg("-M")
-        .arg(features)
-        .args(["-K", "-Q", "-S"])
-        .args(base.args())
-        .arg(file)
-        .output()
-        .expect("apparmor_parser runs");
-    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
-}
-
-/// Ours, or the diagnostics.
-fn ours(features: &Path, base: &Base, file: &Path) -> Result<Vec<u8>, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
-        .arg("compile")
-        .arg("-M")
-        .arg(features)
-        .args(base.args())
-        .arg(file)
-        .output()
-        .expect("aaprof runs");
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
 /// How one file compiled for one kernel.
 enum Outcome {
     /// The policy automata equal, with the number of records compared,
@@ -226,10 +194,16 @@ fn not_yet(stderr: &str) -> bool {
 }
 
 fn compare(kernel: &Kernel, base: &Base, file: &Path) -> Outcome {
-    let Some(r) = reference(&kernel.path, base, file) else {
+    let args = base.args();
+    let run = PolicyCompile {
+        features: &kernel.path,
+        args: &args,
+        cwd: None,
+    };
+    let Ok(r) = run.reference(file) else {
         return Outcome::Refused;
     };
-    let o = match ours(&kernel.path, base, file) {
+    let o = match run.ours(file) {
         Ok(o) => o,
         Err(e) if not_yet(&e) => return Outcome::NotYet,
         Err(e) => return Outcome::Differs(format!("aaprof refuses it: {e}")),
@@ -353,8 +327,16 @@ fn ipc_rules_compile_as_the_reference_compiles_them() {
     // lacks compiled for one that has them
     let (every, all) = (&kernels[kernels.len() - 1], &kernels[0]);
     let base = Base::Conformance;
-    let r = reference(&every.path, &base, &samples).expect("the reference compiles");
-    let o = ours(&all.path, &base, &samples).expect("aaprof compiles");
+    let args = base.args();
+    let run = |features| PolicyCompile {
+        features,
+        args: &args,
+        cwd: None,
+    };
+    let r = run(&every.path)
+        .reference(&samples)
+        .expect("the reference compiles");
+    let o = run(&all.path).ours(&samples).expect("aaprof compiles");
     let c = compare::compare(&r, &o).expect("both decode");
     assert!(
         c.differences.iter().any(|d| d.place == "policy automaton"),

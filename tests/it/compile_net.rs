@@ -11,10 +11,9 @@
 //! `features.nopolicydb` (no unix mediation: unix rules only downgraded to
 //! the legacy table).
 
-use crate::support::{par_map, sd_files, shared};
+use crate::support::{PolicyCompile, par_map, sd_files, shared};
 use aaprof::binpolicy::compare::compare;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 fn work_dir() -> PathBuf {
     let d = crate::support::repo().join("target/compile_net");
@@ -50,42 +49,6 @@ fn features(name: &str) -> PathBuf {
     let p = work_dir().join(name);
     std::fs::write(&p, out).expect("target/ writable");
     p
-}
-
-/// The reference's bytes of a file for a features file (a path).
-fn reference(features: &Path, file: &Path) -> Option<Vec<u8>> {
-    let out = Command::new(shared().join("oracle/apparmor_parser"))
-        .arg("--config-file=/dev/null")
-        .arg("-M")
-        .arg(features)
-        .args(["-K", "-Q", "-S"])
-        .arg(file)
-        .current_dir(file.parent().unwrap_or(Path::new(".")))
-        .output()
-        .expect("apparmor_parser runs");
-    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
-}
-
-/// aaprof's bytes, or its diagnostics.
-fn ours(features: &Path, file: &Path, tag: &str) -> Result<Vec<u8>, String> {
-    let out_file = work_dir().join(format!(
-        "{}.{tag}.bin",
-        file.to_string_lossy().replace('/', "_")
-    ));
-    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
-        .arg("compile")
-        .arg("-M")
-        .arg(features)
-        .arg(file)
-        .arg("-o")
-        .arg(&out_file)
-        .current_dir(file.parent().unwrap_or(Path::new(".")))
-        .output()
-        .expect("aaprof runs");
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    std::fs::read(&out_file).map_err(|e| e.to_string())
 }
 
 /// Whether two binary policies are semantically equal (the comparer of
@@ -132,10 +95,15 @@ fn run(files: &[PathBuf], features_name: &str) -> Tally {
     let fpath = features(features_name);
     let results = par_map(files, |f| {
         let name = f.to_string_lossy().into_owned();
-        let Some(r) = reference(&fpath, f) else {
+        let run = PolicyCompile {
+            features: &fpath,
+            args: &[],
+            cwd: f.parent(),
+        };
+        let Ok(r) = run.reference(f) else {
             return Some((name, Err(Some(String::new()))));
         };
-        Some(match ours(&fpath, f, features_name) {
+        Some(match run.ours(f) {
             Err(e) if e.contains("does not compile") => (name, Err(None)),
             Err(e) => (name, Err(Some(e))),
             Ok(o) => (name, same_policy(&o, &r).map_err(Some)),

@@ -68,11 +68,17 @@ impl Reference {
     /// As [`command`](Self::command), the 6.0 reference compiling for the
     /// kernel of `../shared/conformance/features/FEATURES` instead.
     fn command_for(self, features: &str) -> Command {
+        self.command_for_file(&shared().join("conformance/features").join(features))
+    }
+
+    /// The parser with its fixed options: for the 6.0 reference, no
+    /// configuration file, the kernel of `features` and no cache.
+    fn command_for_file(self, features: &Path) -> Command {
         let mut cmd = Command::new(self.program());
         if self == Reference::Upstream {
             cmd.arg("--config-file=/dev/null")
                 .arg("-M")
-                .arg(shared().join("conformance/features").join(features))
+                .arg(features)
                 .arg("-K");
         }
         cmd
@@ -223,4 +229,50 @@ pub fn sd_files(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// How one file is compiled by both compilers, for the binary-policy
+/// tests that compare samples: the kernel's features file, the include
+/// arguments (`-I DIR`, `-b DIR`, the same for both) and the directory to
+/// run in.
+pub struct PolicyCompile<'a> {
+    pub features: &'a Path,
+    pub args: &'a [std::ffi::OsString],
+    pub cwd: Option<&'a Path>,
+}
+
+impl PolicyCompile<'_> {
+    /// The 6.0 reference's binary policy (`-S`), or its standard error.
+    pub fn reference(&self, file: &Path) -> Result<Vec<u8>, String> {
+        let mut cmd = Reference::Upstream.command_for_file(self.features);
+        cmd.arg("-Q").arg("-S").args(self.args).arg(file);
+        self.run(cmd, |out| !out.stdout.is_empty())
+    }
+
+    /// aaprof's binary policy, or its diagnostics.
+    pub fn ours(&self, file: &Path) -> Result<Vec<u8>, String> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aaprof"));
+        cmd.arg("compile")
+            .arg("-M")
+            .arg(self.features)
+            .args(self.args)
+            .arg(file);
+        self.run(cmd, |_| true)
+    }
+
+    fn run(
+        &self,
+        mut cmd: Command,
+        wrote: impl Fn(&std::process::Output) -> bool,
+    ) -> Result<Vec<u8>, String> {
+        if let Some(d) = self.cwd {
+            cmd.current_dir(d);
+        }
+        let out = cmd.output().expect("the compiler runs");
+        if out.status.success() && wrote(&out) {
+            Ok(out.stdout)
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
 }
