@@ -21,4 +21,5 @@ pub mod source;
 pub mod stack;
 pub mod suggest;
 pub mod syntax;
+pub mod vfs;
 pub mod vocab;

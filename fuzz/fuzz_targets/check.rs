@@ -1,6 +1,7 @@
 //! Lexer + parser + resolution on arbitrary input. Includes resolve inside
 //! a small fixed tree so the resolver's include, variable and conditional
-//! paths are exercised too; any panic or hang is a bug.
+//! paths are exercised too (and nothing outside it is read: the search
+//! path's file system is confined to it); any panic or hang is a bug.
 #![no_main]
 
 use aaprof::resolve::{Options, SearchPath, Session};
@@ -16,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
         search: SearchPath {
             include_dirs: vec![base.clone()],
             base_dir: base.clone(),
-            cwd: base,
+            cwd: base.clone(),
+            // only the fixture tree: an absolute include must not read
+            // the host's files (or `/dev/zero` without end)
+            fs: aaprof::vfs::Vfs::confined(std::slice::from_ref(&base)),
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,

@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
         search: SearchPath {
             include_dirs: vec![base.clone()],
             base_dir: base.clone(),
-            cwd: base,
+            cwd: base.clone(),
+            // only the fixture tree: an absolute include must not read
+            // the host's files (or `/dev/zero` without end)
+            fs: aaprof::vfs::Vfs::confined(std::slice::from_ref(&base)),
         },
         features: Features::all(),
         warn_unsupported: false,

@@ -1442,6 +1442,6 @@ pub fn abi_features(policy: &Policy, search: &crate::resolve::SearchPath) -> Opt
         _ => {}
     }
     let path = search.find(name, *angle)?;
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = search.fs.read_bytes(&path, crate::resolve::MAX_FILE_SIZE)?;
     Some(Features::parse_lossy(&String::from_utf8_lossy(&bytes)).0)
 }

@@ -22,14 +22,15 @@ pub fn abi_reference(policy: &Policy, search: &SearchPath) -> Option<String> {
     // the file the node's own tree has under that name, if it is the same
     let default = SearchPath::default().find(name, *angle);
     let same = default.is_some_and(|d| {
-        d == used || matches!((std::fs::read(&d), std::fs::read(&used)), (Ok(a), Ok(b)) if a == b)
+        let read = |p: &std::path::Path| search.fs.read_bytes(p, crate::resolve::MAX_FILE_SIZE);
+        d == used || matches!((read(&d), read(&used)), (Some(a), Some(b)) if a == b)
     });
     if same {
         Some(written)
     } else {
         // the policy was compiled against a file only its tree has: name
         // that very file so the text compiles to the same policy
-        let abs = std::fs::canonicalize(&used).unwrap_or(used);
+        let abs = search.fs.canonicalize(&used).unwrap_or(used);
         Some(format!("\"{}\"", escape_quoted(&abs.display().to_string())))
     }
 }

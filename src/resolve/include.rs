@@ -1,9 +1,10 @@
 //! Finding include targets: the search path, `<>` vs `""`, directory
 //! includes and the files apparmor_parser skips.
 
+use crate::vfs::Vfs;
 use std::path::{Path, PathBuf};
 
-/// Where includes are searched.
+/// Where includes are searched, and the file system they are read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchPath {
     /// `-I DIR`, in order.
@@ -12,6 +13,8 @@ pub struct SearchPath {
     pub base_dir: PathBuf,
     /// Relative `""` includes resolve against this directory.
     pub cwd: PathBuf,
+    /// Where every include, directory entry and abi file is read.
+    pub fs: Vfs,
 }
 
 impl Default for SearchPath {
@@ -20,6 +23,7 @@ impl Default for SearchPath {
             include_dirs: Vec::new(),
             base_dir: PathBuf::from("/etc/apparmor.d"),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            fs: Vfs::disk(),
         }
     }
 }
@@ -30,21 +34,30 @@ impl SearchPath {
         let p = Path::new(name);
         if angle {
             if p.is_absolute() {
-                return p.exists().then(|| p.to_path_buf());
+                return self.fs.exists(p).then(|| p.to_path_buf());
             }
             self.include_dirs
                 .iter()
                 .chain(std::iter::once(&self.base_dir))
                 .map(|d| d.join(p))
-                .find(|c| c.exists())
+                .find(|c| self.fs.exists(c))
         } else {
             let c = if p.is_absolute() {
                 p.to_path_buf()
             } else {
                 self.cwd.join(p)
             };
-            c.exists().then_some(c)
+            self.fs.exists(&c).then_some(c)
         }
+    }
+}
+
+impl SearchPath {
+    /// The text of the file an include names (an `abi` rule's features
+    /// file, say), if it is found and readable text.
+    pub fn read_found(&self, name: &str, angle: bool) -> Option<String> {
+        let path = self.find(name, angle)?;
+        self.fs.read_text(&path, super::MAX_FILE_SIZE).ok()
     }
 }
 
@@ -53,20 +66,14 @@ pub use super::tree::is_skipped;
 /// The regular files of a directory include, as apparmor_parser processes
 /// them (it reads them in reverse name order). Subdirectories are not
 /// descended into.
-pub fn dir_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let name = e.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if is_skipped(name) {
-            continue;
-        }
-        let path = e.path();
-        if path.is_file() {
-            out.push(path);
-        }
-    }
+pub fn dir_entries(fs: &Vfs, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = fs
+        .read_dir(dir)?
+        .into_iter()
+        .filter(|name| !is_skipped(name))
+        .map(|name| dir.join(name))
+        .filter(|path| fs.is_file(path))
+        .collect();
     out.sort();
     out.reverse();
     Ok(out)
@@ -113,21 +120,15 @@ impl SearchPath {
         let mut changed = false;
         for part in parts {
             let here: Vec<PathBuf> = dirs.iter().map(|d| d.join(part)).collect();
-            let chosen = if here.iter().any(|p| p.exists()) {
+            let chosen = if here.iter().any(|p| self.fs.exists(p)) {
                 part.to_string()
             } else {
                 let mut names: Vec<String> = Vec::new();
                 for d in &dirs {
-                    let Ok(rd) = std::fs::read_dir(d) else {
+                    let Ok(rd) = self.fs.read_dir(d) else {
                         continue;
                     };
-                    for e in rd.flatten() {
-                        if let Some(n) = e.file_name().to_str()
-                            && !is_skipped(n)
-                        {
-                            names.push(n.to_string());
-                        }
-                    }
+                    names.extend(rd.into_iter().filter(|n| !is_skipped(n)));
                 }
                 let m = crate::suggest::did_you_mean(part, names.iter().map(String::as_str))?;
                 changed = true;
@@ -136,7 +137,7 @@ impl SearchPath {
             dirs = dirs
                 .iter()
                 .map(|d| d.join(&chosen))
-                .filter(|p| p.exists())
+                .filter(|p| self.fs.exists(p))
                 .collect();
             out.push(chosen);
         }
@@ -170,17 +171,15 @@ impl SearchPath {
             .iter()
             .chain(std::iter::once(&self.base_dir))
         {
-            let Ok(rd) = std::fs::read_dir(dir.join("abi")) else {
+            let Ok(rd) = self.fs.read_dir(&dir.join("abi")) else {
                 continue;
             };
-            for e in rd.flatten() {
-                let name = e.file_name();
-                let Some(name) = name.to_str() else { continue };
-                let Some(v) = version(name) else { continue };
+            for name in rd {
+                let Some(v) = version(&name) else { continue };
                 let abi = format!("abi/{name}");
                 // the file an `abi <abi/NAME>,` rule reads is a regular file
                 if found.iter().all(|(_, a)| *a != abi)
-                    && self.find(&abi, true).is_some_and(|p| p.is_file())
+                    && self.find(&abi, true).is_some_and(|p| self.fs.is_file(&p))
                 {
                     found.push((v, abi));
                 }

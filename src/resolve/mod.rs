@@ -19,6 +19,7 @@ use crate::features::Features;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Elem, Item, PrefixItem, ProfileKeyword, Word, WordKind};
 use crate::syntax::{self, Parsed};
+use crate::vfs::Vfs;
 pub use include::SearchPath;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -171,22 +172,6 @@ impl Outcome {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.is_dir() {
-        return Err("is a directory".into());
-    }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(format!(
-            "file is {} bytes, larger than the {} byte limit",
-            meta.len(),
-            MAX_FILE_SIZE
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| "file is not valid UTF-8 text".to_string())
-}
-
 impl Session {
     pub fn new() -> Session {
         Session::default()
@@ -206,7 +191,7 @@ impl Session {
 
     /// Check a policy file from disk.
     pub fn check_path(&self, path: &Path, display: &str, opts: &Options) -> Outcome {
-        match read_text(path) {
+        match opts.search.fs.read_text(path, MAX_FILE_SIZE) {
             Ok(text) => self.check_text(display, Some(path), text, opts),
             Err(e) => {
                 // an empty source, so the finding is located at the file
@@ -243,7 +228,7 @@ impl Session {
         let id = self.add_source(name, path, &text);
         let parsed = Arc::new(syntax::parse(&text, id));
         drop(text);
-        let canonical = path.map(|p| self.canonical(p));
+        let canonical = path.map(|p| self.canonical(&opts.search.fs, p));
         if let Some(c) = &canonical {
             let cell = lock(&self.parsed).entry(c.clone()).or_default().clone();
             let _ = cell.set(Ok(parsed.clone()));
@@ -302,11 +287,11 @@ impl Session {
     }
 
     /// The canonical form of a path (cached; the path itself if it has none).
-    fn canonical(&self, p: &Path) -> PathBuf {
+    fn canonical(&self, fs: &Vfs, p: &Path) -> PathBuf {
         if let Some(c) = lock(&self.canonical).get(p) {
             return c.clone();
         }
-        let c = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let c = fs.canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         lock(&self.canonical).insert(p.to_path_buf(), c.clone());
         c
     }
@@ -332,7 +317,7 @@ impl Session {
         }
         let r = match search.find(name, angle) {
             None => Ok(Vec::new()),
-            Some(path) if path.is_dir() => include::dir_entries(&path)
+            Some(path) if search.fs.is_dir(&path) => include::dir_entries(&search.fs, &path)
                 .map_err(|e| format!("cannot read include directory `{}`: {e}", path.display())),
             Some(path) => Ok(vec![path]),
         };
@@ -342,11 +327,15 @@ impl Session {
 
     /// Read and parse an include target, once per session even when several
     /// threads ask for it at the same time; `Err` holds a reason.
-    fn load(&self, path: &Path) -> Loaded {
-        let key = self.canonical(path);
+    fn load(&self, fs: &Vfs, path: &Path) -> Loaded {
+        let key = self.canonical(fs, path);
         let cell = lock(&self.parsed).entry(key).or_default().clone();
         cell.get_or_init(|| {
-            let text = read_text(path)?;
+            // a device or a pipe is no policy (and may never end)
+            if fs.kind(path) == Some(crate::vfs::Kind::Other) {
+                return Err("is not a regular file".into());
+            }
+            let text = fs.read_text(path, MAX_FILE_SIZE)?;
             let id = self.add_source(&path.display().to_string(), Some(path), &text);
             Ok(Arc::new(syntax::parse(&text, id)))
         })
@@ -481,7 +470,7 @@ impl Walker<'_> {
         F: FnMut(&mut Self, &[Item], &mut HashSet<PathBuf>) + Send,
     {
         for target in self.include_targets(inc, span) {
-            let key = self.session.canonical(&target);
+            let key = self.session.canonical(&self.opts.search.fs, &target);
             if self.chain.iter().any(|(_, p)| *p == key) {
                 let chain: Vec<String> = self
                     .chain
@@ -534,7 +523,7 @@ impl Walker<'_> {
                 ));
                 return;
             }
-            match self.session.load(&target) {
+            match self.session.load(&self.opts.search.fs, &target) {
                 Ok(parsed) => {
                     self.read.push(parsed.file);
                     self.chain.push((span, key));

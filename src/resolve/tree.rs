@@ -11,6 +11,7 @@
 //! `disable/` and `force-complain/` link folders are no policy at all.
 
 use super::SearchPath;
+use crate::vfs::Vfs;
 use std::path::{Path, PathBuf};
 
 /// Why a directory entry is skipped.
@@ -148,8 +149,8 @@ pub enum FragmentDir {
 
 /// Whether a directory is the top of a policy tree (a base such as
 /// `/etc/apparmor.d`): it holds `abstractions/` or `tunables/`.
-fn is_policy_root(dir: &Path) -> bool {
-    dir.join("abstractions").is_dir() || dir.join("tunables").is_dir()
+fn is_policy_root(fs: &Vfs, dir: &Path) -> bool {
+    fs.is_dir(&dir.join("abstractions")) || fs.is_dir(&dir.join("tunables"))
 }
 
 fn dir_name(dir: &Path) -> &str {
@@ -165,17 +166,18 @@ fn dir_name(dir: &Path) -> &str {
 /// folder is itself the top of a policy tree, as `/etc/apparmor.d` is.
 pub fn fragment_dir(path: Option<&Path>, search: &SearchPath) -> Option<FragmentDir> {
     let parent = path?.parent()?;
-    let parent = parent
-        .canonicalize()
+    let fs = &search.fs;
+    let parent = fs
+        .canonicalize(parent)
         .unwrap_or_else(|_| parent.to_path_buf());
     let include_dirs: Vec<PathBuf> = search
         .include_dirs
         .iter()
-        .filter_map(|d| d.canonicalize().ok())
+        .filter_map(|d| fs.canonicalize(d).ok())
         .collect();
     let mut found = None;
     for d in parent.ancestors() {
-        if is_policy_root(d) {
+        if is_policy_root(fs, d) {
             break;
         }
         match dir_name(d) {

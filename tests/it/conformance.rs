@@ -82,6 +82,7 @@ fn upstream_conformance_suite() {
             // the machine's /etc/apparmor.d cannot change verdicts
             base_dir: simple.clone(),
             cwd: tst.clone(),
+            fs: aaprof::vfs::Vfs::disk(),
         },
         features,
         warn_unsupported: false,

@@ -14,6 +14,7 @@ fn opts(base: &Path, include: &[PathBuf]) -> Options {
             include_dirs: include.to_vec(),
             base_dir: base.to_path_buf(),
             cwd: base.to_path_buf(),
+            fs: aaprof::vfs::Vfs::disk(),
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,

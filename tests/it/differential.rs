@@ -525,11 +525,13 @@ fn options(origin: Origin, features: &Features) -> Options {
             include_dirs: vec![tst().join("simple_tests")],
             base_dir: tst().join("simple_tests"),
             cwd: tst(),
+            fs: aaprof::vfs::Vfs::disk(),
         },
         Origin::Upstream => SearchPath {
             include_dirs: vec![upstream_base()],
             base_dir: upstream_base(),
             cwd: upstream_base(),
+            fs: aaprof::vfs::Vfs::disk(),
         },
     };
     Options {

@@ -22,6 +22,7 @@ fn emitted_fixtures_compile_to_the_same_policy() {
             include_dirs: vec![],
             base_dir: dir.clone(),
             cwd: dir.clone(),
+            fs: aaprof::vfs::Vfs::disk(),
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
@@ -87,6 +88,7 @@ fn an_include_lost_to_an_untaken_branch_is_reported() {
             include_dirs: vec![],
             base_dir: dir.clone(),
             cwd: dir.clone(),
+            fs: aaprof::vfs::Vfs::disk(),
         },
         ..Options::default()
     };

@@ -162,6 +162,7 @@ fn options(base: &Path, includes: Vec<PathBuf>) -> Options {
             include_dirs: includes,
             base_dir: base.to_path_buf(),
             cwd: base.to_path_buf(),
+            fs: aaprof::vfs::Vfs::disk(),
         },
         features: Features::all(),
         warn_unsupported: false,

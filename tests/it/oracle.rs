@@ -168,6 +168,7 @@ impl Corpus {
                 include_dirs: self.includes.clone(),
                 base_dir: self.base.clone(),
                 cwd: self.cwd.clone(),
+                fs: aaprof::vfs::Vfs::disk(),
             },
             features: aaprof::features::Features::all(),
             warn_unsupported: false,

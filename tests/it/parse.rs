@@ -15,6 +15,7 @@ fn fixture_opts(dir: &Path) -> Options {
             include_dirs: vec![dir.join("include")],
             base_dir: dir.join("include"),
             cwd: dir.to_path_buf(),
+            fs: aaprof::vfs::Vfs::disk(),
         },
         features: aaprof::features::Features::all(),
         warn_unsupported: false,
@@ -357,4 +358,54 @@ fn syntax_fixes_repair_the_fixtures() {
         repaired += 1;
     });
     assert!(repaired >= 6, "only {repaired} fixtures had fixes to apply");
+}
+
+/// The messages of checking `text` with the fixtures' include tree read
+/// through `fs`.
+fn messages_with(fs: aaprof::vfs::Vfs, text: &str) -> Vec<String> {
+    let dir = repo().join("tests/fixtures/parse");
+    let mut opts = fixture_opts(&dir);
+    opts.search.fs = fs;
+    let out = Session::new().check_text("t", None, text.to_string(), &opts);
+    out.diagnostics.iter().map(|d| d.message.clone()).collect()
+}
+
+#[test]
+fn a_confined_file_system_reads_no_include_outside_its_roots() {
+    let dir = repo().join("tests/fixtures/parse/include");
+    let confined = aaprof::vfs::Vfs::confined(std::slice::from_ref(&dir));
+    let inside = format!(
+        "include \"{}/tunables/global\"\nprofile p {{ }}\n",
+        dir.display()
+    );
+    assert!(std::fs::metadata(dir.join("tunables/global")).is_ok());
+    assert_eq!(
+        messages_with(confined.clone(), &inside),
+        Vec::<String>::new()
+    );
+    let manifest = format!("{}/Cargo.toml", repo().display());
+    for outside in [manifest.as_str(), "/etc/passwd"] {
+        let text = format!("include \"{outside}\"\nprofile p {{ }}\n");
+        let m = messages_with(confined.clone(), &text);
+        assert!(
+            m.iter().any(|m| m.contains("cannot find include")),
+            "{outside} is outside: {m:?}"
+        );
+    }
+    // on the disk itself the manifest is found (and is no policy)
+    let text = format!("include \"{manifest}\"\nprofile p {{ }}\n");
+    let m = messages_with(aaprof::vfs::Vfs::disk(), &text);
+    assert!(
+        !m.iter().any(|m| m.contains("cannot find include")),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn an_include_of_a_device_is_refused_without_reading_it() {
+    let m = messages_with(
+        aaprof::vfs::Vfs::disk(),
+        "include \"/dev/zero\"\nprofile p { }\n",
+    );
+    assert!(m.iter().any(|m| m.contains("not a regular file")), "{m:?}");
 }

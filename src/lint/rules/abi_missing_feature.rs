@@ -40,8 +40,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }) else {
         return;
     };
-    let Some(path) = cx.search.find(&name, angle) else { return };
-    let Ok(text) = std::fs::read_to_string(&path) else { return };
+    let Some(text) = cx.search.read_found(&name, angle) else { return };
     let Ok(features) = Features::parse(&text) else { return };
     let mut reported: Vec<Family> = Vec::new();
     for pf in &cx.facts().profiles {
@@ -56,8 +55,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             // mediates the class
             let newer = cx.search.abi_versions().into_iter().find(|a| {
                 cx.search
-                    .find(a, true)
-                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .read_found(a, true)
                     .is_some_and(|t| crate::check::family_supported(&Features::parse_lossy(&t).0, fam))
             });
             let help = match newer {

@@ -44,11 +44,7 @@ rule!("L406", "missing-abi", Portability, Info, true, Unsafe);
 
 /// The rule classes of the file's own rules that `abi` does not mediate.
 fn unmediated(cx: &Context, abi: &str) -> Vec<&'static str> {
-    let Some(text) = cx
-        .search
-        .find(abi, true)
-        .and_then(|p| std::fs::read_to_string(p).ok())
-    else {
+    let Some(text) = cx.search.read_found(abi, true) else {
         return Vec::new();
     };
     let (features, _) = Features::parse_lossy(&text);

@@ -92,6 +92,7 @@ fn fragments_are_told_by_their_folders() {
         include_dirs: vec![t.0.join("mappings")],
         base_dir: t.0.join("apparmor.d"),
         cwd: t.0.clone(),
+        fs: crate::vfs::Vfs::disk(),
     };
     let at = |f: &str| fragment_dir(Some(&t.0.join(f)), &search);
     use FragmentDir::*;
