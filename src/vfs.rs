@@ -2,10 +2,13 @@
 //! linting, emitting and compiling make of the include tree (an include's
 //! target, a directory include's entries, an abi file, the names offered
 //! when an include is not found) goes through the [`Vfs`] of the search
-//! path: the disk itself, or the disk seen only below some directories
-//! (the fuzz targets, which must not read the host's files through an
-//! absolute include such as `include "/dev/zero"`).
+//! path: the disk itself, the disk seen only below some directories (the
+//! fuzz targets, which must not read the host's files through an absolute
+//! include such as `include "/dev/zero"`), or the disk under an editor's
+//! unsaved buffers (the language server: an abstraction being edited is
+//! read as the editor has it).
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -115,6 +118,60 @@ impl FileSystem for Confined {
     }
 }
 
+/// A file system with some files' text replaced: those paths read as the
+/// text given, whether or not the file system below has them.
+struct Overlay {
+    below: Vfs,
+    files: HashMap<PathBuf, Arc<str>>,
+}
+
+impl FileSystem for Overlay {
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        if self.files.contains_key(path) {
+            return Some(Kind::File);
+        }
+        self.below.kind(path)
+    }
+
+    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        match self.files.get(path) {
+            Some(text) => {
+                let n = text
+                    .len()
+                    .min(usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX));
+                Ok(text.as_bytes()[..n].to_vec())
+            }
+            None => self.below.0.read(path, limit),
+        }
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        let mine = self
+            .files
+            .keys()
+            .filter(|p| p.parent() == Some(path))
+            .filter_map(|p| p.file_name()?.to_str().map(str::to_string));
+        let mut names = match self.below.read_dir(path) {
+            Ok(names) => names,
+            Err(e) if !self.files.keys().any(|p| p.parent() == Some(path)) => return Err(e),
+            Err(_) => Vec::new(),
+        };
+        for n in mine {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        Ok(names)
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        match self.below.canonicalize(path) {
+            Err(_) if self.files.contains_key(path) => Ok(path.to_path_buf()),
+            r => r,
+        }
+    }
+}
+
 /// A shared file system. Two are equal when they are the same one (so a
 /// search path compares equal to its clones, and the session's caches,
 /// kept per search path, are kept).
@@ -133,6 +190,15 @@ impl Vfs {
     pub fn confined(roots: &[PathBuf]) -> Vfs {
         let roots = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
         Vfs(Arc::new(Confined { roots }))
+    }
+
+    /// `self` with the files of `files` (path to text) replaced by that
+    /// text.
+    pub fn overlay(&self, files: HashMap<PathBuf, Arc<str>>) -> Vfs {
+        Vfs(Arc::new(Overlay {
+            below: self.clone(),
+            files,
+        }))
     }
 
     /// Another file system.

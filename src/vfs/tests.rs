@@ -71,3 +71,31 @@ fn a_confined_disk_shows_nothing_outside_its_roots() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn an_overlay_reads_its_files_as_given_and_the_rest_from_below() {
+    let d = dir("overlay");
+    let files = HashMap::from([
+        (d.join("inside/a"), Arc::from("profile edited {}\n")),
+        (d.join("inside/new"), Arc::from("# not saved yet\n")),
+    ]);
+    let fs = Vfs::disk().overlay(files);
+    assert_eq!(
+        fs.read_text(&d.join("inside/a"), 100).as_deref(),
+        Ok("profile edited {}\n")
+    );
+    assert_eq!(fs.kind(&d.join("inside/new")), Some(Kind::File));
+    assert_eq!(
+        fs.read_text(&d.join("outside"), 100).as_deref(),
+        Ok("secret\n")
+    );
+    let mut names = fs.read_dir(&d.join("inside")).expect("listed");
+    names.sort();
+    assert_eq!(names, ["a", "new", "sub"]);
+    assert!(
+        fs.read_text(&d.join("inside/new"), 3).is_err(),
+        "the limit holds"
+    );
+    assert_eq!(Vfs::disk().kind(&d.join("inside/new")), None);
+    let _ = std::fs::remove_dir_all(&d);
+}
