@@ -63,13 +63,7 @@ pub fn run(a: RuleArgs) -> i32 {
             exit::OK
         }
         Some(key) => {
-            let lint = registry::find(&key);
-            let codes = doc::find(&key);
-            let mut pages: Vec<(&str, String)> = Vec::new();
-            if let Some(r) = lint {
-                pages.push((r.id(), r.markdown()));
-            }
-            pages.extend(codes.iter().map(|d| (d.code.id, d.markdown())));
+            let pages = registry::pages(&key);
             let Some((_, first)) = pages.first() else {
                 let candidates: Vec<&str> = RULES
                     .iter()

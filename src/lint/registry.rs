@@ -78,6 +78,23 @@ pub fn find(key: &str) -> Option<&'static Rule> {
     index_of(key).map(|i| &RULES[i])
 }
 
+/// The documentation pages a code or name has, `(code, markdown)`: the
+/// lint rule's first, then the front end's and Kubernetes' codes (a name
+/// two families share has two). What `aaprof rule KEY` prints and the
+/// language server's hover shows.
+pub fn pages(key: &str) -> Vec<(&'static str, String)> {
+    let mut pages: Vec<(&'static str, String)> = Vec::new();
+    if let Some(r) = find(key) {
+        pages.push((r.id(), r.markdown()));
+    }
+    pages.extend(
+        crate::diag::doc::find(key)
+            .iter()
+            .map(|d| (d.code.id, d.markdown())),
+    );
+    pages
+}
+
 /// The rule code or name closest to a misspelt `key`, if one is close.
 pub fn did_you_mean(key: &str) -> Option<&'static str> {
     crate::suggest::did_you_mean(key, RULES.iter().flat_map(|r| [r.id(), r.name()]))
