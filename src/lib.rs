@@ -15,6 +15,7 @@ pub mod features;
 pub mod fmt;
 pub mod k8s;
 pub mod lint;
+pub mod lsp;
 pub mod policy;
 pub mod resolve;
 pub mod source;

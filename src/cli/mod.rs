@@ -33,6 +33,7 @@ pub mod fmt;
 pub mod inspect;
 pub mod k8s;
 pub mod lint;
+pub mod lsp;
 pub mod pool;
 pub mod rule;
 
@@ -100,6 +101,16 @@ pub enum Command {
     /// Exit status: 0 when decoded, 1 when the file is not a binary
     /// policy, 2 on usage or I/O errors.
     Inspect(inspect::InspectArgs),
+    /// Run the language server (LSP) on standard input and output, for
+    /// editors: the diagnostics of `lint` as you type, their fixes as code
+    /// actions, formatting, rule documentation on hover and the document's
+    /// profiles as symbols. `-I`, `-b` and `-M` give the defaults; the
+    /// client's initialisation options (`include`, `base`) and each
+    /// file's `aaprof.toml` add to them. See editors/ for set-ups.
+    ///
+    /// Exit status: 0 when the client ends the session (shutdown, then
+    /// exit), 2 when the connection fails or closes before that.
+    Lsp(lsp::LspArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
@@ -275,6 +286,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Lint(a) => lint::run(a),
         Command::Rule(a) => rule::run(a),
         Command::K8s(a) => k8s::run(a),
+        Command::Lsp(a) => lsp::run(a),
         Command::Debug(a) => debug::run(a),
         Command::Completions(a) => completions::run(a),
     }
