@@ -18,6 +18,7 @@ mod k8s;
 mod k8s_cli;
 mod lint;
 mod lint_cli;
+mod lsp;
 mod model;
 mod oracle;
 mod parse;

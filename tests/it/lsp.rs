@@ -1,0 +1,522 @@
+//! The language server driven through its messages, as an editor drives
+//! it: a client on one end of an in-memory connection, `aaprof::lsp::serve`
+//! on the other. Each test opens documents, edits them and asks, and
+//! checks what comes back against what `aaprof lint` and `aaprof fmt` say
+//! of the same text.
+
+use super::support::{repo, shared};
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The client end of a running server.
+struct Client {
+    conn: Connection,
+    server: Option<std::thread::JoinHandle<Result<(), aaprof::lsp::ServeError>>>,
+    next: i32,
+    /// Notifications received while waiting for something else.
+    pending: Vec<Notification>,
+    init: Value,
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+impl Client {
+    /// A server initialised with `init_options`, the client offering
+    /// `encodings` (the protocol's default, UTF-16, when empty).
+    fn start(init_options: Value, encodings: &[&str]) -> Client {
+        let (server_end, client_end) = Connection::memory();
+        let options = aaprof::resolve::Options {
+            fragments: true,
+            ..Default::default()
+        };
+        let server = std::thread::spawn(move || {
+            aaprof::lsp::serve(&server_end, aaprof::lsp::Defaults { options })
+        });
+        let mut c = Client {
+            conn: client_end,
+            server: Some(server),
+            next: 1,
+            pending: Vec::new(),
+            init: Value::Null,
+        };
+        let caps = if encodings.is_empty() {
+            json!({})
+        } else {
+            json!({ "general": { "positionEncodings": encodings } })
+        };
+        c.init = c.request(
+            "initialize",
+            json!({ "capabilities": caps, "initializationOptions": init_options }),
+        );
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        self.conn
+            .sender
+            .send(Message::Notification(Notification::new(
+                method.into(),
+                params,
+            )))
+            .expect("the server is listening");
+    }
+
+    /// Send a request; its response (an error response as `Err`).
+    fn call(&mut self, method: &str, params: Value) -> Result<Value, String> {
+        let id = RequestId::from(self.next);
+        self.next += 1;
+        self.conn
+            .sender
+            .send(Message::Request(Request::new(
+                id.clone(),
+                method.into(),
+                params,
+            )))
+            .expect("the server is listening");
+        loop {
+            match self.conn.receiver.recv_timeout(WAIT) {
+                Ok(Message::Response(Response {
+                    id: got,
+                    response_result,
+                })) if got == id => {
+                    return response_result.map_err(|e| e.message);
+                }
+                Ok(Message::Notification(n)) => self.pending.push(n),
+                Ok(_) => {}
+                Err(e) => panic!("no response to {method}: {e}"),
+            }
+        }
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.call(method, params)
+            .unwrap_or_else(|e| panic!("{method} failed: {e}"))
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let is_for = |n: &Notification| {
+            n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri
+        };
+        if let Some(i) = self.pending.iter().position(is_for) {
+            let n = self.pending.remove(i);
+            return n.params["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+        }
+        loop {
+            match self.conn.receiver.recv_timeout(WAIT) {
+                Ok(Message::Notification(n)) if is_for(&n) => {
+                    return n.params["diagnostics"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                }
+                Ok(Message::Notification(n)) => self.pending.push(n),
+                Ok(_) => {}
+                Err(e) => panic!("no diagnostics for {uri}: {e}"),
+            }
+        }
+    }
+
+    fn open(&self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "apparmor", "version": 1, "text": text } }),
+        );
+    }
+
+    fn change(&self, uri: &str, version: i32, changes: Value) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": changes }),
+        );
+    }
+
+    /// Shut the server down as a client does; it must end cleanly.
+    fn stop(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let server = self.server.take().expect("running");
+        let r = server
+            .join()
+            .expect("the server thread ends without panicking");
+        assert!(r.is_ok(), "{r:?}");
+    }
+}
+
+/// A directory of its own for one test, with a profile tree.
+fn tree(test: &str) -> PathBuf {
+    let d = repo().join("target/lsp-tests").join(test);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("tunables")).expect("target/ writable");
+    std::fs::create_dir_all(d.join("abstractions")).expect("target/ writable");
+    std::fs::write(d.join("tunables/global"), "@{HOME}=/home/*/ /root/\n").expect("written");
+    std::fs::write(d.join("abstractions/base"), "/etc/ld.so.cache r,\n").expect("written");
+    d
+}
+
+fn uri(p: &Path) -> String {
+    aaprof::lsp::position::uri_of(p)
+        .expect("an absolute path")
+        .as_str()
+        .to_string()
+}
+
+/// `aaprof lint --format json` of `path` with base `base`: (code, line, column) of
+/// each finding in that file, 1-based as the CLI prints them.
+fn lint_cli(path: &Path, base: &Path) -> Vec<(String, u64, u64)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
+        .args(["lint", "--format", "json", "-b"])
+        .arg(base)
+        .arg(path)
+        .output()
+        .expect("aaprof runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json output");
+    let mut found: Vec<(String, u64, u64)> = v["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["location"]["line"].as_u64().unwrap_or_default(),
+                d["location"]["column"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// (code, line, character) of published diagnostics, 0-based.
+fn published(diags: &[Value]) -> Vec<(String, u64, u64)> {
+    let mut v: Vec<(String, u64, u64)> = diags
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap_or_default(),
+                d["range"]["start"]["character"]
+                    .as_u64()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const DEMO: &str = "abi <abi/4.0>,\ninclude <tunables/global>\n\nprofile demo /usr/bin/demo {\n  #include <abstractions/base>\n  /etc/démo/** r,\n  /etc/démo/x r,\n  @{HOME}/.demo rw,\n  /usr/bin/demo ix\n  ^hat { /tmp/** rw, }\n}\n";
+
+#[test]
+fn diagnostics_are_lints_and_arrive_on_open_and_on_change() {
+    let d = tree("diagnostics");
+    std::fs::create_dir_all(d.join("abi")).expect("abi dir");
+    std::fs::copy(shared().join("corpora/upstream/abi/4.0"), d.join("abi/4.0"))
+        .expect("abi copied");
+    let path = d.join("demo");
+    std::fs::write(&path, DEMO).expect("written");
+    let u = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &["utf-8"]);
+    assert_eq!(c.init["capabilities"]["positionEncoding"], "utf-8");
+    c.open(&u, DEMO);
+    let diags = c.diagnostics(&u);
+    // the CLI's findings, at the same places (its columns are 1-based
+    // characters; on these lines every character before a finding is ASCII)
+    let cli: Vec<(String, u64, u64)> = lint_cli(&path, &d)
+        .into_iter()
+        .map(|(c, l, col)| (c, l - 1, col - 1))
+        .collect();
+    assert!(!cli.is_empty());
+    assert_eq!(published(&diags), cli);
+    assert!(diags.iter().all(|d| d["source"] == "aaprof"), "{diags:?}");
+    // the missing comma mended: that error goes, the rest stay
+    c.change(
+        &u,
+        2,
+        json!([{ "range": { "start": { "line": 8, "character": 18 }, "end": { "line": 8, "character": 18 } }, "text": "," }]),
+    );
+    let after = c.diagnostics(&u);
+    let mut expected = published(&diags);
+    expected.retain(|x| x.0 != "E0102");
+    assert_eq!(published(&after), expected);
+    c.stop();
+}
+
+#[test]
+fn positions_are_utf16_unless_utf8_is_negotiated() {
+    let d = tree("encoding");
+    let path = d.join("p");
+    let text = "profile p {\n  /é/x ix\n}\n";
+    let u = uri(&path);
+    let at = |encodings: &[&str]| {
+        let mut c = Client::start(json!({ "base": d }), encodings);
+        c.open(&u, text);
+        let diags = c.diagnostics(&u);
+        let e = diags
+            .iter()
+            .find(|x| x["code"] == "E0102")
+            .cloned()
+            .unwrap_or_else(|| panic!("the missing comma is reported: {diags:?}"));
+        c.stop();
+        e["range"]["start"]["character"].as_u64()
+    };
+    // `  /é/x ix` ends at character 9 in UTF-16 units, at byte 10
+    assert_eq!(at(&[]), Some(9));
+    assert_eq!(at(&["utf-16"]), Some(9));
+    assert_eq!(at(&["utf-8", "utf-16"]), Some(10));
+}
+
+#[test]
+fn an_unsaved_tunable_changes_the_diagnostics_of_the_profile_that_includes_it() {
+    let d = tree("overlay");
+    let path = d.join("p");
+    let text = "include <tunables/global>\nprofile p {\n  @{DEMO_DIR}/** r,\n}\n";
+    std::fs::write(&path, text).expect("written");
+    let u = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&u, text);
+    let before = c.diagnostics(&u);
+    assert!(
+        before
+            .iter()
+            .any(|x| x["message"].as_str().unwrap_or("").contains("DEMO_DIR")),
+        "the variable is undefined on disk: {before:?}"
+    );
+    // the tunable opened and given the variable, not saved
+    let tu = uri(&d.join("tunables/global"));
+    c.open(&tu, "@{HOME}=/home/*/ /root/\n");
+    let _ = c.diagnostics(&tu);
+    let _ = c.diagnostics(&u);
+    c.change(
+        &tu,
+        2,
+        json!([{ "text": "@{HOME}=/home/*/ /root/\n@{DEMO_DIR}=/opt/demo\n" }]),
+    );
+    let _ = c.diagnostics(&tu);
+    let after = c.diagnostics(&u);
+    assert!(
+        !after
+            .iter()
+            .any(|x| x["message"].as_str().unwrap_or("").contains("DEMO_DIR")),
+        "the unsaved definition is read: {after:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("tunables/global")).expect("readable"),
+        "@{HOME}=/home/*/ /root/\n",
+        "nothing is written"
+    );
+    c.stop();
+}
+
+#[test]
+fn code_actions_carry_the_fixes_and_a_suppression() {
+    let d = tree("actions");
+    let path = d.join("p");
+    let text = "profile p {\n  #include <abstractions/base>\n  /etc/x r,\n}\n";
+    let u = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&u, text);
+    let diags = c.diagnostics(&u);
+    let hash = diags
+        .iter()
+        .find(|x| x["code"] == "L404")
+        .cloned()
+        .unwrap_or_else(|| panic!("the #include is reported: {diags:?}"));
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": u }, "range": hash["range"], "context": { "diagnostics": [hash] } }),
+    );
+    let actions = actions.as_array().cloned().unwrap_or_default();
+    let fix = actions
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("a preferred (safe) fix: {actions:?}"));
+    let edits = fix["edit"]["changes"][&u]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edits.len(), 1, "{fix:?}");
+    assert_eq!(edits[0]["newText"], "");
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({ "line": 1, "character": 2 })
+    );
+    assert_eq!(
+        edits[0]["range"]["end"],
+        json!({ "line": 1, "character": 3 })
+    );
+    let suppress = actions
+        .iter()
+        .find(|a| a["title"].as_str().unwrap_or("").starts_with("Suppress"))
+        .unwrap_or_else(|| panic!("a suppression: {actions:?}"));
+    let edit = &suppress["edit"]["changes"][&u][0];
+    assert_eq!(edit["newText"], "  # aaprof: ignore[L404]");
+    // at the end of the line
+    let eol = text.lines().nth(1).map_or(0, str::len);
+    assert_eq!(
+        edit["range"]["start"],
+        json!({ "line": 1, "character": eol })
+    );
+    // the suppressed text has no such finding
+    let suppressed = text.replacen(
+        "<abstractions/base>\n",
+        "<abstractions/base>  # aaprof: ignore[L404]\n",
+        1,
+    );
+    c.change(&u, 2, json!([{ "text": suppressed }]));
+    let after = c.diagnostics(&u);
+    assert!(!after.iter().any(|x| x["code"] == "L404"), "{after:?}");
+    c.stop();
+}
+
+#[test]
+fn formatting_gives_what_fmt_gives_and_symbols_nest_hats() {
+    let d = tree("format");
+    let path = d.join("p");
+    let text = "profile p {\n/a r,\n   ^h {\n/b r,\n}\n}\n";
+    let u = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&u, text);
+    let _ = c.diagnostics(&u);
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": u }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let expected = aaprof::fmt::format(text, aaprof::source::FileId(0)).expect("the text formats");
+    assert_ne!(expected, text);
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits:?}");
+    assert_eq!(edits[0]["newText"], expected.as_str());
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({ "line": 0, "character": 0 })
+    );
+    assert_eq!(
+        edits[0]["range"]["end"],
+        json!({ "line": 6, "character": 0 })
+    );
+    let symbols = c.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": u } }),
+    );
+    assert_eq!(symbols[0]["name"], "p");
+    assert_eq!(symbols[0]["children"][0]["name"], "h");
+    assert_eq!(symbols[0]["children"][0]["detail"], "hat");
+    c.stop();
+}
+
+#[test]
+fn hover_shows_the_documentation_of_the_finding_under_the_cursor() {
+    let d = tree("hover");
+    let path = d.join("p");
+    let text = "profile p {\n  #include <abstractions/base>\n}\n";
+    let u = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&u, text);
+    let _ = c.diagnostics(&u);
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": u }, "position": { "line": 1, "character": 4 } }),
+    );
+    let doc = h["contents"]["value"].as_str().unwrap_or_default();
+    let page = aaprof::lint::registry::pages("L404");
+    assert_eq!(doc, page[0].1, "the rule's page");
+    let nothing = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": u }, "position": { "line": 0, "character": 1 } }),
+    );
+    assert_eq!(nothing, Value::Null);
+    c.stop();
+}
+
+#[test]
+fn bad_requests_get_errors_and_the_server_goes_on() {
+    let d = tree("errors");
+    let u = uri(&d.join("p"));
+    let mut c = Client::start(Value::Null, &[]);
+    let e = c.call("textDocument/formatting", json!({ "nonsense": 1 }));
+    assert!(e.is_err(), "{e:?}");
+    let e = c.call("textDocument/unheardOf", json!({}));
+    assert!(e.is_err_and(|m| m.contains("does not answer")));
+    // a document never opened: nothing to say, no error
+    let r = c.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": u } }),
+    );
+    assert_eq!(r, Value::Null);
+    // and it still answers
+    c.open(&u, "profile p { /a r, }\n");
+    let diags = c.diagnostics(&u);
+    assert!(diags.iter().all(|x| x["severity"] != 1), "{diags:?}");
+    c.stop();
+}
+
+/// Debian's Neovim, headless and without any user configuration, as the
+/// client: it starts `aaprof lsp`, receives the diagnostics of a profile
+/// with mistakes and gets the code actions of one.
+#[test]
+fn neovim_receives_the_diagnostics_and_a_code_action() {
+    let d = tree("neovim");
+    let path = d.join("demo");
+    let text = "profile demo {\n  #include <abstractions/base>\n  /etc/demo/** r,\n  /etc/demo/x r,\n  /usr/bin/true ix\n}\n";
+    std::fs::write(&path, text).expect("written");
+    let out_file = d.join("neovim.out");
+    let script = repo().join("tests/fixtures/lsp/neovim.lua");
+    let mut child = Command::new("nvim")
+        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .env("AAPROF_FILE", &path)
+        .env("AAPROF_BIN", env!("CARGO_BIN_EXE_aaprof"))
+        .env("AAPROF_BASE", &d)
+        .env("AAPROF_OUT", &out_file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("nvim runs (the test command installs Debian's neovim)");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("waitable").is_none() {
+        if start.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            panic!(
+                "nvim did not finish; it wrote: {}",
+                std::fs::read_to_string(&out_file).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = std::fs::read_to_string(&out_file).expect("nvim wrote its report");
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines.last(), Some(&"done"), "{got}");
+    assert!(!got.contains("error"), "{got}");
+    // what the CLI reports, at the same places
+    let cli = lint_cli(&path, &d);
+    let diags: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("diag "))
+        .map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    let expected: Vec<String> = cli
+        .iter()
+        .map(|(code, line, col)| format!("{}:{} {code}", line - 1, col - 1))
+        .collect();
+    let mut sorted = diags.clone();
+    sorted.sort();
+    let mut want = expected.clone();
+    want.sort();
+    assert_eq!(sorted, want, "{got}");
+    assert!(diags.iter().any(|l| l.ends_with(" L404")), "{got}");
+    // the #include on line 1: its fix and its suppression
+    assert!(lines.contains(&"action write `include`"), "{got}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("action Suppress ")),
+        "{got}"
+    );
+}
