@@ -53,7 +53,9 @@ PY
 sort -n "$out/our-rss" | tail -1 | awk '{print "aaprof compile peak RSS: " $1 " KB (one process)"}'
 # the reference's two processes together: at most the two largest
 # profiles' peaks (each profile's largest over the runs)
-sort -k2,2 -k1,1nr "$out/ref-rss" | sort -u -k2,2 | sort -nr | head -2 |
+# (awk, not head, takes the two: head would end the pipe early, and
+# under pipefail sort's SIGPIPE would end the script before the stages)
+sort -k2,2 -k1,1nr "$out/ref-rss" | sort -u -k2,2 | sort -nr | awk 'NR <= 2' |
   awk '{s += $1; if (NR == 1) m = $1} END {print "apparmor_parser peak RSS: " m " KB in one process; two at a time up to " s " KB (the two largest profiles)"}'
 # aaprof's cost per stage, and the files that cost most
 sh -c "$bin compile --timings -M $features -b apparmor.d -I apparmor.d/mappings --out-dir $out/ours \$(cat $out/files)" 2>&1 >/dev/null | grep -A13 "^aaprof compile:"
