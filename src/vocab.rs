@@ -10,6 +10,8 @@
 //! Everything here is pure data or a pure function: no I/O, no printing, no
 //! panics on any input.
 
+pub mod glossary;
+
 #[cfg(test)]
 mod tests;
 
