@@ -23,6 +23,7 @@ use crate::syntax::ast;
 use crate::syntax::lexer::Trivia;
 use serde::Serialize;
 use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 pub use facts::Cache;
@@ -430,6 +431,10 @@ pub struct FileResult {
     /// The file's top-level profiles: name (variables expanded) and where
     /// the name is written (for checks across files).
     pub profiles: Vec<(String, Span)>,
+    /// The set variables as they stood after the file (as read) was
+    /// resolved, and the files it included, in reading order.
+    pub vars: HashMap<String, crate::resolve::vars::SetVar>,
+    pub read: Vec<FileId>,
 }
 
 /// What linting needs besides the file: the session its includes are read
@@ -469,10 +474,12 @@ pub fn lint_source(
             file: outcome.file,
             diagnostics: diags,
             profiles,
+            vars: outcome.policy.vars,
+            read: outcome.read,
             ..FileResult::default()
         };
     };
-    drop(outcome);
+    let (vars, read) = (outcome.policy.vars, outcome.read);
     let original = session.sources().text(file).to_string();
     let lint_text = |t: &str| {
         let o = session.check_text(name, path, t.to_string(), opts);
@@ -499,6 +506,8 @@ pub fn lint_source(
         fixed: changed.then_some(fixed),
         original: changed.then_some(original),
         profiles,
+        vars,
+        read,
     }
 }
 
