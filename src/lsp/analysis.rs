@@ -5,17 +5,20 @@
 //! diagnostics (secondary labels as related locations), code actions,
 //! hover and symbols.
 
+use super::index::Index;
 use super::position::{Encoding, LineMap, uri_of};
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::config::Config;
 use crate::lint::{self, FixMode, Linter};
-use crate::resolve::{self, Session};
+use crate::resolve::vars::SetVar;
+use crate::resolve::{self, SearchPath, Session};
 use crate::source::FileId;
 use crate::syntax::ast;
 use crate::vfs::Vfs;
 use lsp_types as lt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What the linter found in one version of a document.
 pub struct Analysis {
@@ -25,6 +28,16 @@ pub struct Analysis {
     diagnostics: Vec<Diagnostic>,
     /// The other files the findings point into (includes): path and text.
     others: HashMap<FileId, (Option<PathBuf>, String)>,
+    /// What the document's text names, where.
+    pub index: Index,
+    /// The set variables as the resolver left them after the document.
+    pub vars: HashMap<String, SetVar>,
+    /// The files the document included, in reading order, with the path
+    /// and text each was read with.
+    pub included: Vec<(PathBuf, Arc<str>)>,
+    /// The include path the document was checked with (its directory for
+    /// `""` includes, the editor's buffers overlaid).
+    pub search: SearchPath,
 }
 
 impl Analysis {
@@ -68,10 +81,22 @@ impl Analysis {
                 }
             }
         }
+        let included = r
+            .read
+            .iter()
+            .filter_map(|&f| {
+                let path = sources.get(f)?.path.clone()?;
+                Some((path, Arc::from(sources.text(f))))
+            })
+            .collect();
         Analysis {
             file: r.file,
             diagnostics: r.diagnostics,
             others,
+            index: Index::of(text),
+            vars: r.vars,
+            included,
+            search: opts.search,
         }
     }
 
@@ -224,7 +249,7 @@ impl Analysis {
     }
 
     /// The documentation of the findings at `at`.
-    pub fn hover(&self, text: &str, at: lt::Position, e: Encoding) -> Option<lt::Hover> {
+    pub fn hover(&self, text: &str, at: lt::Position, e: Encoding) -> Option<String> {
         let lines = LineMap::new(text, e);
         let off = lines.offset(at);
         let mut pages: Vec<String> = Vec::new();
@@ -239,23 +264,16 @@ impl Analysis {
                 }
             }
         }
-        if pages.is_empty() {
-            return None;
-        }
-        Some(lt::Hover {
-            contents: lt::HoverContents::Markup(lt::MarkupContent {
-                kind: lt::MarkupKind::Markdown,
-                value: pages.join("\n---\n"),
-            }),
-            range: None,
-        })
+        (!pages.is_empty()).then(|| pages.join("\n\n---\n\n"))
     }
 
     /// The document's profiles, with their children and hats nested.
     pub fn symbols(&self, text: &str, e: Encoding) -> Vec<lt::DocumentSymbol> {
         let parsed = crate::syntax::parse(text, FileId(0));
         let lines = LineMap::new(text, e);
-        symbols_of(&parsed.ast.items, &lines)
+        let mut out = variable_symbols(&self.index, &lines);
+        out.extend(symbols_of(&parsed.ast.items, &lines));
+        out
     }
 }
 
@@ -277,6 +295,28 @@ fn action(
         is_preferred: preferred.then_some(true),
         ..Default::default()
     })
+}
+
+/// The variables the document defines (`=`, not `+=`), one symbol each.
+#[allow(deprecated)] // `deprecated` is a required field of the struct
+fn variable_symbols(index: &Index, lines: &LineMap) -> Vec<lt::DocumentSymbol> {
+    index
+        .occurrences
+        .iter()
+        .filter_map(|o| match &o.name {
+            super::index::Name::VarDef { name, add: false } => Some(lt::DocumentSymbol {
+                name: format!("@{{{name}}}"),
+                detail: Some("variable".into()),
+                kind: lt::SymbolKind::VARIABLE,
+                tags: None,
+                deprecated: None,
+                range: lines.range(o.start, o.end),
+                selection_range: lines.range(o.start, o.end),
+                children: None,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 #[allow(deprecated)] // `deprecated` is a required field of the struct

@@ -10,13 +10,23 @@
 //! - code actions: every fix a finding carries (safe ones marked
 //!   preferred, unsafe ones labelled), and a suppression comment;
 //! - formatting: the document through `aaprof fmt`;
-//! - hover: the documentation of the findings at the position;
-//! - document symbols: profiles, children and hats.
+//! - hover: the documentation of the findings at the position, and what
+//!   the word there means: a keyword, capability, permission or flag, a
+//!   variable's values, the files an include reads (see [`navigate`]);
+//! - go to definition and references: includes to their files,
+//!   variables to every `=` and `+=` (in the document and what it
+//!   includes), transitions to the profile they name, looked up in the
+//!   open documents and the profile tree beside the document;
+//! - completion (see [`complete`]);
+//! - document symbols: profiles, children, hats and variables.
 //!
 //! A request that panics is answered with an error and the server goes
 //! on.
 
 mod analysis;
+mod complete;
+mod index;
+mod navigate;
 pub mod position;
 
 use crate::resolve;
@@ -25,6 +35,7 @@ use analysis::Analysis;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types as lt;
 use position::{Encoding, LineMap, path_of};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -159,6 +170,12 @@ fn capabilities(encoding: Encoding) -> lt::ServerCapabilities {
         document_formatting_provider: Some(lt::OneOf::Left(true)),
         hover_provider: Some(lt::HoverProviderCapability::Simple(true)),
         document_symbol_provider: Some(lt::OneOf::Left(true)),
+        definition_provider: Some(lt::OneOf::Left(true)),
+        references_provider: Some(lt::OneOf::Left(true)),
+        completion_provider: Some(lt::CompletionOptions {
+            trigger_characters: Some(["<", "/", "{", "(", " ", ">"].map(String::from).to_vec()),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -209,6 +226,22 @@ impl Server<'_> {
             "textDocument/hover" => {
                 let p: lt::HoverParams = params(req)?;
                 Ok(json(&self.hover(&p.text_document_position_params)))
+            }
+            "textDocument/definition" => {
+                let p: lt::GotoDefinitionParams = params(req)?;
+                let found = self.definition(&p.text_document_position_params);
+                Ok(json(&lt::GotoDefinitionResponse::Array(found)))
+            }
+            "textDocument/references" => {
+                let p: lt::ReferenceParams = params(req)?;
+                Ok(json(&self.references(
+                    &p.text_document_position,
+                    p.context.include_declaration,
+                )))
+            }
+            "textDocument/completion" => {
+                let p: lt::CompletionParams = params(req)?;
+                Ok(json(&self.completion(&p.text_document_position)))
             }
             "textDocument/documentSymbol" => {
                 let p: lt::DocumentSymbolParams = params(req)?;
@@ -338,7 +371,245 @@ impl Server<'_> {
     fn hover(&self, p: &lt::TextDocumentPositionParams) -> Option<lt::Hover> {
         let doc = self.doc(&p.text_document.uri)?;
         let a = doc.analysis.as_ref()?;
-        a.hover(&doc.text, p.position, self.encoding)
+        let lines = LineMap::new(&doc.text, self.encoding);
+        let at = lines.offset(p.position);
+        let mut parts = Vec::new();
+        let mut range = None;
+        if let Some((text, start, end)) = navigate::hover(a, at) {
+            parts.push(text);
+            range = Some(lines.range(start, end));
+        }
+        if let Some(findings) = a.hover(&doc.text, p.position, self.encoding) {
+            parts.push(findings);
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        Some(lt::Hover {
+            contents: lt::HoverContents::Markup(lt::MarkupContent {
+                kind: lt::MarkupKind::Markdown,
+                value: parts.join("\n\n---\n\n"),
+            }),
+            range,
+        })
+    }
+
+    /// Where the word at the position is defined.
+    fn definition(&self, p: &lt::TextDocumentPositionParams) -> Vec<lt::Location> {
+        let Some(doc) = self.doc(&p.text_document.uri) else {
+            return Vec::new();
+        };
+        let Some(a) = &doc.analysis else {
+            return Vec::new();
+        };
+        let at = LineMap::new(&doc.text, self.encoding).offset(p.position);
+        if let Some(spots) = navigate::definition(a, at) {
+            return self.locate(doc, spots);
+        }
+        match navigate::profile_name_at(a, at) {
+            Some(name) => self.locate(doc, self.profile_spots(doc, &name, Find::Definitions)),
+            None => Vec::new(),
+        }
+    }
+
+    /// Every mention of the variable or profile at the position.
+    fn references(
+        &self,
+        p: &lt::TextDocumentPositionParams,
+        declarations: bool,
+    ) -> Vec<lt::Location> {
+        let Some(doc) = self.doc(&p.text_document.uri) else {
+            return Vec::new();
+        };
+        let Some(a) = &doc.analysis else {
+            return Vec::new();
+        };
+        let at = LineMap::new(&doc.text, self.encoding).offset(p.position);
+        if let Some(spots) = navigate::variable_references(a, at, declarations) {
+            return self.locate(doc, spots);
+        }
+        let Some(name) = navigate::profile_name_at(a, at) else {
+            return Vec::new();
+        };
+        let mut spots = self.profile_spots(doc, &name, Find::Transitions);
+        if declarations {
+            spots.extend(self.profile_spots(doc, &name, Find::Definitions));
+        }
+        self.locate(doc, spots)
+    }
+
+    fn completion(&self, p: &lt::TextDocumentPositionParams) -> Option<lt::CompletionResponse> {
+        let doc = self.doc(&p.text_document.uri)?;
+        let a = doc.analysis.as_ref()?;
+        let lines = LineMap::new(&doc.text, self.encoding);
+        let at = lines.offset(p.position);
+        let profiles = self.profile_names(doc);
+        let items = complete::complete(a, &doc.text, at, &profiles)
+            .into_iter()
+            .map(|c| lt::CompletionItem {
+                label: c.label,
+                kind: Some(match c.kind {
+                    complete::Kind::Keyword => lt::CompletionItemKind::KEYWORD,
+                    complete::Kind::Value => lt::CompletionItemKind::VALUE,
+                    complete::Kind::File => lt::CompletionItemKind::FILE,
+                    complete::Kind::Folder => lt::CompletionItemKind::FOLDER,
+                    complete::Kind::Variable => lt::CompletionItemKind::VARIABLE,
+                    complete::Kind::Profile => lt::CompletionItemKind::MODULE,
+                }),
+                detail: c.detail,
+                text_edit: Some(lt::CompletionTextEdit::Edit(lt::TextEdit::new(
+                    lines.range(c.from, at),
+                    c.insert,
+                ))),
+                ..Default::default()
+            })
+            .collect();
+        Some(lt::CompletionResponse::Array(items))
+    }
+
+    /// The files a profile may be defined in or named from, each with its
+    /// text: the document, the other open documents, then the profile tree
+    /// beside the document (its directory and the base directory).
+    fn profile_files<'a>(&'a self, doc: &'a Doc) -> Vec<(Option<PathBuf>, Cow<'a, str>)> {
+        let mut out: Vec<(Option<PathBuf>, Cow<'a, str>)> = vec![(None, doc.text.as_str().into())];
+        let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+        if let Some(p) = &doc.path {
+            seen.insert(p.clone());
+        }
+        for other in self.docs.values() {
+            if let Some(p) = &other.path {
+                if seen.insert(p.clone()) {
+                    out.push((Some(p.clone()), other.text.as_str().into()));
+                }
+            }
+        }
+        let fs = Vfs::disk();
+        let mut dirs: Vec<PathBuf> = doc
+            .path
+            .iter()
+            .filter_map(|p| p.parent())
+            .map(PathBuf::from)
+            .collect();
+        dirs.push(self.options.search.base_dir.clone());
+        for dir in dirs {
+            let Ok(names) = fs.read_dir(&dir) else {
+                continue;
+            };
+            for n in names {
+                let path = dir.join(&n);
+                if crate::resolve::include::is_skipped(&n)
+                    || !fs.is_file(&path)
+                    || !seen.insert(path.clone())
+                {
+                    continue;
+                }
+                if let Ok(text) = fs.read_text(&path, crate::resolve::MAX_FILE_SIZE) {
+                    out.push((Some(path), text.into()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Where profile `name` is defined, or the transitions that name it.
+    fn profile_spots(&self, doc: &Doc, name: &str, find: Find) -> Vec<navigate::Spot> {
+        let last = name.rsplit("//").next().unwrap_or(name);
+        let mut out = Vec::new();
+        for (file, text) in self.profile_files(doc) {
+            if !text.contains(last) {
+                continue;
+            }
+            let ix = index::Index::of(&text);
+            let spot = |start, end| navigate::Spot {
+                file: file.clone(),
+                start,
+                end,
+            };
+            match find {
+                Find::Definitions => {
+                    if let Some(o) = ix.occurrences.iter().find(|o| {
+                        ix.profile(name).is_some_and(|p| {
+                            o.name == index::Name::Profile(p.name.clone())
+                                && p.start <= o.start
+                                && o.end <= p.end
+                        })
+                    }) {
+                        out.push(spot(o.start, o.end));
+                        // the first file that defines it is the one meant
+                        break;
+                    }
+                }
+                Find::Transitions => {
+                    out.extend(ix.transitions_to(name).map(|o| spot(o.start, o.end)));
+                }
+            }
+        }
+        out
+    }
+
+    /// The profile names transitions may name: those of the files
+    /// [`Self::profile_files`] gives, read off `profile NAME` lines (the
+    /// document's own from its index).
+    fn profile_names(&self, doc: &Doc) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        if let Some(a) = &doc.analysis {
+            names.extend(a.index.profiles.iter().map(|p| p.name.clone()));
+        }
+        for (file, text) in self.profile_files(doc) {
+            if file.is_none() {
+                continue;
+            }
+            for line in text.lines() {
+                let Some(rest) = line.trim_start().strip_prefix("profile ") else {
+                    continue;
+                };
+                if let Some(n) = rest.split_whitespace().next() {
+                    let n = n.trim_end_matches('{');
+                    if !n.is_empty() {
+                        names.push(n.to_string());
+                    }
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Spots as the protocol's locations (each file's text as the server
+    /// has it: an open document's, else the disk's).
+    fn locate(&self, doc: &Doc, spots: Vec<navigate::Spot>) -> Vec<lt::Location> {
+        let mut out = Vec::new();
+        for s in spots {
+            let (uri, text): (lt::Uri, Cow<'_, str>) = match &s.file {
+                None => (doc.uri.clone(), doc.text.as_str().into()),
+                Some(path) => {
+                    let Some(uri) = position::uri_of(path) else {
+                        continue;
+                    };
+                    let open = self.docs.values().find(|d| d.path.as_ref() == Some(path));
+                    let included = doc
+                        .analysis
+                        .as_ref()
+                        .and_then(|a| a.included.iter().find(|(p, _)| p == path));
+                    let text = match (open, included) {
+                        (Some(d), _) => d.text.as_str().into(),
+                        (None, Some((_, t))) => t.as_ref().into(),
+                        (None, None) if s.start == 0 && s.end == 0 => "".into(),
+                        (None, None) => {
+                            match Vfs::disk().read_text(path, crate::resolve::MAX_FILE_SIZE) {
+                                Ok(t) => t.into(),
+                                Err(_) => continue,
+                            }
+                        }
+                    };
+                    (uri, text)
+                }
+            };
+            let range = LineMap::new(&text, self.encoding).range(s.start, s.end);
+            out.push(lt::Location::new(uri, range));
+        }
+        out
     }
 
     fn symbols(&self, uri: &lt::Uri) -> Option<lt::DocumentSymbolResponse> {
@@ -348,6 +619,13 @@ impl Server<'_> {
             a.symbols(&doc.text, self.encoding),
         ))
     }
+}
+
+/// What [`Server::profile_spots`] looks for.
+#[derive(Clone, Copy)]
+enum Find {
+    Definitions,
+    Transitions,
 }
 
 /// Apply one change the client sent: a range replaced, or (without a

@@ -427,10 +427,16 @@ fn hover_shows_the_documentation_of_the_finding_under_the_cursor() {
     );
     let doc = h["contents"]["value"].as_str().unwrap_or_default();
     let page = aaprof::lint::registry::pages("L404");
-    assert_eq!(doc, page[0].1, "the rule's page");
+    // what the include reads, then the rule's page
+    assert!(
+        doc.starts_with("`include <abstractions/base>` reads:"),
+        "{doc}"
+    );
+    assert!(doc.ends_with(&page[0].1), "the rule's page: {doc}");
+    // on the profile's opening brace: nothing to say
     let nothing = c.request(
         "textDocument/hover",
-        json!({ "textDocument": { "uri": u }, "position": { "line": 0, "character": 1 } }),
+        json!({ "textDocument": { "uri": u }, "position": { "line": 0, "character": 10 } }),
     );
     assert_eq!(nothing, Value::Null);
     c.stop();
@@ -519,4 +525,296 @@ fn neovim_receives_the_diagnostics_and_a_code_action() {
         lines.iter().any(|l| l.starts_with("action Suppress ")),
         "{got}"
     );
+}
+
+/// (path, start line, start character) of each location of a response.
+fn places(v: &Value) -> Vec<(String, u64, u64)> {
+    let mut out: Vec<(String, u64, u64)> = v
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            (
+                l["uri"].as_str().unwrap_or_default().to_string(),
+                l["range"]["start"]["line"].as_u64().unwrap_or(u64::MAX),
+                l["range"]["start"]["character"]
+                    .as_u64()
+                    .unwrap_or(u64::MAX),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn at(u: &str, line: u32, character: u32) -> Value {
+    json!({ "textDocument": { "uri": u }, "position": { "line": line, "character": character } })
+}
+
+const NAV: &str = "include <tunables/global>\n@{HOME} += /srv/\nprofile a /usr/bin/a {\n  capability net_raw,\n  owner @{HOME}/.a rw,\n  /usr/bin/b Px -> b,\n}\n";
+
+#[test]
+fn definitions_lead_to_included_files_variables_and_profiles_in_other_files() {
+    let d = tree("definition");
+    let path = d.join("a");
+    std::fs::write(&path, NAV).expect("written");
+    std::fs::write(d.join("b"), "profile b /usr/bin/b {\n}\n").expect("written");
+    let (ua, ub, global) = (
+        uri(&path),
+        uri(&d.join("b")),
+        uri(&d.join("tunables/global")),
+    );
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&ua, NAV);
+    let _ = c.diagnostics(&ua);
+    // the include: its file
+    let inc = c.request("textDocument/definition", at(&ua, 0, 12));
+    assert_eq!(places(&inc), [(global.clone(), 0, 0)]);
+    // the variable used in the rule: its `=` in the tunable and its `+=` here
+    let var = c.request("textDocument/definition", at(&ua, 4, 10));
+    assert_eq!(places(&var), [(ua.clone(), 1, 0), (global.clone(), 0, 0)]);
+    // the transition's target: the profile in the file beside this one
+    let to = c.request("textDocument/definition", at(&ua, 5, 19));
+    assert_eq!(places(&to), [(ub.clone(), 0, 8)]);
+    // references of the variable: the uses (and with declarations, the definitions)
+    let refs = c.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": ua }, "position": { "line": 1, "character": 3 }, "context": { "includeDeclaration": false } }),
+    );
+    assert_eq!(places(&refs), [(ua.clone(), 4, 8)]);
+    let refs = c.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": ua }, "position": { "line": 1, "character": 3 }, "context": { "includeDeclaration": true } }),
+    );
+    assert_eq!(
+        places(&refs),
+        [
+            (ua.clone(), 1, 0),
+            (ua.clone(), 4, 8),
+            (global.clone(), 0, 0)
+        ]
+    );
+    // references of profile b, asked from its definition: the transition here
+    c.open(&ub, "profile b /usr/bin/b {\n}\n");
+    let _ = c.diagnostics(&ub);
+    let refs = c.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": ub }, "position": { "line": 0, "character": 8 }, "context": { "includeDeclaration": false } }),
+    );
+    assert_eq!(places(&refs), [(ua.clone(), 5, 19)]);
+    c.stop();
+}
+
+#[test]
+fn hover_explains_words_variables_and_includes() {
+    let d = tree("hover-words");
+    let path = d.join("a");
+    std::fs::write(&path, NAV).expect("written");
+    let ua = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&ua, NAV);
+    let _ = c.diagnostics(&ua);
+    let mut hover = |line, character| {
+        let h = c.request("textDocument/hover", at(&ua, line, character));
+        h["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let include = hover(0, 3);
+    assert!(
+        include.contains(&d.join("tunables/global").display().to_string()),
+        "{include}"
+    );
+    // the values the resolver gives the variable: the tunable's and the `+=`
+    let var = hover(4, 10);
+    assert!(var.contains("/home/*/ /root/ /srv/"), "{var}");
+    assert!(hover(3, 15).contains("raw and packet sockets"));
+    assert!(hover(4, 3).contains("owns"));
+    let mode = hover(4, 20);
+    assert!(
+        mode.contains("`r`: read") && mode.contains("`w`: write"),
+        "{mode}"
+    );
+    let px = hover(5, 13);
+    assert!(px.contains("`Px`"), "{px}");
+    c.stop();
+}
+
+#[test]
+fn completion_offers_what_may_be_written_there() {
+    let d = tree("completion");
+    let path = d.join("a");
+    let text = "include <tunables/global>\nprofile a {\n  capability net_r\n  include <abstractions/\n  @{HO\n}\n";
+    let ua = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&ua, text);
+    let _ = c.diagnostics(&ua);
+    let mut labels = |line, character| {
+        let r = c.request("textDocument/completion", at(&ua, line, character));
+        let items = r.as_array().cloned().unwrap_or_default();
+        items
+            .iter()
+            .map(|i| {
+                (
+                    i["label"].as_str().unwrap_or_default().to_string(),
+                    i["textEdit"]["range"]["start"]["character"]
+                        .as_u64()
+                        .unwrap_or(u64::MAX),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // each replaces the part of the word already typed
+    assert_eq!(labels(2, 18), [("net_raw".to_string(), 13)]);
+    assert_eq!(labels(3, 24), [("base".to_string(), 24)]);
+    assert_eq!(labels(4, 6), [("HOME".to_string(), 4)]);
+    let top = labels(0, 0);
+    assert!(top.iter().any(|(l, _)| l == "abi"), "{top:?}");
+    c.stop();
+}
+
+/// `aaprof lint --format json` findings located in `path` itself:
+/// (code, byte start, byte end, message).
+fn lint_cli_spans(path: &Path, args: &[&str]) -> Vec<(String, u64, u64, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
+        .args(["lint", "--format", "json"])
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("aaprof runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json output");
+    let shown = path.display().to_string();
+    let mut found: Vec<(String, u64, u64, String)> = v["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|d| d["location"]["path"] == shown.as_str())
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["location"]["byte_start"].as_u64().unwrap_or_default(),
+                d["location"]["byte_end"].as_u64().unwrap_or_default(),
+                d["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// The byte offset of a UTF-8 position.
+fn byte_of(text: &str, p: &Value) -> u64 {
+    let line = p["line"].as_u64().unwrap_or_default() as usize;
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    (start as u64) + p["character"].as_u64().unwrap_or_default()
+}
+
+/// A small deterministic generator (xorshift64*), so a failure repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n.max(1)
+    }
+}
+
+#[test]
+fn random_typing_over_corpus_profiles_keeps_the_diagnostics_equal_to_lints() {
+    let ad = shared().join("corpora/apparmor.d");
+    let mut files: Vec<PathBuf> = Vec::new();
+    for group in ["profiles-a-f", "profiles-m-r", "profiles-s-z"] {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(ad.join("profiles").join(group))
+            .map(|rd| rd.filter_map(|e| Some(e.ok()?.path())).collect())
+            .unwrap_or_default();
+        v.sort();
+        files.extend(v.into_iter().step_by(97).take(2));
+    }
+    assert!(files.len() >= 4, "corpus profiles found: {files:?}");
+    let d = repo().join("target/lsp-tests/random");
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("target/ writable");
+    let base = ad.display().to_string();
+    let mappings = ad.join("mappings").display().to_string();
+    let mut c = Client::start(
+        json!({ "base": ad, "include": [ad.join("mappings")] }),
+        &["utf-8"],
+    );
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let typed = [
+        'a', '/', ' ', ',', '{', '}', '@', '*', 'r', '\n', '#', '-', 'x', '"', '(',
+    ];
+    let mut states = 0;
+    for f in &files {
+        let name = f.file_name().expect("a file name");
+        let path = d.join(name);
+        let mut text = std::fs::read_to_string(f).expect("a corpus profile");
+        let u = uri(&path);
+        c.open(&u, &text);
+        let _ = c.diagnostics(&u);
+        for version in 2..22 {
+            // an insertion or a deletion at a random character boundary
+            let mut at = rng.below(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let line = text[..at].matches('\n').count();
+            let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let (end, insert) = if rng.below(10) < 6 || text.is_empty() {
+                (at, typed[rng.below(typed.len())].to_string())
+            } else {
+                let next = text[at..].chars().next().map_or(0, char::len_utf8);
+                (at + next, String::new())
+            };
+            let end_line = text[..end].matches('\n').count();
+            let end_col = end - text[..end].rfind('\n').map_or(0, |i| i + 1);
+            text.replace_range(at..end, &insert);
+            c.change(
+                &u,
+                version,
+                json!([{ "range": { "start": { "line": line, "character": col }, "end": { "line": end_line, "character": end_col } }, "text": insert }]),
+            );
+            let diags = c.diagnostics(&u);
+            std::fs::write(&path, &text).expect("written");
+            let cli = lint_cli_spans(&path, &["-b", &base, "-I", &mappings]);
+            let mut ours: Vec<(String, u64, u64, String)> = diags
+                .iter()
+                .map(|x| {
+                    (
+                        x["code"].as_str().unwrap_or_default().to_string(),
+                        byte_of(&text, &x["range"]["start"]),
+                        byte_of(&text, &x["range"]["end"]),
+                        x["message"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .lines()
+                            .next()
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                })
+                .collect();
+            ours.sort();
+            assert_eq!(
+                ours,
+                cli,
+                "{} after edit {version}:\n{text}",
+                path.display()
+            );
+            states += 1;
+        }
+    }
+    assert_eq!(states, files.len() * 20);
+    c.stop();
 }
