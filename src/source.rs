@@ -162,6 +162,22 @@ impl SourceMap {
         id
     }
 
+    /// The file with this path, if one was added.
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path.as_deref() == Some(path))
+            .map(|i| FileId(i as u32))
+    }
+
+    /// Give file `id` a new text (and name), keeping its id.
+    pub fn replace(&mut self, id: FileId, name: impl Into<String>, text: String) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            let path = f.path.clone();
+            *f = SourceFile::new(name.into(), path, text);
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }

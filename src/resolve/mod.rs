@@ -72,6 +72,12 @@ pub struct Session {
     /// include name resolution, valid for the search path it was made with
     targets: Mutex<TargetCache>,
     canonical: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// A session that lasts across versions of the files (the language
+    /// server's): a file read again takes the place of its earlier text
+    /// (see [`Session::lasting`] and [`Session::refresh`]).
+    lasting: bool,
+    /// canonical path -> a digest of the text `parsed` holds for it
+    digests: Mutex<HashMap<PathBuf, u64>>,
 }
 
 type Loaded = Result<Arc<Parsed>, String>;
@@ -92,6 +98,15 @@ impl std::ops::Deref for Sources<'_> {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // a panic while holding the lock cannot leave these maps inconsistent
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A digest of a file's text (to tell a changed file from one read
+/// before).
+fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// A resolved profile, hat or child profile.
@@ -177,6 +192,38 @@ impl Session {
         Session::default()
     }
 
+    /// A session kept across edits: each file keeps one place in the
+    /// session's sources, its newest text, so the session grows with the
+    /// files read, not with the versions checked. Call [`Session::refresh`]
+    /// before each check.
+    pub fn lasting() -> Session {
+        Session {
+            lasting: true,
+            ..Session::default()
+        }
+    }
+
+    /// Forget every parse whose file now reads differently through `fs`
+    /// (or could not be read before), and every include name resolved:
+    /// what is kept is what the files still say.
+    pub fn refresh(&self, fs: &Vfs) {
+        let digests = lock(&self.digests).clone();
+        let mut parsed = lock(&self.parsed);
+        parsed.retain(|path, cell| {
+            let Some(Ok(_)) = cell.get() else {
+                return false;
+            };
+            let now = fs.read_text(path, MAX_FILE_SIZE).ok().map(|t| digest(&t));
+            now.is_some() && now == digests.get(path).copied()
+        });
+        lock(&self.digests).retain(|p, _| parsed.contains_key(p));
+        drop(parsed);
+        let mut t = lock(&self.targets);
+        t.0 = None;
+        t.1.clear();
+        lock(&self.canonical).clear();
+    }
+
     /// The files read so far.
     pub fn sources(&self) -> Sources<'_> {
         Sources(lock(&self.sources))
@@ -208,7 +255,21 @@ impl Session {
     }
 
     fn add_source(&self, name: &str, path: Option<&Path>, text: &str) -> FileId {
-        lock(&self.sources).add(name, path, text.to_string())
+        let mut sources = lock(&self.sources);
+        if self.lasting {
+            if let Some(id) = path.and_then(|p| sources.find(p)) {
+                sources.replace(id, name, text.to_string());
+                return id;
+            }
+        }
+        sources.add(name, path, text.to_string())
+    }
+
+    /// Note the digest of the text parsed for `canonical`.
+    fn note(&self, canonical: &Path, text: &str) {
+        if self.lasting {
+            lock(&self.digests).insert(canonical.to_path_buf(), digest(text));
+        }
     }
 
     /// Register a file that is not policy (a Kubernetes manifest, say) so
@@ -227,12 +288,14 @@ impl Session {
     ) -> Outcome {
         let id = self.add_source(name, path, &text);
         let parsed = Arc::new(syntax::parse(&text, id));
-        drop(text);
         let canonical = path.map(|p| self.canonical(&opts.search.fs, p));
         if let Some(c) = &canonical {
             let cell = lock(&self.parsed).entry(c.clone()).or_default().clone();
-            let _ = cell.set(Ok(parsed.clone()));
+            if cell.set(Ok(parsed.clone())).is_ok() {
+                self.note(c, &text);
+            }
         }
+        drop(text);
         // a deep tree is walked on a stack sized for it
         crate::stack::deep(parsed.depth, || {
             let mut w = Walker {
@@ -329,7 +392,7 @@ impl Session {
     /// threads ask for it at the same time; `Err` holds a reason.
     fn load(&self, fs: &Vfs, path: &Path) -> Loaded {
         let key = self.canonical(fs, path);
-        let cell = lock(&self.parsed).entry(key).or_default().clone();
+        let cell = lock(&self.parsed).entry(key.clone()).or_default().clone();
         cell.get_or_init(|| {
             // a device or a pipe is no policy (and may never end)
             if fs.kind(path) == Some(crate::vfs::Kind::Other) {
@@ -337,6 +400,7 @@ impl Session {
             }
             let text = fs.read_text(path, MAX_FILE_SIZE)?;
             let id = self.add_source(&path.display().to_string(), Some(path), &text);
+            self.note(&key, &text);
             Ok(Arc::new(syntax::parse(&text, id)))
         })
         .clone()

@@ -409,3 +409,44 @@ fn an_include_of_a_device_is_refused_without_reading_it() {
     );
     assert!(m.iter().any(|m| m.contains("not a regular file")), "{m:?}");
 }
+
+#[test]
+fn a_lasting_session_rereads_only_what_changed_and_keeps_one_place_per_file() {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    let dir = repo().join("tests/fixtures/parse/include");
+    let profile = PathBuf::from("/virtual/p");
+    let tunable = dir.join("tunables/global");
+    let text = format!(
+        "include \"{}\"\nprofile p {{\n  @{{LASTING}}/x r,\n}}\n",
+        tunable.display()
+    );
+    let session = aaprof::resolve::Session::lasting();
+    let check = |files: HashMap<PathBuf, Arc<str>>| {
+        let fs = aaprof::vfs::Vfs::disk().overlay(files);
+        session.refresh(&fs);
+        let mut opts = aaprof::resolve::Options::default();
+        opts.search.fs = fs;
+        let o = session.check_text("p", Some(&profile), text.clone(), &opts);
+        o.diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let on_disk = check(HashMap::new());
+    assert!(
+        on_disk.iter().any(|m| m.contains("LASTING")),
+        "undefined on disk: {on_disk:?}"
+    );
+    let files = session.sources().len();
+    // checked again unchanged: nothing new is read
+    assert_eq!(check(HashMap::new()), on_disk);
+    assert_eq!(session.sources().len(), files);
+    // the tunable as an editor has it: read again, in the same place
+    let edited = HashMap::from([(tunable.clone(), Arc::from("@{LASTING}=/srv\n"))]);
+    assert_eq!(check(edited), Vec::<String>::new());
+    assert_eq!(session.sources().len(), files);
+    // and back as the disk has it
+    assert_eq!(check(HashMap::new()), on_disk);
+}
