@@ -42,8 +42,16 @@ pub struct Analysis {
 
 impl Analysis {
     /// Lint `text` as the file at `path` (if it has one), reading includes
-    /// through `fs`.
-    pub fn of(text: &str, path: Option<&Path>, base: &resolve::Options, fs: &Vfs) -> Analysis {
+    /// through `fs` into `session` (whose parses of unchanged files are
+    /// reused), with the patterns already met taken from `cache`.
+    pub fn of(
+        text: &str,
+        path: Option<&Path>,
+        base: &resolve::Options,
+        fs: &Vfs,
+        session: &Session,
+        cache: &lint::Cache,
+    ) -> Analysis {
         let mut opts = base.clone();
         opts.search.fs = fs.clone();
         if let Some(dir) = path.and_then(Path::parent) {
@@ -60,13 +68,11 @@ impl Analysis {
             opts.search.base_dir = b.clone();
         }
         let settings = config.settings(&[], &[], None);
-        let session = Session::new();
-        let cache = lint::Cache::default();
         let run = Linter {
-            session: &session,
+            session,
             opts: &opts,
             settings: &settings,
-            cache: &cache,
+            cache,
         };
         let name = path.map_or_else(|| "untitled".to_string(), |p| p.display().to_string());
         let r = lint::lint_source(&run, &name, path, Some(text.to_string()), FixMode::Off);

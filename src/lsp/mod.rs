@@ -82,6 +82,15 @@ struct Server<'c> {
     encoding: Encoding,
     options: resolve::Options,
     docs: BTreeMap<String, Doc>,
+    /// The patterns of the file rules analysed so far, compiled once for
+    /// the server's life (a pattern's text is its key, so nothing in it
+    /// goes stale).
+    patterns: crate::lint::Cache,
+    /// Every file read, parsed once and kept while its text stays the
+    /// same (refreshed before each round of analyses).
+    session: crate::resolve::Session,
+    /// A document changed since the last analysis.
+    dirty: bool,
 }
 
 /// Serve `conn` until the client says `exit` (after `shutdown`).
@@ -112,12 +121,19 @@ pub fn serve(conn: &Connection, defaults: Defaults) -> Result<(), ServeError> {
         encoding,
         options,
         docs: BTreeMap::new(),
+        patterns: crate::lint::Cache::default(),
+        session: crate::resolve::Session::lasting(),
+        dirty: false,
     };
     for msg in &conn.receiver {
         match msg {
             Message::Request(req) => {
                 if conn.handle_shutdown(&req)? {
                     return Ok(());
+                }
+                // a request is answered from the documents as they are now
+                if server.dirty {
+                    server.reanalyse();
                 }
                 server.request(req);
             }
@@ -128,6 +144,12 @@ pub fn serve(conn: &Connection, defaults: Defaults) -> Result<(), ServeError> {
                 server.notification(n);
             }
             Message::Response(_) => {}
+        }
+        // edits that arrive while one is analysed are applied together,
+        // and analysed once: typing faster than a file is checked does
+        // not queue up a check per keystroke
+        if server.dirty && conn.receiver.is_empty() {
+            server.reanalyse();
         }
     }
     Err(ServeError::Closed)
@@ -303,25 +325,34 @@ impl Server<'_> {
             _ => false,
         };
         if changed {
-            self.reanalyse();
+            self.dirty = true;
         }
     }
 
     /// Analyse every open document again (an edit to one may change what
     /// another includes) and publish what changed.
     fn reanalyse(&mut self) {
+        self.dirty = false;
         let buffers: HashMap<PathBuf, Arc<str>> = self
             .docs
             .values()
             .filter_map(|d| Some((d.path.clone()?, Arc::from(d.text.as_str()))))
             .collect();
         let fs = Vfs::disk().overlay(buffers);
+        self.session.refresh(&fs);
         let keys: Vec<String> = self.docs.keys().cloned().collect();
         for k in keys {
             let Some(doc) = self.docs.get_mut(&k) else {
                 continue;
             };
-            let a = Analysis::of(&doc.text, doc.path.as_deref(), &self.options, &fs);
+            let a = Analysis::of(
+                &doc.text,
+                doc.path.as_deref(),
+                &self.options,
+                &fs,
+                &self.session,
+                &self.patterns,
+            );
             let diags = a.lsp_diagnostics(&doc.uri, &doc.text, self.encoding);
             doc.analysis = Some(a);
             let (uri, version) = (doc.uri.clone(), doc.version);

@@ -124,6 +124,24 @@ impl Client {
         }
     }
 
+    /// The next publishDiagnostics for `uri`, whole (with its version).
+    fn next_publish(&mut self, uri: &str) -> Value {
+        let is_for = |n: &Notification| {
+            n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri
+        };
+        if let Some(i) = self.pending.iter().position(is_for) {
+            return self.pending.remove(i).params;
+        }
+        loop {
+            match self.conn.receiver.recv_timeout(WAIT) {
+                Ok(Message::Notification(n)) if is_for(&n) => return n.params,
+                Ok(Message::Notification(n)) => self.pending.push(n),
+                Ok(_) => {}
+                Err(e) => panic!("no diagnostics for {uri}: {e}"),
+            }
+        }
+    }
+
     fn open(&self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
@@ -816,5 +834,48 @@ fn random_typing_over_corpus_profiles_keeps_the_diagnostics_equal_to_lints() {
         }
     }
     assert_eq!(states, files.len() * 20);
+    c.stop();
+}
+
+#[test]
+fn a_burst_of_edits_ends_in_the_diagnostics_of_the_last_text() {
+    let d = tree("burst");
+    let path = d.join("p");
+    let mut text = String::from("profile p {\n  /etc/x r\n}\n");
+    std::fs::write(&path, &text).expect("written");
+    let u = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&u, &text);
+    let first = c.diagnostics(&u);
+    assert!(first.iter().any(|x| x["code"] == "E0102"), "{first:?}");
+    // typed without waiting: `,` then ` /etc/y r,` and so on
+    let typed = ", /etc/y r,";
+    for (i, ch) in typed.chars().enumerate() {
+        let col = 10 + i as u32;
+        c.change(
+            &u,
+            2 + i as i32,
+            json!([{ "range": { "start": { "line": 1, "character": col }, "end": { "line": 1, "character": col } }, "text": ch.to_string() }]),
+        );
+        text.insert(12 + 10 + i, ch);
+    }
+    let last = 1 + typed.len() as i64;
+    // diagnostics arrive in version order, the last for the last version
+    let mut versions = Vec::new();
+    let diags = loop {
+        let n = c.next_publish(&u);
+        let v = n["version"].as_i64().unwrap_or_default();
+        versions.push(v);
+        if v == last {
+            break n["diagnostics"].as_array().cloned().unwrap_or_default();
+        }
+    };
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    std::fs::write(&path, &text).expect("written");
+    let cli: Vec<(String, u64, u64)> = lint_cli(&path, &d)
+        .into_iter()
+        .map(|(c, l, col)| (c, l - 1, col - 1))
+        .collect();
+    assert_eq!(published(&diags), cli, "{text}");
     c.stop();
 }

@@ -16,7 +16,14 @@ fn analysed(test: &str, text: &str) -> Analysis {
     std::fs::write(d.join("abstractions/bash"), "/bin/bash r,\n").expect("written");
     let mut opts = resolve::Options::default();
     opts.search.base_dir = d.clone();
-    Analysis::of(text, Some(&d.join("p")), &opts, &Vfs::disk())
+    Analysis::of(
+        text,
+        Some(&d.join("p")),
+        &opts,
+        &Vfs::disk(),
+        &crate::resolve::Session::new(),
+        &crate::lint::Cache::default(),
+    )
 }
 
 fn labels(text: &str, test: &str) -> Vec<String> {
