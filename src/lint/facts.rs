@@ -27,12 +27,44 @@ pub struct PathInfo {
     pub suffix: Option<String>,
     pattern: OnceLock<Option<Pattern>>,
     example: OnceLock<Option<String>>,
+    /// What was decided against other paths (by their text): whether
+    /// this one covers it, and a path both match, remembered by a
+    /// [`Cache::for_every_path`]: in every version of a file the language
+    /// server checks, the same pairs recur.
+    covers: Mutex<HashMap<String, bool>>,
+    overlaps: Mutex<HashMap<String, Option<String>>>,
+}
+
+/// The answer memoised in `memo` for `key`, else `compute`'s (then kept).
+fn memoised<T: Clone>(
+    memo: &Mutex<HashMap<String, T>>,
+    key: &str,
+    compute: impl FnOnce() -> T,
+) -> T {
+    let lock = |m: &Mutex<HashMap<String, T>>| {
+        // a panic while holding the lock cannot leave a map inconsistent
+        m.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    };
+    if let Some(v) = lock(memo) {
+        return v;
+    }
+    let v = compute();
+    memo.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(key.to_string(), v.clone());
+    v
 }
 
 /// The [`PathInfo`] of every path met in a run, shared by its threads.
 #[derive(Debug, Default)]
 pub struct Cache {
     paths: Mutex<HashMap<String, Arc<PathInfo>>>,
+    /// Keep the linted files' own paths too, not only the includes'
+    /// (see [`Cache::for_every_path`]).
+    every_path: bool,
 }
 
 impl PathInfo {
@@ -42,11 +74,24 @@ impl PathInfo {
             suffix: literal_suffix(norm),
             pattern: OnceLock::new(),
             example: OnceLock::new(),
+            covers: Mutex::default(),
+            overlaps: Mutex::default(),
         }
     }
 }
 
 impl Cache {
+    /// A cache that keeps what it learns of the linted file's own paths
+    /// as well: for a server that lints new versions of the same file,
+    /// where they recur. (A run over a tree keeps only the includes'
+    /// paths, which recur across its profiles; its files' own do not.)
+    pub fn for_every_path() -> Cache {
+        Cache {
+            every_path: true,
+            ..Cache::default()
+        }
+    }
+
     pub fn get(&self, norm: &str) -> Arc<PathInfo> {
         let mut m = self
             .paths
@@ -299,7 +344,7 @@ impl<'a> FileRule<'a> {
     /// own for rules of the linted file (met once).
     pub fn info(&self) -> &PathInfo {
         self.info.get_or_init(|| {
-            if self.local {
+            if self.local && !self.cache.every_path {
                 Arc::new(PathInfo::new(&self.norm))
             } else {
                 self.cache.get(&self.norm)
@@ -369,9 +414,14 @@ impl<'a> FileRule<'a> {
         if !self.may_match(ex) {
             return false;
         }
-        match (self.pattern(), other.pattern()) {
+        let decide = || match (self.pattern(), other.pattern()) {
             (Some(a), Some(b)) => a.matches(ex) && aare::includes(a, b),
             _ => false,
+        };
+        if self.cache.every_path {
+            memoised(&self.info().covers, &other.norm, decide)
+        } else {
+            decide()
         }
     }
 
@@ -380,7 +430,12 @@ impl<'a> FileRule<'a> {
         if !self.may_overlap(other) {
             return None;
         }
-        aare::overlap(self.pattern()?, other.pattern()?)
+        let decide = || aare::overlap(self.pattern()?, other.pattern()?);
+        if self.cache.every_path {
+            memoised(&self.info().overlaps, &other.norm, decide)
+        } else {
+            decide()
+        }
     }
 
     /// The permission letters, for messages.
