@@ -99,8 +99,14 @@ fn exec_of(rule: &Rule) -> Option<Exec<'_>> {
     })
 }
 
-/// Report overlapping glob rules of one profile with different exec modes.
-pub fn check_overlapping_exec(rules: &[Rule], diags: &mut Vec<Diagnostic>) {
+/// Report overlapping glob rules of one profile with different exec modes;
+/// `overlap` decides whether two patterns share a path (and gives one),
+/// as [`aare::overlap`] does (a caller may remember its answers).
+pub fn check_overlapping_exec(
+    rules: &[Rule],
+    diags: &mut Vec<Diagnostic>,
+    overlap: &dyn Fn(&Pattern, &Pattern) -> Option<String>,
+) {
     let execs: Vec<(Exec, Pattern)> = rules
         .iter()
         .filter_map(exec_of)
@@ -121,7 +127,7 @@ pub fn check_overlapping_exec(rules: &[Rule], diags: &mut Vec<Diagnostic>) {
             if pa.is_literal() != pb.is_literal() || a.path == b.path {
                 continue;
             }
-            if let Some(w) = aare::overlap(pa, pb) {
+            if let Some(w) = overlap(pa, pb) {
                 let describe = |e: &Exec| match &e.target {
                     Some(t) => format!("{} -> {t}", e.mode.letters()),
                     None => e.mode.letters(),

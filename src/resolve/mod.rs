@@ -78,7 +78,14 @@ pub struct Session {
     lasting: bool,
     /// canonical path -> a digest of the text `parsed` holds for it
     digests: Mutex<HashMap<PathBuf, u64>>,
+    /// In a lasting session, the overlaps of exec rules' patterns decided
+    /// (by their texts): the same pairs recur in every version of a file.
+    exec_overlaps: Mutex<HashMap<(String, String), Option<String>>>,
 }
+
+/// The most exec-rule overlaps a lasting session remembers before it
+/// starts afresh (a bound on what typing new patterns can add).
+const MAX_EXEC_OVERLAPS: usize = 1 << 18;
 
 type Loaded = Result<Arc<Parsed>, String>;
 type Targets = Result<Vec<PathBuf>, String>;
@@ -263,6 +270,25 @@ impl Session {
             }
         }
         sources.add(name, path, text.to_string())
+    }
+
+    /// A path both patterns match, if any ([`crate::aare::overlap`]);
+    /// remembered in a lasting session.
+    fn exec_overlap(&self, a: &crate::aare::Pattern, b: &crate::aare::Pattern) -> Option<String> {
+        if !self.lasting {
+            return crate::aare::overlap(a, b);
+        }
+        let key = (a.text().to_string(), b.text().to_string());
+        if let Some(v) = lock(&self.exec_overlaps).get(&key) {
+            return v.clone();
+        }
+        let v = crate::aare::overlap(a, b);
+        let mut m = lock(&self.exec_overlaps);
+        if m.len() >= MAX_EXEC_OVERLAPS {
+            m.clear();
+        }
+        m.insert(key, v.clone());
+        v
     }
 
     /// Note the digest of the text parsed for `canonical`.
@@ -1180,7 +1206,9 @@ impl Walker<'_> {
         self.walk_body(&p.items, &[], &mut included, &mut b);
         self.read_unused = outer;
         let mut ds = Vec::new();
-        check::exec::check_overlapping_exec(&b.rules, &mut ds);
+        check::exec::check_overlapping_exec(&b.rules, &mut ds, &|a, b| {
+            self.session.exec_overlap(a, b)
+        });
         check::exec::check_change_profile_safety(&b.rules, &mut ds);
         for d in ds {
             self.push(d);
