@@ -42,7 +42,7 @@ done
 echo "typical: apparmor.d/profiles/${typical#./}"
 for f in "$out/typical" "$big"; do
   python3 benches/lsp.py "$bin" "$f" "$edits" --base "$ad" --include "$ad/mappings"
-  hyperfine --style none --warmup 2 --runs 10 --export-json "$out/ref.json" \
+  hyperfine -i --style none --warmup 2 --runs 10 --export-json "$out/ref.json" \
     "$ref --config-file=/dev/null -Q -K -b $ad -I $ad/mappings $f" >/dev/null 2>&1 || true
   python3 - "$out/ref.json" "$(basename "$f")" <<'PY'
 import json, sys

@@ -121,7 +121,7 @@ pub fn serve(conn: &Connection, defaults: Defaults) -> Result<(), ServeError> {
         encoding,
         options,
         docs: BTreeMap::new(),
-        patterns: crate::lint::Cache::default(),
+        patterns: crate::lint::Cache::for_every_path(),
         session: crate::resolve::Session::lasting(),
         dirty: false,
     };
