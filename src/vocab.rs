@@ -16,6 +16,39 @@ pub mod glossary;
 mod tests;
 
 // ---------------------------------------------------------------------------
+// Rules
+// ---------------------------------------------------------------------------
+
+/// The words that start a rule inside a profile (keywords and
+/// qualifiers), for suggestions and completion.
+pub const RULE_KEYWORDS: &[&str] = &[
+    "file",
+    "link",
+    "capability",
+    "network",
+    "unix",
+    "dbus",
+    "signal",
+    "ptrace",
+    "mount",
+    "remount",
+    "umount",
+    "pivot_root",
+    "change_profile",
+    "set",
+    "userns",
+    "mqueue",
+    "io_uring",
+    "all",
+    "owner",
+    "audit",
+    "deny",
+    "allow",
+    "include",
+    "profile",
+];
+
+// ---------------------------------------------------------------------------
 // Capabilities
 // ---------------------------------------------------------------------------
 

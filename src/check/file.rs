@@ -277,34 +277,6 @@ fn mode_word(e: &Elem) -> Option<&Word> {
     }
 }
 
-/// Words that start a rule, for suggestions.
-const RULE_KEYWORDS: &[&str] = &[
-    "file",
-    "link",
-    "capability",
-    "network",
-    "unix",
-    "dbus",
-    "signal",
-    "ptrace",
-    "mount",
-    "remount",
-    "umount",
-    "pivot_root",
-    "change_profile",
-    "set",
-    "userns",
-    "mqueue",
-    "io_uring",
-    "all",
-    "owner",
-    "audit",
-    "deny",
-    "allow",
-    "include",
-    "profile",
-];
-
 pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
     let prefix = prefix_of(rule);
     let path_only_before = ctx.profile.file.path_only.take();
@@ -363,7 +335,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
                 w.span,
                 format!("unknown rule type `{t}`"),
             );
-            let d = match crate::suggest::did_you_mean(t, RULE_KEYWORDS.iter().copied()) {
+            let d = match crate::suggest::did_you_mean(t, crate::vocab::RULE_KEYWORDS.iter().copied()) {
                 Some(k) => d.help(format!("did you mean `{k}`?")),
                 None => d.help("rules start with a path (`/usr/bin/x r,`) or a keyword such as `capability`, `network`, `dbus`"),
             };

@@ -35,36 +35,6 @@ pub struct Candidate {
     pub from: usize,
 }
 
-/// Rule keywords and qualifiers valid inside a profile.
-const RULE_KEYWORDS: &[&str] = &[
-    "include",
-    "capability",
-    "network",
-    "unix",
-    "dbus",
-    "signal",
-    "ptrace",
-    "mount",
-    "remount",
-    "umount",
-    "pivot_root",
-    "change_profile",
-    "set",
-    "userns",
-    "io_uring",
-    "mqueue",
-    "file",
-    "link",
-    "all",
-    "audit",
-    "deny",
-    "allow",
-    "owner",
-    "other",
-    "profile",
-    "hat",
-];
-
 /// What may start a line outside every profile.
 const TOP_KEYWORDS: &[&str] = &["include", "abi", "alias", "profile"];
 
@@ -194,8 +164,13 @@ pub fn complete(a: &Analysis, text: &str, at: usize, profiles: &[String]) -> Vec
         None => {}
     }
     // the rule's first word: a keyword of the block the cursor is in
-    let keywords = if depth(&text[..line_start]) > 0 {
-        RULE_KEYWORDS
+    let inner: Vec<&str> = vocab::RULE_KEYWORDS
+        .iter()
+        .copied()
+        .chain(["other", "hat"])
+        .collect();
+    let keywords: &[&str] = if depth(&text[..line_start]) > 0 {
+        &inner
     } else {
         TOP_KEYWORDS
     };

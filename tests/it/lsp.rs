@@ -179,6 +179,27 @@ fn tree(test: &str) -> PathBuf {
     d
 }
 
+/// A server for the tree of test `test` (its base), with `text` open as
+/// file `name` there (and written to disk when `saved`): the tree, the
+/// document's URI, the client and the first diagnostics published.
+fn opened(
+    test: &str,
+    name: &str,
+    text: &str,
+    saved: bool,
+) -> (PathBuf, String, Client, Vec<Value>) {
+    let d = tree(test);
+    let path = d.join(name);
+    if saved {
+        std::fs::write(&path, text).expect("written");
+    }
+    let u = uri(&path);
+    let mut c = Client::start(json!({ "base": d }), &[]);
+    c.open(&u, text);
+    let diags = c.diagnostics(&u);
+    (d, u, c, diags)
+}
+
 fn uri(p: &Path) -> String {
     aaprof::lsp::position::uri_of(p)
         .expect("an absolute path")
@@ -294,14 +315,8 @@ fn positions_are_utf16_unless_utf8_is_negotiated() {
 
 #[test]
 fn an_unsaved_tunable_changes_the_diagnostics_of_the_profile_that_includes_it() {
-    let d = tree("overlay");
-    let path = d.join("p");
     let text = "include <tunables/global>\nprofile p {\n  @{DEMO_DIR}/** r,\n}\n";
-    std::fs::write(&path, text).expect("written");
-    let u = uri(&path);
-    let mut c = Client::start(json!({ "base": d }), &[]);
-    c.open(&u, text);
-    let before = c.diagnostics(&u);
+    let (d, u, mut c, before) = opened("overlay", "p", text, true);
     assert!(
         before
             .iter()
@@ -336,13 +351,8 @@ fn an_unsaved_tunable_changes_the_diagnostics_of_the_profile_that_includes_it() 
 
 #[test]
 fn code_actions_carry_the_fixes_and_a_suppression() {
-    let d = tree("actions");
-    let path = d.join("p");
     let text = "profile p {\n  #include <abstractions/base>\n  /etc/x r,\n}\n";
-    let u = uri(&path);
-    let mut c = Client::start(json!({ "base": d }), &[]);
-    c.open(&u, text);
-    let diags = c.diagnostics(&u);
+    let (_, u, mut c, diags) = opened("actions", "p", text, false);
     let hash = diags
         .iter()
         .find(|x| x["code"] == "L404")
@@ -397,13 +407,8 @@ fn code_actions_carry_the_fixes_and_a_suppression() {
 
 #[test]
 fn formatting_gives_what_fmt_gives_and_symbols_nest_hats() {
-    let d = tree("format");
-    let path = d.join("p");
     let text = "profile p {\n/a r,\n   ^h {\n/b r,\n}\n}\n";
-    let u = uri(&path);
-    let mut c = Client::start(json!({ "base": d }), &[]);
-    c.open(&u, text);
-    let _ = c.diagnostics(&u);
+    let (_, u, mut c, _) = opened("format", "p", text, false);
     let edits = c.request(
         "textDocument/formatting",
         json!({ "textDocument": { "uri": u }, "options": { "tabSize": 2, "insertSpaces": true } }),
@@ -432,13 +437,8 @@ fn formatting_gives_what_fmt_gives_and_symbols_nest_hats() {
 
 #[test]
 fn hover_shows_the_documentation_of_the_finding_under_the_cursor() {
-    let d = tree("hover");
-    let path = d.join("p");
     let text = "profile p {\n  #include <abstractions/base>\n}\n";
-    let u = uri(&path);
-    let mut c = Client::start(json!({ "base": d }), &[]);
-    c.open(&u, text);
-    let _ = c.diagnostics(&u);
+    let (_, u, mut c, _) = opened("hover", "p", text, false);
     let h = c.request(
         "textDocument/hover",
         json!({ "textDocument": { "uri": u }, "position": { "line": 1, "character": 4 } }),
@@ -626,13 +626,7 @@ fn definitions_lead_to_included_files_variables_and_profiles_in_other_files() {
 
 #[test]
 fn hover_explains_words_variables_and_includes() {
-    let d = tree("hover-words");
-    let path = d.join("a");
-    std::fs::write(&path, NAV).expect("written");
-    let ua = uri(&path);
-    let mut c = Client::start(json!({ "base": d }), &[]);
-    c.open(&ua, NAV);
-    let _ = c.diagnostics(&ua);
+    let (d, ua, mut c, _) = opened("hover-words", "a", NAV, true);
     let mut hover = |line, character| {
         let h = c.request("textDocument/hover", at(&ua, line, character));
         h["contents"]["value"]
@@ -662,13 +656,8 @@ fn hover_explains_words_variables_and_includes() {
 
 #[test]
 fn completion_offers_what_may_be_written_there() {
-    let d = tree("completion");
-    let path = d.join("a");
     let text = "include <tunables/global>\nprofile a {\n  capability net_r\n  include <abstractions/\n  @{HO\n}\n";
-    let ua = uri(&path);
-    let mut c = Client::start(json!({ "base": d }), &[]);
-    c.open(&ua, text);
-    let _ = c.diagnostics(&ua);
+    let (_, ua, mut c, _) = opened("completion", "a", text, false);
     let mut labels = |line, character| {
         let r = c.request("textDocument/completion", at(&ua, line, character));
         let items = r.as_array().cloned().unwrap_or_default();
@@ -839,14 +828,9 @@ fn random_typing_over_corpus_profiles_keeps_the_diagnostics_equal_to_lints() {
 
 #[test]
 fn a_burst_of_edits_ends_in_the_diagnostics_of_the_last_text() {
-    let d = tree("burst");
-    let path = d.join("p");
     let mut text = String::from("profile p {\n  /etc/x r\n}\n");
-    std::fs::write(&path, &text).expect("written");
-    let u = uri(&path);
-    let mut c = Client::start(json!({ "base": d }), &[]);
-    c.open(&u, &text);
-    let first = c.diagnostics(&u);
+    let (d, u, mut c, first) = opened("burst", "p", &text, true);
+    let path = d.join("p");
     assert!(first.iter().any(|x| x["code"] == "E0102"), "{first:?}");
     // typed without waiting: `,` then ` /etc/y r,` and so on
     let typed = ", /etc/y r,";
