@@ -36,7 +36,7 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response
 use lsp_types as lt;
 use position::{Encoding, LineMap, path_of};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,8 +89,12 @@ struct Server<'c> {
     /// Every file read, parsed once and kept while its text stays the
     /// same (refreshed before each round of analyses).
     session: crate::resolve::Session,
-    /// A document changed since the last analysis.
-    dirty: bool,
+    /// The documents changed since the last analysis (key and path).
+    changed: Vec<(String, Option<PathBuf>)>,
+    /// A document was opened or closed since: an include that named
+    /// nothing may name it now (or the other way round), so every
+    /// document is analysed again.
+    reopened: bool,
 }
 
 /// Serve `conn` until the client says `exit` (after `shutdown`).
@@ -123,7 +127,8 @@ pub fn serve(conn: &Connection, defaults: Defaults) -> Result<(), ServeError> {
         docs: BTreeMap::new(),
         patterns: crate::lint::Cache::for_every_path(),
         session: crate::resolve::Session::lasting(),
-        dirty: false,
+        changed: Vec::new(),
+        reopened: false,
     };
     for msg in &conn.receiver {
         match msg {
@@ -132,7 +137,7 @@ pub fn serve(conn: &Connection, defaults: Defaults) -> Result<(), ServeError> {
                     return Ok(());
                 }
                 // a request is answered from the documents as they are now
-                if server.dirty {
+                if server.due() {
                     server.reanalyse();
                 }
                 server.request(req);
@@ -148,7 +153,7 @@ pub fn serve(conn: &Connection, defaults: Defaults) -> Result<(), ServeError> {
         // edits that arrive while one is analysed are applied together,
         // and analysed once: typing faster than a file is checked does
         // not queue up a check per keystroke
-        if server.dirty && conn.receiver.is_empty() {
+        if server.due() && conn.receiver.is_empty() {
             server.reanalyse();
         }
     }
@@ -280,24 +285,26 @@ impl Server<'_> {
         fn params<P: serde::de::DeserializeOwned>(n: Notification) -> Option<P> {
             serde_json::from_value(n.params).ok()
         }
-        let changed = match n.method.as_str() {
+        let changed: Option<(String, Option<PathBuf>)> = match n.method.as_str() {
             "textDocument/didOpen" => {
                 let Some(p) = params::<lt::DidOpenTextDocumentParams>(n) else {
                     return;
                 };
                 let d = p.text_document;
                 let path = path_of(&d.uri);
+                let key = d.uri.as_str().to_string();
                 self.docs.insert(
-                    d.uri.as_str().to_string(),
+                    key.clone(),
                     Doc {
                         uri: d.uri,
-                        path,
+                        path: path.clone(),
                         version: d.version,
                         text: d.text,
                         analysis: None,
                     },
                 );
-                true
+                self.reopened = true;
+                Some((key, path))
             }
             "textDocument/didChange" => {
                 let Some(p) = params::<lt::DidChangeTextDocumentParams>(n) else {
@@ -311,28 +318,54 @@ impl Server<'_> {
                     apply_change(&mut doc.text, change, encoding);
                 }
                 doc.version = p.text_document.version;
-                true
+                Some((p.text_document.uri.as_str().to_string(), doc.path.clone()))
             }
             "textDocument/didClose" => {
                 let Some(p) = params::<lt::DidCloseTextDocumentParams>(n) else {
                     return;
                 };
-                if let Some(doc) = self.docs.remove(p.text_document.uri.as_str()) {
-                    self.publish(&doc.uri, Vec::new(), None);
-                }
-                true
+                let Some(doc) = self.docs.remove(p.text_document.uri.as_str()) else {
+                    return;
+                };
+                self.publish(&doc.uri, Vec::new(), None);
+                self.reopened = true;
+                Some((p.text_document.uri.as_str().to_string(), doc.path))
             }
-            _ => false,
+            _ => None,
         };
-        if changed {
-            self.dirty = true;
-        }
+        self.changed.extend(changed);
     }
 
-    /// Analyse every open document again (an edit to one may change what
-    /// another includes) and publish what changed.
+    /// Analyse again the documents that changed and those that include
+    /// one that changed (an unsaved edit to an abstraction changes what
+    /// the profiles that include it say), or every document after one was
+    /// opened or closed, on every core, and publish.
+    /// Whether something changed since the last analysis.
+    fn due(&self) -> bool {
+        self.reopened || !self.changed.is_empty()
+    }
+
     fn reanalyse(&mut self) {
-        self.dirty = false;
+        let all = std::mem::take(&mut self.reopened);
+        let changed = std::mem::take(&mut self.changed);
+        let keys: HashSet<&str> = changed.iter().map(|(k, _)| k.as_str()).collect();
+        let paths: HashSet<PathBuf> = changed
+            .iter()
+            .filter_map(|(_, p)| p.as_deref().map(canonical))
+            .collect();
+        let due: Vec<&str> = self
+            .docs
+            .iter()
+            .filter(|(k, d)| {
+                all || keys.contains(k.as_str())
+                    || d.analysis.as_ref().is_none_or(|a| {
+                        a.included
+                            .iter()
+                            .any(|(p, _)| paths.contains(&canonical(p)))
+                    })
+            })
+            .map(|(k, _)| k.as_str())
+            .collect();
         let buffers: HashMap<PathBuf, Arc<str>> = self
             .docs
             .values()
@@ -340,19 +373,49 @@ impl Server<'_> {
             .collect();
         let fs = Vfs::disk().overlay(buffers);
         self.session.refresh(&fs);
-        let keys: Vec<String> = self.docs.keys().cloned().collect();
-        for k in keys {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = due.len().div_ceil(threads).max(1);
+        let (docs, options, session, patterns) =
+            (&self.docs, &self.options, &self.session, &self.patterns);
+        let analysed: Vec<(String, Analysis)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = due
+                .chunks(chunk)
+                .map(|keys| {
+                    let fs = fs.clone();
+                    scope.spawn(move || {
+                        keys.iter()
+                            .filter_map(|&k| {
+                                let d = docs.get(k)?;
+                                let a = Analysis::of(
+                                    &d.text,
+                                    d.path.as_deref(),
+                                    options,
+                                    &fs,
+                                    session,
+                                    patterns,
+                                );
+                                Some((k.to_string(), a))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| {
+                    // a panic is a bug of ours: the documents keep their
+                    // last diagnostics, and the client's log says why
+                    w.join().unwrap_or_else(|_| {
+                        eprintln!("aaprof lsp: an analysis panicked; diagnostics not updated");
+                        Vec::new()
+                    })
+                })
+                .collect()
+        });
+        for (k, a) in analysed {
             let Some(doc) = self.docs.get_mut(&k) else {
                 continue;
             };
-            let a = Analysis::of(
-                &doc.text,
-                doc.path.as_deref(),
-                &self.options,
-                &fs,
-                &self.session,
-                &self.patterns,
-            );
             let diags = a.lsp_diagnostics(&doc.uri, &doc.text, self.encoding);
             doc.analysis = Some(a);
             let (uri, version) = (doc.uri.clone(), doc.version);
@@ -650,6 +713,11 @@ impl Server<'_> {
             a.symbols(&doc.text, self.encoding),
         ))
     }
+}
+
+/// A path as the file system resolves it (itself if it cannot).
+fn canonical(p: &std::path::Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// What [`Server::profile_spots`] looks for.

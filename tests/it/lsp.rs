@@ -863,3 +863,33 @@ fn a_burst_of_edits_ends_in_the_diagnostics_of_the_last_text() {
     assert_eq!(published(&diags), cli, "{text}");
     c.stop();
 }
+
+#[test]
+fn an_edit_re_diagnoses_only_the_documents_it_can_change() {
+    let (d, ua, mut c, _) = opened("due", "a", "profile a {\n  /a r,\n}\n", false);
+    let ub = uri(&d.join("b"));
+    let local = d.join("abstractions/local");
+    let ul = uri(&local);
+    c.open(&ub, "profile b {\n  include <abstractions/local>\n}\n");
+    let _ = c.diagnostics(&ub);
+    c.open(&ul, "/l r,\n");
+    let _ = c.diagnostics(&ul);
+    // b includes the abstraction: it is checked again; a is not
+    let _ = c.diagnostics(&ub);
+    c.pending.clear();
+    c.change(&ul, 2, json!([{ "text": "/l rw,\n" }]));
+    let _ = c.diagnostics(&ul);
+    let _ = c.diagnostics(&ub);
+    c.change(&ua, 2, json!([{ "text": "profile a {\n  /a rw,\n}\n" }]));
+    let _ = c.diagnostics(&ua);
+    // a request answered after all that: nothing else was published
+    let _ = c.request("textDocument/hover", at(&ua, 0, 0));
+    let others: Vec<&Value> = c
+        .pending
+        .iter()
+        .filter(|n| n.method == "textDocument/publishDiagnostics")
+        .map(|n| &n.params["uri"])
+        .collect();
+    assert!(others.is_empty(), "published besides: {others:?}");
+    c.stop();
+}
