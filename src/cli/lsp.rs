@@ -21,18 +21,28 @@ pub fn run(a: LspArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprintln!(
+            "aaprof lsp: speaking the Language Server Protocol on standard input and output; \
+             an editor starts it (see editors/ in the aaprof repository)"
+        );
+    }
     let (conn, io) = lsp_server::Connection::stdio();
     let served = aaprof::lsp::serve(&conn, aaprof::lsp::Defaults { options });
     drop(conn);
     let joined = io.join();
+    // the reader's failure, when there is one, is why the session ended
     match (served, joined) {
         (Ok(()), Ok(())) => exit::OK,
-        (Err(e), _) => {
+        (Err(e), Ok(())) => {
             eprintln!("aaprof lsp: {e}");
             exit::USAGE
         }
         (_, Err(e)) => {
-            eprintln!("aaprof lsp: {e}");
+            eprintln!(
+                "aaprof lsp: the client's messages could not be read ({e}); \
+                 the server expects JSON-RPC messages framed by `Content-Length` headers"
+            );
             exit::USAGE
         }
     }

@@ -103,8 +103,9 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Run the language server (LSP) on standard input and output, for
     /// editors: the diagnostics of `lint` as you type, their fixes as code
-    /// actions, formatting, rule documentation on hover and the document's
-    /// profiles as symbols. `-I`, `-b` and `-M` give the defaults; the
+    /// actions, formatting, hover, go to definition, references,
+    /// completion and the document's profiles and variables as symbols.
+    /// `-I`, `-b` and `-M` give the defaults; the
     /// client's initialisation options (`include`, `base`) and each
     /// file's `aaprof.toml` add to them. See editors/ for set-ups.
     ///

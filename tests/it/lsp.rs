@@ -893,3 +893,25 @@ fn an_edit_re_diagnoses_only_the_documents_it_can_change() {
     assert!(others.is_empty(), "published besides: {others:?}");
     c.stop();
 }
+
+#[test]
+fn the_binary_refuses_input_that_is_not_the_protocol_with_a_clear_error() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aaprof"))
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("aaprof runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"{\"hello\": 1}\n")
+        .expect("written");
+    let out = child.wait_with_output().expect("it ends");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Content-Length"), "{err}");
+}
