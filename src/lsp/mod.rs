@@ -377,41 +377,41 @@ impl Server<'_> {
         let chunk = due.len().div_ceil(threads).max(1);
         let (docs, options, session, patterns) =
             (&self.docs, &self.options, &self.session, &self.patterns);
-        let analysed: Vec<(String, Analysis)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = due
-                .chunks(chunk)
-                .map(|keys| {
-                    let fs = fs.clone();
-                    scope.spawn(move || {
-                        keys.iter()
-                            .filter_map(|&k| {
-                                let d = docs.get(k)?;
-                                let a = Analysis::of(
-                                    &d.text,
-                                    d.path.as_deref(),
-                                    options,
-                                    &fs,
-                                    session,
-                                    patterns,
-                                );
-                                Some((k.to_string(), a))
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| {
-                    // a panic is a bug of ours: the documents keep their
-                    // last diagnostics, and the client's log says why
-                    w.join().unwrap_or_else(|_| {
-                        eprintln!("aaprof lsp: an analysis panicked; diagnostics not updated");
-                        Vec::new()
-                    })
+        let analyse = |keys: &[&str], fs: &Vfs| -> Vec<(String, Analysis)> {
+            keys.iter()
+                .filter_map(|&k| {
+                    let d = docs.get(k)?;
+                    let a =
+                        Analysis::of(&d.text, d.path.as_deref(), options, fs, session, patterns);
+                    Some((k.to_string(), a))
                 })
                 .collect()
-        });
+        };
+        // a panic is a bug of ours: the documents keep their last
+        // diagnostics, and the client's log says why
+        let panicked = || {
+            eprintln!("aaprof lsp: an analysis panicked; diagnostics not updated");
+            Vec::new()
+        };
+        let analysed: Vec<(String, Analysis)> = if due.len() <= 1 {
+            // one document (the usual edit): no thread to start
+            std::panic::catch_unwind(AssertUnwindSafe(|| analyse(&due, &fs)))
+                .unwrap_or_else(|_| panicked())
+        } else {
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = due
+                    .chunks(chunk)
+                    .map(|keys| {
+                        let fs = fs.clone();
+                        scope.spawn(move || analyse(keys, &fs))
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|w| w.join().unwrap_or_else(|_| panicked()))
+                    .collect()
+            })
+        };
         for (k, a) in analysed {
             let Some(doc) = self.docs.get_mut(&k) else {
                 continue;
