@@ -16,6 +16,7 @@ pub mod fmt;
 pub mod k8s;
 pub mod lint;
 pub mod lsp;
+pub mod memo;
 pub mod policy;
 pub mod resolve;
 pub mod source;

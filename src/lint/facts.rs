@@ -6,6 +6,7 @@
 use crate::aare::{self, Pattern};
 use crate::check::file::Perms;
 use crate::check::{Family, family};
+use crate::memo::Memo;
 use crate::policy;
 use crate::resolve::{Policy, ResolvedProfile};
 use crate::source::{FileId, Span};
@@ -31,32 +32,16 @@ pub struct PathInfo {
     /// this one covers it, and a path both match, remembered by a
     /// [`Cache::for_every_path`]: in every version of a file the language
     /// server checks, the same pairs recur.
-    covers: Mutex<HashMap<String, bool>>,
-    overlaps: Mutex<HashMap<String, Option<String>>>,
+    covers: Memo<String, bool>,
+    overlaps: Memo<String, Option<String>>,
 }
 
-/// The answer memoised in `memo` for `key`, else `compute`'s (then kept).
-fn memoised<T: Clone>(
-    memo: &Mutex<HashMap<String, T>>,
-    key: &str,
-    compute: impl FnOnce() -> T,
-) -> T {
-    let lock = |m: &Mutex<HashMap<String, T>>| {
-        // a panic while holding the lock cannot leave a map inconsistent
-        m.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(key)
-            .cloned()
-    };
-    if let Some(v) = lock(memo) {
-        return v;
-    }
-    let v = compute();
-    memo.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(key.to_string(), v.clone());
-    v
-}
+/// How many pairs each path remembers (see [`PathInfo`]'s memos).
+const PAIRS_PER_PATH: usize = 1 << 12;
+
+/// How many paths a [`Cache::for_every_path`] keeps before it starts
+/// afresh (a bound on what typing new paths can add).
+const MAX_EVERY_PATH: usize = 1 << 16;
 
 /// The [`PathInfo`] of every path met in a run, shared by its threads.
 #[derive(Debug, Default)]
@@ -74,8 +59,8 @@ impl PathInfo {
             suffix: literal_suffix(norm),
             pattern: OnceLock::new(),
             example: OnceLock::new(),
-            covers: Mutex::default(),
-            overlaps: Mutex::default(),
+            covers: Memo::with_limit(PAIRS_PER_PATH),
+            overlaps: Memo::with_limit(PAIRS_PER_PATH),
         }
     }
 }
@@ -99,6 +84,9 @@ impl Cache {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(i) = m.get(norm) {
             return i.clone();
+        }
+        if self.every_path && m.len() >= MAX_EVERY_PATH {
+            m.clear();
         }
         let info = Arc::new(PathInfo::new(norm));
         m.insert(norm.to_string(), info.clone());
@@ -419,7 +407,7 @@ impl<'a> FileRule<'a> {
             _ => false,
         };
         if self.cache.every_path {
-            memoised(&self.info().covers, &other.norm, decide)
+            self.info().covers.get_or(other.norm.as_str(), decide)
         } else {
             decide()
         }
@@ -432,7 +420,7 @@ impl<'a> FileRule<'a> {
         }
         let decide = || aare::overlap(self.pattern()?, other.pattern()?);
         if self.cache.every_path {
-            memoised(&self.info().overlaps, &other.norm, decide)
+            self.info().overlaps.get_or(other.norm.as_str(), decide)
         } else {
             decide()
         }

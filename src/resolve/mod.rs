@@ -16,6 +16,7 @@ pub mod vars;
 use crate::check::{self, ProfileState};
 use crate::diag::{Diagnostic, Severity, code};
 use crate::features::Features;
+use crate::memo::Memo;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Elem, Item, PrefixItem, ProfileKeyword, Word, WordKind};
 use crate::syntax::{self, Parsed};
@@ -80,7 +81,7 @@ pub struct Session {
     digests: Mutex<HashMap<PathBuf, u64>>,
     /// In a lasting session, the overlaps of exec rules' patterns decided
     /// (by their texts): the same pairs recur in every version of a file.
-    exec_overlaps: Mutex<HashMap<(String, String), Option<String>>>,
+    exec_overlaps: Memo<(String, String), Option<String>>,
 }
 
 /// The most exec-rule overlaps a lasting session remembers before it
@@ -206,6 +207,7 @@ impl Session {
     pub fn lasting() -> Session {
         Session {
             lasting: true,
+            exec_overlaps: Memo::with_limit(MAX_EXEC_OVERLAPS),
             ..Session::default()
         }
     }
@@ -279,16 +281,8 @@ impl Session {
             return crate::aare::overlap(a, b);
         }
         let key = (a.text().to_string(), b.text().to_string());
-        if let Some(v) = lock(&self.exec_overlaps).get(&key) {
-            return v.clone();
-        }
-        let v = crate::aare::overlap(a, b);
-        let mut m = lock(&self.exec_overlaps);
-        if m.len() >= MAX_EXEC_OVERLAPS {
-            m.clear();
-        }
-        m.insert(key, v.clone());
-        v
+        self.exec_overlaps
+            .get_or(&key, || crate::aare::overlap(a, b))
     }
 
     /// Note the digest of the text parsed for `canonical`.
