@@ -45,9 +45,15 @@ const FILE_MODES: &[&str] = &[
 
 const QUALIFIERS: &[&str] = &["audit", "deny", "allow", "owner", "other", "prompt"];
 
-/// The completions at byte offset `at` of `text`; `profiles` are the
-/// profile names transitions may name.
-pub fn complete(a: &Analysis, text: &str, at: usize, profiles: &[String]) -> Vec<Candidate> {
+/// The completions at byte offset `at` of `text`; `profiles` gives the
+/// profile names transitions may name (asked for only after `->`: it
+/// reads the profile tree).
+pub fn complete(
+    a: &Analysis,
+    text: &str,
+    at: usize,
+    profiles: &dyn Fn() -> Vec<String>,
+) -> Vec<Candidate> {
     let mut at = at.min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;
@@ -91,7 +97,7 @@ pub fn complete(a: &Analysis, text: &str, at: usize, profiles: &[String]) -> Vec
         || line[..word_start].trim_end().ends_with("->")
     {
         return filtered(
-            profiles.iter().map(String::as_str),
+            profiles().iter().map(String::as_str),
             word,
             Kind::Profile,
             from,

@@ -40,7 +40,7 @@ pub struct Occurrence {
     pub name: Name,
 }
 
-/// A profile (or hat) the file defines, for symbols and completion.
+/// A profile (or hat) the file defines, and where its name is written.
 #[derive(Clone, Debug)]
 pub struct ProfileDef {
     pub name: String,
@@ -220,8 +220,8 @@ impl Index {
             self.uses(text, &p.name);
             self.profiles.push(ProfileDef {
                 name: p.name.text.clone(),
-                start: p.span.start as usize,
-                end: p.span.end as usize,
+                start: p.name.span.start as usize,
+                end: p.name.span.end as usize,
             });
         }
         for e in &p.header {

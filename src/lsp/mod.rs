@@ -336,15 +336,15 @@ impl Server<'_> {
         self.changed.extend(changed);
     }
 
-    /// Analyse again the documents that changed and those that include
-    /// one that changed (an unsaved edit to an abstraction changes what
-    /// the profiles that include it say), or every document after one was
-    /// opened or closed, on every core, and publish.
     /// Whether something changed since the last analysis.
     fn due(&self) -> bool {
         self.reopened || !self.changed.is_empty()
     }
 
+    /// Analyse again the documents that changed and those that include
+    /// one that changed (an unsaved edit to an abstraction changes what
+    /// the profiles that include it say), or every document after one was
+    /// opened or closed, on every core, and publish.
     fn reanalyse(&mut self) {
         let all = std::mem::take(&mut self.reopened);
         let changed = std::mem::take(&mut self.changed);
@@ -359,9 +359,10 @@ impl Server<'_> {
             .filter(|(k, d)| {
                 all || keys.contains(k.as_str())
                     || d.analysis.as_ref().is_none_or(|a| {
-                        a.included
-                            .iter()
-                            .any(|(p, _)| paths.contains(&canonical(p)))
+                        !paths.is_empty()
+                            && a.included
+                                .iter()
+                                .any(|(p, _)| paths.contains(&canonical(p)))
                     })
             })
             .map(|(k, _)| k.as_str())
@@ -501,7 +502,10 @@ impl Server<'_> {
             return self.locate(doc, spots);
         }
         match navigate::profile_name_at(a, at) {
-            Some(name) => self.locate(doc, self.profile_spots(doc, &name, Find::Definitions)),
+            Some(name) => {
+                let (definition, _) = self.profile_spots(doc, &name, false);
+                self.locate(doc, definition.into_iter().collect())
+            }
             None => Vec::new(),
         }
     }
@@ -525,9 +529,9 @@ impl Server<'_> {
         let Some(name) = navigate::profile_name_at(a, at) else {
             return Vec::new();
         };
-        let mut spots = self.profile_spots(doc, &name, Find::Transitions);
+        let (definition, mut spots) = self.profile_spots(doc, &name, true);
         if declarations {
-            spots.extend(self.profile_spots(doc, &name, Find::Definitions));
+            spots.extend(definition);
         }
         self.locate(doc, spots)
     }
@@ -537,7 +541,7 @@ impl Server<'_> {
         let a = doc.analysis.as_ref()?;
         let lines = LineMap::new(&doc.text, self.encoding);
         let at = lines.offset(p.position);
-        let profiles = self.profile_names(doc);
+        let profiles = || self.profile_names(doc);
         let items = complete::complete(a, &doc.text, at, &profiles)
             .into_iter()
             .map(|c| lt::CompletionItem {
@@ -605,10 +609,17 @@ impl Server<'_> {
         out
     }
 
-    /// Where profile `name` is defined, or the transitions that name it.
-    fn profile_spots(&self, doc: &Doc, name: &str, find: Find) -> Vec<navigate::Spot> {
+    /// Where profile `name` is defined (its name in the first file that
+    /// defines it) and, with `transitions`, the transitions that name it,
+    /// in one pass over [`Self::profile_files`].
+    fn profile_spots(
+        &self,
+        doc: &Doc,
+        name: &str,
+        transitions: bool,
+    ) -> (Option<navigate::Spot>, Vec<navigate::Spot>) {
         let last = name.rsplit("//").next().unwrap_or(name);
-        let mut out = Vec::new();
+        let (mut definition, mut named) = (None, Vec::new());
         for (file, text) in self.profile_files(doc) {
             if !text.contains(last) {
                 continue;
@@ -619,26 +630,16 @@ impl Server<'_> {
                 start,
                 end,
             };
-            match find {
-                Find::Definitions => {
-                    if let Some(o) = ix.occurrences.iter().find(|o| {
-                        ix.profile(name).is_some_and(|p| {
-                            o.name == index::Name::Profile(p.name.clone())
-                                && p.start <= o.start
-                                && o.end <= p.end
-                        })
-                    }) {
-                        out.push(spot(o.start, o.end));
-                        // the first file that defines it is the one meant
-                        break;
-                    }
-                }
-                Find::Transitions => {
-                    out.extend(ix.transitions_to(name).map(|o| spot(o.start, o.end)));
-                }
+            if definition.is_none() {
+                definition = ix.profile(name).map(|p| spot(p.start, p.end));
+            }
+            if transitions {
+                named.extend(ix.transitions_to(name).map(|o| spot(o.start, o.end)));
+            } else if definition.is_some() {
+                break;
             }
         }
-        out
+        (definition, named)
     }
 
     /// The profile names transitions may name: those of the files
@@ -715,16 +716,11 @@ impl Server<'_> {
     }
 }
 
-/// A path as the file system resolves it (itself if it cannot).
+/// A path as the disk resolves it (itself if it cannot).
 fn canonical(p: &std::path::Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// What [`Server::profile_spots`] looks for.
-#[derive(Clone, Copy)]
-enum Find {
-    Definitions,
-    Transitions,
+    Vfs::disk()
+        .canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Apply one change the client sent: a range replaced, or (without a

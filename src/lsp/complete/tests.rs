@@ -30,10 +30,12 @@ fn labels(text: &str, test: &str) -> Vec<String> {
     let at = text.find('|').expect("a cursor");
     let text = text.replacen('|', "", 1);
     let a = analysed(test, &text);
-    complete(&a, &text, at, &["other".to_string(), "peer".to_string()])
-        .into_iter()
-        .map(|c| c.label)
-        .collect()
+    complete(&a, &text, at, &|| {
+        vec!["other".to_string(), "peer".to_string()]
+    })
+    .into_iter()
+    .map(|c| c.label)
+    .collect()
 }
 
 #[test]
