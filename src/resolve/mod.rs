@@ -79,13 +79,14 @@ pub struct Session {
     lasting: bool,
     /// canonical path -> a digest of the text `parsed` holds for it
     digests: Mutex<HashMap<PathBuf, u64>>,
-    /// In a lasting session, the overlaps of exec rules' patterns decided
-    /// (by their texts): the same pairs recur in every version of a file.
+    /// The overlaps of exec rules' patterns decided (by their texts): the
+    /// same pairs recur in every profile that includes the same
+    /// abstractions, and in every version of a file the server sees.
     exec_overlaps: Memo<(String, String), Option<String>>,
 }
 
-/// The most exec-rule overlaps a lasting session remembers before it
-/// starts afresh (a bound on what typing new patterns can add).
+/// The most exec-rule overlaps a session remembers before it starts
+/// afresh (a bound on what typing new patterns can add).
 const MAX_EXEC_OVERLAPS: usize = 1 << 18;
 
 type Loaded = Result<Arc<Parsed>, String>;
@@ -197,7 +198,10 @@ impl Outcome {
 
 impl Session {
     pub fn new() -> Session {
-        Session::default()
+        Session {
+            exec_overlaps: Memo::with_limit(MAX_EXEC_OVERLAPS),
+            ..Session::default()
+        }
     }
 
     /// A session kept across edits: each file keeps one place in the
@@ -207,8 +211,7 @@ impl Session {
     pub fn lasting() -> Session {
         Session {
             lasting: true,
-            exec_overlaps: Memo::with_limit(MAX_EXEC_OVERLAPS),
-            ..Session::default()
+            ..Session::new()
         }
     }
 
@@ -275,11 +278,8 @@ impl Session {
     }
 
     /// A path both patterns match, if any ([`crate::aare::overlap`]);
-    /// remembered in a lasting session.
+    /// remembered.
     fn exec_overlap(&self, a: &crate::aare::Pattern, b: &crate::aare::Pattern) -> Option<String> {
-        if !self.lasting {
-            return crate::aare::overlap(a, b);
-        }
         let key = (a.text().to_string(), b.text().to_string());
         self.exec_overlaps
             .get_or(&key, || crate::aare::overlap(a, b))
@@ -1715,64 +1715,123 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
             }
         }
     }
-    let mut added = Vec::new();
-    let mut lowered = Vec::new();
-    for (from, to) in table {
-        for (r, m) in p.rules.iter().zip(&p.model) {
-            let Some(m) = m else { continue };
-            // decided on the rule as it is; only a rule that changes is copied
-            let link = match &m.kind {
-                crate::policy::RuleKind::File(f) => f.perms.link && !f.perms.exec,
-                crate::policy::RuleKind::Link(_) => true,
-                _ => false,
-            };
-            let under = |x: &str| x.starts_with(from);
-            let changes = match &m.kind {
-                crate::policy::RuleKind::File(f) => {
-                    f.path.as_deref().is_some_and(under)
-                        || (link && f.target.as_deref().is_some_and(under))
+    // which aliases each rule falls under, found in a trie of the FROMs
+    // (a profile has hundreds of rules, a policy hundreds of aliases)
+    let trie = PrefixTrie::new(table.iter().map(|(from, _)| *from));
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    let mut found = Vec::new();
+    for (j, m) in p.model.iter().enumerate() {
+        let Some(m) = m else { continue };
+        found.clear();
+        match &m.kind {
+            crate::policy::RuleKind::File(f) => {
+                let link = f.perms.link && !f.perms.exec;
+                if let Some(x) = f.path.as_deref() {
+                    trie.prefixes_of(x, &mut found);
                 }
-                crate::policy::RuleKind::Link(l) => under(&l.from) || under(&l.to),
-                _ => false,
-            };
-            if !changes {
-                continue;
+                if let Some(x) = f.target.as_deref().filter(|_| link) {
+                    trie.prefixes_of(x, &mut found);
+                }
             }
-            let mut copy = m.clone();
-            match &mut copy.kind {
-                crate::policy::RuleKind::File(f) => {
-                    let path = f.path.as_deref().and_then(|x| renamed(x, from, to));
-                    // `-> TARGET` names a link target with `l` and no `x`
-                    let target = f
-                        .target
-                        .as_deref()
-                        .filter(|_| link)
-                        .and_then(|x| renamed(x, from, to));
-                    if let Some(x) = path {
-                        f.path = Some(crate::policy::file::path_pattern(&x));
-                    }
-                    if let Some(x) = target {
-                        f.target = Some(crate::policy::file::path_pattern(&x));
-                    }
-                }
-                crate::policy::RuleKind::Link(l) => {
-                    if let Some(x) = renamed(&l.from, from, to) {
-                        l.from = crate::policy::file::path_pattern(&x);
-                    }
-                    if let Some(x) = renamed(&l.to, from, to) {
-                        l.to = crate::policy::file::path_pattern(&x);
-                    }
-                }
-                _ => {}
+            crate::policy::RuleKind::Link(l) => {
+                trie.prefixes_of(&l.from, &mut found);
+                trie.prefixes_of(&l.to, &mut found);
             }
-            added.push(renamed_rule(r, from, to, link));
-            lowered.push(Some(copy));
+            _ => continue,
         }
+        found.sort_unstable();
+        found.dedup();
+        hits.extend(found.iter().map(|&i| (i, j)));
+    }
+    // in the reference's order: alias by alias, each over the rules
+    hits.sort_unstable();
+    let mut added = Vec::with_capacity(hits.len());
+    let mut lowered = Vec::with_capacity(hits.len());
+    for (i, j) in hits {
+        let (from, to) = table[i];
+        let (r, Some(m)) = (&p.rules[j], &p.model[j]) else {
+            continue;
+        };
+        let link = match &m.kind {
+            crate::policy::RuleKind::File(f) => f.perms.link && !f.perms.exec,
+            crate::policy::RuleKind::Link(_) => true,
+            _ => false,
+        };
+        let mut copy = m.clone();
+        match &mut copy.kind {
+            crate::policy::RuleKind::File(f) => {
+                let path = f.path.as_deref().and_then(|x| renamed(x, from, to));
+                // `-> TARGET` names a link target with `l` and no `x`
+                let target = f
+                    .target
+                    .as_deref()
+                    .filter(|_| link)
+                    .and_then(|x| renamed(x, from, to));
+                if let Some(x) = path {
+                    f.path = Some(crate::policy::file::path_pattern(&x));
+                }
+                if let Some(x) = target {
+                    f.target = Some(crate::policy::file::path_pattern(&x));
+                }
+            }
+            crate::policy::RuleKind::Link(l) => {
+                if let Some(x) = renamed(&l.from, from, to) {
+                    l.from = crate::policy::file::path_pattern(&x);
+                }
+                if let Some(x) = renamed(&l.to, from, to) {
+                    l.to = crate::policy::file::path_pattern(&x);
+                }
+            }
+            _ => {}
+        }
+        added.push(renamed_rule(r, from, to, link));
+        lowered.push(Some(copy));
     }
     p.rules.extend(added);
     p.model.extend(lowered);
     for c in &mut p.children {
         apply_alias_table(c, table);
+    }
+}
+
+/// A set of strings, to find those that are prefixes of a given string.
+struct PrefixTrie {
+    /// each node's children by byte, and the strings that end there
+    nodes: Vec<(Vec<(u8, usize)>, Vec<usize>)>,
+}
+
+impl PrefixTrie {
+    fn new<'a>(words: impl Iterator<Item = &'a str>) -> PrefixTrie {
+        let mut nodes = vec![(Vec::new(), Vec::new())];
+        for (i, w) in words.enumerate() {
+            let mut at = 0;
+            for b in w.bytes() {
+                at = match nodes[at].0.iter().find(|(c, _)| *c == b) {
+                    Some(&(_, next)) => next,
+                    None => {
+                        nodes.push((Vec::new(), Vec::new()));
+                        let next = nodes.len() - 1;
+                        nodes[at].0.push((b, next));
+                        next
+                    }
+                };
+            }
+            nodes[at].1.push(i);
+        }
+        PrefixTrie { nodes }
+    }
+
+    /// Adds to `out` the index of every string that `x` starts with.
+    fn prefixes_of(&self, x: &str, out: &mut Vec<usize>) {
+        let mut at = 0;
+        out.extend(&self.nodes[0].1);
+        for b in x.bytes() {
+            match self.nodes[at].0.iter().find(|(c, _)| *c == b) {
+                Some(&(_, next)) => at = next,
+                None => return,
+            }
+            out.extend(&self.nodes[at].1);
+        }
     }
 }
 
