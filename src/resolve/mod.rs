@@ -83,7 +83,24 @@ pub struct Session {
     /// same pairs recur in every profile that includes the same
     /// abstractions, and in every version of a file the server sees.
     exec_overlaps: Memo<(String, String), Option<String>>,
+    /// What an include read first in a file's preamble left behind (the
+    /// tunables every profile file starts with), valid for the search path
+    /// it was read with: see [`Walker::preamble_include`].
+    preambles: Mutex<PreambleCache>,
 }
+
+/// The state an include read first in a preamble leaves behind.
+#[derive(Clone)]
+struct Preamble {
+    vars: Vars,
+    aliases: Vec<(String, String, Span)>,
+    abis: Vec<(String, bool)>,
+    read: Vec<FileId>,
+    included: Vec<PathBuf>,
+}
+
+/// Preambles read under one search path, by include name.
+type PreambleCache = (Option<SearchPath>, HashMap<(String, bool), Arc<Preamble>>);
 
 /// The most exec-rule overlaps a session remembers before it starts
 /// afresh (a bound on what typing new patterns can add).
@@ -233,6 +250,9 @@ impl Session {
         let mut t = lock(&self.targets);
         t.0 = None;
         t.1.clear();
+        let mut p = lock(&self.preambles);
+        p.0 = None;
+        p.1.clear();
         lock(&self.canonical).clear();
     }
 
@@ -332,6 +352,7 @@ impl Session {
                 misplaced_includes: HashSet::new(),
                 unused_depth: 0,
                 read_unused: HashMap::new(),
+                skipped: 0,
                 fragment: false,
             };
             let mut included = HashSet::new();
@@ -460,6 +481,8 @@ struct Walker<'a> {
     /// The files of the current profile first read in a branch not taken,
     /// with the include that read them.
     read_unused: HashMap<PathBuf, Span>,
+    /// How many includes were skipped as already included.
+    skipped: usize,
 }
 
 impl Walker<'_> {
@@ -574,6 +597,7 @@ impl Walker<'_> {
                 continue;
             }
             if !included.insert(key.clone()) {
+                self.skipped += 1;
                 // already included in this profile: skipped, as the
                 // reference skips it, which loses its rules when the first
                 // read was in a branch not taken
@@ -626,6 +650,76 @@ impl Walker<'_> {
                     format!("cannot read include `{}`: {e}", target.display()),
                 )),
             }
+        }
+    }
+
+    /// Nothing read yet that an include in the preamble could depend on:
+    /// no variable, alias or profile (an `abi` may have been).
+    fn pristine(&self, out: &[ResolvedProfile]) -> bool {
+        out.is_empty()
+            && self.chain.is_empty()
+            && self.unused_depth == 0
+            && self.vars.sets.is_empty()
+            && self.vars.bools.is_empty()
+            && self.aliases.is_empty()
+            && self.top_names.is_empty()
+    }
+
+    /// An include read from a [`Walker::pristine`] state: what the first
+    /// read of it left (variables, aliases, abis, files read) is taken
+    /// from the session when it left no finding and skipped no include, so
+    /// the tunables every profile of a tree starts with are read once.
+    fn preamble_include(
+        &mut self,
+        inc: &crate::syntax::token::IncludeTok,
+        span: Span,
+        included: &mut HashSet<PathBuf>,
+    ) {
+        let key = (inc.path.clone(), inc.angle);
+        let known = {
+            let mut c = lock(&self.session.preambles);
+            if c.0.as_ref() != Some(&self.opts.search) {
+                c.1.clear();
+                c.0 = Some(self.opts.search.clone());
+            }
+            c.1.get(&key).cloned()
+        };
+        if let Some(p) = known.filter(|p| p.included.iter().all(|f| !included.contains(f))) {
+            self.vars = p.vars.clone();
+            self.aliases = p.aliases.clone();
+            if !p.abis.is_empty() {
+                self.abis.extend(p.abis.iter().cloned());
+                self.preamble_abis = self.abis.len();
+            }
+            self.read.extend(&p.read);
+            included.extend(p.included.iter().cloned());
+            return;
+        }
+        let (diags, abis, read, skipped) = (
+            self.diags.len(),
+            self.abis.len(),
+            self.read.len(),
+            self.skipped,
+        );
+        let before = included.clone();
+        let mut out = Vec::new();
+        self.with_include(inc, span, included, |w, items, inc| {
+            w.walk_top(items, inc, &mut out)
+        });
+        if self.diags.len() != diags || self.skipped != skipped || !out.is_empty() {
+            // what is left depends on more than the include's files
+            return;
+        }
+        let p = Preamble {
+            vars: self.vars.clone(),
+            aliases: self.aliases.clone(),
+            abis: self.abis[abis..].to_vec(),
+            read: self.read[read..].to_vec(),
+            included: included.difference(&before).cloned().collect(),
+        };
+        let mut c = lock(&self.session.preambles);
+        if c.0.as_ref() == Some(&self.opts.search) {
+            c.1.insert(key, Arc::new(p));
         }
     }
 
@@ -693,9 +787,13 @@ impl Walker<'_> {
         for item in items {
             match item {
                 Item::Include { inc, span } => {
-                    self.with_include(inc, *span, included, |w, items, inc| {
-                        w.walk_top(items, inc, out)
-                    });
+                    if self.pristine(out) {
+                        self.preamble_include(inc, *span, included);
+                    } else {
+                        self.with_include(inc, *span, included, |w, items, inc| {
+                            w.walk_top(items, inc, out)
+                        });
+                    }
                 }
                 Item::Abi { path, angle, span } => {
                     self.abi(path, *angle, *span);

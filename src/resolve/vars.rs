@@ -45,7 +45,11 @@ const MAX_EXPANSION: usize = 1 << 20;
 impl Vars {
     /// Define or replace a set variable.
     pub fn set(&mut self, name: String, var: SetVar) {
-        self.memo.clear();
+        // only an expansion that succeeded is remembered, and it cannot
+        // have read a variable not defined yet
+        if self.sets.contains_key(&name) {
+            self.memo.clear();
+        }
         self.sets.insert(name, var);
     }
 
