@@ -690,7 +690,7 @@ fn search(
 
 /// A path both patterns match, if there is one.
 pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
-    if !prefixes_compatible(a.text(), b.text()) {
+    if !may_overlap(a.text(), b.text()) {
         return None;
     }
     search(a, b, |sa, sb| a.accepts(sa) && b.accepts(sb), false)
@@ -747,8 +747,22 @@ pub fn includes(a: &Pattern, b: &Pattern) -> bool {
     search(a, b, |sa, sb| b.accepts(sb) && !a.accepts(sa), true).is_none()
 }
 
-/// A cheap test that rules out most non-overlapping pairs: the literal
-/// prefixes (up to the first special character) must agree.
+/// A cheap test that rules out most pairs of patterns that match no path
+/// in common: their literal beginnings (up to the first special
+/// character) must agree, and so must their literal ends (after the
+/// last), which every path each matches ends with.
+pub fn may_overlap(a: &str, b: &str) -> bool {
+    prefixes_compatible(a, b) && suffixes_compatible(a, b)
+}
+
+fn suffixes_compatible(a: &str, b: &str) -> bool {
+    const SPECIAL: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
+    let tail = |s: &str| -> usize { s.rfind(SPECIAL).map_or(0, |i| i + 1) };
+    let (ta, tb) = (&a[tail(a)..], &b[tail(b)..]);
+    ta.ends_with(tb) || tb.ends_with(ta)
+}
+
+/// The literal prefixes (up to the first special character) must agree.
 fn prefixes_compatible(a: &str, b: &str) -> bool {
     let lit = |s: &str| -> usize { s.find(['*', '?', '[', '{', '\\']).unwrap_or(s.len()) };
     let (la, lb) = (lit(a), lit(b));

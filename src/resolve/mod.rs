@@ -300,6 +300,10 @@ impl Session {
     /// A path both patterns match, if any ([`crate::aare::overlap`]);
     /// remembered.
     fn exec_overlap(&self, a: &crate::aare::Pattern, b: &crate::aare::Pattern) -> Option<String> {
+        // most pairs are told apart by their texts, at no cost worth keeping
+        if !crate::aare::may_overlap(a.text(), b.text()) {
+            return None;
+        }
         let key = (a.text().to_string(), b.text().to_string());
         self.exec_overlaps
             .get_or(&key, || crate::aare::overlap(a, b))
@@ -915,7 +919,13 @@ impl Walker<'_> {
             self.push(Diagnostic::error(code::BAD_ABI, span, "empty abi path"));
             return;
         }
-        if self.opts.search.find(&path.text, angle).is_none() {
+        // looked up as an include name is (and remembered with them)
+        // (`None` there is also an empty directory, which is an abi found)
+        let found = !matches!(
+            self.session.targets(&self.opts.search, &path.text, angle),
+            Ok(None)
+        ) || self.opts.search.find(&path.text, angle).is_some();
+        if !found {
             let shown = crate::syntax::token::shown_file(&path.text, angle);
             let d = Diagnostic::error(code::BAD_ABI, path.span, format!("cannot find abi {shown}"));
             // name only an abi that is there (advice must not break the
