@@ -295,9 +295,12 @@ pub fn check_signal(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Signal> {
                     let bare = v.text.to_ascii_lowercase();
                     let bare = bare.strip_prefix("sig").unwrap_or(&bare);
                     let d = if v.text.starts_with("rtmin") {
-                        d.help("real-time signals are written `rtmin+N` with N from 0 to 32")
+                        let mut d =
+                            d.help("real-time signals are written `rtmin+N` with N from 0 to 32");
+                        d.fix = None;
+                        d
                     } else if bare != v.text && is_signal(bare) {
-                        d.help(format!(
+                        d.did_you_mean(v.span, bare, bare).help(format!(
                             "signals are named without `SIG`: did you mean `{bare}`?"
                         ))
                     } else {

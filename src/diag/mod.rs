@@ -107,6 +107,22 @@ impl Diagnostic {
         self
     }
 
+    /// "Did you mean `shown`?": the help, and an unsafe fix that writes
+    /// `replacement` over `span` (unsafe: another name means another
+    /// rule).
+    pub fn did_you_mean(mut self, span: Span, shown: &str, replacement: &str) -> Diagnostic {
+        self.help = Some(format!("did you mean `{shown}`?"));
+        self.fix = Some(Fix {
+            message: format!("replace with `{shown}`"),
+            edits: vec![Edit {
+                span,
+                replacement: replacement.to_string(),
+            }],
+            safe: false,
+        });
+        self
+    }
+
     pub fn with_severity(mut self, severity: Severity) -> Diagnostic {
         self.severity = severity;
         self

@@ -504,6 +504,25 @@ impl Walker<'_> {
         self.diags.push(d);
     }
 
+    /// "Did you mean" another file, `m`, for the one shown as `shown`
+    /// somewhere in the text of `span`: with the fix that names it there.
+    fn suggest_file(
+        &self,
+        d: Diagnostic,
+        span: Span,
+        shown: &str,
+        m: &str,
+        angle: bool,
+    ) -> Diagnostic {
+        let other = crate::syntax::token::shown_file(m, angle);
+        let written = self.session.sources().slice(span).to_string();
+        if written.contains(shown) {
+            d.did_you_mean(span, &other, &written.replacen(shown, &other, 1))
+        } else {
+            d.help(format!("did you mean `{other}`?"))
+        }
+    }
+
     /// Resolve an include item to the files it names; reports problems.
     fn include_targets(
         &mut self,
@@ -551,7 +570,7 @@ impl Walker<'_> {
                 });
             let d = d.note(format!("searched: {}", dirs.join(", ")));
             match self.opts.search.suggest(&inc.path, true) {
-                Some(m) => d.help(format!("did you mean `<{m}>`?")),
+                Some(m) => self.suggest_file(d, span, &inc.shown(), &m, true),
                 None if include::is_optional(&inc.path) => d.help(
                     "add the directory that holds it with `-I DIR` or `-b DIR`, or, as the file is an optional local override, write `include if exists`",
                 ),
@@ -563,7 +582,7 @@ impl Walker<'_> {
                 self.opts.search.cwd.display()
             ));
             match self.opts.search.suggest(&inc.path, false) {
-                Some(m) => d.help(format!("did you mean `\"{m}\"`?")),
+                Some(m) => self.suggest_file(d, span, &inc.shown(), &m, false),
                 None => d,
             }
         };
@@ -934,9 +953,9 @@ impl Walker<'_> {
             let versions = self.opts.search.abi_versions();
             let d = match self.opts.search.suggest(&path.text, angle) {
                 Some(m) if angle && !versions.contains(&m) => {
-                    d.help(format!("did you mean `<{m}>`?"))
+                    self.suggest_file(d, path.span, &shown, &m, true)
                 }
-                Some(m) if !angle => d.help(format!("did you mean `\"{m}\"`?")),
+                Some(m) if !angle => self.suggest_file(d, path.span, &shown, &m, false),
                 _ => d.help(match versions.first() {
                     Some(newest) => format!(
                         "the newest abi in the include path is `abi <{newest}>,`; \
@@ -1073,7 +1092,16 @@ impl Walker<'_> {
                             format!("undefined variable `@{{{n}}}`"),
                         );
                         match crate::suggest::did_you_mean(&n, cands.iter().map(String::as_str)) {
-                            Some(s) => d.help(format!("did you mean `@{{{s}}}`?")),
+                            Some(s) => {
+                                // the fix where the word as written names it
+                                let written = self.session.sources().slice(w.span).to_string();
+                                let (from, to) = (format!("@{{{n}}}"), format!("@{{{s}}}"));
+                                if written.contains(&from) {
+                                    d.did_you_mean(w.span, &to, &written.replacen(&from, &to, 1))
+                                } else {
+                                    d.help(format!("did you mean `{to}`?"))
+                                }
+                            }
                             None if self.vars.sets.is_empty() => d.help(
                                 "define it in the preamble, usually by including <tunables/global>",
                             ),

@@ -915,3 +915,64 @@ fn the_binary_refuses_input_that_is_not_the_protocol_with_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Content-Length"), "{err}");
 }
+
+#[test]
+fn did_you_mean_quick_fixes_write_the_name_meant_and_the_findings_go() {
+    let text = "include <tunables/global>\n\
+                profile p flags=(complian) {\n\
+                \x20 include <abstractions/bse>\n\
+                \x20 capability sys_admn,\n\
+                \x20 @{HOMEE}/x r,\n\
+                \x20 netwrk inet,\n\
+                \x20 signal send set=(SIGHUP),\n\
+                }\n";
+    let meant = "include <tunables/global>\n\
+                 profile p flags=(complain) {\n\
+                 \x20 include <abstractions/base>\n\
+                 \x20 capability sys_admin,\n\
+                 \x20 @{HOME}/x r,\n\
+                 \x20 network inet,\n\
+                 \x20 signal send set=(hup),\n\
+                 }\n";
+    let (_, u, mut c, diags) = opened("did-you-mean", "p", text, false);
+    let mut edits: Vec<(u64, u64, String)> = Vec::new();
+    for d in diags.iter().filter(|d| d["severity"] == 1) {
+        let actions = c.request(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": u }, "range": d["range"], "context": { "diagnostics": [d] } }),
+        );
+        let actions = actions.as_array().cloned().unwrap_or_default();
+        let fix = actions
+            .iter()
+            .find(|a| {
+                a["kind"] == "quickfix"
+                    && a["title"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("replace with"))
+            })
+            .unwrap_or_else(|| panic!("a did-you-mean quick fix for {d:?}: {actions:?}"));
+        assert_ne!(fix["isPreferred"], true, "names are unsafe fixes: {fix:?}");
+        for e in fix["edit"]["changes"][&u]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            let (s, t) = (
+                byte_of(text, &e["range"]["start"]),
+                byte_of(text, &e["range"]["end"]),
+            );
+            edits.push((s, t, e["newText"].as_str().unwrap_or_default().to_string()));
+        }
+    }
+    assert_eq!(edits.len(), 6, "one fix for each misspelt name: {edits:?}");
+    edits.sort();
+    let mut fixed = text.to_string();
+    for (s, t, new) in edits.iter().rev() {
+        fixed.replace_range(*s as usize..*t as usize, new);
+    }
+    assert_eq!(fixed, meant);
+    c.change(&u, 2, json!([{ "text": fixed }]));
+    let after = c.diagnostics(&u);
+    assert!(!after.iter().any(|x| x["severity"] == 1), "{after:?}");
+    c.stop();
+}
