@@ -336,7 +336,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
                 format!("unknown rule type `{t}`"),
             );
             let d = match crate::suggest::did_you_mean(t, crate::vocab::RULE_KEYWORDS.iter().copied()) {
-                Some(k) => d.did_you_mean(w.span, &k, &k),
+                Some(k) => d.did_you_mean(w.span, k, k),
                 None => d.help("rules start with a path (`/usr/bin/x r,`) or a keyword such as `capability`, `network`, `dbus`"),
             };
             ctx.error(d);

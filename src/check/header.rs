@@ -193,7 +193,7 @@ pub fn check_profile_header(p: &Profile, ctx: &mut Ctx) {
                                 &v.text,
                                 vocab::PROFILE_FLAG_NAMES.iter().copied(),
                             ) {
-                                d = d.did_you_mean(v.span, &s, &s);
+                                d = d.did_you_mean(v.span, s, s);
                             }
                         }
                     }

@@ -251,7 +251,7 @@ pub fn unknown_name<'a>(
         format!("unknown {what} `{}`", w.text),
     );
     match crate::suggest::did_you_mean(&w.text, candidates) {
-        Some(s) => d.did_you_mean(w.span, &s, &s),
+        Some(s) => d.did_you_mean(w.span, s, s),
         None => d,
     }
 }

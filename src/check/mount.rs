@@ -181,7 +181,7 @@ pub fn check(rule: &Rule, fam: Family, ctx: &mut Ctx) -> Option<crate::policy::R
                 &c.name.text,
                 vocab::MOUNT_CONDS.iter().copied(),
             ) {
-                Some(s) => d.did_you_mean(c.name.span, &s, &s),
+                Some(s) => d.did_you_mean(c.name.span, s, s),
                 None => d.help("mount rules accept `options`, `option`, `fstype` and `vfstype`"),
             };
             ctx.error(d);
@@ -384,7 +384,7 @@ fn option_bits(c: &Cond, ctx: &mut Ctx) -> Option<(u32, u32)> {
                 } else if let Some(s) =
                     crate::suggest::did_you_mean(&v.text, vocab::MOUNT_FLAGS.iter().map(|f| f.name))
                 {
-                    d = d.did_you_mean(v.span, &s, &s);
+                    d = d.did_you_mean(v.span, s, s);
                 } else {
                     d = d.note(
                         "only generic mount flags can be matched, not filesystem-specific options",
@@ -532,7 +532,7 @@ fn check_pivot_root(p: &Parts, ctx: &mut Ctx) -> Option<m::PivotRoot> {
         );
         let cands = vocab::PIVOT_ROOT_CONDS.iter().copied();
         let d = match crate::suggest::did_you_mean(&last.name.text, cands) {
-            Some(s) => d.did_you_mean(last.name.span, &s, &s),
+            Some(s) => d.did_you_mean(last.name.span, s, s),
             None => d.help("pivot_root accepts only `oldroot=PATH`"),
         };
         ctx.error(d);

@@ -262,7 +262,7 @@ pub(super) fn check_perm_words(
                 format!("invalid {family} permission `{}`", p.word.text),
             );
             let d = match crate::suggest::did_you_mean(&p.word.text, candidates.iter().copied()) {
-                Some(s) => d.did_you_mean(p.word.span, &s, &s),
+                Some(s) => d.did_you_mean(p.word.span, s, s),
                 None => d.help(format!(
                     "{family} permissions are: {}",
                     candidates.join(", ")
@@ -380,7 +380,7 @@ pub(super) fn unknown_cond(c: &Cond, ctx: &mut Ctx, what: &str, known: &[&str]) 
         format!("unknown {what} conditional `{name}`"),
     );
     let d = match crate::suggest::did_you_mean(name, known.iter().copied()) {
-        Some(s) if name == c.name.text => d.did_you_mean(c.name.span, &s, &s),
+        Some(s) if name == c.name.text => d.did_you_mean(c.name.span, s, s),
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None if known.is_empty() => d,
         None => d.help(format!("known conditionals: {}", known.join(", "))),
