@@ -1932,9 +1932,11 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
 
 /// A set of strings, to find those that are prefixes of a given string.
 struct PrefixTrie {
-    /// each node's children by byte, and the strings that end there
-    nodes: Vec<(Vec<(u8, usize)>, Vec<usize>)>,
+    nodes: Vec<TrieNode>,
 }
+
+/// A node's children by byte, and the strings that end there.
+type TrieNode = (Vec<(u8, usize)>, Vec<usize>);
 
 impl PrefixTrie {
     fn new<'a>(words: impl Iterator<Item = &'a str>) -> PrefixTrie {
