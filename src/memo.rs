@@ -58,16 +58,36 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        if let Some(v) = self.lock().get(key) {
-            return v.clone();
+        if let Some(v) = self.get(key) {
+            return v;
         }
         let v = compute();
+        self.insert(key.to_owned(), v.clone());
+        v
+    }
+
+    /// The answer kept for `key`, if any.
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.lock().get(key).cloned()
+    }
+
+    /// Keep an answer (for an answer not always worth keeping, which
+    /// [`Memo::get_or`] cannot leave out).
+    pub fn insert(&self, key: K, v: V) {
         let mut answers = self.lock();
         if answers.len() >= self.limit {
             answers.clear();
         }
-        answers.insert(key.to_owned(), v.clone());
-        v
+        answers.insert(key, v);
+    }
+
+    /// Forget the answers whose key fails `keep`.
+    pub fn retain(&self, keep: impl Fn(&K) -> bool) {
+        self.lock().retain(|k, _| keep(k));
     }
 }
 

@@ -217,9 +217,12 @@ struct ExecEntry {
 #[derive(Default, Debug)]
 pub struct FileState {
     exec: HashMap<(String, Half, i64), ExecEntry>,
+    /// How many times `exec` was consulted: a rule that did not consult
+    /// it was checked on its own.
+    pub exec_lookups: usize,
     /// The previous rule, when it was a path without permissions (the
     /// first half of `/path, perms,`).
-    path_only: Option<Span>,
+    pub path_only: Option<Span>,
 }
 
 struct Prefix {
@@ -592,6 +595,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
     let target_text = target.map(|t| t.text.clone());
     for half in prefix.halves {
         let key = (path.text.clone(), *half, prefix.priority);
+        ctx.profile.file.exec_lookups += 1;
         match ctx.profile.file.exec.get(&key) {
             Some(prev) if !prev.mode.same_transition(&prev.target, &mode, &target_text) => {
                 let show = |m: &ExecMode, t: &Option<String>| match t {

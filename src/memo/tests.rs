@@ -21,3 +21,15 @@ fn a_full_table_starts_afresh() {
     assert_eq!(m.len(), 1);
     assert_eq!(m.get_or("a", || 4), 4);
 }
+
+#[test]
+fn answers_can_be_forgotten_by_key() {
+    let m: Memo<(u32, u32), usize> = Memo::default();
+    m.insert((1, 1), 1);
+    m.insert((2, 1), 2);
+    m.insert((1, 2), 3);
+    m.retain(|k| k.0 != 1);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m.get(&(2, 1)), Some(2));
+    assert_eq!(m.get(&(1, 1)), None);
+}

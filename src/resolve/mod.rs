@@ -87,7 +87,25 @@ pub struct Session {
     /// tunables every profile file starts with), valid for the search path
     /// it was read with: see [`Walker::preamble_include`].
     preambles: Mutex<PreambleCache>,
+    /// Rules of included files expanded, checked and lowered, by the rule
+    /// and what it was read in (see [`Walker::rule`]).
+    rules: Memo<RuleKey, Arc<RuleDone>>,
+    /// The features and warning setting `rules` were checked with, and a
+    /// number that changes with them (part of every key).
+    rule_epoch: Mutex<(Option<(Features, bool)>, u64)>,
 }
+
+/// A rule (its file and place) and a digest of what it was read in: the
+/// epoch of the options, whether in a hat, and what each variable it
+/// refers to expands to.
+type RuleKey = (FileId, u32, u32, u64);
+
+/// A rule as [`Walker::rule`] leaves it: expanded, lowered, and the
+/// findings of its checks (without the include chain).
+type RuleDone = (ast::Rule, Option<crate::policy::Rule>, Vec<Diagnostic>);
+
+/// The most rules a session remembers before it starts afresh.
+const MAX_RULES: usize = 1 << 18;
 
 /// The state an include read first in a preamble leaves behind.
 #[derive(Clone)]
@@ -217,6 +235,7 @@ impl Session {
     pub fn new() -> Session {
         Session {
             exec_overlaps: Memo::with_limit(MAX_EXEC_OVERLAPS),
+            rules: Memo::with_limit(MAX_RULES),
             ..Session::default()
         }
     }
@@ -291,6 +310,8 @@ impl Session {
         if self.lasting {
             if let Some(id) = path.and_then(|p| sources.find(p)) {
                 sources.replace(id, name, text.to_string());
+                // the rules remembered are of the text replaced
+                self.rules.retain(|k| k.0 != id);
                 return id;
             }
         }
@@ -307,6 +328,20 @@ impl Session {
         let key = (a.text().to_string(), b.text().to_string());
         self.exec_overlaps
             .get_or(&key, || crate::aare::overlap(a, b))
+    }
+
+    /// The epoch of the rules remembered for these options (a new one
+    /// when they differ from the last ones asked for).
+    fn rule_epoch(&self, opts: &Options) -> u64 {
+        let mut e = lock(&self.rule_epoch);
+        let same =
+            e.0.as_ref()
+                .is_some_and(|(f, w)| *w == opts.warn_unsupported && *f == opts.features);
+        if !same {
+            e.0 = Some((opts.features.clone(), opts.warn_unsupported));
+            e.1 += 1;
+        }
+        e.1
     }
 
     /// Note the digest of the text parsed for `canonical`.
@@ -357,6 +392,8 @@ impl Session {
                 unused_depth: 0,
                 read_unused: HashMap::new(),
                 skipped: 0,
+                top: id,
+                epoch: self.rule_epoch(opts),
                 fragment: false,
             };
             let mut included = HashSet::new();
@@ -487,6 +524,10 @@ struct Walker<'a> {
     read_unused: HashMap<PathBuf, Span>,
     /// How many includes were skipped as already included.
     skipped: usize,
+    /// The file checked (whose rules are not remembered: it is read once).
+    top: FileId,
+    /// [`Session::rule_epoch`] of the options.
+    epoch: u64,
 }
 
 impl Walker<'_> {
@@ -1760,6 +1801,17 @@ impl Walker<'_> {
         for d in ds {
             self.push(d);
         }
+        let key = self.rule_key(r, prefix, b);
+        if let Some(done) = key.and_then(|k| self.session.rules.get(&k)) {
+            let (rule, model, ds) = &*done;
+            for d in ds {
+                self.push(d.clone());
+            }
+            b.model.push(model.clone());
+            b.rules.push(rule.clone());
+            return;
+        }
+        let lookups = b.state.file.exec_lookups;
         let mut elems = Vec::with_capacity(r.elems.len());
         for e in &r.elems {
             match self.expand_elem(e, &b.builtins) {
@@ -1787,10 +1839,76 @@ impl Walker<'_> {
             };
             b.model.push(check::check_rule(&rule, &mut ctx));
         }
+        // kept when the checks did not read what earlier rules left
+        if let Some(k) =
+            key.filter(|_| b.state.file.exec_lookups == lookups && b.state.file.path_only.is_none())
+        {
+            let model = b.model.last().cloned().flatten();
+            let done = (rule.clone(), model, ds.clone());
+            self.session.rules.insert(k, Arc::new(done));
+        }
         for d in ds {
             self.push(d);
         }
         b.rules.push(rule);
+    }
+
+    /// The key a rule of an included file is remembered by, when it can
+    /// be: outside of a qualified block, with no path waiting for its
+    /// permissions, of a family whose support is not reported once per
+    /// profile, and every variable it refers to expanding.
+    fn rule_key(&mut self, r: &ast::Rule, prefix: &[PrefixItem], b: &Building) -> Option<RuleKey> {
+        use std::hash::{Hash, Hasher};
+        if r.span.file == self.top
+            || !prefix.is_empty()
+            || b.state.file.path_only.is_some()
+            || (self.opts.warn_unsupported
+                && !check::family_supported(&self.opts.features, check::family(r)))
+        {
+            return None;
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.epoch, b.state.is_hat).hash(&mut h);
+        let mut ok = true;
+        expanded_words(&r.elems, &mut |w| {
+            if !ok || !w.text.contains("@{") {
+                return;
+            }
+            for name in vars::refs(&w.text) {
+                match self.vars.digest_of(name, &b.builtins) {
+                    Some(d) => (name, d).hash(&mut h),
+                    None => ok = false,
+                }
+            }
+        });
+        ok.then(|| (r.span.file, r.span.start, r.span.end, h.finish()))
+    }
+}
+
+/// Every word of `elems` that [`Walker::expand_elem`] expands (those
+/// that hold variables it replaces).
+fn expanded_words(elems: &[Elem], f: &mut dyn FnMut(&Word)) {
+    let mut word = |w: &Word| {
+        if matches!(w.kind, WordKind::Id | WordKind::Value | WordKind::SetVar) {
+            f(w)
+        }
+    };
+    for e in elems {
+        match e {
+            Elem::Word(w) => word(w),
+            Elem::Cond(c) => c.values.iter().for_each(&mut word),
+            Elem::CondList { name, .. } if name.text == "xattrs" => {}
+            Elem::CondList { conds, .. } => {
+                conds.iter().flat_map(|c| &c.values).for_each(&mut word)
+            }
+            Elem::Flags { values, .. } | Elem::List { values, .. } => {
+                values.iter().for_each(&mut word)
+            }
+            Elem::Arrow {
+                target: Some(t), ..
+            } => word(t),
+            _ => {}
+        }
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Vars {
     /// Expanded values of set variables that do not depend on the
     /// per-profile built-ins; cleared whenever a variable changes.
     memo: HashMap<String, Vec<String>>,
+    /// Digests of the values in `memo`, for [`Vars::digest_of`].
+    digests: HashMap<String, u64>,
 }
 
 /// `@{name}` / `@name` / `${name}` → `name`.
@@ -49,6 +51,7 @@ impl Vars {
         // have read a variable not defined yet
         if self.sets.contains_key(&name) {
             self.memo.clear();
+            self.digests.clear();
         }
         self.sets.insert(name, var);
     }
@@ -56,6 +59,7 @@ impl Vars {
     /// Add values to a defined set variable; `false` if it is not defined.
     pub fn add(&mut self, name: &str, values: Vec<String>) -> bool {
         self.memo.clear();
+        self.digests.clear();
         match self.sets.get_mut(name) {
             Some(v) => {
                 v.values.extend(values);
@@ -125,6 +129,36 @@ impl Vars {
         }
         out.push_str(rest);
         Ok(out)
+    }
+
+    /// A digest of the values `@{name}` expands to (a built-in's too),
+    /// marking it used as expanding it does; `None` when it does not
+    /// expand. Two texts whose references have the same digests expand
+    /// alike.
+    pub fn digest_of(
+        &mut self,
+        name: &str,
+        builtins: &HashMap<&'static str, String>,
+    ) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        if let Some(&d) = self
+            .digests
+            .get(name)
+            .filter(|_| !builtins.contains_key(name))
+        {
+            if let Some(sv) = self.sets.get_mut(name) {
+                sv.used = true;
+            }
+            return Some(d);
+        }
+        let values = self.values_of(name, builtins, &mut Vec::new()).ok()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        values.hash(&mut h);
+        let d = h.finish();
+        if self.memo.contains_key(name) {
+            self.digests.insert(name.to_string(), d);
+        }
+        Some(d)
     }
 
     /// The values of a variable with the references in them expanded;
@@ -286,7 +320,7 @@ fn first_ref(text: &str) -> Option<(usize, usize)> {
 }
 
 /// The names of the variables `text` refers to.
-fn refs(text: &str) -> impl Iterator<Item = &str> {
+pub fn refs(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
     std::iter::from_fn(move || {
         let (s, e) = first_ref(rest)?;

@@ -450,3 +450,52 @@ fn a_lasting_session_rereads_only_what_changed_and_keeps_one_place_per_file() {
     // and back as the disk has it
     assert_eq!(check(HashMap::new()), on_disk);
 }
+
+#[test]
+fn an_abstraction_read_by_many_profiles_is_expanded_for_each_of_them() {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    let abs = PathBuf::from("/virtual/abstractions/shared");
+    let profile = |v: &str| {
+        format!(
+            "@{{P}}={v}\nprofile p {{\n  include \"{}\"\n}}\n",
+            abs.display()
+        )
+    };
+    let session = aaprof::resolve::Session::lasting();
+    // the paths each profile's rules are lowered to, and its findings
+    let check = |abstraction: &str, v: &str| {
+        let files = HashMap::from([(abs.clone(), Arc::from(abstraction))]);
+        let fs = aaprof::vfs::Vfs::disk().overlay(files);
+        session.refresh(&fs);
+        let mut opts = aaprof::resolve::Options::default();
+        opts.search.fs = fs;
+        let at = PathBuf::from(format!("/virtual/profile{v}").replace('/', "_"));
+        let o = session.check_text("p", Some(&at), profile(v), &opts);
+        let paths: Vec<String> = o.policy.profiles[0]
+            .model
+            .iter()
+            .flatten()
+            .filter_map(|m| match &m.kind {
+                aaprof::policy::RuleKind::File(f) => f.path.clone(),
+                _ => None,
+            })
+            .collect();
+        let findings: Vec<String> = o.diagnostics.iter().map(|d| d.message.clone()).collect();
+        (paths, findings)
+    };
+    let abstraction = "@{P}/f r,\n/etc/x r,\ncapability sys_admn,\n";
+    let (a, fa) = check(abstraction, "/a");
+    let (b, fb) = check(abstraction, "/b");
+    assert_eq!(a, ["/a/f", "/etc/x"]);
+    assert_eq!(b, ["/b/f", "/etc/x"]);
+    // each profile's verdict stands on its own
+    assert_eq!(fa, ["unknown capability `sys_admn`"]);
+    assert_eq!(fb, fa);
+    // the same profile again, and with the abstraction as an editor has it
+    assert_eq!(check(abstraction, "/a").0, a);
+    let (edited, fe) = check("@{P}/g r,\n", "/a");
+    assert_eq!(edited, ["/a/g"]);
+    assert_eq!(fe, Vec::<String>::new());
+}
