@@ -413,6 +413,24 @@ impl<'a> FileRule<'a> {
         }
     }
 
+    /// Whether every path the pattern `pat` (written `text`, with `ex` a
+    /// path it matches) matches is matched by `self`: [`Self::covers_paths`]
+    /// for a path that is no rule's (an attachment), remembered alike.
+    pub fn covers_pattern(&self, text: &str, pat: &Pattern, ex: &str) -> bool {
+        if !self.may_match(ex) {
+            return false;
+        }
+        let decide = || {
+            self.pattern()
+                .is_some_and(|q| q.matches(ex) && aare::includes(q, pat))
+        };
+        if self.cache.every_path {
+            self.info().covers.get_or(text, decide)
+        } else {
+            decide()
+        }
+    }
+
     /// A path both rules match, if any.
     pub fn overlap(&self, other: &FileRule) -> Option<String> {
         if !self.may_overlap(other) {

@@ -56,9 +56,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     && !f.owner
                     && !f.other
                     && if want_read { f.perms.read } else { f.perms.mmap }
-                    && f.may_match(&ex)
-                    && f.pattern()
-                        .is_some_and(|q| q.matches(&ex) && aare::includes(q, &pat))
+                    && f.covers_pattern(&attach, &pat, &ex)
             })
         };
         if granted(true) {

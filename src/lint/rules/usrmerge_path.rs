@@ -52,7 +52,12 @@ pub fn merged(path: &str) -> Option<String> {
 fn misses(text: &str) -> Option<String> {
     let pat = Pattern::parse(text).ok()?;
     let ex = crate::aare::example(&pat)?;
-    let m = merged(&ex)?;
+    misses_of(&pat, &ex)
+}
+
+/// [`misses`] of a pattern already parsed, with a path `ex` it matches.
+fn misses_of(pat: &Pattern, ex: &str) -> Option<String> {
+    let m = merged(ex)?;
     (!pat.matches(&m)).then_some(m)
 }
 
@@ -74,7 +79,9 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
         for f in pf.files.iter().filter(|f| f.local && !f.deny && f.perms.exec) {
-            if let Some(m) = misses(&f.norm) {
+            // the rule's pattern and example are parsed once per path
+            let m = f.pattern().zip(f.example()).and_then(|(p, ex)| misses_of(p, ex));
+            if let Some(m) = m {
                 out.push(
                     finding(
                         &RULE,
