@@ -79,7 +79,10 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
     let failed = diags.iter().any(Diagnostic::is_error);
     // Report in reading order within each file (parse problems and check
     // problems are found in separate passes).
-    diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+    {
+        let sources = session.sources();
+        diags.sort_by(|a, b| super::place(a, &sources).cmp(&super::place(b, &sources)));
+    }
     // A problem in a shared include is found once per policy that includes
     // it; print it once.
     let mut seen = std::collections::HashSet::new();

@@ -227,7 +227,10 @@ fn run_check(a: CheckArgs) -> Result<i32> {
     }
 
     let failed = diags.iter().any(Diagnostic::is_error);
-    diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+    {
+        let sources = session.sources();
+        diags.sort_by(|a, b| super::place(a, &sources).cmp(&super::place(b, &sources)));
+    }
     let mut seen = std::collections::HashSet::new();
     diags.retain(|d| seen.insert((d.code.id, d.span(), d.message.clone())));
     k8s::finish_run(&mut diags);

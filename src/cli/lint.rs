@@ -196,7 +196,10 @@ fn run_inner(a: LintArgs) -> Result<i32> {
         }
         diags.extend(res.diagnostics.into_iter().map(|d| (d, task_plan)));
     }
-    diags.sort_by_key(|(d, _)| d.span().map(|s| (s.file, s.start)));
+    {
+        let sources = session.sources();
+        diags.sort_by(|(a, _), (b, _)| super::place(a, &sources).cmp(&super::place(b, &sources)));
+    }
     let mut seen = std::collections::HashSet::new();
     diags.retain(|(d, _)| seen.insert((d.code.id, d.span(), d.message.clone())));
     let failed = diags.iter().any(|(d, p)| {

@@ -234,6 +234,16 @@ pub fn require_inputs(
 }
 
 /// `n` and the noun, in the plural unless `n` is 1.
+/// Where a finding is, for ordering a report: its file's name (not the
+/// number the file got, which depends on which thread read it first) and
+/// its place there.
+pub fn place<'s>(
+    d: &aaprof::diag::Diagnostic,
+    sources: &'s aaprof::source::SourceMap,
+) -> Option<(&'s str, u32)> {
+    d.span().map(|s| (sources.name(s.file), s.start))
+}
+
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")

@@ -435,3 +435,32 @@ fn fmt_says_what_it_reformatted() {
     let o = aaprof(&["fmt", "-"], Some(b"profile x {\n}\n"), &d);
     assert!(o.stderr.is_empty());
 }
+
+#[test]
+fn findings_of_many_files_are_reported_in_the_order_of_their_names() {
+    let d = tmpdir("order");
+    // files of different sizes, so the threads finish them in no set order
+    let mut names = Vec::new();
+    for i in 0..24 {
+        let name = format!("p{i:02}");
+        let rules = "  /etc/foo r,\n".repeat(1 + (23 - i) * 40);
+        std::fs::write(
+            d.join(&name),
+            format!("profile {name} {{\n{rules}  capability chwon,\n}}\n"),
+        )
+        .unwrap();
+        names.push(name);
+    }
+    let mut args = vec!["check", "--format", "concise"];
+    // given in reverse
+    args.extend(names.iter().rev().map(String::as_str));
+    for _ in 0..3 {
+        let o = aaprof(&args, None, &d);
+        let files: Vec<String> = stdout(&o)
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .filter_map(|l| l.split(':').next().map(str::to_string))
+            .collect();
+        assert_eq!(files, names, "{}", stdout(&o));
+    }
+}
