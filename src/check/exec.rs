@@ -100,17 +100,19 @@ fn exec_of(rule: &Rule) -> Option<Exec<'_>> {
 }
 
 /// Report overlapping glob rules of one profile with different exec modes;
-/// `overlap` decides whether two patterns share a path (and gives one),
-/// as [`aare::overlap`] does (a caller may remember its answers).
+/// `parse` reads a rule's path as [`Pattern::parse`] does and `overlap`
+/// decides whether two patterns share a path (and gives one), as
+/// [`aare::overlap`] does (a caller may remember the answers of both).
 pub fn check_overlapping_exec(
     rules: &[Rule],
     diags: &mut Vec<Diagnostic>,
+    parse: &dyn Fn(&str) -> Option<std::sync::Arc<Pattern>>,
     overlap: &dyn Fn(&Pattern, &Pattern) -> Option<String>,
 ) {
-    let execs: Vec<(Exec, Pattern)> = rules
+    let execs: Vec<(Exec, std::sync::Arc<Pattern>)> = rules
         .iter()
         .filter_map(exec_of)
-        .filter_map(|e| Pattern::parse(&e.path).ok().map(|p| (e, p)))
+        .filter_map(|e| parse(&e.path).map(|p| (e, p)))
         .collect();
     for (i, (b, pb)) in execs.iter().enumerate() {
         for (a, pa) in &execs[..i] {

@@ -83,6 +83,9 @@ pub struct Session {
     /// same pairs recur in every profile that includes the same
     /// abstractions, and in every version of a file the server sees.
     exec_overlaps: Memo<(String, String), Option<String>>,
+    /// The patterns of exec rules, by their text: the same rules recur in
+    /// every profile that includes the same abstractions.
+    exec_patterns: Memo<String, Option<Arc<crate::aare::Pattern>>>,
     /// What an include read first in a file's preamble left behind (the
     /// tunables every profile file starts with), valid for the search path
     /// it was read with: see [`Walker::preamble_include`].
@@ -236,6 +239,7 @@ impl Session {
         Session {
             exec_overlaps: Memo::with_limit(MAX_EXEC_OVERLAPS),
             rules: Memo::with_limit(MAX_RULES),
+            exec_patterns: Memo::with_limit(MAX_EXEC_OVERLAPS),
             ..Session::default()
         }
     }
@@ -316,6 +320,13 @@ impl Session {
             }
         }
         sources.add(name, path, text.to_string())
+    }
+
+    /// An exec rule's path as a pattern (`None` if it is none); remembered.
+    fn exec_pattern(&self, text: &str) -> Option<Arc<crate::aare::Pattern>> {
+        self.exec_patterns.get_or(text, || {
+            crate::aare::Pattern::parse(text).ok().map(Arc::new)
+        })
     }
 
     /// A path both patterns match, if any ([`crate::aare::overlap`]);
@@ -1377,9 +1388,12 @@ impl Walker<'_> {
         self.walk_body(&p.items, &[], &mut included, &mut b);
         self.read_unused = outer;
         let mut ds = Vec::new();
-        check::exec::check_overlapping_exec(&b.rules, &mut ds, &|a, b| {
-            self.session.exec_overlap(a, b)
-        });
+        check::exec::check_overlapping_exec(
+            &b.rules,
+            &mut ds,
+            &|text| self.session.exec_pattern(text),
+            &|a, b| self.session.exec_overlap(a, b),
+        );
         check::exec::check_change_profile_safety(&b.rules, &mut ds);
         for d in ds {
             self.push(d);
