@@ -498,6 +498,21 @@ impl PermFamily {
         }
     }
 
+    /// The family of the rules that start with `keyword`.
+    pub fn of_keyword(keyword: &str) -> Option<PermFamily> {
+        Some(match keyword {
+            "network" => PermFamily::Network,
+            "unix" => PermFamily::Unix,
+            "dbus" => PermFamily::Dbus,
+            "signal" => PermFamily::Signal,
+            "ptrace" => PermFamily::Ptrace,
+            "mqueue" => PermFamily::Mqueue,
+            "io_uring" => PermFamily::IoUring,
+            "userns" => PermFamily::Userns,
+            _ => return None,
+        })
+    }
+
     /// Whether `r`/`w` mode strings are permissions of the family.
     pub fn accepts_rw_mode(self) -> bool {
         !matches!(self, PermFamily::IoUring | PermFamily::Userns)

@@ -28,6 +28,8 @@ pub enum Name {
     Capability(String),
     /// A file rule's permissions.
     Mode(String),
+    /// A permission word of a rule family other than files.
+    Access(crate::vocab::PermFamily, String),
     /// A profile flag.
     Flag(String),
 }
@@ -261,8 +263,25 @@ impl Index {
             self.push(w.span.start, w.span.end, Name::Keyword(w.text.clone()));
         }
         let capability_rule = keyword.is_some_and(|w| w.text == "capability");
+        let family = keyword.and_then(|w| crate::vocab::PermFamily::of_keyword(&w.text));
+        let access = |w: &Word| family.filter(|f| f.is_valid_perm(&w.text));
         for (i, e) in r.elems.iter().enumerate() {
             match e {
+                Elem::Word(w) if i > 0 && access(w).is_some() => {
+                    if let Some(f) = access(w) {
+                        self.push(w.span.start, w.span.end, Name::Access(f, w.text.clone()))
+                    }
+                }
+                Elem::List { values, .. } if family.is_some() => {
+                    for w in values {
+                        match access(w) {
+                            Some(f) => {
+                                self.push(w.span.start, w.span.end, Name::Access(f, w.text.clone()))
+                            }
+                            None => self.uses(text, w),
+                        }
+                    }
+                }
                 Elem::Word(w) if capability_rule && i > 0 => {
                     self.push(w.span.start, w.span.end, Name::Capability(w.text.clone()))
                 }

@@ -95,6 +95,7 @@ pub fn hover(a: &Analysis, at: usize) -> Option<(String, usize, usize)> {
                 .collect();
             format!("**{m}**\n\n{}", lines.join("\n"))
         }
+        Name::Access(family, p) => format!("**{p}**: {}", glossary::access(*family, p)?),
         Name::Profile(_) | Name::Transition(_) => return None,
     };
     Some((text, o.start, o.end))

@@ -1,8 +1,10 @@
 //! What the words of the language mean, in one line each: the rule
-//! keywords and qualifiers, capabilities, file permission letters and
-//! profile flags. The language server shows these on hover and beside its
+//! keywords and qualifiers, capabilities, file permission letters, the
+//! permission words of the other rule families and profile flags. The language server shows these on hover and beside its
 //! completions; every name here is one the tables of [`crate::vocab`]
 //! accept (a test checks that each table is covered).
+
+use crate::vocab::PermFamily;
 
 /// The meaning of a rule keyword, qualifier or other reserved word.
 pub fn keyword(word: &str) -> Option<&'static str> {
@@ -213,6 +215,68 @@ fn exec(m: &str) -> Option<&'static str> {
 }
 
 /// The meaning of a profile flag (a `name=value` flag by its name).
+/// What a permission word of a rule family (`signal send`, `dbus bind`,
+/// `unix connect`...) allows.
+pub fn access(family: PermFamily, perm: &str) -> Option<&'static str> {
+    use PermFamily as F;
+    Some(match (family, perm) {
+        (F::Dbus, "r" | "read") => "The same as `receive`.",
+        (F::Dbus, "w" | "write") => "The same as `send`.",
+        (F::Dbus, "rw" | "wr") => "The same as `send receive`.",
+        (F::Dbus, "send") => "Send messages (method calls, signals, replies) to the peer.",
+        (F::Dbus, "receive") => "Receive messages from the peer.",
+        (F::Dbus, "bind") => "Own (bind) a well-known bus name.",
+        (F::Dbus, "eavesdrop") => "Monitor messages addressed to others on the bus.",
+        (F::Signal, "send" | "w" | "write") => "Send the signals to the peer.",
+        (F::Signal, "receive" | "r" | "read") => "Receive the signals from the peer.",
+        (F::Signal, "rw" | "wr") => "Send and receive the signals.",
+        (F::Ptrace, "trace" | "w" | "write") => {
+            "Trace the peer: attach to it, read and change its memory and registers."
+        }
+        (F::Ptrace, "read" | "r") => {
+            "Read the peer's state (as /proc/PID/ files give it), without tracing it."
+        }
+        (F::Ptrace, "tracedby") => "Be traced by the peer.",
+        (F::Ptrace, "readby") => "Have the peer read this task's state.",
+        (F::Ptrace, "rw" | "wr") => "Trace and read the peer.",
+        (F::Network | F::Unix, p) => match p {
+            "create" => "Create sockets.",
+            "bind" => "Bind a socket to a local address.",
+            "listen" => "Listen for connections on a socket.",
+            "accept" => "Accept connections.",
+            "connect" => "Connect to a peer.",
+            "shutdown" => "Shut down a socket's reading or writing side.",
+            "getattr" => "Read a socket's attributes (its address, the peer's credentials).",
+            "setattr" => "Change a socket's attributes.",
+            "getopt" => "Read socket options (getsockopt).",
+            "setopt" => "Set socket options (setsockopt).",
+            "send" | "w" | "write" => "Send data on a socket.",
+            "receive" | "r" | "read" => "Receive data from a socket.",
+            "rw" | "wr" => "Send and receive data.",
+            _ => return None,
+        },
+        (F::Mqueue, p) => match p {
+            "create" => "Create message queues.",
+            "open" => "Open message queues.",
+            "delete" => "Delete (unlink) message queues.",
+            "getattr" => "Read a queue's attributes.",
+            "setattr" => "Change a queue's attributes.",
+            "read" | "r" => "Receive messages from a queue.",
+            "write" | "w" => "Send messages to a queue.",
+            "rw" | "wr" => "Send and receive messages.",
+            _ => return None,
+        },
+        (F::IoUring, "sqpoll") => {
+            "Create an io_uring with a kernel thread that polls its submission queue."
+        }
+        (F::IoUring, "override_creds") => {
+            "Submit io_uring operations under other credentials (a registered personality)."
+        }
+        (F::Userns, "create") => "Create user namespaces.",
+        _ => return None,
+    })
+}
+
 pub fn flag(name: &str) -> Option<&'static str> {
     let name = name.split_once('=').map_or(name, |(n, _)| n);
     Some(match name {

@@ -976,3 +976,36 @@ fn did_you_mean_quick_fixes_write_the_name_meant_and_the_findings_go() {
     assert!(!after.iter().any(|x| x["severity"] == 1), "{after:?}");
     c.stop();
 }
+
+#[test]
+fn hover_explains_the_permission_words_of_every_rule_family() {
+    let text = "profile a {\n  signal (send) set=(hup),\n  dbus bind bus=session name=org.a,\n  unix (connect, receive) type=stream,\n  ptrace read peer=b,\n}\n";
+    let (_, u, mut c, _) = opened("hover-access", "a", text, false);
+    let mut hover = |line, character| {
+        let h = c.request("textDocument/hover", at(&u, line, character));
+        h["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        hover(1, 11).contains("Send the signals"),
+        "{}",
+        hover(1, 11)
+    );
+    assert!(hover(2, 8).contains("bus name"), "{}", hover(2, 8));
+    assert!(
+        hover(3, 10).contains("Connect to a peer"),
+        "{}",
+        hover(3, 10)
+    );
+    assert!(hover(3, 20).contains("Receive data"), "{}", hover(3, 20));
+    assert!(
+        hover(4, 10).contains("Read the peer's state"),
+        "{}",
+        hover(4, 10)
+    );
+    // a conditional's value is no permission
+    assert!(!hover(3, 34).contains("Send"), "{}", hover(3, 34));
+    c.stop();
+}

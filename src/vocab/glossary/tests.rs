@@ -40,3 +40,26 @@ fn rule_keywords_have_meanings() {
     }
     assert!(keyword("nonsense").is_none());
 }
+
+#[test]
+fn every_permission_word_of_every_rule_family_has_a_meaning() {
+    use crate::vocab::PermFamily as F;
+    let families = [
+        ("network", F::Network),
+        ("unix", F::Unix),
+        ("dbus", F::Dbus),
+        ("signal", F::Signal),
+        ("ptrace", F::Ptrace),
+        ("mqueue", F::Mqueue),
+        ("io_uring", F::IoUring),
+        ("userns", F::Userns),
+    ];
+    for (keyword, family) in families {
+        assert_eq!(PermFamily::of_keyword(keyword), Some(family));
+        for p in family.perms() {
+            assert!(access(family, p).is_some(), "{keyword} {p}");
+        }
+    }
+    assert_eq!(access(F::Signal, "bind"), None);
+    assert_eq!(PermFamily::of_keyword("file"), None);
+}
