@@ -291,14 +291,14 @@ pub fn check_signal(rule: &Rule, ctx: &mut Ctx) -> Option<policy::Signal> {
                 if let Some(n) = signal_num(&v.text) {
                     signals.insert(n);
                 } else {
-                    let d = super::unknown_name("signal", v, vocab::SIGNALS.iter().copied());
                     let bare = v.text.to_ascii_lowercase();
                     let bare = bare.strip_prefix("sig").unwrap_or(&bare);
-                    let d = if v.text.starts_with("rtmin") {
-                        let mut d =
-                            d.help("real-time signals are written `rtmin+N` with N from 0 to 32");
-                        d.fix = None;
-                        d
+                    // no name to suggest for a real-time signal out of range
+                    let rt = v.text.starts_with("rtmin");
+                    let names = vocab::SIGNALS.iter().copied().filter(|_| !rt);
+                    let d = super::unknown_name("signal", v, names);
+                    let d = if rt {
+                        d.help("real-time signals are written `rtmin+N` with N from 0 to 32")
                     } else if bare != v.text && is_signal(bare) {
                         d.did_you_mean(v.span, bare, bare).help(format!(
                             "signals are named without `SIG`: did you mean `{bare}`?"

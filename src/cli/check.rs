@@ -79,14 +79,7 @@ fn run_inner(a: CheckArgs) -> Result<i32> {
     let failed = diags.iter().any(Diagnostic::is_error);
     // Report in reading order within each file (parse problems and check
     // problems are found in separate passes).
-    {
-        let sources = session.sources();
-        diags.sort_by(|a, b| super::place(a, &sources).cmp(&super::place(b, &sources)));
-    }
-    // A problem in a shared include is found once per policy that includes
-    // it; print it once.
-    let mut seen = std::collections::HashSet::new();
-    diags.retain(|d| seen.insert((d.code.id, d.span(), d.message.clone())));
+    super::report_order(&mut diags, &session.sources(), |d| d);
     let mut lock = stdout.lock();
     let res = render::render(&mut lock, &session.sources(), &diags, format, color)
         .and_then(|_| lock.flush());

@@ -227,12 +227,7 @@ fn run_check(a: CheckArgs) -> Result<i32> {
     }
 
     let failed = diags.iter().any(Diagnostic::is_error);
-    {
-        let sources = session.sources();
-        diags.sort_by(|a, b| super::place(a, &sources).cmp(&super::place(b, &sources)));
-    }
-    let mut seen = std::collections::HashSet::new();
-    diags.retain(|d| seen.insert((d.code.id, d.span(), d.message.clone())));
+    super::report_order(&mut diags, &session.sources(), |d| d);
     k8s::finish_run(&mut diags);
 
     // with a fixed standard input, the manifest goes to standard output and

@@ -196,12 +196,7 @@ fn run_inner(a: LintArgs) -> Result<i32> {
         }
         diags.extend(res.diagnostics.into_iter().map(|d| (d, task_plan)));
     }
-    {
-        let sources = session.sources();
-        diags.sort_by(|(a, _), (b, _)| super::place(a, &sources).cmp(&super::place(b, &sources)));
-    }
-    let mut seen = std::collections::HashSet::new();
-    diags.retain(|(d, _)| seen.insert((d.code.id, d.span(), d.message.clone())));
+    super::report_order(&mut diags, &session.sources(), |(d, _)| d);
     let failed = diags.iter().any(|(d, p)| {
         // an invalid policy always fails; lint findings as configured
         (d.is_error() && !d.code.id.starts_with('L'))

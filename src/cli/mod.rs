@@ -233,17 +233,25 @@ pub fn require_inputs(
     Ok(())
 }
 
-/// `n` and the noun, in the plural unless `n` is 1.
-/// Where a finding is, for ordering a report: its file's name (not the
-/// number the file got, which depends on which thread read it first) and
-/// its place there.
-pub fn place<'s>(
-    d: &aaprof::diag::Diagnostic,
-    sources: &'s aaprof::source::SourceMap,
-) -> Option<(&'s str, u32)> {
-    d.span().map(|s| (sources.name(s.file), s.start))
+/// Put findings in report order, each once: by file name (not by the
+/// number the file got, which depends on which thread read it first),
+/// then by place; a finding in a shared include, found once per policy
+/// that includes it, is kept once.
+pub fn report_order<T>(
+    items: &mut Vec<T>,
+    sources: &aaprof::source::SourceMap,
+    diag: impl Fn(&T) -> &aaprof::diag::Diagnostic,
+) {
+    let place = |d: &aaprof::diag::Diagnostic| d.span().map(|s| (sources.name(s.file), s.start));
+    items.sort_by(|a, b| place(diag(a)).cmp(&place(diag(b))));
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|x| {
+        let d = diag(x);
+        seen.insert((d.code.id, d.span(), d.message.clone()))
+    });
 }
 
+/// `n` and the noun, in the plural unless `n` is 1.
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")

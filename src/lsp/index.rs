@@ -266,12 +266,13 @@ impl Index {
         let family = keyword.and_then(|w| crate::vocab::PermFamily::of_keyword(&w.text));
         let access = |w: &Word| family.filter(|f| f.is_valid_perm(&w.text));
         for (i, e) in r.elems.iter().enumerate() {
-            match e {
-                Elem::Word(w) if i > 0 && access(w).is_some() => {
-                    if let Some(f) = access(w) {
-                        self.push(w.span.start, w.span.end, Name::Access(f, w.text.clone()))
-                    }
+            if let (Elem::Word(w), true) = (e, i > 0) {
+                if let Some(f) = access(w) {
+                    self.push(w.span.start, w.span.end, Name::Access(f, w.text.clone()));
+                    continue;
                 }
+            }
+            match e {
                 Elem::List { values, .. } if family.is_some() => {
                     for w in values {
                         match access(w) {

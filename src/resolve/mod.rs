@@ -1986,6 +1986,12 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
     // which aliases each rule falls under, found in a trie of the FROMs
     // (a profile has hundreds of rules, a policy hundreds of aliases)
     let trie = PrefixTrie::new(table.iter().map(|(from, _)| *from));
+    // whether the rule's `-> TARGET` is a link target (renamed too)
+    let is_link = |m: &crate::policy::Rule| match &m.kind {
+        crate::policy::RuleKind::File(f) => f.perms.link && !f.perms.exec,
+        crate::policy::RuleKind::Link(_) => true,
+        _ => false,
+    };
     let mut hits: Vec<(usize, usize)> = Vec::new();
     let mut found = Vec::new();
     for (j, m) in p.model.iter().enumerate() {
@@ -1993,11 +1999,10 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
         found.clear();
         match &m.kind {
             crate::policy::RuleKind::File(f) => {
-                let link = f.perms.link && !f.perms.exec;
                 if let Some(x) = f.path.as_deref() {
                     trie.prefixes_of(x, &mut found);
                 }
-                if let Some(x) = f.target.as_deref().filter(|_| link) {
+                if let Some(x) = f.target.as_deref().filter(|_| is_link(m)) {
                     trie.prefixes_of(x, &mut found);
                 }
             }
@@ -2020,11 +2025,7 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
         let (r, Some(m)) = (&p.rules[j], &p.model[j]) else {
             continue;
         };
-        let link = match &m.kind {
-            crate::policy::RuleKind::File(f) => f.perms.link && !f.perms.exec,
-            crate::policy::RuleKind::Link(_) => true,
-            _ => false,
-        };
+        let link = is_link(m);
         let mut copy = m.clone();
         match &mut copy.kind {
             crate::policy::RuleKind::File(f) => {
