@@ -118,6 +118,8 @@ impl Analysis {
     /// file; an include that fails is reported at the include line.
     pub fn lsp_diagnostics(&self, uri: &lt::Uri, text: &str, e: Encoding) -> Vec<lt::Diagnostic> {
         let lines = LineMap::new(text, e);
+        // the included files' line maps, each made once
+        let mut maps: HashMap<FileId, Option<(lt::Uri, LineMap)>> = HashMap::new();
         let mut out = Vec::new();
         for d in &self.diagnostics {
             let Some(span) = d.span() else { continue };
@@ -128,7 +130,7 @@ impl Analysis {
                 .secondary
                 .iter()
                 .filter_map(|l| {
-                    let location = self.location(l.span, uri, text, e)?;
+                    let location = self.location(l.span, uri, &lines, &mut maps, e)?;
                     Some(lt::DiagnosticRelatedInformation {
                         location,
                         message: if l.message.is_empty() {
@@ -165,23 +167,28 @@ impl Analysis {
         out
     }
 
-    /// Where a span is: in the document (`uri`, `text`) or in an included
-    /// file.
-    fn location(
-        &self,
+    /// Where a span is: in the document (`uri`, its `lines`) or in an
+    /// included file (`maps` keeps their line maps).
+    fn location<'a>(
+        &'a self,
         span: crate::source::Span,
         uri: &lt::Uri,
-        text: &str,
+        lines: &LineMap,
+        maps: &mut HashMap<FileId, Option<(lt::Uri, LineMap<'a>)>>,
         e: Encoding,
     ) -> Option<lt::Location> {
-        let (uri, t) = if Some(span.file) == self.file {
-            (uri.clone(), text)
-        } else {
-            let (path, t) = self.others.get(&span.file)?;
-            (uri_of(path.as_ref()?)?, t.as_str())
-        };
-        let range = LineMap::new(t, e).range(span.start as usize, span.end as usize);
-        Some(lt::Location::new(uri, range))
+        let range = |m: &LineMap| m.range(span.start as usize, span.end as usize);
+        if Some(span.file) == self.file {
+            return Some(lt::Location::new(uri.clone(), range(lines)));
+        }
+        let (uri, map) = maps
+            .entry(span.file)
+            .or_insert_with(|| {
+                let (path, t) = self.others.get(&span.file)?;
+                Some((uri_of(path.as_ref()?)?, LineMap::new(t, e)))
+            })
+            .as_ref()?;
+        Some(lt::Location::new(uri.clone(), range(map)))
     }
 
     /// The fixes of the findings that touch `range`, and a suppression
