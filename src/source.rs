@@ -104,17 +104,28 @@ pub struct SourceFile {
     pub path: Option<PathBuf>,
     pub text: String,
     lines: LineIndex,
+    /// A hash of the name and text: what a finding kept from an earlier
+    /// version of a file can be told apart by.
+    digest: u64,
 }
 
 impl SourceFile {
     pub fn new(name: String, path: Option<PathBuf>, text: String) -> SourceFile {
         let lines = LineIndex::new(&text);
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&(&name, &text), &mut h);
         SourceFile {
+            digest: std::hash::Hasher::finish(&h),
             name,
             path,
             text,
             lines,
         }
+    }
+
+    /// A hash of the file's name and text.
+    pub fn digest(&self) -> u64 {
+        self.digest
     }
 
     /// Zero-based line index of a byte offset.

@@ -81,7 +81,7 @@ impl ExecMode {
 }
 
 /// A parsed permission string.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Perms {
     pub read: bool,
     pub write: bool,

@@ -136,6 +136,18 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Every span of the finding (its place, its labels, its fix's
+    /// edits) replaced by `f`'s.
+    pub fn map_spans(&mut self, f: impl Fn(Span) -> Span) {
+        let labels = self.primary.iter_mut().chain(&mut self.secondary);
+        for l in labels {
+            l.span = f(l.span);
+        }
+        for e in self.fix.iter_mut().flat_map(|x| &mut x.edits) {
+            e.span = f(e.span);
+        }
+    }
 }
 
 /// Collects diagnostics; passed down through the stages.

@@ -48,9 +48,26 @@ const MAX_EVERY_PATH: usize = 1 << 16;
 pub struct Cache {
     paths: Mutex<HashMap<String, Arc<PathInfo>>>,
     /// Keep the linted files' own paths too, not only the includes'
-    /// (see [`Cache::for_every_path`]).
+    /// (see [`Cache::for_every_path`]), and what per-profile rules found
+    /// in each profile.
     every_path: bool,
+    /// (rule, profile key) -> the rule's findings in the profile (see
+    /// [`crate::lint::Context::per_profile`]).
+    found: Memo<(&'static str, u64), Arc<Kept>>,
 }
+
+/// What a rule found in one profile, kept for the file's next version:
+/// spans in `file` are moved by how far the profile moved from `base`.
+#[derive(Debug)]
+pub struct Kept {
+    pub file: FileId,
+    /// Where the profile started.
+    pub base: u32,
+    pub found: Vec<crate::diag::Diagnostic>,
+}
+
+/// How many (rule, profile) findings a lasting cache keeps.
+const KEPT_PROFILES: usize = 1 << 12;
 
 impl PathInfo {
     fn new(norm: &str) -> PathInfo {
@@ -73,8 +90,22 @@ impl Cache {
     pub fn for_every_path() -> Cache {
         Cache {
             every_path: true,
+            found: Memo::with_limit(KEPT_PROFILES),
             ..Cache::default()
         }
+    }
+
+    /// Whether per-profile findings are kept (by a cache for every path).
+    pub fn keeps_findings(&self) -> bool {
+        self.every_path
+    }
+
+    pub fn kept_findings(&self, key: &(&'static str, u64)) -> Option<Arc<Kept>> {
+        self.found.get(key)
+    }
+
+    pub fn keep_findings(&self, key: (&'static str, u64), kept: Kept) {
+        self.found.insert(key, Arc::new(kept));
     }
 
     pub fn get(&self, norm: &str) -> Arc<PathInfo> {
@@ -151,12 +182,18 @@ impl<'a> ProfileFacts<'a> {
             return Candidates::All(0..self.files.len());
         }
         let ix = self.index();
-        let mut out = Vec::new();
+        // a bit per rule: the rules found, in rule order, each once
+        let mut found = vec![0u64; self.files.len().div_ceil(64)];
+        let mut mark = |v: &[usize]| {
+            for &i in v {
+                found[i / 64] |= 1 << (i % 64);
+            }
+        };
         for (pb, _) in &f.info().prefixes {
             // rules whose prefix is a prefix of `pb`
             for (k, _) in pb.char_indices().chain(std::iter::once((pb.len(), ' '))) {
                 if let Some(v) = ix.exact.get(&pb[..k]) {
-                    out.extend_from_slice(v);
+                    mark(v);
                 }
             }
             // rules whose prefix starts with `pb`
@@ -165,12 +202,13 @@ impl<'a> ProfileFacts<'a> {
                 if !p.starts_with(pb.as_str()) {
                     break;
                 }
-                out.push(*i);
+                mark(std::slice::from_ref(i));
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        Candidates::Some(out.into_iter())
+        Candidates::Some(Bits {
+            words: found,
+            at: 0,
+        })
     }
 }
 
@@ -178,7 +216,30 @@ impl<'a> ProfileFacts<'a> {
 /// index found.
 pub enum Candidates {
     All(std::ops::Range<usize>),
-    Some(std::vec::IntoIter<usize>),
+    Some(Bits),
+}
+
+/// A set of rule indices, iterated in increasing order.
+pub struct Bits {
+    words: Vec<u64>,
+    /// the first index not yet given
+    at: usize,
+}
+
+impl Iterator for Bits {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        while let Some(&w) = self.words.get(self.at / 64) {
+            let rest = w & (!0u64 << (self.at % 64));
+            if rest != 0 {
+                let i = (self.at / 64) * 64 + rest.trailing_zeros() as usize;
+                self.at = i + 1;
+                return Some(i);
+            }
+            self.at = (self.at / 64 + 1) * 64;
+        }
+        None
+    }
 }
 
 impl Iterator for Candidates {

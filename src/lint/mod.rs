@@ -131,6 +131,8 @@ pub trait SourceView {
     fn position(&self, span: Span) -> (String, usize, usize);
     /// The text a span covers.
     fn slice(&self, span: Span) -> String;
+    /// A hash of a file's name and text (see [`crate::source::SourceFile::digest`]).
+    fn digest(&self, file: FileId) -> u64;
 }
 
 impl SourceView for Session {
@@ -143,6 +145,10 @@ impl SourceView for Session {
     fn slice(&self, span: Span) -> String {
         self.sources().slice(span).to_string()
     }
+
+    fn digest(&self, file: FileId) -> u64 {
+        self.sources().get(file).map_or(0, |f| f.digest())
+    }
 }
 
 impl SourceView for crate::source::SourceMap {
@@ -153,6 +159,10 @@ impl SourceView for crate::source::SourceMap {
 
     fn slice(&self, span: Span) -> String {
         crate::source::SourceMap::slice(self, span).to_string()
+    }
+
+    fn digest(&self, file: FileId) -> u64 {
+        self.get(file).map_or(0, |f| f.digest())
     }
 }
 
@@ -327,6 +337,119 @@ impl<'a> Context<'a> {
     pub fn facts(&self) -> &facts::Facts<'a> {
         self.facts
             .get_or_init(|| facts::Facts::new(self.policy, self.file, self.cache))
+    }
+
+    /// Run `check`, a rule's look at one profile's file rules, on every
+    /// profile, adding its findings to `out`. A lasting cache (the
+    /// language server's) keeps each profile's findings, by what the rule
+    /// can see of it ([`Self::profile_key`]), for the next version of the
+    /// file: an edit elsewhere in the file, which at most moves the
+    /// profile, then costs no new look (the findings are moved with it).
+    pub fn per_profile(
+        &self,
+        rule: &RuleDef,
+        out: &mut Vec<Diagnostic>,
+        check: impl Fn(&facts::ProfileFacts<'a>, &mut Vec<Diagnostic>),
+    ) {
+        for pf in &self.facts().profiles {
+            let Some(key) = self
+                .cache
+                .keeps_findings()
+                .then(|| self.profile_key(pf))
+                .flatten()
+            else {
+                check(pf, out);
+                continue;
+            };
+            let base = pf.profile.span.start;
+            let moved = |from: FileId, by: i64| {
+                move |s: Span| {
+                    if s.file != from {
+                        return s;
+                    }
+                    let shift = |o: u32| (i64::from(o) + by).clamp(0, i64::from(u32::MAX)) as u32;
+                    Span {
+                        file: self.file,
+                        start: shift(s.start),
+                        end: shift(s.end),
+                    }
+                }
+            };
+            let key = (rule.code.id, key);
+            if let Some(kept) = self.cache.kept_findings(&key) {
+                let by = i64::from(base) - i64::from(kept.base);
+                for d in &kept.found {
+                    let mut d = d.clone();
+                    d.map_spans(moved(kept.file, by));
+                    out.push(d);
+                }
+                continue;
+            }
+            let mut found = Vec::new();
+            check(pf, &mut found);
+            self.cache.keep_findings(
+                key,
+                facts::Kept {
+                    file: self.file,
+                    base,
+                    found: found.clone(),
+                },
+            );
+            out.extend(found);
+        }
+    }
+
+    /// Everything a per-profile rule can see of profile `pf`, hashed:
+    /// its text and where it starts (line and column, which messages
+    /// quote), its full name, attachment and flags as resolved, and its
+    /// file rules as resolved (spans in
+    /// this file relative to the profile's start, those in includes with
+    /// their file's digest). `None` for a profile not written in this
+    /// file, or one whose rules are written outside it.
+    fn profile_key(&self, pf: &facts::ProfileFacts) -> Option<u64> {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let span = pf.profile.span;
+        if span.file != self.file {
+            return None;
+        }
+        let within = |s: Span| s.file != self.file || (span.start <= s.start && s.end <= span.end);
+        let rel = |s: Span| {
+            if s.file == self.file {
+                (None, s.start - span.start, s.end - span.start)
+            } else {
+                (Some(s.file), s.start, s.end)
+            }
+        };
+        // a fast hash of good quality: the key is hashed anew on every
+        // edit, over every rule the profile includes
+        let mut h = foldhash::quality::FixedState::with_seed(0).build_hasher();
+        self.name.hash(&mut h);
+        self.sources.position(span).hash(&mut h);
+        self.slice(span).hash(&mut h);
+        let p = pf.profile;
+        (&pf.full_name, &p.attachment, &p.flags, p.synthetic).hash(&mut h);
+        let mut files: Vec<FileId> = Vec::new();
+        for f in &pf.files {
+            let spans = [Some(f.rule.span), Some(f.path.span), f.mode.map(|m| m.span)];
+            for s in spans.into_iter().flatten() {
+                if !within(s) {
+                    return None;
+                }
+                rel(s).hash(&mut h);
+                if s.file != self.file && files.last() != Some(&s.file) {
+                    files.push(s.file);
+                }
+            }
+            (f.local, f.deny, f.audit, f.owner, f.other, f.priority).hash(&mut h);
+            (&f.norm, &f.perms, f.target, &f.path.text).hash(&mut h);
+            f.mode.map(|m| &m.text).hash(&mut h);
+        }
+        files.sort_unstable();
+        files.dedup();
+        for f in files {
+            (f, self.sources.digest(f)).hash(&mut h);
+        }
+        Some(h.finish())
     }
 
     /// Whether the file defines at least one profile (abstractions and

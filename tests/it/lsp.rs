@@ -826,6 +826,166 @@ fn random_typing_over_corpus_profiles_keeps_the_diagnostics_equal_to_lints() {
     c.stop();
 }
 
+/// Every finding `aaprof lint --format json` locates in `path`, whole:
+/// (code, byte start, byte end, message with its notes and help, and each
+/// label's path, line and column).
+fn lint_cli_whole(path: &Path, args: &[&str]) -> Vec<(String, u64, u64, String, Vec<String>)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
+        .args(["lint", "--format", "json"])
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("aaprof runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json output");
+    let shown = path.display().to_string();
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut found: Vec<_> = v["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|d| d["location"]["path"] == shown.as_str())
+        .map(|d| {
+            let mut message = s(&d["message"]);
+            for n in d["notes"].as_array().into_iter().flatten() {
+                message.push_str(&format!("\nnote: {}", s(n)));
+            }
+            if d["help"].is_string() {
+                message.push_str(&format!("\nhelp: {}", s(&d["help"])));
+            }
+            let labels = d["labels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|l| {
+                    let at = &l["location"];
+                    format!("{}:{}:{}", s(&at["path"]), at["line"], at["column"])
+                })
+                .collect();
+            (
+                s(&d["code"]),
+                d["location"]["byte_start"].as_u64().unwrap_or_default(),
+                d["location"]["byte_end"].as_u64().unwrap_or_default(),
+                message,
+                labels,
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn typing_in_one_profile_of_many_keeps_the_others_findings_whole_and_in_place() {
+    // the language server keeps what the per-profile rules found in each
+    // profile of the file and moves it with the profile: edits to the
+    // first profile (new lines among them) move the others, whose
+    // findings, with their messages, notes and related places, must stay
+    // those `aaprof lint` gives for the text
+    let ad = shared().join("corpora/apparmor.d");
+    let mut text = String::new();
+    for p in [
+        "groups/steam/steam",
+        "groups/virt/libvirtd",
+        "profiles-a-f/claude",
+    ] {
+        let t = std::fs::read_to_string(ad.join("profiles").join(p)).expect("a corpus profile");
+        for l in t.lines() {
+            let preamble = l.starts_with("abi <abi/") || l.starts_with("include <tunables/global>");
+            if text.is_empty() || !preamble {
+                text.push_str(l);
+                text.push('\n');
+            }
+        }
+    }
+    let first_end = text.find("\n}\n").expect("the first profile ends");
+    let d = repo().join("target/lsp-tests/many-profiles");
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("target/ writable");
+    let path = d.join("several");
+    let base = ad.display().to_string();
+    let mappings = ad.join("mappings").display().to_string();
+    let mut c = Client::start(
+        json!({ "base": ad, "include": [ad.join("mappings")] }),
+        &["utf-8"],
+    );
+    let u = uri(&path);
+    c.open(&u, &text);
+    let _ = c.diagnostics(&u);
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let typed = ['a', '/', ' ', ',', '\n', '#', 'r', '*'];
+    let mut moved_others = 0;
+    for version in 2..14 {
+        // an edit inside the first profile, past its first line
+        let mut at = 200 + rng.below(first_end - 200);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let line = text[..at].matches('\n').count();
+        let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let (end, insert) = if rng.below(10) < 6 {
+            (at, typed[rng.below(typed.len())].to_string())
+        } else {
+            (
+                at + text[at..].chars().next().map_or(0, char::len_utf8),
+                String::new(),
+            )
+        };
+        let end_line = text[..end].matches('\n').count();
+        let end_col = end - text[..end].rfind('\n').map_or(0, |i| i + 1);
+        text.replace_range(at..end, &insert);
+        c.change(
+            &u,
+            version,
+            json!([{ "range": { "start": { "line": line, "character": col }, "end": { "line": end_line, "character": end_col } }, "text": insert }]),
+        );
+        let diags = c.diagnostics(&u);
+        std::fs::write(&path, &text).expect("written");
+        let cli = lint_cli_whole(&path, &["-b", &base, "-I", &mappings]);
+        let mut ours: Vec<_> = diags
+            .iter()
+            .map(|x| {
+                let labels = x["relatedInformation"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| {
+                        let at = &r["location"];
+                        let p = aaprof::lsp::position::path_of(
+                            &at["uri"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .parse()
+                                .expect("a uri"),
+                        )
+                        .expect("a file uri");
+                        let start = &at["range"]["start"];
+                        format!(
+                            "{}:{}:{}",
+                            p.display(),
+                            start["line"].as_u64().unwrap_or_default() + 1,
+                            start["character"].as_u64().unwrap_or_default() + 1
+                        )
+                    })
+                    .collect();
+                (
+                    x["code"].as_str().unwrap_or_default().to_string(),
+                    byte_of(&text, &x["range"]["start"]),
+                    byte_of(&text, &x["range"]["end"]),
+                    x["message"].as_str().unwrap_or_default().to_string(),
+                    labels,
+                )
+            })
+            .collect();
+        ours.sort();
+        assert_eq!(ours, cli, "after edit {version}");
+        moved_others += cli.iter().filter(|f| f.1 as usize > first_end).count();
+    }
+    // the profiles after the first had findings to move
+    assert!(moved_others > 12, "{moved_others}");
+    c.stop();
+}
+
 #[test]
 fn a_burst_of_edits_ends_in_the_diagnostics_of_the_last_text() {
     let mut text = String::from("profile p {\n  /etc/x r\n}\n");

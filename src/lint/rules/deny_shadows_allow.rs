@@ -85,17 +85,16 @@ fn letters(mode: &str, pick: &[bool], want: bool) -> String {
 
 /// The file rules: allow rules that deny rules cancel.
 fn file_rules(cx: &Context, pf: &crate::lint::facts::ProfileFacts, out: &mut Vec<Diagnostic>) {
-    if !pf.files.iter().any(|f| f.deny) {
+    // few rules deny: each allow rule is held against them all
+    let deny_rules: Vec<&FileRule> = pf.files.iter().filter(|f| f.deny).collect();
+    if deny_rules.is_empty() {
         return;
     }
     for allow in pf.files.iter().filter(|f| f.local && !f.deny) {
         let mode = allow.mode_text();
         // (deny rule, which of the allow's letters it denies)
         let mut denies: Vec<(&FileRule, Vec<bool>)> = Vec::new();
-        for d in pf.candidates(allow).map(|i| &pf.files[i]) {
-            if !d.deny {
-                continue;
-            }
+        for &d in &deny_rules {
             let denied = denied_letters(&d.perms, mode);
             if denied.contains(&true) && covers(d, allow) {
                 denies.push((d, denied));
@@ -177,8 +176,8 @@ fn operands(r: &Rule) -> Vec<&str> {
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    cx.per_profile(&RULE, out, |pf, out| file_rules(cx, pf, out));
     for pf in &cx.facts().profiles {
-        file_rules(cx, pf, out);
         for allow in pf.others.iter().filter(|r| cx.is_local(r.span)) {
             if qualifiers(&allow.prefix).0 {
                 continue;

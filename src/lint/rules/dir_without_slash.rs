@@ -82,9 +82,7 @@ fn is_dir_var(name: &str, vars: &HashMap<String, SetVar>, depth: usize) -> bool 
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     dir_vars(cx, out);
-    for pf in &cx.facts().profiles {
-        literal_dirs(cx, pf, out);
-    }
+    cx.per_profile(&RULE, out, |pf, out| literal_dirs(cx, pf, out));
 }
 
 /// Paths that end in a directory variable.

@@ -58,7 +58,7 @@ pub fn covers(a: &FileRule, b: &FileRule) -> bool {
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for pf in &cx.facts().profiles {
+    cx.per_profile(&RULE, out, |pf, out| {
         let files = &pf.files;
         for (bi, b) in files.iter().enumerate() {
             if !b.local {
@@ -106,5 +106,5 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 ..d
             });
         }
-    }
+    });
 }

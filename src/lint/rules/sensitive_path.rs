@@ -50,7 +50,7 @@ const SENSITIVE: &[(&str, &str, bool)] = &[
 ];
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for pf in &cx.facts().profiles {
+    cx.per_profile(&RULE, out, |pf, out| {
         for f in pf.files.iter().filter(|f| f.local && !f.deny) {
             let writes = f.perms.write || f.perms.append;
             let hit = SENSITIVE.iter().find(|(path, _, need_write)| {
@@ -82,5 +82,5 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-    }
+    });
 }

@@ -37,7 +37,7 @@ const TREES: &[&str] = &[
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let trees: Vec<Pattern> = TREES.iter().filter_map(|t| Pattern::parse(t).ok()).collect();
-    for pf in &cx.facts().profiles {
+    cx.per_profile(&RULE, out, |pf, out| {
         for f in pf.files.iter().filter(|f| f.local && !f.deny) {
             let Some(p) = f.pattern() else { continue };
             let hit = TREES.iter().zip(&trees).find(|(t, tree)| {
@@ -60,6 +60,8 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+    });
+    for pf in &cx.facts().profiles {
         for r in pf.others.iter().filter(|r| cx.is_local(r.span)) {
             if qualifiers(&r.prefix).0 || family(r) != Family::File {
                 continue;

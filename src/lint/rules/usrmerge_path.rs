@@ -62,7 +62,7 @@ fn misses_of(pat: &Pattern, ex: &str) -> Option<String> {
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for pf in &cx.facts().profiles {
+    cx.per_profile(&RULE, out, |pf, out| {
         let p = pf.profile;
         if cx.is_local(p.span) {
             if let Some(a) = &p.attachment {
@@ -92,5 +92,5 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-    }
+    });
 }

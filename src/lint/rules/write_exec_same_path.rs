@@ -40,7 +40,7 @@ fn halves_meet(a: &FileRule, b: &FileRule) -> bool {
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for pf in &cx.facts().profiles {
+    cx.per_profile(&RULE, out, |pf, out| {
         let files = &pf.files;
         for (i, l) in files.iter().enumerate() {
             if !l.local || !(writes(l) || runs(l)) {
@@ -96,5 +96,5 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-    }
+    });
 }
