@@ -10,6 +10,7 @@ pub mod binpolicy;
 pub mod check;
 pub mod compile;
 pub mod diag;
+pub mod digest;
 pub mod emit;
 pub mod features;
 pub mod fmt;

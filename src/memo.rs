@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 
 #[derive(Debug)]
 pub struct Memo<K, V> {
-    answers: Mutex<HashMap<K, V>>,
+    answers: Mutex<HashMap<K, V, foldhash::fast::RandomState>>,
     limit: usize,
 }
 
@@ -28,12 +28,12 @@ impl<K, V> Memo<K, V> {
     /// A table that keeps at most `limit` answers.
     pub fn with_limit(limit: usize) -> Memo<K, V> {
         Memo {
-            answers: Mutex::new(HashMap::new()),
+            answers: Mutex::new(HashMap::default()),
             limit: limit.max(1),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<K, V>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, V, foldhash::fast::RandomState>> {
         // a panic while holding the lock cannot leave the table inconsistent
         self.answers
             .lock()

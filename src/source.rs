@@ -112,10 +112,8 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(name: String, path: Option<PathBuf>, text: String) -> SourceFile {
         let lines = LineIndex::new(&text);
-        let mut h = std::hash::DefaultHasher::new();
-        std::hash::Hash::hash(&(&name, &text), &mut h);
         SourceFile {
-            digest: std::hash::Hasher::finish(&h),
+            digest: crate::digest::of(&(&name, &text)),
             name,
             path,
             text,

@@ -140,6 +140,9 @@ pub struct ProfileFacts<'a> {
     pub others: Vec<&'a Rule>,
     /// The file rules by literal prefix, built on first use.
     index: OnceCell<PrefixIndex>,
+    /// What per-profile rules can see of the profile, hashed (see
+    /// [`crate::lint::Context::per_profile`]), computed on first use.
+    pub(crate) key: OnceCell<Option<u64>>,
 }
 
 /// Profiles with more file rules than this are searched through a
@@ -266,7 +269,7 @@ pub struct FileRule<'a> {
     pub path: &'a Word,
     /// The path as the compiler reads it ([`policy::file::path_pattern`]:
     /// `@{PROC}/` expands to `/proc//`, read as `/proc/`).
-    pub norm: String,
+    pub norm: &'a str,
     pub perms: Perms,
     /// The permission word as written (expanded), if any.
     pub mode: Option<&'a Word>,
@@ -320,6 +323,7 @@ fn collect<'a>(
         files,
         others,
         index: OnceCell::new(),
+        key: OnceCell::new(),
     });
     for c in &p.children {
         collect(c, Some(&name), file, cache, out);
@@ -382,7 +386,7 @@ impl<'a> FileRule<'a> {
             perms: f.perms.clone(),
             mode,
             target: f.target.as_deref(),
-            norm: f.path.clone()?,
+            norm: f.path.as_deref()?,
             cache,
             info: OnceCell::new(),
         })
@@ -394,9 +398,9 @@ impl<'a> FileRule<'a> {
     pub fn info(&self) -> &PathInfo {
         self.info.get_or_init(|| {
             if self.local && !self.cache.every_path {
-                Arc::new(PathInfo::new(&self.norm))
+                Arc::new(PathInfo::new(self.norm))
             } else {
-                self.cache.get(&self.norm)
+                self.cache.get(self.norm)
             }
         })
     }
@@ -405,7 +409,7 @@ impl<'a> FileRule<'a> {
     pub fn pattern(&self) -> Option<&Pattern> {
         self.info()
             .pattern
-            .get_or_init(|| Pattern::parse(&self.norm).ok())
+            .get_or_init(|| Pattern::parse(self.norm).ok())
             .as_ref()
     }
 
@@ -468,7 +472,7 @@ impl<'a> FileRule<'a> {
             _ => false,
         };
         if self.cache.every_path {
-            self.info().covers.get_or(other.norm.as_str(), decide)
+            self.info().covers.get_or(other.norm, decide)
         } else {
             decide()
         }
@@ -499,7 +503,7 @@ impl<'a> FileRule<'a> {
         }
         let decide = || aare::overlap(self.pattern()?, other.pattern()?);
         if self.cache.every_path {
-            self.info().overlaps.get_or(other.norm.as_str(), decide)
+            self.info().overlaps.get_or(other.norm, decide)
         } else {
             decide()
         }

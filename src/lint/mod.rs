@@ -355,7 +355,7 @@ impl<'a> Context<'a> {
             let Some(key) = self
                 .cache
                 .keeps_findings()
-                .then(|| self.profile_key(pf))
+                .then(|| *pf.key.get_or_init(|| self.profile_key(pf)))
                 .flatten()
             else {
                 check(pf, out);
@@ -407,7 +407,7 @@ impl<'a> Context<'a> {
     /// their file's digest). `None` for a profile not written in this
     /// file, or one whose rules are written outside it.
     fn profile_key(&self, pf: &facts::ProfileFacts) -> Option<u64> {
-        use std::hash::{BuildHasher, Hash, Hasher};
+        use std::hash::{Hash, Hasher};
         let span = pf.profile.span;
         if span.file != self.file {
             return None;
@@ -420,9 +420,7 @@ impl<'a> Context<'a> {
                 (Some(s.file), s.start, s.end)
             }
         };
-        // a fast hash of good quality: the key is hashed anew on every
-        // edit, over every rule the profile includes
-        let mut h = foldhash::quality::FixedState::with_seed(0).build_hasher();
+        let mut h = crate::digest::hasher();
         self.name.hash(&mut h);
         self.sources.position(span).hash(&mut h);
         self.slice(span).hash(&mut h);

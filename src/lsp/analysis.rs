@@ -28,8 +28,11 @@ pub struct Analysis {
     diagnostics: Vec<Diagnostic>,
     /// The other files the findings point into (includes): path and text.
     others: HashMap<FileId, (Option<PathBuf>, String)>,
-    /// What the document's text names, where.
-    pub index: Index,
+    /// The text analysed.
+    text: Arc<str>,
+    /// What the text names, where: made when a request first needs it
+    /// (most versions of a document typed are only diagnosed).
+    index: std::sync::OnceLock<Index>,
     /// The set variables as the resolver left them after the document.
     pub vars: HashMap<String, SetVar>,
     /// The files the document included, in reading order, with the path
@@ -99,11 +102,17 @@ impl Analysis {
             file: r.file,
             diagnostics: r.diagnostics,
             others,
-            index: Index::of(text),
+            text: Arc::from(text),
+            index: std::sync::OnceLock::new(),
             vars: r.vars,
             included,
             search: opts.search,
         }
+    }
+
+    /// What the analysed text names, where.
+    pub fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::of(&self.text))
     }
 
     /// The findings located in the document itself.
@@ -284,7 +293,7 @@ impl Analysis {
     pub fn symbols(&self, text: &str, e: Encoding) -> Vec<lt::DocumentSymbol> {
         let parsed = crate::syntax::parse(text, FileId(0));
         let lines = LineMap::new(text, e);
-        let mut out = variable_symbols(&self.index, &lines);
+        let mut out = variable_symbols(self.index(), &lines);
         out.extend(symbols_of(&parsed.ast.items, &lines));
         out
     }

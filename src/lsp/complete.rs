@@ -239,7 +239,7 @@ fn filtered<'n>(
 fn variables(a: &Analysis, prefix: &str, from: usize, text: &str, at: usize) -> Vec<Candidate> {
     let closed = text[at..].starts_with('}');
     let mut names: BTreeSet<&str> = a.vars.keys().map(String::as_str).collect();
-    names.extend(a.index.defined_vars());
+    names.extend(a.index().defined_vars());
     names
         .into_iter()
         .filter(|n| n.starts_with(prefix))

@@ -648,7 +648,7 @@ impl Server<'_> {
     fn profile_names(&self, doc: &Doc) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         if let Some(a) = &doc.analysis {
-            names.extend(a.index.profiles.iter().map(|p| p.name.clone()));
+            names.extend(a.index().profiles.iter().map(|p| p.name.clone()));
         }
         for (file, text) in self.profile_files(doc) {
             if file.is_none() {

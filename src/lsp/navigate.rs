@@ -61,7 +61,7 @@ pub fn include_targets(a: &Analysis, path: &str, angle: bool) -> Option<Vec<Path
 
 /// What hover shows for the word at `at` (Markdown), and its stretch.
 pub fn hover(a: &Analysis, at: usize) -> Option<(String, usize, usize)> {
-    let o = a.index.at(at)?;
+    let o = a.index().at(at)?;
     let text = match &o.name {
         Name::Include { path, angle } => {
             let shown = if *angle {
@@ -124,7 +124,7 @@ fn variable(a: &Analysis, name: &str) -> String {
 /// and `+=` in the document and in what it includes. `None` when the
 /// word is a profile name or transition (see [`profile_name_at`]).
 pub fn definition(a: &Analysis, at: usize) -> Option<Vec<Spot>> {
-    let o = a.index.at(at)?;
+    let o = a.index().at(at)?;
     match &o.name {
         Name::Include { path, angle } => Some(
             include_targets(a, path, *angle)?
@@ -138,7 +138,7 @@ pub fn definition(a: &Analysis, at: usize) -> Option<Vec<Spot>> {
                 let ix = Index::of(text);
                 out.extend(ix.var_defs(name).map(|d| Spot::in_file(path, d)));
             }
-            out.extend(a.index.var_defs(name).map(Spot::here));
+            out.extend(a.index().var_defs(name).map(Spot::here));
             Some(out)
         }
         _ => None,
@@ -148,7 +148,7 @@ pub fn definition(a: &Analysis, at: usize) -> Option<Vec<Spot>> {
 /// The profile named at `at` (a profile's own name or a transition's
 /// target).
 pub fn profile_name_at(a: &Analysis, at: usize) -> Option<String> {
-    match &a.index.at(at)?.name {
+    match &a.index().at(at)?.name {
         Name::Profile(n) | Name::Transition(n) => Some(n.clone()),
         _ => None,
     }
@@ -157,7 +157,7 @@ pub fn profile_name_at(a: &Analysis, at: usize) -> Option<String> {
 /// Every mention of the variable at `at` in the document and the files
 /// it includes (definitions too when `declarations`).
 pub fn variable_references(a: &Analysis, at: usize, declarations: bool) -> Option<Vec<Spot>> {
-    let name = match &a.index.at(at)?.name {
+    let name = match &a.index().at(at)?.name {
         Name::VarDef { name, .. } | Name::VarUse(name) => name.clone(),
         _ => return None,
     };
@@ -171,6 +171,6 @@ pub fn variable_references(a: &Analysis, at: usize, declarations: bool) -> Optio
                 .map(|o| Spot::in_file(path, o)),
         );
     }
-    out.extend(a.index.var_mentions(&name).filter(keep).map(Spot::here));
+    out.extend(a.index().var_mentions(&name).filter(keep).map(Spot::here));
     Some(out)
 }

@@ -150,10 +150,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A digest of a file's text (to tell a changed file from one read
 /// before).
 fn digest(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
+    crate::digest::of(text)
 }
 
 /// A resolved profile, hat or child profile.
@@ -1881,7 +1878,7 @@ impl Walker<'_> {
         {
             return None;
         }
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::digest::hasher();
         (self.epoch, b.state.is_hat).hash(&mut h);
         let mut ok = true;
         expanded_words(&r.elems, &mut |w| {

@@ -140,7 +140,6 @@ impl Vars {
         name: &str,
         builtins: &HashMap<&'static str, String>,
     ) -> Option<u64> {
-        use std::hash::{Hash, Hasher};
         if let Some(&d) = self
             .digests
             .get(name)
@@ -152,9 +151,7 @@ impl Vars {
             return Some(d);
         }
         let values = self.values_of(name, builtins, &mut Vec::new()).ok()?;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        values.hash(&mut h);
-        let d = h.finish();
+        let d = crate::digest::of(&values);
         if self.memo.contains_key(name) {
             self.digests.insert(name.to_string(), d);
         }

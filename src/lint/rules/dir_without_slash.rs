@@ -143,7 +143,7 @@ fn literal_dirs(cx: &Context, pf: &ProfileFacts, out: &mut Vec<Diagnostic>) {
         // executing, mapping or linking are about files: such a rule is
         // some other mistake if the path is a directory
         let p = &f.perms;
-        if !is_literal(&f.norm) || f.norm.ends_with('/') || p.exec || p.mmap || p.link {
+        if !is_literal(f.norm) || f.norm.ends_with('/') || p.exec || p.mmap || p.link {
             continue;
         }
         let dir = format!("{}/", f.norm);

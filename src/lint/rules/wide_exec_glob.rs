@@ -33,7 +33,7 @@ pub fn is_wide(path: &str) -> bool {
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for pf in &cx.facts().profiles {
         for f in pf.files.iter().filter(|f| f.local && !f.deny && f.perms.exec) {
-            if !is_wide(&f.norm) {
+            if !is_wide(f.norm) {
                 continue;
             }
             out.push(

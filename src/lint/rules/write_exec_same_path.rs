@@ -47,7 +47,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             if writes(l) && runs(l) {
-                let ex = l.example().unwrap_or(&l.norm).to_string();
+                let ex = l.example().unwrap_or(l.norm).to_string();
                 out.push(
                     finding(
                         &RULE,
