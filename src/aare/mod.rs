@@ -14,6 +14,7 @@
 //! the kernel compiler's tables take.
 
 pub mod automaton;
+pub mod literal;
 pub mod minimize;
 pub mod pack;
 pub mod set;
@@ -190,7 +191,11 @@ pub struct Pattern {
     accept: usize,
     literal: bool,
     text: String,
+    /// The text's literal beginnings and end, worked out when first asked.
+    literals: std::sync::OnceLock<Literals>,
 }
+
+pub use literal::Literals;
 
 struct Parser<'a> {
     b: &'a [u8],
@@ -454,6 +459,7 @@ impl Pattern {
             accept: 0,
             literal: p.literal,
             text: text.to_string(),
+            literals: std::sync::OnceLock::new(),
         };
         let end = pat.build(&nodes, 0)?;
         pat.accept = end;
@@ -463,6 +469,11 @@ impl Pattern {
     /// The pattern text as written.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// What the text says literally (see [`Literals`]).
+    pub fn literals(&self) -> &Literals {
+        self.literals.get_or_init(|| Literals::of(&self.text))
     }
 
     /// A pattern without wildcards (`*`, `**`, `?`, `[^...]`; alternations
@@ -690,7 +701,7 @@ fn search(
 
 /// A path both patterns match, if there is one.
 pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
-    if !may_overlap(a.text(), b.text()) {
+    if !a.literals().may_overlap(b.literals()) {
         return None;
     }
     search(a, b, |sa, sb| a.accepts(sa) && b.accepts(sb), false)
@@ -745,34 +756,6 @@ pub fn example(p: &Pattern) -> Option<String> {
 /// Whether every path `b` matches is matched by `a` (L(b) ⊆ L(a)).
 pub fn includes(a: &Pattern, b: &Pattern) -> bool {
     search(a, b, |sa, sb| b.accepts(sb) && !a.accepts(sa), true).is_none()
-}
-
-/// A cheap test that rules out most pairs of patterns that match no path
-/// in common: their literal beginnings (up to the first special
-/// character) must agree, and so must their literal ends (after the
-/// last), which every path each matches ends with.
-pub fn may_overlap(a: &str, b: &str) -> bool {
-    prefixes_compatible(a, b) && suffixes_compatible(a, b)
-}
-
-fn suffixes_compatible(a: &str, b: &str) -> bool {
-    const SPECIAL: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
-    let tail = |s: &str| -> usize { s.rfind(SPECIAL).map_or(0, |i| i + 1) };
-    let (ta, tb) = (&a[tail(a)..], &b[tail(b)..]);
-    ta.ends_with(tb) || tb.ends_with(ta)
-}
-
-/// The literal prefixes (up to the first special character) must agree.
-fn prefixes_compatible(a: &str, b: &str) -> bool {
-    let lit = |s: &str| -> usize { s.find(['*', '?', '[', '{', '\\']).unwrap_or(s.len()) };
-    let (la, lb) = (lit(a), lit(b));
-    let n = la.min(lb);
-    let pa = a.as_bytes();
-    let pb = b.as_bytes();
-    if la == a.len() && lb == b.len() {
-        return a == b;
-    }
-    pa[..n] == pb[..n]
 }
 
 #[cfg(test)]

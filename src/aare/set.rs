@@ -42,6 +42,7 @@ impl<T: Clone + Ord> PatternSet<T> {
                 accept: usize::MAX,
                 literal: false,
                 text: String::new(),
+                literals: Default::default(),
             },
             accepts: HashMap::new(),
         }

@@ -3,7 +3,7 @@
 //! when asked, since most pairs of rules are told apart by their literal
 //! prefixes — the path's automaton and an example path it matches.
 
-use crate::aare::{self, Pattern};
+use crate::aare::{self, Literals, Pattern};
 use crate::check::file::Perms;
 use crate::check::{Family, family};
 use crate::memo::Memo;
@@ -20,12 +20,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// rules come from abstractions that every profile includes.
 #[derive(Debug)]
 pub struct PathInfo {
-    /// Literal beginnings, one per leading alternative: `true` when the
-    /// alternative is entirely literal.
-    pub prefixes: Vec<(String, bool)>,
-    /// The literal end (after the last special character), unless the
-    /// path ends in an alternation or a class.
-    pub suffix: Option<String>,
+    /// Its literal beginnings and end.
+    pub literals: Literals,
     pattern: OnceLock<Option<Pattern>>,
     example: OnceLock<Option<String>>,
     /// What was decided against other paths (by their text): whether
@@ -72,8 +68,7 @@ const KEPT_PROFILES: usize = 1 << 12;
 impl PathInfo {
     fn new(norm: &str) -> PathInfo {
         PathInfo {
-            prefixes: literal_prefixes(norm),
-            suffix: literal_suffix(norm),
+            literals: Literals::of(norm),
             pattern: OnceLock::new(),
             example: OnceLock::new(),
             covers: Memo::with_limit(PAIRS_PER_PATH),
@@ -165,7 +160,7 @@ impl<'a> ProfileFacts<'a> {
         self.index.get_or_init(|| {
             let mut ix = PrefixIndex::default();
             for (i, f) in self.files.iter().enumerate() {
-                for (p, _) in &f.info().prefixes {
+                for (p, _) in &f.info().literals.prefixes {
                     ix.exact.entry(p.clone()).or_default().push(i);
                     ix.sorted.push((p.clone(), i));
                 }
@@ -192,7 +187,7 @@ impl<'a> ProfileFacts<'a> {
                 found[i / 64] |= 1 << (i % 64);
             }
         };
-        for (pb, _) in &f.info().prefixes {
+        for (pb, _) in &f.info().literals.prefixes {
             // rules whose prefix is a prefix of `pb`
             for (k, _) in pb.char_indices().chain(std::iter::once((pb.len(), ' '))) {
                 if let Some(v) = ix.exact.get(&pb[..k]) {
@@ -424,31 +419,13 @@ impl<'a> FileRule<'a> {
     /// Whether `self` could match `path`, judged by literal prefixes only
     /// (a cheap necessary condition for [`Pattern::matches`]).
     pub fn may_match(&self, path: &str) -> bool {
-        self.info().prefixes.iter().any(|(p, complete)| {
-            if *complete {
-                p == path
-            } else {
-                path.starts_with(p.as_str())
-            }
-        })
+        self.info().literals.may_match(path)
     }
 
     /// Whether the paths of `self` and `other` could overlap, judged by
     /// literal prefixes only.
     pub fn may_overlap(&self, other: &FileRule) -> bool {
-        if let (Some(a), Some(b)) = (&self.info().suffix, &other.info().suffix) {
-            if !a.ends_with(b.as_str()) && !b.ends_with(a.as_str()) {
-                return false;
-            }
-        }
-        self.info().prefixes.iter().any(|(a, ca)| {
-            other.info().prefixes.iter().any(|(b, cb)| match (ca, cb) {
-                (true, true) => a == b,
-                (true, false) => a.starts_with(b.as_str()),
-                (false, true) => b.starts_with(a.as_str()),
-                (false, false) => a.starts_with(b.as_str()) || b.starts_with(a.as_str()),
-            })
-        })
+        self.info().literals.may_overlap(&other.info().literals)
     }
 
     /// Whether every path `other` matches is matched by `self`.
@@ -513,120 +490,6 @@ impl<'a> FileRule<'a> {
     pub fn mode_text(&self) -> &str {
         self.mode.map_or("", |m| m.text.as_str())
     }
-}
-
-/// The literal text a pattern ends with: what follows its last special
-/// character (`None` when it ends in `}` or `]`, or has an escape).
-pub fn literal_suffix(text: &str) -> Option<String> {
-    if text.contains('\\') || text.ends_with(['}', ']']) {
-        return None;
-    }
-    let start = text
-        .rfind(['*', '?', '[', ']', '{', '}'])
-        .map_or(0, |i| i + 1);
-    Some(text[start..].to_string())
-}
-
-/// The most alternatives [`literal_prefixes`] expands before it settles for
-/// the text before the first `{`.
-const MAX_PREFIXES: usize = 64;
-
-/// The literal beginnings of a pattern: its leading alternations expanded,
-/// each alternative cut at the first wildcard (`*`, `?`, `[`). `true` marks
-/// an alternative with no wildcard at all.
-pub fn literal_prefixes(text: &str) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
-    if expand(text.as_bytes(), Vec::new(), &mut out).is_none() {
-        let cut = text.find(['*', '?', '[', '{', '\\']).unwrap_or(text.len());
-        return vec![(text[..cut].to_string(), cut == text.len())];
-    }
-    out.into_iter()
-        .map(|(b, c)| (String::from_utf8_lossy(&b).into_owned(), c))
-        .collect()
-}
-
-/// Expand `rest` after `acc`; `None` when there would be too many.
-fn expand(rest: &[u8], mut acc: Vec<u8>, out: &mut Vec<(Vec<u8>, bool)>) -> Option<()> {
-    let mut i = 0;
-    while i < rest.len() {
-        match rest[i] {
-            b'*' | b'?' | b'[' => {
-                push(out, acc, false)?;
-                return Some(());
-            }
-            b'\\' => {
-                if let Some(&c) = rest.get(i + 1) {
-                    acc.push(c);
-                }
-                i += 2;
-            }
-            b'{' => {
-                let close = matching_brace(rest, i)?;
-                let after = &rest[close + 1..];
-                for alt in split_alternatives(&rest[i + 1..close]) {
-                    let mut joined = alt.to_vec();
-                    joined.extend_from_slice(after);
-                    expand(&joined, acc.clone(), out)?;
-                }
-                return Some(());
-            }
-            c => {
-                acc.push(c);
-                i += 1;
-            }
-        }
-    }
-    push(out, acc, true)
-}
-
-fn push(out: &mut Vec<(Vec<u8>, bool)>, acc: Vec<u8>, complete: bool) -> Option<()> {
-    if out.len() >= MAX_PREFIXES {
-        return None;
-    }
-    out.push((acc, complete));
-    Some(())
-}
-
-fn matching_brace(b: &[u8], open: usize) -> Option<usize> {
-    let mut depth = 0;
-    let mut i = open;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 1,
-            b'{' => depth += 1,
-            b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-fn split_alternatives(b: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    let mut depth = 0;
-    let mut start = 0;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 1,
-            b'{' => depth += 1,
-            b'}' => depth -= 1,
-            b',' if depth == 0 => {
-                out.push(&b[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out.push(&b[start..]);
-    out
 }
 
 /// Whether perms `a` grant at least what `b` grants (exec modes and
@@ -725,30 +588,4 @@ pub fn ast_profiles(items: &[crate::syntax::ast::Item]) -> Vec<&crate::syntax::a
         }
     });
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes_expand_leading_alternations() {
-        let p = literal_prefixes("/{,usr/}bin/foo");
-        assert_eq!(
-            p,
-            vec![("/bin/foo".into(), true), ("/usr/bin/foo".into(), true)]
-        );
-        let p = literal_prefixes("/usr/{lib,share}/**");
-        assert_eq!(
-            p,
-            vec![("/usr/lib/".into(), false), ("/usr/share/".into(), false)]
-        );
-        assert_eq!(literal_prefixes("/a\\*b"), vec![("/a*b".into(), true)]);
-    }
-
-    #[test]
-    fn too_many_alternatives_fall_back_to_the_text_before_the_brace() {
-        let many = "/{a,b,c,d}{a,b,c,d}{a,b,c,d}{a,b,c,d}x";
-        assert_eq!(literal_prefixes(many), vec![("/".into(), false)]);
-    }
 }

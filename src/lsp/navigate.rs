@@ -8,7 +8,6 @@ use super::index::{Index, Name, Occurrence};
 use crate::resolve::include;
 use crate::resolve::vars::Vars;
 use crate::vocab::glossary;
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// A stretch of a file: `None` is the document itself.
@@ -109,8 +108,8 @@ fn variable(a: &Analysis, name: &str) -> String {
     };
     let mut out = format!("`@{{{name}}}` = {}", set.values.join(" "));
     let mut vars = Vars::default();
-    vars.sets = a.vars.clone();
-    match vars.expand(&format!("@{{{name}}}"), &HashMap::new()) {
+    vars.sets = a.vars.clone().into_iter().collect();
+    match vars.expand(&format!("@{{{name}}}"), &Default::default()) {
         Ok(expanded) if set.values.join(" ") != expanded => {
             out.push_str(&format!("\n\nexpands to `{expanded}`"));
         }

@@ -330,7 +330,7 @@ impl Session {
     /// remembered.
     fn exec_overlap(&self, a: &crate::aare::Pattern, b: &crate::aare::Pattern) -> Option<String> {
         // most pairs are told apart by their texts, at no cost worth keeping
-        if !crate::aare::may_overlap(a.text(), b.text()) {
+        if !a.literals().may_overlap(b.literals()) {
             return None;
         }
         let key = (a.text().to_string(), b.text().to_string());
@@ -431,7 +431,7 @@ impl Session {
                     aliases: w.aliases,
                     abis: w.abis,
                     preamble_abis: w.preamble_abis,
-                    vars: w.vars.sets,
+                    vars: w.vars.sets.into_iter().collect(),
                 },
                 diagnostics,
                 parsed: Some(parsed),
@@ -506,7 +506,7 @@ struct Building {
     blocks: Vec<RuleBlock>,
     children: Vec<ResolvedProfile>,
     child_names: HashMap<String, Span>,
-    builtins: HashMap<&'static str, String>,
+    builtins: vars::Builtins,
 }
 
 struct Walker<'a> {
@@ -956,7 +956,7 @@ impl Walker<'_> {
     /// `alias /from -> /to,`: both sides are absolute paths (after
     /// expansion).
     fn alias(&mut self, from: &Word, to: &Word, span: Span) {
-        let none = HashMap::new();
+        let none = vars::Builtins::default();
         let (Some(f), Some(t)) = (self.expand_word(from, &none), self.expand_word(to, &none))
         else {
             return;
@@ -1116,7 +1116,7 @@ impl Walker<'_> {
         self.vars.bools.insert(n, (v, span));
     }
 
-    fn expand_word(&mut self, w: &Word, builtins: &HashMap<&'static str, String>) -> Option<Word> {
+    fn expand_word(&mut self, w: &Word, builtins: &vars::Builtins) -> Option<Word> {
         if !matches!(w.kind, WordKind::Id | WordKind::Value | WordKind::SetVar)
             || !w.text.contains('@')
         {
@@ -1199,7 +1199,7 @@ impl Walker<'_> {
         }
     }
 
-    fn expand_elem(&mut self, e: &Elem, b: &HashMap<&'static str, String>) -> Option<Elem> {
+    fn expand_elem(&mut self, e: &Elem, b: &vars::Builtins) -> Option<Elem> {
         // the names of `@{...}` are checked as written (and those in the
         // values of variables, when they are expanded)
         let words = |w: &mut Self, ws: &[Word], names: bool| -> Option<Vec<Word>> {
@@ -1280,12 +1280,12 @@ impl Walker<'_> {
         // refuses a `@{...}` in it that names no variable
         let expanded_name = match self
             .reference_names_ok(&p.name)
-            .and_then(|()| self.expand_word(&p.name, &HashMap::new()))
+            .and_then(|()| self.expand_word(&p.name, &vars::Builtins::default()))
         {
             Some(w) => w,
             None => p.name.clone(),
         };
-        let mut builtins = HashMap::new();
+        let mut builtins = vars::Builtins::default();
         let full = match parent {
             Some(par) => format!("{par}//{}", expanded_name.text),
             None => expanded_name.text.clone(),
@@ -1764,7 +1764,7 @@ impl Walker<'_> {
                         let raw = v.values.clone();
                         let mut vals = Vec::new();
                         for x in raw {
-                            match self.vars.expand(&x, &HashMap::new()) {
+                            match self.vars.expand(&x, &vars::Builtins::default()) {
                                 Ok(e) => vals.push(e),
                                 Err(_) => vals.push(x),
                             }

@@ -2,7 +2,15 @@
 //! `+=`, and expansion of references inside words.
 
 use crate::source::Span;
-use std::collections::HashMap;
+
+/// The per-profile built-in variables (`@{profile_name}`, ...) by name.
+/// Looked up for every reference of every rule a profile includes, as
+/// the maps of [`Vars`] are: hashed with foldhash, which is several times
+/// faster than the standard hasher on names this short.
+pub type Builtins = foldhash::HashMap<&'static str, String>;
+
+/// A map by variable name, hashed as [`Builtins`] is.
+type ByName<V> = foldhash::HashMap<String, V>;
 
 #[derive(Clone, Debug)]
 pub struct SetVar {
@@ -13,13 +21,13 @@ pub struct SetVar {
 
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
-    pub sets: HashMap<String, SetVar>,
-    pub bools: HashMap<String, (bool, Span)>,
+    pub sets: ByName<SetVar>,
+    pub bools: ByName<(bool, Span)>,
     /// Expanded values of set variables that do not depend on the
     /// per-profile built-ins; cleared whenever a variable changes.
-    memo: HashMap<String, Vec<String>>,
+    memo: ByName<Vec<String>>,
     /// Digests of the values in `memo`, for [`Vars::digest_of`].
-    digests: HashMap<String, u64>,
+    digests: ByName<u64>,
 }
 
 /// `@{name}` / `@name` / `${name}` → `name`.
@@ -85,11 +93,7 @@ impl Vars {
     /// from which slashes that would double up with the text around it are
     /// dropped (trailing ones before a `/`; leading ones after a `/`, unless
     /// all the text since the previous reference is slashes, as in 6.0).
-    pub fn expand(
-        &mut self,
-        text: &str,
-        builtins: &HashMap<&'static str, String>,
-    ) -> Result<String, ExpandError> {
+    pub fn expand(&mut self, text: &str, builtins: &Builtins) -> Result<String, ExpandError> {
         if !text.contains("@{") {
             return Ok(text.to_string());
         }
@@ -135,11 +139,7 @@ impl Vars {
     /// marking it used as expanding it does; `None` when it does not
     /// expand. Two texts whose references have the same digests expand
     /// alike.
-    pub fn digest_of(
-        &mut self,
-        name: &str,
-        builtins: &HashMap<&'static str, String>,
-    ) -> Option<u64> {
+    pub fn digest_of(&mut self, name: &str, builtins: &Builtins) -> Option<u64> {
         if let Some(&d) = self
             .digests
             .get(name)
@@ -163,7 +163,7 @@ impl Vars {
     fn values_of(
         &mut self,
         name: &str,
-        builtins: &HashMap<&'static str, String>,
+        builtins: &Builtins,
         stack: &mut Vec<String>,
     ) -> Result<Vec<String>, ExpandError> {
         if let Some(v) = builtins.get(name) {
@@ -221,7 +221,7 @@ impl Vars {
     fn product(
         &mut self,
         value: &str,
-        builtins: &HashMap<&'static str, String>,
+        builtins: &Builtins,
         stack: &mut Vec<String>,
     ) -> Result<Vec<String>, ExpandError> {
         let Some((start, end)) = first_ref(value) else {

@@ -149,7 +149,7 @@ fn literal_dirs(cx: &Context, pf: &ProfileFacts, out: &mut Vec<Diagnostic>) {
         let dir = format!("{}/", f.norm);
         let below = |g: &FileRule| {
             g.info()
-                .prefixes
+                .literals.prefixes
                 .iter()
                 .any(|(p, complete)| p.starts_with(&dir) && !(*complete && *p == dir))
         };
