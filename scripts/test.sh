@@ -5,12 +5,15 @@
 # Needs: Debian's apparmor, apparmor-profiles and apparmor-profiles-extra
 # packages (the profiles they install are a test corpus; apparmor_parser is
 # the oracle), neovim (the real client the language server is tested
-# with), the Rust toolchain, and ../shared beside the repository.
+# with), qemu-system-x86, linux-image-amd64 and busybox-static (a real
+# kernel booted under emulation, where `aaprof load` is tested), the Rust
+# toolchain, and ../shared beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in apparmor apparmor-profiles apparmor-profiles-extra neovim; do
+for pkg in apparmor apparmor-profiles apparmor-profiles-extra neovim \
+  qemu-system-x86 linux-image-amd64 busybox-static; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

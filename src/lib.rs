@@ -15,6 +15,7 @@ pub mod emit;
 pub mod features;
 pub mod fmt;
 pub mod k8s;
+pub mod kernel;
 pub mod lint;
 pub mod lsp;
 pub mod memo;

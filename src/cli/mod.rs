@@ -33,6 +33,7 @@ pub mod fmt;
 pub mod inspect;
 pub mod k8s;
 pub mod lint;
+pub mod load;
 pub mod lsp;
 pub mod pool;
 pub mod rule;
@@ -112,6 +113,30 @@ pub enum Command {
     /// Exit status: 0 when the client ends the session (shutdown, then
     /// exit), 2 when the connection fails or closes before that.
     Lsp(lsp::LspArgs),
+    /// Compile policy files for the running kernel and load them (through
+    /// securityfs `.load`): several profiles at once all or none. A
+    /// profile already loaded is an error; `replace` replaces it.
+    ///
+    /// Exit status: 0 when loaded (or, with --dry-run, compiled), 1 when a
+    /// file has errors (nothing is loaded), 2 when the kernel refuses
+    /// (with its reason) or on usage and I/O errors.
+    Load(load::LoadArgs),
+    /// Compile policy files for the running kernel and load them,
+    /// replacing the profiles loaded under the same names (`.replace`).
+    ///
+    /// Exit status: as for `load`.
+    Replace(load::LoadArgs),
+    /// Remove profiles from the kernel, by name or by the policy files
+    /// that define them (`.remove`).
+    ///
+    /// Exit status: 0 when removed, 1 when a file has errors, 2 when a
+    /// profile is not loaded, the kernel refuses, or on usage errors.
+    Remove(load::LoadArgs),
+    /// The profiles the running kernel has loaded, and their modes (as
+    /// `aa-status` lists them).
+    ///
+    /// Exit status: 0, or 2 when AppArmor's interface cannot be read.
+    Status(load::StatusArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
@@ -306,6 +331,10 @@ pub fn run(cli: Cli) -> i32 {
         Command::Rule(a) => rule::run(a),
         Command::K8s(a) => k8s::run(a),
         Command::Lsp(a) => lsp::run(a),
+        Command::Load(a) => load::run(aaprof::kernel::Op::Load, a),
+        Command::Replace(a) => load::run(aaprof::kernel::Op::Replace, a),
+        Command::Remove(a) => load::run(aaprof::kernel::Op::Remove, a),
+        Command::Status(a) => load::status(a),
         Command::Debug(a) => debug::run(a),
         Command::Completions(a) => completions::run(a),
     }

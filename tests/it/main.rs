@@ -16,6 +16,7 @@ mod fmt;
 mod inspect;
 mod k8s;
 mod k8s_cli;
+mod kernel;
 mod lint;
 mod lint_cli;
 mod lsp;

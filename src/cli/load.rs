@@ -1,0 +1,300 @@
+//! `aaprof load`, `aaprof replace`, `aaprof remove` and `aaprof status`:
+//! policy into the running kernel, out of it, and what it holds.
+
+use super::check::options;
+use super::{PolicyArgs, exit};
+use aaprof::compile::{self, Options};
+use aaprof::diag::render::{self, Format};
+use aaprof::kernel::{Interface, KernelError, Op};
+use aaprof::resolve::Session;
+use anyhow::Result;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Compile and say what would be added, replaced or left alone,
+    /// without writing to the kernel.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where securityfs is mounted.
+    #[arg(long, value_name = "DIR", default_value = aaprof::kernel::SECURITYFS)]
+    pub securityfs: PathBuf,
+    /// Policy files (for `remove`, also profile names).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: StatusFormat,
+    /// Where securityfs is mounted.
+    #[arg(long, value_name = "DIR", default_value = aaprof::kernel::SECURITYFS)]
+    pub securityfs: PathBuf,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusFormat {
+    Text,
+    Json,
+}
+
+/// One profile compiled from the files given: its name and its record.
+struct Compiled {
+    name: String,
+    record: Vec<u8>,
+}
+
+pub fn run(op: Op, a: LoadArgs) -> i32 {
+    match run_inner(op, a) {
+        Ok(code) => code,
+        Err(e) => {
+            match e.downcast_ref::<KernelError>() {
+                Some(k) => eprintln!("aaprof: error: {k}"),
+                None => eprintln!("aaprof: error: {e:#}"),
+            }
+            exit::USAGE
+        }
+    }
+}
+
+fn run_inner(op: Op, a: LoadArgs) -> Result<i32> {
+    let kernel = Interface::at(&a.securityfs);
+    kernel.probe()?;
+    if op == Op::Remove {
+        return remove(&kernel, &a);
+    }
+    let Some(compiled) = compile_all(&kernel, &a)? else {
+        return Ok(exit::FINDINGS);
+    };
+    let loaded = kernel.loaded()?;
+    let raw = kernel.raw_data();
+    for c in &compiled {
+        if a.dry_run {
+            let n = &c.name;
+            match (loaded.modes.get(n), raw.get(n)) {
+                (None, _) => println!("would add `{n}`"),
+                (Some(_), Some(r)) if contains(r, &c.record) => {
+                    println!("would leave `{n}` alone (unchanged)")
+                }
+                (Some(_), _) => println!("would replace `{n}`"),
+            }
+        }
+    }
+    if a.dry_run {
+        return Ok(exit::OK);
+    }
+    let names: Vec<&str> = compiled.iter().map(|c| c.name.as_str()).collect();
+    let what = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if kernel.loads_sets() || compiled.len() == 1 {
+        let buf: Vec<u8> = compiled.iter().flat_map(|c| c.record.clone()).collect();
+        if let Err(e) = kernel.write(op, &buf, &what) {
+            if matches!(e, KernelError::Exists(_)) {
+                let there: Vec<String> = names
+                    .iter()
+                    .filter(|n| loaded.modes.contains_key(**n))
+                    .map(|n| format!("`{n}`"))
+                    .collect();
+                anyhow::bail!(
+                    "the kernel refused to load {what}: {} already loaded, so none of them was loaded; use `aaprof replace` to replace loaded profiles",
+                    match there.len() {
+                        0 => "one of them is".to_string(),
+                        1 => format!("{} is", there[0]),
+                        _ => format!("{} are", there.join(", ")),
+                    }
+                );
+            }
+            return Err(e.into());
+        }
+    } else {
+        // one record at a time; a refusal takes back what this call added
+        let mut added: Vec<&str> = Vec::new();
+        for c in &compiled {
+            if let Err(e) = kernel.write(op, &c.record, &format!("`{}`", c.name)) {
+                for n in &added {
+                    let _ = kernel.remove(n);
+                }
+                if !added.is_empty() {
+                    eprintln!(
+                        "aaprof: this kernel loads one profile at a time; removed again what was added: {}",
+                        added.join(", ")
+                    );
+                }
+                return Err(e.into());
+            }
+            if !loaded.modes.contains_key(&c.name) {
+                added.push(&c.name);
+            }
+        }
+    }
+    let done = match op {
+        Op::Load => "loaded",
+        _ => "replaced",
+    };
+    for n in names {
+        println!("{done} `{n}`");
+    }
+    Ok(exit::OK)
+}
+
+/// Whether `hay` holds `needle`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Compile every file for the kernel's features: each top-level profile's
+/// record (children and hats inside it), or `None` when a file has
+/// errors (they are reported).
+fn compile_all(kernel: &Interface, a: &LoadArgs) -> Result<Option<Vec<Compiled>>> {
+    let mut opts = options(&a.policy)?;
+    if a.policy.features_file.is_none() {
+        opts.features = kernel.features()?;
+    }
+    opts.warn_unsupported = true;
+    let copts = Options {
+        features: opts.features.clone(),
+        policy_features: None,
+        budget: Default::default(),
+    };
+    let session = Session::new();
+    let mut out = Vec::new();
+    let mut failed = false;
+    for path in &a.paths {
+        if !path.is_file() {
+            anyhow::bail!("`{}`: not a policy file", path.display());
+        }
+        let shown = path.display().to_string();
+        let outcome = session.check_path(path, &shown, &opts);
+        let mut diags: Vec<_> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        let mut records = Vec::new();
+        if !outcome.has_errors() {
+            let mut copts = copts.clone();
+            copts.policy_features = compile::abi_features(&outcome.policy, &opts.search);
+            let c = compile::compile(&outcome.policy, &copts);
+            diags.extend(c.diagnostics.iter().filter(|d| d.is_error()).cloned());
+            if !c.has_errors() {
+                records = c.records;
+            }
+        }
+        if !diags.is_empty() {
+            let f = if std::io::stderr().is_terminal() {
+                Format::Full
+            } else {
+                Format::Concise
+            };
+            render::render(
+                &mut std::io::stderr().lock(),
+                &session.sources(),
+                &diags,
+                f,
+                std::io::stderr().is_terminal(),
+            )?;
+            eprintln!("aaprof: `{shown}` has errors; nothing of it is loaded");
+            failed = true;
+            continue;
+        }
+        for r in records {
+            let name = record_name(&r).unwrap_or_else(|| shown.clone());
+            out.push(Compiled { name, record: r });
+        }
+    }
+    Ok((!failed).then_some(out))
+}
+
+/// The profile name a record carries (its first `profile` field).
+fn record_name(record: &[u8]) -> Option<String> {
+    let key = b"\x04\x08\x00profile\x00\x07\x05";
+    let at = record.windows(key.len()).position(|w| w == key)? + key.len();
+    let len = u16::from_le_bytes([*record.get(at)?, *record.get(at + 1)?]) as usize;
+    let name = record.get(at + 2..at + 2 + len)?;
+    let name = name.strip_suffix(b"\0").unwrap_or(name);
+    Some(String::from_utf8_lossy(name).into_owned())
+}
+
+fn remove(kernel: &Interface, a: &LoadArgs) -> Result<i32> {
+    let mut names = Vec::new();
+    let files: Vec<&PathBuf> = a.paths.iter().filter(|p| p.is_file()).collect();
+    for p in &a.paths {
+        if !p.is_file() {
+            names.push(p.display().to_string());
+        }
+    }
+    if !files.is_empty() {
+        let sub = LoadArgs {
+            policy: a.policy.clone(),
+            dry_run: a.dry_run,
+            securityfs: a.securityfs.clone(),
+            paths: files.into_iter().cloned().collect(),
+        };
+        let Some(c) = compile_all(kernel, &sub)? else {
+            return Ok(exit::FINDINGS);
+        };
+        names.extend(c.into_iter().map(|c| c.name));
+    }
+    let loaded = kernel.loaded()?;
+    for n in &names {
+        if a.dry_run {
+            let state = if loaded.modes.contains_key(n) {
+                "remove"
+            } else {
+                "leave alone (not loaded)"
+            };
+            println!("would {state} `{n}`");
+            continue;
+        }
+        kernel.remove(n)?;
+        println!("removed `{n}`");
+    }
+    Ok(exit::OK)
+}
+
+pub fn status(a: StatusArgs) -> i32 {
+    let kernel = Interface::at(&a.securityfs);
+    let loaded = match kernel.loaded() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("aaprof: error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut by_mode: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (name, mode) in &loaded.modes {
+        by_mode.entry(mode.as_str()).or_default().push(name);
+    }
+    match a.format {
+        StatusFormat::Json => {
+            let profiles: Vec<serde_json::Value> = loaded
+                .modes
+                .iter()
+                .map(|(n, m)| serde_json::json!({ "name": n, "mode": m }))
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({ "profiles": profiles, "loaded": loaded.modes.len() })
+            );
+        }
+        StatusFormat::Text => {
+            println!("{} profiles are loaded.", loaded.modes.len());
+            for (mode, names) in &by_mode {
+                println!("{} profiles are in {mode} mode.", names.len());
+                for n in names {
+                    println!("   {n}");
+                }
+            }
+        }
+    }
+    exit::OK
+}

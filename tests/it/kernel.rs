@@ -1,0 +1,342 @@
+//! `aaprof load`, `replace`, `remove` and `status` in a real kernel:
+//! Debian's `linux-image-amd64` booted under `qemu-system-x86_64`
+//! (software emulation) with a small initramfs of busybox, the aaprof
+//! binary (and the libraries it links), Debian's abstractions and
+//! tunables, and the profiles below. The guest runs the checks in its
+//! init script and prints `CHECK <name> ok` for each that holds; the test
+//! fails on a check missing or failed. Every policy the guest loads is
+//! compiled there by aaprof, for that kernel's own features.
+//!
+//! The test command (README.md) installs `qemu-system-x86`,
+//! `linux-image-amd64` and `busybox-static`.
+
+use super::support::repo;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The tutorial's profile (Kubernetes "Restrict a Container's Access to
+/// Resources with AppArmor").
+const DENY_WRITE: &str = "#include <tunables/global>
+
+profile k8s-apparmor-example-deny-write flags=(attach_disconnected) {
+  #include <abstractions/base>
+
+  file,
+
+  # Deny all file writes.
+  deny /** w,
+}
+";
+
+/// The same, changed: reading /etc/motd is denied too.
+const DENY_WRITE_AND_MOTD: &str = "#include <tunables/global>
+
+profile k8s-apparmor-example-deny-write flags=(attach_disconnected) {
+  #include <abstractions/base>
+
+  file,
+
+  deny /** w,
+  deny /etc/motd r,
+}
+";
+
+const OTHER: &str = "profile aaprof-test-other {\n  /etc/** r,\n}\n";
+
+/// Rules of kernels newer than Debian 12's, compiled (with `-M`) for
+/// features it lacks: its kernel refuses the record, and says why.
+const NEWER: &str =
+    "profile aaprof-test-newer {\n  /tmp/** r,\n  mqueue,\n  io_uring,\n  userns,\n  unix,\n}\n";
+
+/// The guest's checks: each prints `CHECK name ok | what it printed` or
+/// `CHECK name FAIL (what it printed)`.
+const INIT: &str = r#"#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t securityfs securityfs /sys/kernel/security
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+echo "hello" > /etc/motd
+check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok | $(echo "$3" | head -2 | tr '\n' ' ')"; else echo "CHECK $1 FAIL ($3)"; fi; }
+confined() { sh -c 'echo -n "exec k8s-apparmor-example-deny-write" > /proc/self/attr/exec && exec "$@"' confined "$@"; }
+
+out=$(aaprof load /profiles/deny-write 2>&1); check load $? "$out"
+aaprof status > /tmp/status; grep -q '^   k8s-apparmor-example-deny-write$' /tmp/status && grep -q 'in enforce mode' /tmp/status
+check listed-in-enforce-mode $? "$(cat /tmp/status)"
+aaprof status --format json | grep -q '"name":"k8s-apparmor-example-deny-write"'
+check status-json $? "$(aaprof status --format json)"
+
+out=$(confined sh -c 'echo x > /tmp/written' 2>&1); test $? != 0 && test ! -s /tmp/written && echo "$out" | grep -q 'Permission denied'
+check confined-write-denied $? "$out"
+out=$(confined cat /etc/motd 2>&1); test "$out" = hello
+check confined-read-allowed $? "$out"
+
+out=$(aaprof load /profiles/deny-write 2>&1); test $? = 2 && echo "$out" | grep -q 'already loaded'
+check load-again-refused $? "$out"
+
+out=$(aaprof replace --dry-run /profiles/deny-write 2>&1); echo "$out" | grep -q 'would leave `k8s-apparmor-example-deny-write` alone (unchanged)'
+check dry-run-unchanged $? "$out"
+out=$(aaprof replace --dry-run /profiles/changed 2>&1); echo "$out" | grep -q 'would replace'
+check dry-run-replace $? "$out"
+
+out=$(aaprof replace /profiles/changed 2>&1); check replace $? "$out"
+out=$(confined cat /etc/motd 2>&1); test $? != 0 && echo "$out" | grep -q 'Permission denied'
+check changed-profile-enforced $? "$out"
+
+out=$(aaprof load /profiles/other /profiles/changed 2>&1); code=$?
+aaprof status > /tmp/status
+test $code = 2 && ! grep -q 'aaprof-test-other' /tmp/status
+check rejected-set-leaves-nothing $? "$code $out $(cat /tmp/status)"
+
+out=$(aaprof load -M /features.all /profiles/newer 2>&1); code=$?
+test $code = 2 && echo "$out" | grep -q 'the kernel rejected `aaprof-test-newer`: failed to unpack' && ! aaprof status | grep -q aaprof-test-newer
+check kernel-rejection-with-reason $? "$code $out"
+
+out=$(su -s /bin/sh nobody -c 'aaprof replace /profiles/other' 2>&1); code=$?
+test $code = 2 && echo "$out" | grep -q 'needs root'
+check unprivileged-clear-error $? "$code $out"
+
+out=$(aaprof remove k8s-apparmor-example-deny-write 2>&1); check remove $? "$out"
+aaprof status > /tmp/status; ! grep -q 'k8s-apparmor-example-deny-write' /tmp/status
+check removed-gone $? "$(cat /tmp/status)"
+out=$(aaprof remove k8s-apparmor-example-deny-write 2>&1); test $? = 2 && echo "$out" | grep -q 'not loaded'
+check remove-missing-clear-error $? "$out"
+
+echo ALL-CHECKS-DONE
+poweroff -f
+"#;
+
+/// The checks the guest must report as holding.
+const CHECKS: &[&str] = &[
+    "load",
+    "listed-in-enforce-mode",
+    "status-json",
+    "confined-write-denied",
+    "confined-read-allowed",
+    "load-again-refused",
+    "dry-run-unchanged",
+    "dry-run-replace",
+    "replace",
+    "changed-profile-enforced",
+    "rejected-set-leaves-nothing",
+    "kernel-rejection-with-reason",
+    "unprivileged-clear-error",
+    "remove",
+    "removed-gone",
+    "remove-missing-clear-error",
+];
+
+/// A newc cpio archive of `files` (path in the archive, mode, contents;
+/// a mode of 0o120777 makes a symlink to the contents).
+fn cpio(files: &[(String, u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut entry = |name: &str, mode: u32, data: &[u8], ino: usize| {
+        let header = format!(
+            "070701{ino:08x}{mode:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
+            0,
+            0,
+            1,
+            0,
+            data.len(),
+            0,
+            0,
+            0,
+            0,
+            name.len() + 1,
+            0
+        );
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        while out.len() % 4 != 0 {
+            out.push(0);
+        }
+        out.extend_from_slice(data);
+        while out.len() % 4 != 0 {
+            out.push(0);
+        }
+    };
+    for (i, (name, mode, data)) in files.iter().enumerate() {
+        entry(name, *mode, data, i + 1);
+    }
+    entry("TRAILER!!!", 0, &[], 0);
+    out
+}
+
+/// Every file under `dir`, as archive entries under `at`.
+fn tree(dir: &Path, at: &str, out: &mut Vec<(String, u32, Vec<u8>)>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = rd.filter_map(|e| Some(e.ok()?.path())).collect();
+    entries.sort();
+    for p in entries {
+        let name = format!(
+            "{at}/{}",
+            p.file_name().unwrap_or_default().to_string_lossy()
+        );
+        if p.is_dir() {
+            out.push((name.clone(), 0o40755, Vec::new()));
+            tree(&p, &name, out);
+        } else if let Ok(data) = std::fs::read(&p) {
+            out.push((name, 0o100644, data));
+        }
+    }
+}
+
+/// The newest kernel image installed.
+fn kernel_image() -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/boot")
+        .map(|rd| {
+            rd.filter_map(|e| Some(e.ok()?.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.pop().expect(
+        "no /boot/vmlinuz-*: run the test command from README.md (it installs linux-image-amd64)",
+    )
+}
+
+/// The shared libraries a binary links, from `ldd`.
+fn libraries(bin: &Path) -> Vec<PathBuf> {
+    let out = Command::new("ldd").arg(bin).output().expect("ldd runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let p = l.split_whitespace().find(|w| w.starts_with('/'))?;
+            Some(PathBuf::from(p))
+        })
+        .collect()
+}
+
+#[test]
+fn policy_is_loaded_enforced_replaced_and_removed_in_a_real_kernel() {
+    let busybox = Path::new("/bin/busybox");
+    assert!(
+        busybox.is_file(),
+        "no /bin/busybox: run the test command from README.md (it installs busybox-static)"
+    );
+    let bin = Path::new(env!("CARGO_BIN_EXE_aaprof"));
+    let mut files: Vec<(String, u32, Vec<u8>)> = Vec::new();
+    for d in [
+        "bin", "proc", "sys", "dev", "tmp", "etc", "profiles", "lib", "lib64",
+    ] {
+        files.push((d.to_string(), 0o40755, Vec::new()));
+    }
+    files.push((
+        "bin/busybox".into(),
+        0o100755,
+        std::fs::read(busybox).expect("busybox"),
+    ));
+    let applets = Command::new(busybox)
+        .arg("--list")
+        .output()
+        .expect("busybox runs");
+    for a in String::from_utf8_lossy(&applets.stdout).lines() {
+        if a != "busybox" {
+            files.push((format!("bin/{a}"), 0o120777, b"busybox".to_vec()));
+        }
+    }
+    files.push((
+        "bin/aaprof".into(),
+        0o100755,
+        std::fs::read(bin).expect("aaprof"),
+    ));
+    let mut dirs = std::collections::BTreeSet::new();
+    for lib in libraries(bin) {
+        let rel = lib.to_string_lossy().trim_start_matches('/').to_string();
+        let mut parent = Path::new(&rel).parent();
+        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+            dirs.insert(p.to_string_lossy().to_string());
+            parent = p.parent();
+        }
+        let data = std::fs::read(&lib).expect("a library");
+        files.push((rel, 0o100755, data));
+    }
+    for d in dirs {
+        files.push((d, 0o40755, Vec::new()));
+    }
+    files.push(("etc/apparmor.d".into(), 0o40755, Vec::new()));
+    files.push((
+        "etc/passwd".into(),
+        0o100644,
+        b"root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n".to_vec(),
+    ));
+    files.push((
+        "etc/group".into(),
+        0o100644,
+        b"root:x:0:\nnogroup:x:65534:\n".to_vec(),
+    ));
+    for d in ["abi", "tunables", "abstractions"] {
+        let src = Path::new("/etc/apparmor.d").join(d);
+        assert!(
+            src.is_dir(),
+            "no {}: run the test command from README.md (it installs apparmor)",
+            src.display()
+        );
+        let at = format!("etc/apparmor.d/{d}");
+        files.push((at.clone(), 0o40755, Vec::new()));
+        tree(&src, &at, &mut files);
+    }
+    for (name, text) in [
+        ("deny-write", DENY_WRITE),
+        ("changed", DENY_WRITE_AND_MOTD),
+        ("other", OTHER),
+        ("newer", NEWER),
+    ] {
+        files.push((
+            format!("profiles/{name}"),
+            0o100644,
+            text.as_bytes().to_vec(),
+        ));
+    }
+    let all = super::support::shared().join("conformance/features/features.all");
+    files.push((
+        "features.all".into(),
+        0o100644,
+        std::fs::read(&all).expect("../shared's features.all"),
+    ));
+    files.push(("init".into(), 0o100755, INIT.as_bytes().to_vec()));
+    // a directory must come before what is in it
+    files.sort_by_key(|(n, m, _)| (n.matches('/').count(), *m != 0o40755, n.clone()));
+    files.dedup_by(|a, b| a.0 == b.0);
+    let dir = repo().join("target/kernel-test");
+    std::fs::create_dir_all(&dir).expect("target/ writable");
+    let initrd = dir.join("initrd.cpio");
+    std::fs::write(&initrd, cpio(&files)).expect("initramfs written");
+    let out = Command::new("timeout")
+        .args(["300", "qemu-system-x86_64", "-cpu", "max", "-m", "1024", "-nographic", "-no-reboot"])
+        .arg("-kernel")
+        .arg(kernel_image())
+        .arg("-initrd")
+        .arg(&initrd)
+        .args(["-append", "console=ttyS0 apparmor=1 security=apparmor panic=-1 quiet loglevel=1"])
+        .output()
+        .expect("qemu-system-x86_64 runs: run the test command from README.md (it installs qemu-system-x86)");
+    let console = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    std::fs::write(dir.join("console.log"), console.as_bytes()).expect("console log written");
+    // (the firmware's terminal codes can precede the first line)
+    let reported: Vec<&str> = console
+        .lines()
+        .filter_map(|l| l.find("CHECK ").map(|i| &l[i..]))
+        .collect();
+    for c in CHECKS {
+        let ok = format!("CHECK {c} ok");
+        assert!(
+            reported
+                .iter()
+                .any(|l| *l == ok || l.starts_with(&format!("{ok} |"))),
+            "the guest did not report `{ok}`; it reported:\n{}\n(console in target/kernel-test/console.log)",
+            reported.join("\n")
+        );
+    }
+    assert!(
+        console.contains("ALL-CHECKS-DONE"),
+        "the guest did not finish its checks:\n{console}"
+    );
+}
