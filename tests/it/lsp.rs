@@ -682,9 +682,9 @@ fn completion_offers_what_may_be_written_there() {
     c.stop();
 }
 
-/// `aaprof lint --format json` findings located in `path` itself:
-/// (code, byte start, byte end, message).
-fn lint_cli_spans(path: &Path, args: &[&str]) -> Vec<(String, u64, u64, String)> {
+/// The findings of `aaprof lint --format json ARGS PATH` located in
+/// `path` itself, as JSON.
+fn lint_json_in(path: &Path, args: &[&str]) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
         .args(["lint", "--format", "json"])
         .args(args)
@@ -693,12 +693,20 @@ fn lint_cli_spans(path: &Path, args: &[&str]) -> Vec<(String, u64, u64, String)>
         .expect("aaprof runs");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json output");
     let shown = path.display().to_string();
-    let mut found: Vec<(String, u64, u64, String)> = v["diagnostics"]
+    v["diagnostics"]
         .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
+        .into_iter()
+        .flatten()
         .filter(|d| d["location"]["path"] == shown.as_str())
+        .cloned()
+        .collect()
+}
+
+/// `aaprof lint --format json` findings located in `path` itself:
+/// (code, byte start, byte end, message).
+fn lint_cli_spans(path: &Path, args: &[&str]) -> Vec<(String, u64, u64, String)> {
+    let mut found: Vec<(String, u64, u64, String)> = lint_json_in(path, args)
+        .iter()
         .map(|d| {
             (
                 d["code"].as_str().unwrap_or_default().to_string(),
@@ -735,6 +743,37 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n.max(1)
     }
+}
+
+/// Type at byte `at` of `text` (a character boundary), as an editor
+/// sends it: an insertion of one of `typed` (six times in ten, or when
+/// the text is empty) or the deletion of the next character; `text`
+/// becomes the new version.
+fn type_at(
+    c: &Client,
+    u: &str,
+    version: i32,
+    text: &mut String,
+    at: usize,
+    rng: &mut Rng,
+    typed: &[char],
+) {
+    let line = text[..at].matches('\n').count();
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let (end, insert) = if rng.below(10) < 6 || text.is_empty() {
+        (at, typed[rng.below(typed.len())].to_string())
+    } else {
+        let next = text[at..].chars().next().map_or(0, char::len_utf8);
+        (at + next, String::new())
+    };
+    let end_line = text[..end].matches('\n').count();
+    let end_col = end - text[..end].rfind('\n').map_or(0, |i| i + 1);
+    text.replace_range(at..end, &insert);
+    c.change(
+        u,
+        version,
+        json!([{ "range": { "start": { "line": line, "character": col }, "end": { "line": end_line, "character": end_col } }, "text": insert }]),
+    );
 }
 
 #[test]
@@ -776,22 +815,7 @@ fn random_typing_over_corpus_profiles_keeps_the_diagnostics_equal_to_lints() {
             while !text.is_char_boundary(at) {
                 at -= 1;
             }
-            let line = text[..at].matches('\n').count();
-            let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let (end, insert) = if rng.below(10) < 6 || text.is_empty() {
-                (at, typed[rng.below(typed.len())].to_string())
-            } else {
-                let next = text[at..].chars().next().map_or(0, char::len_utf8);
-                (at + next, String::new())
-            };
-            let end_line = text[..end].matches('\n').count();
-            let end_col = end - text[..end].rfind('\n').map_or(0, |i| i + 1);
-            text.replace_range(at..end, &insert);
-            c.change(
-                &u,
-                version,
-                json!([{ "range": { "start": { "line": line, "character": col }, "end": { "line": end_line, "character": end_col } }, "text": insert }]),
-            );
+            type_at(&c, &u, version, &mut text, at, &mut rng, &typed);
             let diags = c.diagnostics(&u);
             std::fs::write(&path, &text).expect("written");
             let cli = lint_cli_spans(&path, &["-b", &base, "-I", &mappings]);
@@ -830,21 +854,9 @@ fn random_typing_over_corpus_profiles_keeps_the_diagnostics_equal_to_lints() {
 /// (code, byte start, byte end, message with its notes and help, and each
 /// label's path, line and column).
 fn lint_cli_whole(path: &Path, args: &[&str]) -> Vec<(String, u64, u64, String, Vec<String>)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_aaprof"))
-        .args(["lint", "--format", "json"])
-        .args(args)
-        .arg(path)
-        .output()
-        .expect("aaprof runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json output");
-    let shown = path.display().to_string();
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let mut found: Vec<_> = v["diagnostics"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let mut found: Vec<_> = lint_json_in(path, args)
         .iter()
-        .filter(|d| d["location"]["path"] == shown.as_str())
         .map(|d| {
             let mut message = s(&d["message"]);
             for n in d["notes"].as_array().into_iter().flatten() {
@@ -921,24 +933,7 @@ fn typing_in_one_profile_of_many_keeps_the_others_findings_whole_and_in_place() 
         while !text.is_char_boundary(at) {
             at -= 1;
         }
-        let line = text[..at].matches('\n').count();
-        let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let (end, insert) = if rng.below(10) < 6 {
-            (at, typed[rng.below(typed.len())].to_string())
-        } else {
-            (
-                at + text[at..].chars().next().map_or(0, char::len_utf8),
-                String::new(),
-            )
-        };
-        let end_line = text[..end].matches('\n').count();
-        let end_col = end - text[..end].rfind('\n').map_or(0, |i| i + 1);
-        text.replace_range(at..end, &insert);
-        c.change(
-            &u,
-            version,
-            json!([{ "range": { "start": { "line": line, "character": col }, "end": { "line": end_line, "character": end_col } }, "text": insert }]),
-        );
+        type_at(&c, &u, version, &mut text, at, &mut rng, &typed);
         let diags = c.diagnostics(&u);
         std::fs::write(&path, &text).expect("written");
         let cli = lint_cli_whole(&path, &["-b", &base, "-I", &mappings]);
