@@ -29,6 +29,13 @@ pub struct LoadArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Also compare the kernel with this profile tree: which of its
+    /// profiles are not loaded (missing), loaded from other text (stale),
+    /// or in complain mode. Exit status 1 when any is missing or stale.
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: StatusFormat,
@@ -150,12 +157,23 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Compile every file for the kernel's features: each top-level profile's
-/// record (children and hats inside it), or `None` when a file has
-/// errors (they are reported).
+/// Compile every file for the kernel's features: each profile's record
+/// (a child's and a hat's too), or `None` when a file has errors (they
+/// are reported).
 fn compile_all(kernel: &Interface, a: &LoadArgs) -> Result<Option<Vec<Compiled>>> {
-    let mut opts = options(&a.policy)?;
-    if a.policy.features_file.is_none() {
+    let (out, failed) = compile_files(kernel, &a.policy, &a.paths)?;
+    Ok((!failed).then_some(out))
+}
+
+/// Compile `paths` for the kernel's features: the records of the files
+/// without errors, and whether a file had errors (reported).
+fn compile_files(
+    kernel: &Interface,
+    policy: &PolicyArgs,
+    paths: &[PathBuf],
+) -> Result<(Vec<Compiled>, bool)> {
+    let mut opts = options(policy)?;
+    if policy.features_file.is_none() {
         opts.features = kernel.features()?;
     }
     opts.warn_unsupported = true;
@@ -167,7 +185,7 @@ fn compile_all(kernel: &Interface, a: &LoadArgs) -> Result<Option<Vec<Compiled>>
     let session = Session::new();
     let mut out = Vec::new();
     let mut failed = false;
-    for path in &a.paths {
+    for path in paths {
         if !path.is_file() {
             anyhow::bail!("`{}`: not a policy file", path.display());
         }
@@ -211,7 +229,7 @@ fn compile_all(kernel: &Interface, a: &LoadArgs) -> Result<Option<Vec<Compiled>>
             out.push(Compiled { name, record: r });
         }
     }
-    Ok((!failed).then_some(out))
+    Ok((out, failed))
 }
 
 /// The profile name a record carries (its first `profile` field).
@@ -270,6 +288,16 @@ pub fn status(a: StatusArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    let tree = match &a.profiles {
+        Some(dir) => match against_tree(&kernel, &a, dir, &loaded) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("aaprof: error: {e:#}");
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
     let mut by_mode: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
     for (name, mode) in &loaded.modes {
         by_mode.entry(mode.as_str()).or_default().push(name);
@@ -281,20 +309,90 @@ pub fn status(a: StatusArgs) -> i32 {
                 .iter()
                 .map(|(n, m)| serde_json::json!({ "name": n, "mode": m }))
                 .collect();
-            println!(
-                "{}",
-                serde_json::json!({ "profiles": profiles, "loaded": loaded.modes.len() })
-            );
+            let mut v = serde_json::json!({ "profiles": profiles, "loaded": loaded.modes.len() });
+            if let Some(t) = &tree {
+                v["tree"] = serde_json::json!({
+                    "missing": t.missing,
+                    "stale": t.stale,
+                    "complain": t.complain,
+                });
+            }
+            println!("{v}");
         }
         StatusFormat::Text => {
-            println!("{} profiles are loaded.", loaded.modes.len());
+            println!("{} loaded.", super::count(loaded.modes.len(), "profile"));
             for (mode, names) in &by_mode {
-                println!("{} profiles are in {mode} mode.", names.len());
+                println!("{} in {mode} mode:", super::count(names.len(), "profile"));
                 for n in names {
                     println!("   {n}");
                 }
             }
+            if let (Some(t), Some(dir)) = (&tree, &a.profiles) {
+                let shown = dir.display();
+                for (what, names) in [
+                    ("not loaded (missing)", &t.missing),
+                    ("loaded from other text (stale)", &t.stale),
+                    ("in complain mode", &t.complain),
+                ] {
+                    println!(
+                        "{} of {shown} {what}:",
+                        super::count(names.len(), "profile")
+                    );
+                    for n in names {
+                        println!("   {n}");
+                    }
+                }
+            }
         }
     }
-    exit::OK
+    match tree {
+        Some(t) if !t.missing.is_empty() || !t.stale.is_empty() => exit::FINDINGS,
+        _ => exit::OK,
+    }
+}
+
+/// How a profile tree stands against what the kernel has loaded.
+struct TreeState {
+    missing: Vec<String>,
+    stale: Vec<String>,
+    complain: Vec<String>,
+}
+
+/// Compile the tree at `dir` (its profiles; abstractions and tunables
+/// hold none) and compare each profile with the kernel's: a loaded
+/// profile is current when the policy the kernel keeps of it holds the
+/// record compiled now.
+fn against_tree(
+    kernel: &Interface,
+    a: &StatusArgs,
+    dir: &std::path::Path,
+    loaded: &aaprof::k8s::profiles::Loaded,
+) -> Result<TreeState> {
+    if !dir.is_dir() {
+        anyhow::bail!("`{}`: not a directory", dir.display());
+    }
+    let walk = aaprof::resolve::tree::walk(dir);
+    let mut files = walk.files;
+    files.sort();
+    let (compiled, _) = compile_files(kernel, &a.policy, &files)?;
+    let raw = kernel.raw_data();
+    let mut t = TreeState {
+        missing: Vec::new(),
+        stale: Vec::new(),
+        complain: Vec::new(),
+    };
+    for c in compiled {
+        match loaded.modes.get(&c.name) {
+            None => t.missing.push(c.name),
+            Some(mode) => {
+                if !raw.get(&c.name).is_some_and(|r| contains(r, &c.record)) {
+                    t.stale.push(c.name.clone());
+                }
+                if mode == "complain" {
+                    t.complain.push(c.name);
+                }
+            }
+        }
+    }
+    Ok(t)
 }

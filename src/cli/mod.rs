@@ -133,9 +133,11 @@ pub enum Command {
     /// profile is not loaded, the kernel refuses, or on usage errors.
     Remove(load::LoadArgs),
     /// The profiles the running kernel has loaded, and their modes (as
-    /// `aa-status` lists them).
+    /// `aa-status` lists them); with --profiles DIR, which profiles of
+    /// the tree are not loaded, loaded from other text, or complaining.
     ///
-    /// Exit status: 0, or 2 when AppArmor's interface cannot be read.
+    /// Exit status: 0; 1 when a profile of --profiles is missing or
+    /// stale; 2 when AppArmor's interface cannot be read.
     Status(load::StatusArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),

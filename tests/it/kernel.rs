@@ -43,6 +43,8 @@ profile k8s-apparmor-example-deny-write flags=(attach_disconnected) {
 
 const OTHER: &str = "profile aaprof-test-other {\n  /etc/** r,\n}\n";
 
+const COMPLAINER: &str = "profile aaprof-test-complain flags=(complain) {\n  /etc/** r,\n}\n";
+
 /// Rules of kernels newer than Debian 12's, compiled (with `-M`) for
 /// features it lacks: its kernel refuses the record, and says why.
 const NEWER: &str =
@@ -61,10 +63,14 @@ check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok | $(echo "$3" | head -2 | tr '
 confined() { sh -c 'echo -n "exec k8s-apparmor-example-deny-write" > /proc/self/attr/exec && exec "$@"' confined "$@"; }
 
 out=$(aaprof load /profiles/deny-write 2>&1); check load $? "$out"
-aaprof status > /tmp/status; grep -q '^   k8s-apparmor-example-deny-write$' /tmp/status && grep -q 'in enforce mode' /tmp/status
+aaprof status > /tmp/status; grep -q '^   k8s-apparmor-example-deny-write$' /tmp/status && grep -q '^1 profile in enforce mode:$' /tmp/status
 check listed-in-enforce-mode $? "$(cat /tmp/status)"
 aaprof status --format json | grep -q '"name":"k8s-apparmor-example-deny-write"'
 check status-json $? "$(aaprof status --format json)"
+
+out=$(aaprof status --profiles /tree 2>&1); code=$?
+test $code = 1 && ! echo "$out" | grep -q error && echo "$out" | grep -q '^2 profiles of /tree not loaded (missing):$' && echo "$out" | grep -q '^   aaprof-test-other$' && echo "$out" | grep -q '^0 profiles of /tree loaded from other text (stale):$'
+check status-tree-missing $? "$code $out"
 
 out=$(confined sh -c 'echo x > /tmp/written' 2>&1); test $? != 0 && test ! -s /tmp/written && echo "$out" | grep -q 'Permission denied'
 check confined-write-denied $? "$out"
@@ -82,6 +88,11 @@ check dry-run-replace $? "$out"
 out=$(aaprof replace /profiles/changed 2>&1); check replace $? "$out"
 out=$(confined cat /etc/motd 2>&1); test $? != 0 && echo "$out" | grep -q 'Permission denied'
 check changed-profile-enforced $? "$out"
+
+aaprof load /tree/complainer > /dev/null
+out=$(aaprof status --profiles /tree --format json 2>&1); code=$?
+test $code = 1 && echo "$out" | grep -q '"stale":\["k8s-apparmor-example-deny-write"\]' && echo "$out" | grep -q '"complain":\["aaprof-test-complain"\]'
+check status-tree-stale-and-complain $? "$code $out"
 
 out=$(aaprof load /profiles/other /profiles/changed 2>&1); code=$?
 aaprof status > /tmp/status
@@ -111,6 +122,7 @@ const CHECKS: &[&str] = &[
     "load",
     "listed-in-enforce-mode",
     "status-json",
+    "status-tree-missing",
     "confined-write-denied",
     "confined-read-allowed",
     "load-again-refused",
@@ -118,6 +130,7 @@ const CHECKS: &[&str] = &[
     "dry-run-replace",
     "replace",
     "changed-profile-enforced",
+    "status-tree-stale-and-complain",
     "rejected-set-leaves-nothing",
     "kernel-rejection-with-reason",
     "unprivileged-clear-error",
@@ -294,6 +307,15 @@ fn policy_is_loaded_enforced_replaced_and_removed_in_a_real_kernel() {
             0o100644,
             text.as_bytes().to_vec(),
         ));
+    }
+    // a profile tree, as a node keeps one
+    files.push(("tree".into(), 0o40755, Vec::new()));
+    for (name, text) in [
+        ("deny-write", DENY_WRITE),
+        ("other", OTHER),
+        ("complainer", COMPLAINER),
+    ] {
+        files.push((format!("tree/{name}"), 0o100644, text.as_bytes().to_vec()));
     }
     let all = super::support::shared().join("conformance/features/features.all");
     files.push((
