@@ -23,7 +23,6 @@ use crate::syntax::ast;
 use crate::syntax::lexer::Trivia;
 use serde::Serialize;
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::path::Path;
 
 pub use facts::Cache;
@@ -554,7 +553,7 @@ pub struct FileResult {
     pub profiles: Vec<(String, Span)>,
     /// The set variables as they stood after the file (as read) was
     /// resolved, and the files it included, in reading order.
-    pub vars: HashMap<String, crate::resolve::vars::SetVar>,
+    pub vars: crate::resolve::vars::ByName<crate::resolve::vars::SetVar>,
     pub read: Vec<FileId>,
 }
 

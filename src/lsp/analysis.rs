@@ -34,7 +34,7 @@ pub struct Analysis {
     /// (most versions of a document typed are only diagnosed).
     index: std::sync::OnceLock<Index>,
     /// The set variables as the resolver left them after the document.
-    pub vars: HashMap<String, SetVar>,
+    pub vars: crate::resolve::vars::ByName<SetVar>,
     /// The files the document included, in reading order, with the path
     /// and text each was read with.
     pub included: Vec<(PathBuf, Arc<str>)>,

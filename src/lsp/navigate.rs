@@ -108,7 +108,7 @@ fn variable(a: &Analysis, name: &str) -> String {
     };
     let mut out = format!("`@{{{name}}}` = {}", set.values.join(" "));
     let mut vars = Vars::default();
-    vars.sets = a.vars.clone().into_iter().collect();
+    vars.sets = a.vars.clone();
     match vars.expand(&format!("@{{{name}}}"), &Default::default()) {
         Ok(expanded) if set.values.join(" ") != expanded => {
             out.push_str(&format!("\n\nexpands to `{expanded}`"));

@@ -211,7 +211,7 @@ pub struct Policy {
     pub preamble_abis: usize,
     /// Every set variable as it stands after the whole file was read:
     /// final values, where it was defined, and whether anything used it.
-    pub vars: HashMap<String, vars::SetVar>,
+    pub vars: vars::ByName<vars::SetVar>,
 }
 
 #[derive(Debug, Default)]
@@ -431,7 +431,7 @@ impl Session {
                     aliases: w.aliases,
                     abis: w.abis,
                     preamble_abis: w.preamble_abis,
-                    vars: w.vars.sets.into_iter().collect(),
+                    vars: w.vars.sets,
                 },
                 diagnostics,
                 parsed: Some(parsed),

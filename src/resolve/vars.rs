@@ -10,7 +10,7 @@ use crate::source::Span;
 pub type Builtins = foldhash::HashMap<&'static str, String>;
 
 /// A map by variable name, hashed as [`Builtins`] is.
-type ByName<V> = foldhash::HashMap<String, V>;
+pub type ByName<V> = foldhash::HashMap<String, V>;
 
 #[derive(Clone, Debug)]
 pub struct SetVar {

@@ -52,9 +52,8 @@ use crate::diag::Diagnostic;
 use crate::lint::facts::{FileRule, ProfileFacts, ast_rules, perms_cover};
 use crate::lint::fix::edit;
 use crate::lint::{Context, finding};
-use crate::resolve::vars::SetVar;
+use crate::resolve::vars::{ByName, SetVar};
 use crate::syntax::ast::{Elem, WordKind};
-use std::collections::HashMap;
 
 rule!("L104", "dir-without-slash", Correctness, Warning, true, Safe);
 
@@ -68,7 +67,7 @@ pub fn trailing_var(text: &str) -> Option<&str> {
 }
 
 /// Whether every value of a variable ends in `/` (following references).
-fn is_dir_var(name: &str, vars: &HashMap<String, SetVar>, depth: usize) -> bool {
+fn is_dir_var(name: &str, vars: &ByName<SetVar>, depth: usize) -> bool {
     let Some(v) = vars.get(name) else {
         return false;
     };
