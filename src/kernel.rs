@@ -156,9 +156,10 @@ impl Interface {
                 }
             }
         })?;
-        Loaded::parse(&path.display().to_string(), &text).map_err(|reason| KernelError::Rejected {
-            what: "reading the profile list".into(),
-            reason,
+        Loaded::parse(&path.display().to_string(), &text).map_err(|reason| KernelError::Io {
+            what: "read the profiles in",
+            path,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, reason),
         })
     }
 
@@ -301,30 +302,6 @@ impl KernelLog {
     }
 }
 
-/// The records of a binary policy buffer, split where each starts (at
-/// its `version` header), as libapparmor splits a set for a kernel that
-/// cannot load one at once.
-pub fn records(buf: &[u8]) -> Vec<&[u8]> {
-    const HEADER: &[u8] = b"\x04\x08\x00version\x00";
-    let mut starts: Vec<usize> = buf
-        .windows(HEADER.len())
-        .enumerate()
-        .filter(|(_, w)| *w == HEADER)
-        .map(|(i, _)| i)
-        .collect();
-    if starts.first() != Some(&0) {
-        starts.insert(0, 0);
-    }
-    let mut out = Vec::new();
-    for (k, &s) in starts.iter().enumerate() {
-        let e = starts.get(k + 1).copied().unwrap_or(buf.len());
-        if e > s {
-            out.push(&buf[s..e]);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,19 +315,5 @@ mod tests {
             msg.contains("mount -t securityfs") || msg.contains("apparmor=1"),
             "{msg}"
         );
-    }
-
-    #[test]
-    fn a_buffer_splits_into_its_records_at_their_headers() {
-        let h = b"\x04\x08\x00version\x00";
-        let mut buf = h.to_vec();
-        buf.extend_from_slice(b"\x02\x05\x00\x00\x00one");
-        let second = buf.len();
-        buf.extend_from_slice(h);
-        buf.extend_from_slice(b"\x02\x05\x00\x00\x00two");
-        let r = records(&buf);
-        assert_eq!(r.len(), 2);
-        assert_eq!(r[0], &buf[..second]);
-        assert_eq!(r[1], &buf[second..]);
     }
 }

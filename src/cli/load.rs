@@ -79,20 +79,16 @@ fn run_inner(op: Op, a: LoadArgs) -> Result<i32> {
         return Ok(exit::FINDINGS);
     };
     let loaded = kernel.loaded()?;
-    let raw = kernel.raw_data();
-    for c in &compiled {
-        if a.dry_run {
+    if a.dry_run {
+        let raw = kernel.raw_data();
+        for c in &compiled {
             let n = &c.name;
-            match (loaded.modes.get(n), raw.get(n)) {
-                (None, _) => println!("would add `{n}`"),
-                (Some(_), Some(r)) if contains(r, &c.record) => {
-                    println!("would leave `{n}` alone (unchanged)")
-                }
-                (Some(_), _) => println!("would replace `{n}`"),
+            match standing(c, &loaded, &raw) {
+                Standing::New => println!("would add `{n}`"),
+                Standing::Current => println!("would leave `{n}` alone (unchanged)"),
+                Standing::Changed => println!("would replace `{n}`"),
             }
         }
-    }
-    if a.dry_run {
         return Ok(exit::OK);
     }
     let names: Vec<&str> = compiled.iter().map(|c| c.name.as_str()).collect();
@@ -152,9 +148,32 @@ fn run_inner(op: Op, a: LoadArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
-/// Whether `hay` holds `needle`.
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+/// How a compiled profile stands against the kernel's.
+enum Standing {
+    /// Not loaded.
+    New,
+    /// Loaded from this very record: the policy the kernel keeps of it
+    /// (`raw_data`, the buffer it was loaded from) holds it.
+    Current,
+    /// Loaded from something else.
+    Changed,
+}
+
+fn standing(
+    c: &Compiled,
+    loaded: &aaprof::k8s::profiles::Loaded,
+    raw: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> Standing {
+    if !loaded.modes.contains_key(&c.name) {
+        return Standing::New;
+    }
+    let holds =
+        |r: &Vec<u8>| !c.record.is_empty() && r.windows(c.record.len()).any(|w| w == c.record);
+    if raw.get(&c.name).is_some_and(holds) {
+        Standing::Current
+    } else {
+        Standing::Changed
+    }
 }
 
 /// Compile every file for the kernel's features: each profile's record
@@ -198,13 +217,14 @@ fn compile_files(
             .cloned()
             .collect();
         let mut records = Vec::new();
+        let mut names = Vec::new();
         if !outcome.has_errors() {
             let mut copts = copts.clone();
             copts.policy_features = compile::abi_features(&outcome.policy, &opts.search);
             let c = compile::compile(&outcome.policy, &copts);
             diags.extend(c.diagnostics.iter().filter(|d| d.is_error()).cloned());
             if !c.has_errors() {
-                records = c.records;
+                (records, names) = (c.records, c.names);
             }
         }
         if !diags.is_empty() {
@@ -224,22 +244,11 @@ fn compile_files(
             failed = true;
             continue;
         }
-        for r in records {
-            let name = record_name(&r).unwrap_or_else(|| shown.clone());
-            out.push(Compiled { name, record: r });
+        for (record, name) in records.into_iter().zip(names) {
+            out.push(Compiled { name, record });
         }
     }
     Ok((out, failed))
-}
-
-/// The profile name a record carries (its first `profile` field).
-fn record_name(record: &[u8]) -> Option<String> {
-    let key = b"\x04\x08\x00profile\x00\x07\x05";
-    let at = record.windows(key.len()).position(|w| w == key)? + key.len();
-    let len = u16::from_le_bytes([*record.get(at)?, *record.get(at + 1)?]) as usize;
-    let name = record.get(at + 2..at + 2 + len)?;
-    let name = name.strip_suffix(b"\0").unwrap_or(name);
-    Some(String::from_utf8_lossy(name).into_owned())
 }
 
 fn remove(kernel: &Interface, a: &LoadArgs) -> Result<i32> {
@@ -251,15 +260,11 @@ fn remove(kernel: &Interface, a: &LoadArgs) -> Result<i32> {
         }
     }
     if !files.is_empty() {
-        let sub = LoadArgs {
-            policy: a.policy.clone(),
-            dry_run: a.dry_run,
-            securityfs: a.securityfs.clone(),
-            paths: files.into_iter().cloned().collect(),
-        };
-        let Some(c) = compile_all(kernel, &sub)? else {
+        let files: Vec<PathBuf> = files.into_iter().cloned().collect();
+        let (c, failed) = compile_files(kernel, &a.policy, &files)?;
+        if failed {
             return Ok(exit::FINDINGS);
-        };
+        }
         names.extend(c.into_iter().map(|c| c.name));
     }
     let loaded = kernel.loaded()?;
@@ -382,16 +387,13 @@ fn against_tree(
         complain: Vec::new(),
     };
     for c in compiled {
-        match loaded.modes.get(&c.name) {
-            None => t.missing.push(c.name),
-            Some(mode) => {
-                if !raw.get(&c.name).is_some_and(|r| contains(r, &c.record)) {
-                    t.stale.push(c.name.clone());
-                }
-                if mode == "complain" {
-                    t.complain.push(c.name);
-                }
-            }
+        match standing(&c, loaded, &raw) {
+            Standing::New => t.missing.push(c.name.clone()),
+            Standing::Changed => t.stale.push(c.name.clone()),
+            Standing::Current => {}
+        }
+        if loaded.modes.get(&c.name).is_some_and(|m| m == "complain") {
+            t.complain.push(c.name);
         }
     }
     Ok(t)

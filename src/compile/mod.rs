@@ -64,6 +64,9 @@ impl Default for Options {
 pub struct Compiled {
     /// The records, one load buffer each, in the reference's order.
     pub records: Vec<Vec<u8>>,
+    /// The full name (`parent//child` for children and hats) of each
+    /// record's profile, at the record's index.
+    pub names: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
     /// The time each stage took.
     pub stages: Stages,
@@ -154,7 +157,10 @@ fn compile_tree(
         None => p.name.clone(),
     };
     match profile_record(p, &full, parent.is_some(), abi, net, opts, &mut out.stages) {
-        Ok(r) => out.records.push(r),
+        Ok(r) => {
+            out.records.push(r);
+            out.names.push(full.clone());
+        }
         Err(d) => out.diagnostics.extend(d),
     }
     for c in in_reference_order(p.children.iter()) {
