@@ -22,8 +22,20 @@ pub struct LoadArgs {
     /// Where securityfs is mounted.
     #[arg(long, value_name = "DIR", default_value = aaprof::kernel::SECURITYFS)]
     pub securityfs: PathBuf,
+    /// Load the profile tree DIR, then keep it loaded: after each change
+    /// under DIR, replace the profiles whose compiled policy changed and
+    /// remove those this loader loaded whose files are gone; a file with
+    /// errors keeps its last good policy loaded. One log line per action;
+    /// runs until killed.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["paths", "dry_run"])]
+    pub watch: Option<PathBuf>,
+    /// With --watch, write the loader's status here after each pass (JSON:
+    /// tree version, ready, profiles loaded, errors); a loader started
+    /// again reads back which profiles it loaded.
+    #[arg(long, value_name = "FILE", requires = "watch")]
+    pub status_file: Option<PathBuf>,
     /// Policy files (for `remove`, also profile names).
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(value_name = "PATH", required_unless_present = "watch")]
     pub paths: Vec<PathBuf>,
 }
 
@@ -51,9 +63,9 @@ pub enum StatusFormat {
 }
 
 /// One profile compiled from the files given: its name and its record.
-struct Compiled {
-    name: String,
-    record: Vec<u8>,
+pub(super) struct Compiled {
+    pub name: String,
+    pub record: Vec<u8>,
 }
 
 pub fn run(op: Op, a: LoadArgs) -> i32 {
@@ -73,7 +85,13 @@ fn run_inner(op: Op, a: LoadArgs) -> Result<i32> {
     let kernel = Interface::at(&a.securityfs);
     kernel.probe()?;
     if op == Op::Remove {
+        if a.watch.is_some() {
+            anyhow::bail!("--watch is for `aaprof load` and `aaprof replace`");
+        }
         return remove(&kernel, &a);
+    }
+    if let Some(dir) = &a.watch {
+        return super::watch::run(&kernel, &a.policy, dir, a.status_file.as_deref());
     }
     let Some(compiled) = compile_all(&kernel, &a)? else {
         return Ok(exit::FINDINGS);
@@ -86,64 +104,44 @@ fn run_inner(op: Op, a: LoadArgs) -> Result<i32> {
             match standing(c, &loaded, &raw) {
                 Standing::New => println!("would add `{n}`"),
                 Standing::Current => println!("would leave `{n}` alone (unchanged)"),
-                Standing::Changed => println!("would replace `{n}`"),
+                Standing::Changed => match raw.get(n) {
+                    Some(old) => println!("would replace `{n}`: {}", change(old, c)),
+                    None => println!("would replace `{n}`"),
+                },
             }
         }
         return Ok(exit::OK);
     }
-    let names: Vec<&str> = compiled.iter().map(|c| c.name.as_str()).collect();
-    let what = names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if kernel.loads_sets() || compiled.len() == 1 {
-        let buf: Vec<u8> = compiled.iter().flat_map(|c| c.record.clone()).collect();
-        if let Err(e) = kernel.write(op, &buf, &what) {
-            if matches!(e, KernelError::Exists(_)) {
-                let there: Vec<String> = names
-                    .iter()
-                    .filter(|n| loaded.modes.contains_key(**n))
-                    .map(|n| format!("`{n}`"))
-                    .collect();
-                anyhow::bail!(
-                    "the kernel refused to load {what}: {} already loaded, so none of them was loaded; use `aaprof replace` to replace loaded profiles",
-                    match there.len() {
-                        0 => "one of them is".to_string(),
-                        1 => format!("{} is", there[0]),
-                        _ => format!("{} are", there.join(", ")),
-                    }
-                );
-            }
-            return Err(e.into());
-        }
-    } else {
-        // one record at a time; a refusal takes back what this call added
-        let mut added: Vec<&str> = Vec::new();
-        for c in &compiled {
-            if let Err(e) = kernel.write(op, &c.record, &format!("`{}`", c.name)) {
-                for n in &added {
-                    let _ = kernel.remove(n);
+    let set: Vec<&Compiled> = compiled.iter().collect();
+    if let Err(e) = write_set(&kernel, op, &set, &loaded) {
+        if matches!(e.error, KernelError::Exists(_)) {
+            let what = set
+                .iter()
+                .map(|c| format!("`{}`", c.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let there: Vec<String> = set
+                .iter()
+                .filter(|c| loaded.modes.contains_key(&c.name))
+                .map(|c| format!("`{}`", c.name))
+                .collect();
+            anyhow::bail!(
+                "the kernel refused to load {what}: {} already loaded, so none of them was loaded; use `aaprof replace` to replace loaded profiles",
+                match there.len() {
+                    0 => "one of them is".to_string(),
+                    1 => format!("{} is", there[0]),
+                    _ => format!("{} are", there.join(", ")),
                 }
-                if !added.is_empty() {
-                    eprintln!(
-                        "aaprof: this kernel loads one profile at a time; removed again what was added: {}",
-                        added.join(", ")
-                    );
-                }
-                return Err(e.into());
-            }
-            if !loaded.modes.contains_key(&c.name) {
-                added.push(&c.name);
-            }
+            );
         }
+        return Err(e.into());
     }
     let done = match op {
         Op::Load => "loaded",
         _ => "replaced",
     };
-    for n in names {
-        println!("{done} `{n}`");
+    for c in &compiled {
+        println!("{done} `{}`", c.name);
     }
     Ok(exit::OK)
 }
@@ -167,13 +165,72 @@ fn standing(
     if !loaded.modes.contains_key(&c.name) {
         return Standing::New;
     }
-    let holds =
-        |r: &Vec<u8>| !c.record.is_empty() && r.windows(c.record.len()).any(|w| w == c.record);
-    if raw.get(&c.name).is_some_and(holds) {
+    if raw
+        .get(&c.name)
+        .is_some_and(|r| super::watch::holds(r, &c.record))
+    {
         Standing::Current
     } else {
         Standing::Changed
     }
+}
+
+/// What replacing the loaded `old` (the buffer the kernel keeps) with
+/// `new` changes, in one line: the first difference in meaning, with the
+/// input that shows it, and where else they differ.
+fn change(old: &[u8], new: &Compiled) -> String {
+    use aaprof::binpolicy::compare;
+    let opts = compare::Options {
+        witnesses: 1,
+        max_pairs: 2_000_000,
+    };
+    let c = match compare::compare_with(old, &new.record, &opts) {
+        Ok(c) => c,
+        Err(e) => return format!("the loaded policy cannot be decoded ({e})"),
+    };
+    // the loaded buffer may hold other profiles of its set
+    let ours: Vec<&compare::Difference> = c
+        .differences
+        .iter()
+        .filter(|d| d.record == new.name)
+        .collect();
+    let Some(first) = ours.first() else {
+        return "the same meaning, compiled differently".to_string();
+    };
+    // `allow ...; quiet ...` reads as its allow part
+    let allowed = |s: &str| {
+        let s = s.trim();
+        match s.find("allow ") {
+            Some(i) => s[i + 6..]
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+            None if s.contains("allow") || s.is_empty() => "nothing".to_string(),
+            None => s.to_string(),
+        }
+    };
+    let mut line = match &first.witness_text {
+        Some(w) => format!(
+            "{} on \"{w}\": `{}` becomes `{}`",
+            first.place,
+            allowed(&first.a),
+            allowed(&first.b)
+        ),
+        None => format!("{}: `{}` becomes `{}`", first.place, first.a, first.b),
+    };
+    let others: Vec<&str> = ours[1..]
+        .iter()
+        .map(|d| d.place.as_str())
+        .filter(|p| *p != first.place)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !others.is_empty() {
+        line.push_str(&format!("; {} differ too", others.join(", ")));
+    }
+    line
 }
 
 /// Compile every file for the kernel's features: each profile's record
@@ -191,65 +248,174 @@ fn compile_files(
     policy: &PolicyArgs,
     paths: &[PathBuf],
 ) -> Result<(Vec<Compiled>, bool)> {
-    let mut opts = options(policy)?;
-    if policy.features_file.is_none() {
-        opts.features = kernel.features()?;
-    }
-    opts.warn_unsupported = true;
-    let copts = Options {
-        features: opts.features.clone(),
-        policy_features: None,
-        budget: Default::default(),
-    };
-    let session = Session::new();
+    let compiler = Compiler::new(kernel, policy)?;
     let mut out = Vec::new();
     let mut failed = false;
     for path in paths {
         if !path.is_file() {
             anyhow::bail!("`{}`: not a policy file", path.display());
         }
+        match compiler.file(path) {
+            Ok(c) => out.extend(c),
+            Err(diags) => {
+                let tty = std::io::stderr().is_terminal();
+                let f = if tty { Format::Full } else { Format::Concise };
+                compiler.render(&mut std::io::stderr().lock(), &diags, f, tty)?;
+                eprintln!(
+                    "aaprof: `{}` has errors; nothing of it is loaded",
+                    path.display()
+                );
+                failed = true;
+            }
+        }
+    }
+    Ok((out, failed))
+}
+
+/// Policy files compiled for the kernel's features (or those of `-M`).
+pub(super) struct Compiler {
+    opts: aaprof::resolve::Options,
+    copts: Options,
+    session: Session,
+}
+
+impl Compiler {
+    pub(super) fn new(kernel: &Interface, policy: &PolicyArgs) -> Result<Compiler> {
+        let mut opts = options(policy)?;
+        if policy.features_file.is_none() {
+            opts.features = kernel.features()?;
+        }
+        opts.warn_unsupported = true;
+        let copts = Options {
+            features: opts.features.clone(),
+            policy_features: None,
+            budget: Default::default(),
+        };
+        Ok(Compiler {
+            opts,
+            copts,
+            session: Session::new(),
+        })
+    }
+
+    /// Each profile's record of the file at `path` (a child's and a hat's
+    /// too), or the errors that keep it from being loaded.
+    pub(super) fn file(
+        &self,
+        path: &std::path::Path,
+    ) -> std::result::Result<Vec<Compiled>, Vec<aaprof::diag::Diagnostic>> {
         let shown = path.display().to_string();
-        let outcome = session.check_path(path, &shown, &opts);
+        let outcome = self.session.check_path(path, &shown, &self.opts);
         let mut diags: Vec<_> = outcome
             .diagnostics
             .iter()
             .filter(|d| d.is_error())
             .cloned()
             .collect();
-        let mut records = Vec::new();
-        let mut names = Vec::new();
-        if !outcome.has_errors() {
-            let mut copts = copts.clone();
-            copts.policy_features = compile::abi_features(&outcome.policy, &opts.search);
+        if diags.is_empty() && !outcome.has_errors() {
+            let mut copts = self.copts.clone();
+            copts.policy_features = compile::abi_features(&outcome.policy, &self.opts.search);
             let c = compile::compile(&outcome.policy, &copts);
             diags.extend(c.diagnostics.iter().filter(|d| d.is_error()).cloned());
-            if !c.has_errors() {
-                (records, names) = (c.records, c.names);
+            if diags.is_empty() && !c.has_errors() {
+                return Ok(c
+                    .records
+                    .into_iter()
+                    .zip(c.names)
+                    .map(|(record, name)| Compiled { name, record })
+                    .collect());
             }
         }
-        if !diags.is_empty() {
-            let f = if std::io::stderr().is_terminal() {
-                Format::Full
-            } else {
-                Format::Concise
-            };
-            render::render(
-                &mut std::io::stderr().lock(),
-                &session.sources(),
-                &diags,
-                f,
-                std::io::stderr().is_terminal(),
-            )?;
-            eprintln!("aaprof: `{shown}` has errors; nothing of it is loaded");
-            failed = true;
-            continue;
-        }
-        for (record, name) in records.into_iter().zip(names) {
-            out.push(Compiled { name, record });
-        }
+        Err(diags)
     }
-    Ok((out, failed))
+
+    /// Write `diags` (of files this compiler read) in `format`.
+    pub(super) fn render(
+        &self,
+        out: &mut dyn std::io::Write,
+        diags: &[aaprof::diag::Diagnostic],
+        format: Format,
+        color: bool,
+    ) -> std::io::Result<()> {
+        render::render(out, &self.session.sources(), diags, format, color)
+    }
 }
+
+/// Write `set` (profile names and records) to the kernel's `op` file, all
+/// or nothing: in one write where the kernel loads sets, otherwise one
+/// record at a time, and a refusal puts back what was there before (it
+/// removes what this call added, and replaces what it replaced with the
+/// policy the kernel kept of it). The error says what was put back.
+pub(super) fn write_set(
+    kernel: &Interface,
+    op: Op,
+    set: &[&Compiled],
+    loaded: &aaprof::k8s::profiles::Loaded,
+) -> std::result::Result<(), SetError> {
+    let what = set
+        .iter()
+        .map(|c| format!("`{}`", c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if kernel.loads_sets() || set.len() == 1 {
+        let buf: Vec<u8> = set.iter().flat_map(|c| c.record.iter().copied()).collect();
+        return kernel.write(op, &buf, &what).map_err(|e| SetError {
+            error: e,
+            undone: None,
+        });
+    }
+    let before = kernel.raw_data();
+    let mut done: Vec<&str> = Vec::new();
+    for c in set {
+        if let Err(e) = kernel.write(op, &c.record, &format!("`{}`", c.name)) {
+            let mut undone = Vec::new();
+            for n in done.iter().rev() {
+                let back = if !loaded.modes.contains_key(*n) {
+                    kernel.remove(n).map(|()| format!("removed `{n}` again"))
+                } else if let Some(raw) = before.get(*n) {
+                    kernel
+                        .write(Op::Replace, raw, n)
+                        .map(|()| format!("put back the `{n}` loaded before"))
+                } else {
+                    Ok(format!(
+                        "could not put back the `{n}` loaded before (this kernel keeps no copy of it)"
+                    ))
+                };
+                undone.push(back.unwrap_or_else(|e| format!("could not undo `{n}`: {e}")));
+            }
+            return Err(SetError {
+                error: e,
+                undone: Some(undone),
+            });
+        }
+        done.push(&c.name);
+    }
+    Ok(())
+}
+
+/// A set the kernel refused, and, where it was written a record at a
+/// time, what was done to put back what was loaded before.
+#[derive(Debug)]
+pub(super) struct SetError {
+    pub error: KernelError,
+    pub undone: Option<Vec<String>>,
+}
+
+impl std::fmt::Display for SetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.error)?;
+        if let Some(u) = self.undone.as_ref().filter(|u| !u.is_empty()) {
+            write!(
+                f,
+                "; this kernel loads one profile at a time, so aaprof {}",
+                u.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SetError {}
 
 fn remove(kernel: &Interface, a: &LoadArgs) -> Result<i32> {
     let mut names = Vec::new();

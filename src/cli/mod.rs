@@ -37,6 +37,7 @@ pub mod load;
 pub mod lsp;
 pub mod pool;
 pub mod rule;
+pub mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

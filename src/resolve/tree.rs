@@ -137,6 +137,22 @@ pub fn walk(dir: &Path) -> Walk {
     out
 }
 
+/// The version of a tree's text: a digest of each file's path (relative
+/// to the tree) and its bytes, in path order, as 16 hex digits. The loader
+/// on a node and `aaprof k8s loader`, which puts the tree in a ConfigMap,
+/// compute it alike, so a node can say which version it has loaded.
+pub fn version(files: &[(String, Vec<u8>)]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut h = crate::digest::hasher();
+    for (name, bytes) in sorted {
+        name.hash(&mut h);
+        bytes.hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
 /// What a file written to be included is read as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FragmentDir {

@@ -60,6 +60,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 echo "hello" > /etc/motd
 check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok | $(echo "$3" | head -2 | tr '\n' ' ')"; else echo "CHECK $1 FAIL ($3)"; fi; }
+waitfor() { i=0; while [ $i -lt 150 ]; do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.2; i=$((i+1)); done; return 1; }
 confined() { sh -c 'echo -n "exec k8s-apparmor-example-deny-write" > /proc/self/attr/exec && exec "$@"' confined "$@"; }
 
 out=$(aaprof load /profiles/deny-write 2>&1); check load $? "$out"
@@ -82,8 +83,8 @@ check load-again-refused $? "$out"
 
 out=$(aaprof replace --dry-run /profiles/deny-write 2>&1); echo "$out" | grep -q 'would leave `k8s-apparmor-example-deny-write` alone (unchanged)'
 check dry-run-unchanged $? "$out"
-out=$(aaprof replace --dry-run /profiles/changed 2>&1); echo "$out" | grep -q 'would replace'
-check dry-run-replace $? "$out"
+out=$(aaprof replace --dry-run /profiles/changed 2>&1); echo "$out" | grep -q 'would replace `k8s-apparmor-example-deny-write`: file automaton on "/etc/motd": `r'
+check dry-run-replace-says-what-changes $? "$out"
 
 out=$(aaprof replace /profiles/changed 2>&1); check replace $? "$out"
 out=$(confined cat /etc/motd 2>&1); test $? != 0 && echo "$out" | grep -q 'Permission denied'
@@ -113,6 +114,26 @@ check removed-gone $? "$(cat /tmp/status)"
 out=$(aaprof remove k8s-apparmor-example-deny-write 2>&1); test $? = 2 && echo "$out" | grep -q 'not loaded'
 check remove-missing-clear-error $? "$out"
 
+mkdir /tmp/w
+cp /profiles/deny-write /tmp/w/deny-write; cp /profiles/other /tmp/w/other; cp /tree/complainer /tmp/w/complainer
+aaprof load --watch /tmp/w --status-file /tmp/loader/status.json >> /tmp/watch.log 2>&1 &
+watcher=$!
+waitfor /tmp/watch.log 'tree version' && grep -q 'loaded `k8s-apparmor-example-deny-write`' /tmp/watch.log && grep -q 'loaded `aaprof-test-other`' /tmp/watch.log && grep -q '`aaprof-test-complain` is loaded already' /tmp/watch.log && grep -q '"ready": true' /tmp/loader/status.json
+check watch-loads-tree $? "$(cat /tmp/watch.log)"
+: > /tmp/watch.log
+cp /profiles/changed /tmp/w/deny-write
+waitfor /tmp/watch.log 'tree version' && grep -q 'replaced `k8s-apparmor-example-deny-write`' /tmp/watch.log && ! grep -q 'aaprof-test-other' /tmp/watch.log && ! confined cat /etc/motd > /dev/null 2>&1
+check watch-replaces-only-the-changed $? "$(cat /tmp/watch.log)"
+: > /tmp/watch.log
+printf 'profile aaprof-test-other {\n  /etc/** r,\n' > /tmp/w/other
+waitfor /tmp/watch.log 'tree version' && grep -q 'its last good policy stays loaded' /tmp/watch.log && aaprof status | grep -q '^   aaprof-test-other$' && grep -q '"ready": false' /tmp/loader/status.json
+check watch-error-keeps-last-good $? "$(cat /tmp/watch.log)"
+: > /tmp/watch.log
+rm /tmp/w/other /tmp/w/complainer
+waitfor /tmp/watch.log 'tree version' && grep -q 'removed `aaprof-test-other`' /tmp/watch.log && ! aaprof status | grep -q aaprof-test-other && aaprof status | grep -q '^   aaprof-test-complain$' && grep -q '"ready": true' /tmp/loader/status.json
+check watch-removes-only-what-it-loaded $? "$(cat /tmp/watch.log)"
+kill $watcher
+
 echo ALL-CHECKS-DONE
 poweroff -f
 "#;
@@ -127,7 +148,7 @@ const CHECKS: &[&str] = &[
     "confined-read-allowed",
     "load-again-refused",
     "dry-run-unchanged",
-    "dry-run-replace",
+    "dry-run-replace-says-what-changes",
     "replace",
     "changed-profile-enforced",
     "status-tree-stale-and-complain",
@@ -137,6 +158,10 @@ const CHECKS: &[&str] = &[
     "remove",
     "removed-gone",
     "remove-missing-clear-error",
+    "watch-loads-tree",
+    "watch-replaces-only-the-changed",
+    "watch-error-keeps-last-good",
+    "watch-removes-only-what-it-loaded",
 ];
 
 /// A newc cpio archive of `files` (path in the archive, mode, contents;
