@@ -6,14 +6,15 @@
 # packages (the profiles they install are a test corpus; apparmor_parser is
 # the oracle), neovim (the real client the language server is tested
 # with), qemu-system-x86, linux-image-amd64 and busybox-static (a real
-# kernel booted under emulation, where `aaprof load` is tested), the Rust
+# kernel booted under emulation, where `aaprof load` is tested), openssl
+# (a certificate for the guest's pod account), the Rust
 # toolchain, and ../shared beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 for pkg in apparmor apparmor-profiles apparmor-profiles-extra neovim \
-  qemu-system-x86 linux-image-amd64 busybox-static; do
+  qemu-system-x86 linux-image-amd64 busybox-static openssl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -50,5 +51,16 @@ PY
   fi
 fi
 export AAPROF_SARIF_SCHEMA="$PWD/$schema"
+
+# kubernetes-validate (PyPI): the Kubernetes API's own OpenAPI schemas, to
+# validate the manifests `aaprof k8s loader` prints, strictly; in a venv
+# under target/ (not committed).
+kv=target/k8s-validate
+if [ ! -x "$kv/bin/kubernetes-validate" ]; then
+  echo "installing kubernetes-validate 1.37.0 (PyPI) into $kv"
+  python3 -m venv "$kv"
+  "$kv/bin/python" -m pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0
+fi
+export AAPROF_KUBERNETES_VALIDATE="$PWD/$kv/bin/kubernetes-validate"
 
 cargo test --locked --all-targets "$@"

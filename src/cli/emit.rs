@@ -84,20 +84,7 @@ fn run_inner(a: EmitArgs) -> Result<i32> {
             failed = true;
             continue;
         }
-        // the files this policy was read from
-        let mut names = vec![shown.clone()];
-        names.extend(
-            out.read
-                .iter()
-                .filter_map(|id| sources.get(*id))
-                .map(|f| match &f.path {
-                    Some(p) => p.display().to_string(),
-                    None => f.name.clone(),
-                }),
-        );
-        names.dedup();
-        let abi = aaprof::emit::abi_reference(&out.policy, &opts.search);
-        let text = aaprof::emit::emit(&out.policy, &names, abi.as_deref());
+        let text = emitted(&shown, out, &sources, &opts.search);
         let target = match (&a.output, &a.out_dir) {
             (Some(f), _) => Some(f.clone()),
             (None, Some(d)) => Some(d.join(path.file_name().unwrap_or_default())),
@@ -123,4 +110,27 @@ fn run_inner(a: EmitArgs) -> Result<i32> {
         }
     }
     Ok(if failed { exit::FINDINGS } else { exit::OK })
+}
+
+/// The self-contained text of the policy `out` (of the file shown as
+/// `shown`), naming the files it was read from.
+pub(crate) fn emitted(
+    shown: &str,
+    out: &aaprof::resolve::Outcome,
+    sources: &aaprof::source::SourceMap,
+    search: &aaprof::resolve::SearchPath,
+) -> String {
+    let mut names = vec![shown.to_string()];
+    names.extend(
+        out.read
+            .iter()
+            .filter_map(|id| sources.get(*id))
+            .map(|f| match &f.path {
+                Some(p) => p.display().to_string(),
+                None => f.name.clone(),
+            }),
+    );
+    names.dedup();
+    let abi = aaprof::emit::abi_reference(&out.policy, search);
+    aaprof::emit::emit(&out.policy, &names, abi.as_deref())
 }

@@ -34,6 +34,49 @@ pub enum K8sCommand {
     /// Exit status: 0 when no errors were found, 1 when there are errors,
     /// 2 on usage or I/O errors.
     Check(CheckArgs),
+    /// Print the manifests that keep a profile tree loaded on every node.
+    ///
+    /// A ConfigMap named after the tree's version holds each profile file
+    /// of DIR as self-contained text (as `aaprof emit` writes it); a
+    /// DaemonSet runs `aaprof load --watch` on it on every node, with the
+    /// host's securityfs, CAP_MAC_ADMIN and AppArmor unconfined for
+    /// itself; its pod is ready when the node has the whole tree loaded,
+    /// and it labels its node `aaprof.dev/tree-version=VERSION`. Apply a
+    /// changed tree's manifests and Kubernetes rolls it out node by node.
+    /// See docs/kubernetes-loader.md.
+    ///
+    /// Exit status: 0 when printed, 1 when a profile file has errors
+    /// (nothing is printed), 2 on usage or I/O errors.
+    Loader(LoaderArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LoaderArgs {
+    /// The profile tree the nodes are to load.
+    #[arg(long, value_name = "DIR")]
+    pub profiles: PathBuf,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The namespace of the loader [default: aaprof-system, printed as a
+    /// Namespace that admits privileged pods]. Another must exist and
+    /// admit them.
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The image with aaprof as its entry point (build it with the
+    /// Containerfile in the repository).
+    #[arg(long, value_name = "IMAGE", default_value = concat!("aaprof:", env!("CARGO_PKG_VERSION")))]
+    pub image: String,
+    /// Run only on the nodes with this label (KEY=VALUE); may be repeated.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub node_selector: Vec<String>,
+    /// Tolerate this taint (KEY, KEY=VALUE, either with :EFFECT); may be
+    /// repeated. Without it the loader tolerates every taint, to run on
+    /// every node.
+    #[arg(long, value_name = "TAINT")]
+    pub toleration: Vec<String>,
+    /// Write the manifests to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -70,8 +113,11 @@ pub struct CheckArgs {
 }
 
 pub fn run(a: K8sArgs) -> i32 {
-    let K8sCommand::Check(a) = a.command;
-    match run_check(a) {
+    let done = match a.command {
+        K8sCommand::Check(a) => run_check(a),
+        K8sCommand::Loader(a) => run_loader(a),
+    };
+    match done {
         Ok(code) => code,
         Err(e) => {
             eprintln!("aaprof: error: {e:#}");
@@ -381,4 +427,115 @@ fn read_profiles(session: &Session, a: &CheckArgs) -> Result<ProfileSet> {
         set.add_outcome(&out);
     }
     Ok(set)
+}
+
+fn run_loader(a: LoaderArgs) -> Result<i32> {
+    use aaprof::k8s::loader;
+    let dir = &a.profiles;
+    if !dir.is_dir() {
+        anyhow::bail!("`{}`: not a directory", dir.display());
+    }
+    let walk = aaprof::resolve::tree::walk(dir);
+    if let Some((p, e)) = walk.failed.first() {
+        anyhow::bail!("cannot read `{}`: {e}", p.display());
+    }
+    let mut o = loader::Options {
+        create_namespace: a.namespace.is_none(),
+        namespace: a
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "aaprof-system".into()),
+        image: a.image.clone(),
+        node_selector: Vec::new(),
+        tolerations: Vec::new(),
+        host_apparmor_d: false,
+    };
+    for s in &a.node_selector {
+        let Some((k, v)) = s.split_once('=') else {
+            anyhow::bail!("--node-selector `{s}`: write it KEY=VALUE");
+        };
+        o.node_selector.push((k.to_string(), v.to_string()));
+    }
+    for t in &a.toleration {
+        o.tolerations
+            .push(loader::Toleration::parse(t).map_err(|e| anyhow::anyhow!("--toleration {e}"))?);
+    }
+    let opts = super::check::options(&a.policy)?;
+    let session = aaprof::resolve::Session::new();
+    let jobs = walk
+        .files
+        .iter()
+        .map(|p| super::check::Job::File(super::check::display_name(dir, p), p.clone()))
+        .collect();
+    let outcomes = super::check::check_all(&session, jobs, &opts, true);
+    let sources = session.sources();
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut failed = false;
+    let mut keys = std::collections::BTreeMap::new();
+    for (path, out) in walk.files.iter().zip(&outcomes) {
+        let shown = super::check::display_name(dir, path);
+        if out.has_errors() || out.file.is_none() {
+            let errors: Vec<_> = out
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            let tty = std::io::stderr().is_terminal();
+            let f = if tty { Format::Full } else { Format::Concise };
+            render::render(&mut std::io::stderr().lock(), &sources, &errors, f, tty)?;
+            eprintln!("aaprof: `{shown}` has errors");
+            failed = true;
+            continue;
+        }
+        // abstractions and tunables live on inlined in the profiles
+        if out.policy.profiles.iter().all(|p| p.synthetic) {
+            continue;
+        }
+        let rel = path.strip_prefix(dir).unwrap_or(path).to_string_lossy();
+        let key = loader::key(&rel).map_err(anyhow::Error::msg)?;
+        if let Some(other) = keys.insert(key.clone(), rel.to_string()) {
+            anyhow::bail!("`{rel}` and `{other}` would both be the ConfigMap key `{key}`");
+        }
+        o.host_apparmor_d |= aaprof::emit::abi_reference(&out.policy, &opts.search).is_some();
+        files.push((
+            key,
+            super::emit::emitted(&shown, out, &sources, &opts.search),
+        ));
+    }
+    if failed {
+        eprintln!("aaprof: nothing was printed; mend the files above");
+        return Ok(exit::FINDINGS);
+    }
+    if files.is_empty() {
+        anyhow::bail!("`{}` holds no profile", dir.display());
+    }
+    let size: usize = files.iter().map(|(k, t)| k.len() + t.len()).sum();
+    if size > loader::CONFIGMAP_LIMIT {
+        anyhow::bail!(
+            "the tree's {} take {size} bytes, more than one ConfigMap holds ({} bytes): load a smaller tree, or split it over several loaders",
+            super::count(files.len(), "profile file"),
+            loader::CONFIGMAP_LIMIT
+        );
+    }
+    let bytes: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(k, t)| (k.clone(), t.as_bytes().to_vec()))
+        .collect();
+    let version = aaprof::resolve::tree::version(&bytes);
+    let text = loader::manifests(&files, &version, &o);
+    match &a.output {
+        Some(f) => super::atomic::write(f, &text)
+            .with_context(|| format!("cannot write `{}`", f.display()))?,
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(exit::OK)
 }

@@ -34,6 +34,12 @@ pub struct LoadArgs {
     /// again reads back which profiles it loaded.
     #[arg(long, value_name = "FILE", requires = "watch")]
     pub status_file: Option<PathBuf>,
+    /// With --watch, in a pod: after each pass, label this Kubernetes node
+    /// with the version of the tree it has wholly loaded
+    /// (`aaprof.dev/tree-version`) and annotate it with how the pass went
+    /// (`aaprof.dev/tree-status`). Needs `patch` on `nodes`.
+    #[arg(long, value_name = "NAME", requires = "watch")]
+    pub node: Option<String>,
     /// Policy files (for `remove`, also profile names).
     #[arg(value_name = "PATH", required_unless_present = "watch")]
     pub paths: Vec<PathBuf>,
@@ -45,7 +51,7 @@ pub struct StatusArgs {
     pub policy: PolicyArgs,
     /// Also compare the kernel with this profile tree: which of its
     /// profiles are not loaded (missing), loaded from other text (stale),
-    /// or in complain mode. Exit status 1 when any is missing or stale.
+    /// or in complain mode. Exit status 1 when any is missing or stale, or a file has errors.
     #[arg(long, value_name = "DIR")]
     pub profiles: Option<PathBuf>,
     /// Output format.
@@ -91,7 +97,17 @@ fn run_inner(op: Op, a: LoadArgs) -> Result<i32> {
         return remove(&kernel, &a);
     }
     if let Some(dir) = &a.watch {
-        return super::watch::run(&kernel, &a.policy, dir, a.status_file.as_deref());
+        let node = match &a.node {
+            Some(n) => Some(super::node::Node::in_cluster(n)?),
+            None => None,
+        };
+        return super::watch::run(
+            &kernel,
+            &a.policy,
+            dir,
+            a.status_file.as_deref(),
+            node.as_ref(),
+        );
     }
     let Some(compiled) = compile_all(&kernel, &a)? else {
         return Ok(exit::FINDINGS);
@@ -238,19 +254,19 @@ fn change(old: &[u8], new: &Compiled) -> String {
 /// are reported).
 fn compile_all(kernel: &Interface, a: &LoadArgs) -> Result<Option<Vec<Compiled>>> {
     let (out, failed) = compile_files(kernel, &a.policy, &a.paths)?;
-    Ok((!failed).then_some(out))
+    Ok(failed.is_empty().then_some(out))
 }
 
 /// Compile `paths` for the kernel's features: the records of the files
-/// without errors, and whether a file had errors (reported).
+/// without errors, and the files with errors (reported).
 fn compile_files(
     kernel: &Interface,
     policy: &PolicyArgs,
     paths: &[PathBuf],
-) -> Result<(Vec<Compiled>, bool)> {
+) -> Result<(Vec<Compiled>, Vec<PathBuf>)> {
     let compiler = Compiler::new(kernel, policy)?;
     let mut out = Vec::new();
-    let mut failed = false;
+    let mut failed = Vec::new();
     for path in paths {
         if !path.is_file() {
             anyhow::bail!("`{}`: not a policy file", path.display());
@@ -265,7 +281,7 @@ fn compile_files(
                     "aaprof: `{}` has errors; nothing of it is loaded",
                     path.display()
                 );
-                failed = true;
+                failed.push(path.clone());
             }
         }
     }
@@ -428,7 +444,7 @@ fn remove(kernel: &Interface, a: &LoadArgs) -> Result<i32> {
     if !files.is_empty() {
         let files: Vec<PathBuf> = files.into_iter().cloned().collect();
         let (c, failed) = compile_files(kernel, &a.policy, &files)?;
-        if failed {
+        if !failed.is_empty() {
             return Ok(exit::FINDINGS);
         }
         names.extend(c.into_iter().map(|c| c.name));
@@ -486,6 +502,7 @@ pub fn status(a: StatusArgs) -> i32 {
                     "missing": t.missing,
                     "stale": t.stale,
                     "complain": t.complain,
+                    "errors": t.errors,
                 });
             }
             println!("{v}");
@@ -500,6 +517,15 @@ pub fn status(a: StatusArgs) -> i32 {
             }
             if let (Some(t), Some(dir)) = (&tree, &a.profiles) {
                 let shown = dir.display();
+                if !t.errors.is_empty() {
+                    println!(
+                        "{} of {shown} with errors:",
+                        super::count(t.errors.len(), "file")
+                    );
+                    for n in &t.errors {
+                        println!("   {n}");
+                    }
+                }
                 for (what, names) in [
                     ("not loaded (missing)", &t.missing),
                     ("loaded from other text (stale)", &t.stale),
@@ -517,13 +543,17 @@ pub fn status(a: StatusArgs) -> i32 {
         }
     }
     match tree {
-        Some(t) if !t.missing.is_empty() || !t.stale.is_empty() => exit::FINDINGS,
+        Some(t) if !t.missing.is_empty() || !t.stale.is_empty() || !t.errors.is_empty() => {
+            exit::FINDINGS
+        }
         _ => exit::OK,
     }
 }
 
 /// How a profile tree stands against what the kernel has loaded.
 struct TreeState {
+    /// Files of the tree with errors (reported).
+    errors: Vec<String>,
     missing: Vec<String>,
     stale: Vec<String>,
     complain: Vec<String>,
@@ -545,12 +575,13 @@ fn against_tree(
     let walk = aaprof::resolve::tree::walk(dir);
     let mut files = walk.files;
     files.sort();
-    let (compiled, _) = compile_files(kernel, &a.policy, &files)?;
+    let (compiled, failed) = compile_files(kernel, &a.policy, &files)?;
     let raw = kernel.raw_data();
     let mut t = TreeState {
         missing: Vec::new(),
         stale: Vec::new(),
         complain: Vec::new(),
+        errors: failed.iter().map(|p| p.display().to_string()).collect(),
     };
     for c in compiled {
         match standing(&c, loaded, &raw) {

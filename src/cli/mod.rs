@@ -35,6 +35,7 @@ pub mod k8s;
 pub mod lint;
 pub mod load;
 pub mod lsp;
+pub mod node;
 pub mod pool;
 pub mod rule;
 pub mod watch;
@@ -138,7 +139,8 @@ pub enum Command {
     /// the tree are not loaded, loaded from other text, or complaining.
     ///
     /// Exit status: 0; 1 when a profile of --profiles is missing or
-    /// stale; 2 when AppArmor's interface cannot be read.
+    /// stale, or one of its files has errors; 2 when AppArmor's interface
+    /// cannot be read.
     Status(load::StatusArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),

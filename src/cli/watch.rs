@@ -69,6 +69,7 @@ pub fn run(
     policy: &PolicyArgs,
     dir: &Path,
     status_file: Option<&Path>,
+    node: Option<&super::node::Node>,
 ) -> Result<i32> {
     if !dir.is_dir() {
         anyhow::bail!("`{}`: not a directory", dir.display());
@@ -79,7 +80,10 @@ pub fn run(
     }
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
-        let _ = tx.send(e.is_ok());
+        // reading the tree (a pass, a readiness probe) is no change
+        if !e.as_ref().is_ok_and(|e| e.kind.is_access()) {
+            let _ = tx.send(e.is_ok());
+        }
     })
     .context("cannot watch for changes (inotify)")?;
     use notify::Watcher;
@@ -88,6 +92,9 @@ pub fn run(
         .with_context(|| format!("cannot watch `{}`", dir.display()))?;
     log(&format!("watching {}", dir.display()));
     let mut first = true;
+    // what the node was last told, and what it is to be told
+    let mut told: Option<Report> = None;
+    let mut due: Option<Report> = None;
     loop {
         match pass(kernel, policy, dir, &mut state) {
             Ok(status) => {
@@ -104,19 +111,64 @@ pub fn run(
                         n => format!(", {}", super::count(n, "error")),
                     }
                 ));
+                let now = (status.version.clone(), status.ready, problems);
+                due = node.and(Some(now)).filter(|n| told.as_ref() != Some(n));
             }
             // the kernel cannot be reached or refuses this loader
             Err(e) if first => return Err(e),
             Err(e) => log(&format!("error: {e:#}")),
         }
         first = false;
-        // a change, then quiet
-        if rx.recv().is_err() {
-            anyhow::bail!("the watch on `{}` ended", dir.display());
+        // a change, then quiet; until then, tell the node (again, while
+        // the API cannot be reached)
+        loop {
+            if let (Some(n), Some(d)) = (node, due.take()) {
+                match n.report(&d.0, d.1, d.2) {
+                    Ok(()) => {
+                        log(&format!(
+                            "node `{}`: {}",
+                            n.name(),
+                            if d.1 {
+                                format!("labelled {}={}", super::node::VERSION_LABEL, d.0)
+                            } else {
+                                format!("annotated: tree version {} not wholly loaded", d.0)
+                            }
+                        ));
+                        told = Some(d);
+                    }
+                    Err(e) => {
+                        log(&format!(
+                            "error: {e:#}; trying again in {}s",
+                            RETRY.as_secs()
+                        ));
+                        due = Some(d);
+                    }
+                }
+            }
+            let got = if due.is_some() {
+                rx.recv_timeout(RETRY)
+            } else {
+                rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+            };
+            match got {
+                Ok(_) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    anyhow::bail!("the watch on `{}` ended", dir.display())
+                }
+            }
         }
         while rx.recv_timeout(QUIET).is_ok() {}
     }
 }
+
+/// What a node is told: the tree version, whether it is wholly loaded,
+/// how many errors there were.
+type Report = (String, bool, usize);
+
+/// How long the loader waits before telling the node again when the API
+/// could not be reached.
+const RETRY: Duration = Duration::from_secs(30);
 
 /// One line of the loader's log.
 fn log(line: &str) {

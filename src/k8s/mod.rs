@@ -8,6 +8,7 @@
 
 pub mod checks;
 pub mod fix;
+pub mod loader;
 pub mod profile;
 pub mod profiles;
 pub mod workload;

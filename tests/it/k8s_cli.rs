@@ -451,3 +451,242 @@ spec:
         "{fixed}"
     );
 }
+
+/// What `aaprof k8s loader` printed, read back as a cluster reads it.
+pub(crate) struct LoaderManifest {
+    pub text: String,
+    /// The ConfigMap's data: key, text.
+    pub data: Vec<(String, String)>,
+    pub configmap: String,
+    /// The pod template's `aaprof.dev/tree-version`.
+    pub version: String,
+    /// The loader container's args and readiness probe command.
+    pub args: Vec<String>,
+    pub probe: Vec<String>,
+    /// Each volume mount: mount path, and the host path (for hostPath
+    /// volumes) or the ConfigMap's name.
+    pub mounts: Vec<(String, Mount)>,
+    pub kinds: Vec<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Mount {
+    Host(String),
+    ConfigMap(String),
+}
+
+/// Run `aaprof k8s loader --profiles tree` and read what it printed.
+pub(crate) fn loader_manifest(tree: &std::path::Path, extra: &[&str]) -> LoaderManifest {
+    use aaprof::k8s::yaml::{Node, parse};
+    let tree_arg = tree.display().to_string();
+    let mut args = vec!["k8s", "loader", "--profiles", &tree_arg];
+    args.extend_from_slice(extra);
+    let o = aaprof(&args, None, &repo());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "k8s loader failed: {}",
+        super::cli::stderr(&o)
+    );
+    let text = stdout(&o);
+    let stream = parse(&text, aaprof::source::FileId(0));
+    assert!(stream.error.is_none(), "{:?}\n{text}", stream.error);
+    let s = |n: Option<&Node>| n.and_then(Node::as_str).unwrap_or_default().to_string();
+    let strings = |n: Option<&Node>| -> Vec<String> {
+        n.and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .map(|x| s(Some(x)))
+            .collect()
+    };
+    let mut m = LoaderManifest {
+        text: text.clone(),
+        data: Vec::new(),
+        configmap: String::new(),
+        version: String::new(),
+        args: Vec::new(),
+        probe: Vec::new(),
+        mounts: Vec::new(),
+        kinds: Vec::new(),
+    };
+    for d in &stream.documents {
+        let kind = s(d.root.get("kind"));
+        m.kinds.push(kind.clone());
+        if kind == "ConfigMap" {
+            m.configmap = s(d.root.path(&["metadata", "name"]));
+            for e in d
+                .root
+                .get("data")
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+            {
+                m.data.push((s(Some(&e.key)), s(Some(&e.value))));
+            }
+        }
+        if kind == "DaemonSet" {
+            let t = d.root.path(&["spec", "template"]).expect("a pod template");
+            m.version = s(t.path(&["metadata", "annotations", "aaprof.dev/tree-version"]));
+            let spec = t.get("spec").expect("a pod spec");
+            let c = &spec
+                .get("containers")
+                .and_then(Node::as_seq)
+                .expect("containers")[0];
+            m.args = strings(c.get("args"));
+            m.probe = strings(c.path(&["readinessProbe", "exec", "command"]));
+            let volumes = spec
+                .get("volumes")
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            for vm in c
+                .get("volumeMounts")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                let name = s(vm.get("name"));
+                let v = volumes
+                    .iter()
+                    .find(|v| s(v.get("name")) == name)
+                    .expect("each mount has its volume");
+                let mount = match v.path(&["hostPath", "path"]) {
+                    Some(p) => Mount::Host(s(Some(p))),
+                    None => Mount::ConfigMap(s(v.path(&["configMap", "name"]))),
+                };
+                m.mounts.push((s(vm.get("mountPath")), mount));
+            }
+        }
+    }
+    m
+}
+
+const TUTORIAL: &str = "#include <tunables/global>\n\nprofile k8s-apparmor-example-deny-write flags=(attach_disconnected) {\n  #include <abstractions/base>\n\n  file,\n\n  deny /** w,\n}\n";
+
+#[test]
+fn loader_manifests_hold_each_profile_file_self_contained_and_pass_k8s_check() {
+    let dir = tmpdir("k8s-loader");
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join("abstractions")).unwrap();
+    std::fs::write(tree.join("deny-write"), TUTORIAL).unwrap();
+    // a local abstraction: inlined, not a key of its own
+    std::fs::write(tree.join("abstractions/etc"), "/etc/** r,\n").unwrap();
+    std::fs::write(
+        tree.join("other"),
+        "profile aaprof-test-other {\n  #include <abstractions/etc>\n  # a line that ends in spaces   \n}\n",
+    )
+    .unwrap();
+    let inc = tree.display().to_string();
+    let m = loader_manifest(
+        &tree,
+        &[
+            "-I",
+            &inc,
+            "--namespace",
+            "kube-system",
+            "--toleration",
+            "dedicated=gpu:NoSchedule",
+        ],
+    );
+    assert_eq!(
+        m.kinds,
+        [
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "ConfigMap",
+            "DaemonSet"
+        ]
+    );
+    let keys: Vec<&str> = m.data.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["deny-write", "other"]);
+    // the data reads back as exactly what `aaprof emit` writes of each
+    for (key, text) in &m.data {
+        let path = tree.join(key).display().to_string();
+        let o = aaprof(&["emit", "-I", &inc, &path], None, &tree);
+        let emitted = stdout(&o);
+        assert_eq!(*text, emitted, "the ConfigMap's `{key}`");
+    }
+    assert_eq!(m.configmap, format!("aaprof-profiles-{}", m.version));
+    assert!(m.mounts.contains(&(
+        "/host/sys/kernel/security".into(),
+        Mount::Host("/sys/kernel/security".into())
+    )));
+    assert!(m.text.contains("add: [\"MAC_ADMIN\"]") && m.text.contains("type: Unconfined"));
+    let file = dir.join("loader.yaml");
+    std::fs::write(&file, &m.text).unwrap();
+    let o = aaprof(
+        &[
+            "k8s",
+            "check",
+            "--profiles",
+            &tree.display().to_string(),
+            &file.display().to_string(),
+        ],
+        None,
+        &repo(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&o),
+        super::cli::stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
+    // a changed tree is a new version, so a new ConfigMap and pod template
+    std::fs::write(
+        tree.join("deny-write"),
+        TUTORIAL.replace("deny /** w,", "deny /** w,\n  deny /etc/motd r,"),
+    )
+    .unwrap();
+    let m2 = loader_manifest(&tree, &["-I", &inc, "--namespace", "kube-system"]);
+    assert_ne!(m2.version, m.version);
+}
+
+/// The manifests are valid objects of Kubernetes 1.30 to 1.37, by the API's
+/// own schemas, strictly (no field the API server would drop): the
+/// kubernetes-validate package, which scripts/test.sh installs and names
+/// in AAPROF_KUBERNETES_VALIDATE.
+#[test]
+fn loader_manifests_validate_against_the_kubernetes_schemas() {
+    let tool = std::env::var("AAPROF_KUBERNETES_VALIDATE").unwrap_or_else(|_| {
+        repo()
+            .join("target/k8s-validate/bin/kubernetes-validate")
+            .display()
+            .to_string()
+    });
+    assert!(
+        std::path::Path::new(&tool).is_file(),
+        "no kubernetes-validate at {tool}: run the test command from README.md"
+    );
+    let dir = tmpdir("k8s-loader-schemas");
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("deny-write"), TUTORIAL).unwrap();
+    for extra in [
+        &[][..],
+        &[
+            "--namespace",
+            "kube-system",
+            "--node-selector",
+            "pool=web",
+            "--toleration",
+            "dedicated:NoExecute",
+        ][..],
+    ] {
+        let m = loader_manifest(&tree, extra);
+        let file = dir.join("loader.yaml");
+        std::fs::write(&file, &m.text).unwrap();
+        for version in ["1.30.0", "1.37.0"] {
+            let o = std::process::Command::new(&tool)
+                .args(["--strict", "--quiet", "-k", version])
+                .arg(&file)
+                .output()
+                .expect("kubernetes-validate runs");
+            assert!(
+                o.status.success(),
+                "{version}: {}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}

@@ -134,6 +134,7 @@ waitfor /tmp/watch.log 'tree version' && grep -q 'removed `aaprof-test-other`' /
 check watch-removes-only-what-it-loaded $? "$(cat /tmp/watch.log)"
 kill $watcher
 
+@POD@
 echo ALL-CHECKS-DONE
 poweroff -f
 "#;
@@ -162,7 +163,92 @@ const CHECKS: &[&str] = &[
     "watch-replaces-only-the-changed",
     "watch-error-keeps-last-good",
     "watch-removes-only-what-it-loaded",
+    "k8s-pod-loads-tree-and-is-ready",
+    "k8s-pod-api-unreachable-is-logged-not-fatal",
+    "k8s-rollout-replaces-and-removes",
 ];
+
+/// A word for the guest's shell.
+fn sh(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// The guest's part that runs the loader as the DaemonSet of `aaprof k8s
+/// loader` runs it on a node: the pod's mounts as the kubelet makes them
+/// (a ConfigMap volume is a directory of links into `..data`), then the
+/// container's args and its readiness probe, unchanged. Version one of a
+/// tree, then the rollout of version two (a new pod, with the first's
+/// state directory).
+fn pod_checks(
+    v1: &super::k8s_cli::LoaderManifest,
+    v2: &super::k8s_cli::LoaderManifest,
+    files: &mut Vec<(String, u32, Vec<u8>)>,
+) -> String {
+    use super::k8s_cli::Mount;
+    let mut out = String::from(
+        "export NODE_NAME=guest-node KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=6443\n",
+    );
+    let mut script = |m: &super::k8s_cli::LoaderManifest, tag: &str| -> (String, String, String) {
+        files.push((format!("k8s/{tag}"), 0o40755, Vec::new()));
+        let mut mount = String::new();
+        for (at, what) in &m.mounts {
+            match what {
+                Mount::Host(h) if h == at => {
+                    mount.push_str(&format!("mkdir -p {}\n", sh(at)));
+                }
+                Mount::Host(h) => mount.push_str(&format!(
+                    "mkdir -p {at}; mountpoint -q {at} || mount --bind {h} {at}\n",
+                    at = sh(at),
+                    h = sh(h)
+                )),
+                Mount::ConfigMap(name) => {
+                    assert_eq!(*name, m.configmap);
+                    mount.push_str(&format!(
+                        "rm -rf {at}; mkdir -p {at}/..{tag}; cp /k8s/{tag}/* {at}/..{tag}/; ln -s ..{tag} {at}/..data\n",
+                        at = sh(at)
+                    ));
+                    for (key, text) in &m.data {
+                        files.push((
+                            format!("k8s/{tag}/{key}"),
+                            0o100644,
+                            text.as_bytes().to_vec(),
+                        ));
+                        mount.push_str(&format!(
+                            "ln -s ..data/{key} {at}/{key}\n",
+                            key = sh(key),
+                            at = sh(at)
+                        ));
+                    }
+                }
+            }
+        }
+        let args: Vec<String> = m
+            .args
+            .iter()
+            .map(|a| sh(&a.replace("$(NODE_NAME)", "guest-node")))
+            .collect();
+        let probe: Vec<String> = m.probe.iter().map(|a| sh(a)).collect();
+        (mount, format!("aaprof {}", args.join(" ")), probe.join(" "))
+    };
+    let (mount1, run1, probe1) = script(v1, "v1");
+    let (mount2, run2, probe2) = script(v2, "v2");
+    assert_eq!(probe1.split(' ').next(), Some("'aaprof'"));
+    out.push_str(&format!(
+        "{mount1}{run1} >> /tmp/pod.log 2>&1 &\npod=$!\n\
+         waitfor /tmp/pod.log 'tree version' && grep -q 'tree version {ver1}:' /tmp/pod.log && aaprof status | grep -q '^   aaprof-test-other$' && {probe1} > /tmp/probe 2>&1 && sleep 1 && test $(grep -c 'tree version' /tmp/pod.log) = 1\n\
+         check k8s-pod-loads-tree-and-is-ready $? \"$(cat /tmp/pod.log /tmp/probe)\"\n\
+         grep -q 'cannot reach the Kubernetes API' /tmp/pod.log && kill -0 $pod\n\
+         check k8s-pod-api-unreachable-is-logged-not-fatal $? \"$(grep -i kubernetes /tmp/pod.log)\"\n\
+         kill $pod; wait $pod 2>/dev/null; : > /tmp/pod.log\n\
+         {mount2}{run2} >> /tmp/pod.log 2>&1 &\npod=$!\n\
+         waitfor /tmp/pod.log 'tree version' && grep -q 'tree version {ver2}:' /tmp/pod.log && grep -q 'replaced `k8s-apparmor-example-deny-write`' /tmp/pod.log && grep -q 'removed `aaprof-test-other`' /tmp/pod.log && ! aaprof status | grep -q aaprof-test-other && {probe2} > /tmp/probe 2>&1 && ! confined cat /etc/motd > /dev/null 2>&1\n\
+         check k8s-rollout-replaces-and-removes $? \"$(cat /tmp/pod.log /tmp/probe)\"\n\
+         kill $pod\n",
+        ver1 = v1.version,
+        ver2 = v2.version,
+    ));
+    out
+}
 
 /// A newc cpio archive of `files` (path in the archive, mode, contents;
 /// a mode of 0o120777 makes a symlink to the contents).
@@ -348,7 +434,75 @@ fn policy_is_loaded_enforced_replaced_and_removed_in_a_real_kernel() {
         0o100644,
         std::fs::read(&all).expect("../shared's features.all"),
     ));
-    files.push(("init".into(), 0o100755, INIT.as_bytes().to_vec()));
+    // a node of a cluster: the loader's manifests for two versions of a
+    // tree, and what a pod's service account holds (the API server is not
+    // there: the loader must say so and go on)
+    let k8s = repo().join("target/kernel-test/k8s");
+    let _ = std::fs::remove_dir_all(&k8s);
+    for (tag, trees) in [
+        ("v1", &[("deny-write", DENY_WRITE), ("other", OTHER)][..]),
+        ("v2", &[("deny-write", DENY_WRITE_AND_MOTD)][..]),
+    ] {
+        std::fs::create_dir_all(k8s.join(tag)).expect("target/ writable");
+        for (name, text) in trees {
+            std::fs::write(k8s.join(tag).join(name), text).expect("target/ writable");
+        }
+    }
+    let v1 = super::k8s_cli::loader_manifest(&k8s.join("v1"), &[]);
+    let v2 = super::k8s_cli::loader_manifest(&k8s.join("v2"), &[]);
+    files.push(("k8s".into(), 0o40755, Vec::new()));
+    let pod = pod_checks(&v1, &v2, &mut files);
+    let account = "var/run/secrets/kubernetes.io/serviceaccount";
+    let mut at = String::new();
+    for part in account.split('/') {
+        at = if at.is_empty() {
+            part.to_string()
+        } else {
+            format!("{at}/{part}")
+        };
+        files.push((at.clone(), 0o40755, Vec::new()));
+    }
+    let ca = k8s.join("ca.crt");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            "/CN=guest-cluster-ca",
+            "-days",
+            "2",
+            "-out",
+        ])
+        .arg(&ca)
+        .output()
+        .expect("openssl runs: run the test command from README.md (it installs openssl)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    files.push((
+        format!("{account}/ca.crt"),
+        0o100644,
+        std::fs::read(&ca).expect("ca.crt"),
+    ));
+    files.push((
+        format!("{account}/token"),
+        0o100644,
+        b"guest-token".to_vec(),
+    ));
+    files.push((
+        "init".into(),
+        0o100755,
+        INIT.replace("@POD@", &pod).into_bytes(),
+    ));
     // a directory must come before what is in it
     files.sort_by_key(|(n, m, _)| (n.matches('/').count(), *m != 0o40755, n.clone()));
     files.dedup_by(|a, b| a.0 == b.0);
