@@ -88,6 +88,9 @@ pub fn run(op: Op, a: LoadArgs) -> i32 {
 }
 
 fn run_inner(op: Op, a: LoadArgs) -> Result<i32> {
+    if a.watch.is_none() && (a.status_file.is_some() || a.node.is_some()) {
+        anyhow::bail!("--status-file and --node go with --watch DIR");
+    }
     let kernel = Interface::at(&a.securityfs);
     kernel.probe()?;
     if op == Op::Remove {

@@ -690,3 +690,40 @@ fn loader_manifests_validate_against_the_kubernetes_schemas() {
         }
     }
 }
+
+#[test]
+fn loader_options_say_what_is_wrong() {
+    let o = aaprof(&["load", "--node", "n", "p"], None, &repo());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(super::cli::stderr(&o).contains("--status-file and --node go with --watch DIR"));
+    let o = aaprof(
+        &["k8s", "loader", "--profiles", "/nonexistent-tree"],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(super::cli::stderr(&o).contains("not a directory"));
+    let dir = tmpdir("k8s-loader-bad");
+    std::fs::write(dir.join("x"), "profile x {\n  /a r\n}\n").unwrap();
+    let o = aaprof(
+        &["k8s", "loader", "--profiles", &dir.display().to_string()],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "", "nothing is printed for a tree with errors");
+    assert!(super::cli::stderr(&o).contains("error[E0102]"));
+    let o = aaprof(
+        &[
+            "k8s",
+            "loader",
+            "--profiles",
+            &dir.display().to_string(),
+            "--toleration",
+            "k:Never",
+        ],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
