@@ -191,10 +191,23 @@ impl Interface {
         self.probe()?;
         let path = self.dir.join(op.file());
         let mut log = KernelLog::open();
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .and_then(|mut f| f.write(buf));
+        let mut file = match std::fs::OpenOptions::new().write(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KernelError::NotMounted(path));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(self.denied(path));
+            }
+            Err(source) => {
+                return Err(KernelError::Io {
+                    what: "open",
+                    path,
+                    source,
+                });
+            }
+        };
+        let written = file.write(buf);
         let e = match written {
             Ok(n) if n == buf.len() => return Ok(()),
             Ok(n) => {
@@ -207,28 +220,39 @@ impl Interface {
         };
         let errno = e.raw_os_error().unwrap_or_default();
         Err(match errno {
-            libc::EACCES | libc::EPERM => {
-                let lock = self.params.join("lock_policy");
-                if std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == "Y") {
-                    KernelError::Locked(lock)
-                } else {
-                    KernelError::NotPermitted(path)
-                }
-            }
+            libc::EACCES | libc::EPERM => self.denied(path),
             libc::EEXIST if op == Op::Load => KernelError::Exists(what.to_string()),
             libc::ENOENT if op == Op::Remove => KernelError::NotLoaded(what.to_string()),
-            libc::ENOENT => KernelError::NotMounted(path),
             _ => {
                 let said = log.as_mut().and_then(KernelLog::reason);
                 KernelError::Rejected {
                     what: what.to_string(),
                     reason: match said {
                         Some(r) => format!("{r} ({e})"),
-                        None => format!("{e} (the kernel log gave no reason)"),
+                        None => match errno {
+                            libc::ENOENT => format!(
+                                "{e}: the kernel says so when a child profile's parent (`a` of `a//b`) is neither loaded nor in the same set (its log gave no reason)"
+                            ),
+                            libc::EPROTO => format!(
+                                "{e}: the kernel could not unpack the record; was it compiled for features this kernel lacks? (its log gave no reason)"
+                            ),
+                            _ => format!("{e} (the kernel log gave no reason)"),
+                        },
                     },
                 }
             }
         })
+    }
+
+    /// Why writing `path` was refused: the policy is locked, or the
+    /// caller may not change it.
+    fn denied(&self, path: PathBuf) -> KernelError {
+        let lock = self.params.join("lock_policy");
+        if std::fs::read_to_string(&lock).is_ok_and(|t| t.trim() == "Y") {
+            KernelError::Locked(lock)
+        } else {
+            KernelError::NotPermitted(path)
+        }
     }
 
     /// Remove the profile named `name` (fully qualified).

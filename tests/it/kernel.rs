@@ -50,16 +50,28 @@ const COMPLAINER: &str = "profile aaprof-test-complain flags=(complain) {\n  /et
 const NEWER: &str =
     "profile aaprof-test-newer {\n  /tmp/** r,\n  mqueue,\n  io_uring,\n  userns,\n  unix,\n}\n";
 
+/// A child whose parent is not loaded: the kernel refuses it.
+const ORPHAN: &str = "profile aaprof-no-parent//child {\n  /etc/** r,\n}\n";
+
 /// The guest's checks: each prints `CHECK name ok | what it printed` or
 /// `CHECK name FAIL (what it printed)`.
 const INIT: &str = r#"#!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mount -t securityfs securityfs /sys/kernel/security
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
-echo "hello" > /etc/motd
 check() { if [ "$2" = 0 ]; then echo "CHECK $1 ok | $(echo "$3" | head -2 | tr '\n' ' ')"; else echo "CHECK $1 FAIL ($3)"; fi; }
+if grep -q apparmor=0 /proc/cmdline; then
+  mount -t securityfs securityfs /sys/kernel/security
+  out=$(aaprof load /profiles/other 2>&1); test $? = 2 && echo "$out" | grep -q 'AppArmor is not enabled in this kernel'
+  check disabled-clear-error $? "$out"
+  echo ALL-CHECKS-DONE
+  poweroff -f
+fi
+out=$(aaprof load /profiles/other 2>&1); test $? = 2 && echo "$out" | grep -q 'securityfs is not mounted'
+check not-mounted-clear-error $? "$out"
+mount -t securityfs securityfs /sys/kernel/security
+echo "hello" > /etc/motd
 waitfor() { i=0; while [ $i -lt 150 ]; do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.2; i=$((i+1)); done; return 1; }
 confined() { sh -c 'echo -n "exec k8s-apparmor-example-deny-write" > /proc/self/attr/exec && exec "$@"' confined "$@"; }
 
@@ -135,12 +147,26 @@ check watch-removes-only-what-it-loaded $? "$(cat /tmp/watch.log)"
 kill $watcher
 
 @POD@
+# a kernel that loads one record at a time: the same interface, its
+# features without policy/set_load
+mkdir -p /tmp/sfs/apparmor
+cp -r /sys/kernel/security/apparmor/features /tmp/sfs/apparmor/features && rm /tmp/sfs/apparmor/features/policy/set_load
+for f in .load .replace .remove profiles; do touch /tmp/sfs/apparmor/$f; mount --bind /sys/kernel/security/apparmor/$f /tmp/sfs/apparmor/$f; done
+# (policy is a link into the kernel's apparmorfs)
+ln -s /sys/kernel/security/apparmor/policy /tmp/sfs/apparmor/policy
+out=$(aaprof replace --securityfs /tmp/sfs /profiles/other /profiles/deny-write /profiles/orphan 2>&1); code=$?
+test $code = 2 && echo "$out" | grep -q "the kernel rejected \`aaprof-no-parent//child\`: .*parent" && echo "$out" | grep -q 'one profile at a time, so aaprof put back the `k8s-apparmor-example-deny-write` loaded before, removed `aaprof-test-other` again' && ! aaprof status | grep -q aaprof-test-other && ! confined cat /etc/motd > /dev/null 2>&1
+check one-at-a-time-refusal-puts-back-what-was-there $? "$code $out"
+echo 1 > /sys/module/apparmor/parameters/lock_policy
+out=$(aaprof replace /profiles/other 2>&1); test $? = 2 && echo "$out" | grep -q 'policy is locked'
+check locked-clear-error $? "$out"
 echo ALL-CHECKS-DONE
 poweroff -f
 "#;
 
 /// The checks the guest must report as holding.
 const CHECKS: &[&str] = &[
+    "not-mounted-clear-error",
     "load",
     "listed-in-enforce-mode",
     "status-json",
@@ -166,6 +192,8 @@ const CHECKS: &[&str] = &[
     "k8s-pod-loads-tree-and-is-ready",
     "k8s-pod-api-unreachable-is-logged-not-fatal",
     "k8s-rollout-replaces-and-removes",
+    "one-at-a-time-refusal-puts-back-what-was-there",
+    "locked-clear-error",
 ];
 
 /// A word for the guest's shell.
@@ -412,6 +440,7 @@ fn policy_is_loaded_enforced_replaced_and_removed_in_a_real_kernel() {
         ("changed", DENY_WRITE_AND_MOTD),
         ("other", OTHER),
         ("newer", NEWER),
+        ("orphan", ORPHAN),
     ] {
         files.push((
             format!("profiles/{name}"),
@@ -510,29 +539,49 @@ fn policy_is_loaded_enforced_replaced_and_removed_in_a_real_kernel() {
     std::fs::create_dir_all(&dir).expect("target/ writable");
     let initrd = dir.join("initrd.cpio");
     std::fs::write(&initrd, cpio(&files)).expect("initramfs written");
+    let console = boot(
+        &initrd,
+        "apparmor=1 security=apparmor",
+        &dir.join("console.log"),
+    );
+    expect(&console, CHECKS, "console.log");
+    // the same guest, booted with AppArmor off
+    let console = boot(&initrd, "apparmor=0", &dir.join("console-disabled.log"));
+    expect(&console, &["disabled-clear-error"], "console-disabled.log");
+}
+
+/// Boot the kernel with `initrd` and `lsm` on its command line; the
+/// console's text, also written to `log`.
+fn boot(initrd: &Path, lsm: &str, log: &Path) -> String {
     let out = Command::new("timeout")
         .args(["300", "qemu-system-x86_64", "-cpu", "max", "-m", "1024", "-nographic", "-no-reboot"])
         .arg("-kernel")
         .arg(kernel_image())
         .arg("-initrd")
-        .arg(&initrd)
-        .args(["-append", "console=ttyS0 apparmor=1 security=apparmor panic=-1 quiet loglevel=1"])
+        .arg(initrd)
+        .args(["-append", &format!("console=ttyS0 {lsm} panic=-1 quiet loglevel=1")])
         .output()
         .expect("qemu-system-x86_64 runs: run the test command from README.md (it installs qemu-system-x86)");
     let console = String::from_utf8_lossy(&out.stdout).replace('\r', "");
-    std::fs::write(dir.join("console.log"), console.as_bytes()).expect("console log written");
+    std::fs::write(log, console.as_bytes()).expect("console log written");
+    console
+}
+
+/// Every check of `checks` reported as holding on `console`, and the guest
+/// done.
+fn expect(console: &str, checks: &[&str], log: &str) {
     // (the firmware's terminal codes can precede the first line)
     let reported: Vec<&str> = console
         .lines()
         .filter_map(|l| l.find("CHECK ").map(|i| &l[i..]))
         .collect();
-    for c in CHECKS {
+    for c in checks {
         let ok = format!("CHECK {c} ok");
         assert!(
             reported
                 .iter()
                 .any(|l| *l == ok || l.starts_with(&format!("{ok} |"))),
-            "the guest did not report `{ok}`; it reported:\n{}\n(console in target/kernel-test/console.log)",
+            "the guest did not report `{ok}`; it reported:\n{}\n(console in target/kernel-test/{log})",
             reported.join("\n")
         );
     }
