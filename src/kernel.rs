@@ -168,18 +168,27 @@ impl Interface {
     /// exposes it.
     pub fn raw_data(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
         let mut out = std::collections::BTreeMap::new();
-        let Ok(rd) = std::fs::read_dir(self.dir.join("policy/profiles")) else {
-            return out;
-        };
-        for e in rd.flatten() {
-            let d = e.path();
-            let (Ok(name), Ok(raw)) = (
-                std::fs::read_to_string(d.join("name")),
-                std::fs::read(d.join("raw_data")),
-            ) else {
+        // a profile's children and hats are in its own `profiles/`, named
+        // there by their own part of the name
+        let mut dirs = vec![(self.dir.join("policy/profiles"), String::new())];
+        while let Some((dir, parent)) = dirs.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
                 continue;
             };
-            out.insert(name.trim_end().to_string(), raw);
+            for e in rd.flatten() {
+                let d = e.path();
+                let Ok(name) = std::fs::read_to_string(d.join("name")) else {
+                    continue;
+                };
+                let name = match parent.as_str() {
+                    "" => name.trim_end().to_string(),
+                    p => format!("{p}//{}", name.trim_end()),
+                };
+                dirs.push((d.join("profiles"), name.clone()));
+                if let Ok(raw) = std::fs::read(d.join("raw_data")) {
+                    out.insert(name, raw);
+                }
+            }
         }
         out
     }

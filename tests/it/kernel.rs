@@ -157,6 +157,11 @@ ln -s /sys/kernel/security/apparmor/policy /tmp/sfs/apparmor/policy
 out=$(aaprof replace --securityfs /tmp/sfs /profiles/other /profiles/deny-write /profiles/orphan 2>&1); code=$?
 test $code = 2 && echo "$out" | grep -q "the kernel rejected \`aaprof-no-parent//child\`: .*parent" && echo "$out" | grep -q 'one profile at a time, so aaprof put back the `k8s-apparmor-example-deny-write` loaded before, removed `aaprof-test-other` again' && ! aaprof status | grep -q aaprof-test-other && ! confined cat /etc/motd > /dev/null 2>&1
 check one-at-a-time-refusal-puts-back-what-was-there $? "$code $out"
+out=$(aaprof replace /debian/* 2>&1); code=$?
+n=$(echo "$out" | grep -c '^replaced')
+status=$(aaprof status --profiles /debian 2>&1)
+test $code = 0 && test $n -ge 10 && echo "$status" | grep -q '^0 profiles of /debian not loaded (missing):$' && echo "$status" | grep -q '^0 profiles of /debian loaded from other text (stale):$'
+check debian-profiles-load-and-are-current $? "$code, $n profiles replaced: $out $status"
 echo 1 > /sys/module/apparmor/parameters/lock_policy
 out=$(aaprof replace /profiles/other 2>&1); test $? = 2 && echo "$out" | grep -q 'policy is locked'
 check locked-clear-error $? "$out"
@@ -193,6 +198,7 @@ const CHECKS: &[&str] = &[
     "k8s-pod-api-unreachable-is-logged-not-fatal",
     "k8s-rollout-replaces-and-removes",
     "one-at-a-time-refusal-puts-back-what-was-there",
+    "debian-profiles-load-and-are-current",
     "locked-clear-error",
 ];
 
@@ -424,7 +430,7 @@ fn policy_is_loaded_enforced_replaced_and_removed_in_a_real_kernel() {
         0o100644,
         b"root:x:0:\nnogroup:x:65534:\n".to_vec(),
     ));
-    for d in ["abi", "tunables", "abstractions"] {
+    for d in ["abi", "tunables", "abstractions", "local", "apache2.d"] {
         let src = Path::new("/etc/apparmor.d").join(d);
         assert!(
             src.is_dir(),
@@ -448,6 +454,33 @@ fn policy_is_loaded_enforced_replaced_and_removed_in_a_real_kernel() {
             text.as_bytes().to_vec(),
         ));
     }
+    // Debian's own profiles (packages apparmor and apparmor-profiles),
+    // which this repository did not write
+    let mut debian = 0;
+    for e in std::fs::read_dir("/etc/apparmor.d")
+        .expect("/etc/apparmor.d")
+        .flatten()
+    {
+        let p = e.path();
+        if p.is_file() {
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            files.push((
+                format!("debian/{name}"),
+                0o100644,
+                std::fs::read(&p).expect("a profile"),
+            ));
+            debian += 1;
+        }
+    }
+    assert!(
+        debian >= 10,
+        "Debian's profiles are installed (apparmor-profiles)"
+    );
+    files.push(("debian".into(), 0o40755, Vec::new()));
     // a profile tree, as a node keeps one
     files.push(("tree".into(), 0o40755, Vec::new()));
     for (name, text) in [
