@@ -181,7 +181,8 @@ pub fn manifests(files: &[(String, String)], version: &str, o: &Options) -> Stri
         y,
         "      volumes:\n        - name: securityfs\n          hostPath:\n            path: /sys/kernel/security\n            type: Directory\n\
          \x20       - name: profiles\n          configMap:\n            name: {cm}\n\
-         \x20       # the status file: which profiles this node's loader loaded, kept across restarts\n        - name: state\n          hostPath:\n            path: /var/lib/aaprof\n            type: DirectoryOrCreate\n"
+         \x20       # the status file: which profiles this node's loader loaded, kept across restarts\n        - name: state\n          hostPath:\n            path: {}\n            type: DirectoryOrCreate\n",
+        q(&format!("/var/lib/aaprof/{}", o.namespace))
     );
     if o.host_apparmor_d {
         y.push_str("        - name: apparmor-d\n          hostPath:\n            path: /etc/apparmor.d\n            type: Directory\n");
