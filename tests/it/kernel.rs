@@ -231,7 +231,7 @@ fn pod_checks(
                     mount.push_str(&format!("mkdir -p {}\n", sh(at)));
                 }
                 Mount::Host(h) => mount.push_str(&format!(
-                    "mkdir -p {at} {h}; mountpoint -q {at} || mount --bind {h} {at}\n",
+                    "grep -q ' {at} ' /proc/mounts || {{ mkdir -p {at} {h}; mount --bind {h} {at}; }}\n",
                     at = sh(at),
                     h = sh(h)
                 )),
