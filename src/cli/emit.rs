@@ -2,7 +2,6 @@
 
 use super::check::{Job, check_all, options};
 use super::{ColorChoice, PolicyArgs, exit};
-use aaprof::diag::render::{self, Format};
 use aaprof::resolve::Session;
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Write};
@@ -68,18 +67,7 @@ fn run_inner(a: EmitArgs) -> Result<i32> {
     for (path, out) in a.paths.iter().zip(&outcomes) {
         let shown = path.display().to_string();
         if out.has_errors() || out.file.is_none() {
-            let f = if std::io::stderr().is_terminal() {
-                Format::Full
-            } else {
-                Format::Concise
-            };
-            let errors: Vec<_> = out
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect();
-            render::render(&mut std::io::stderr().lock(), &sources, &errors, f, color)?;
+            super::errors_to_stderr(&sources, &out.diagnostics, color)?;
             eprintln!("aaprof: `{shown}` has errors; nothing was emitted for it");
             failed = true;
             continue;

@@ -475,15 +475,7 @@ fn run_loader(a: LoaderArgs) -> Result<i32> {
     for (path, out) in walk.files.iter().zip(&outcomes) {
         let shown = super::check::display_name(dir, path);
         if out.has_errors() || out.file.is_none() {
-            let errors: Vec<_> = out
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect();
-            let tty = std::io::stderr().is_terminal();
-            let f = if tty { Format::Full } else { Format::Concise };
-            render::render(&mut std::io::stderr().lock(), &sources, &errors, f, tty)?;
+            super::errors_to_stderr(&sources, &out.diagnostics, std::io::stderr().is_terminal())?;
             eprintln!("aaprof: `{shown}` has errors");
             failed = true;
             continue;

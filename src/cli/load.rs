@@ -277,9 +277,11 @@ fn compile_files(
         match compiler.file(path) {
             Ok(c) => out.extend(c),
             Err(diags) => {
-                let tty = std::io::stderr().is_terminal();
-                let f = if tty { Format::Full } else { Format::Concise };
-                compiler.render(&mut std::io::stderr().lock(), &diags, f, tty)?;
+                super::errors_to_stderr(
+                    &compiler.session.sources(),
+                    &diags,
+                    std::io::stderr().is_terminal(),
+                )?;
                 eprintln!(
                     "aaprof: `{}` has errors; nothing of it is loaded",
                     path.display()

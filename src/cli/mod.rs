@@ -282,6 +282,24 @@ pub fn report_order<T>(
 }
 
 /// `n` and the noun, in the plural unless `n` is 1.
+/// Write the errors among `diags` to standard error: with source excerpts
+/// on a terminal, one line each otherwise.
+pub fn errors_to_stderr(
+    sources: &aaprof::source::SourceMap,
+    diags: &[aaprof::diag::Diagnostic],
+    color: bool,
+) -> std::io::Result<()> {
+    use aaprof::diag::render::{Format, render};
+    use std::io::IsTerminal;
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).cloned().collect();
+    let f = if std::io::stderr().is_terminal() {
+        Format::Full
+    } else {
+        Format::Concise
+    };
+    render(&mut std::io::stderr().lock(), sources, &errors, f, color)
+}
+
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
