@@ -288,21 +288,38 @@ impl KernelLog {
         Some(KernelLog(f))
     }
 
-    /// The last AppArmor `info` given since the log was opened, with the
-    /// profile it names; waits a little for it (the kernel's audit thread
-    /// logs after the write has failed).
+    /// Why the kernel refused, from the AppArmor `info`s given since the
+    /// log was opened, each with the profile it names; waits a little for
+    /// them (the kernel's audit thread logs after the write has failed),
+    /// until the log has been quiet for a moment.
     fn reason(&mut self) -> Option<String> {
+        let mut found: Vec<(bool, String)> = Vec::new();
         for _ in 0..25 {
-            if let Some(r) = self.read_reason() {
-                return Some(r);
+            let before = found.len();
+            self.read_infos(&mut found);
+            if !found.is_empty() && found.len() == before {
+                break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        None
+        // in a refused set the kernel also logs each good profile
+        // ("valid profile in failed atomic policy load"): the others say why
+        let causes: Vec<&str> = found
+            .iter()
+            .filter(|(bystander, _)| !bystander)
+            .map(|(_, r)| r.as_str())
+            .collect();
+        if causes.is_empty() {
+            found.pop().map(|(_, r)| r)
+        } else {
+            Some(causes.join("; "))
+        }
     }
 
-    fn read_reason(&mut self) -> Option<String> {
-        let mut found = None;
+    /// Read the AppArmor `info`s logged since the last read into `found`
+    /// (whether it is a bystander's, and the reason in words).
+    fn read_infos(&mut self, found: &mut Vec<(bool, String)>) {
+        const BYSTANDER: &str = "valid profile in failed atomic policy load";
         let mut buf = vec![0u8; 8192];
         // each read is one record; none left is EAGAIN
         while let Ok(n) = self.0.read(&mut buf) {
@@ -324,14 +341,16 @@ impl KernelLog {
                     .find_map(|w| w.strip_prefix("offset="))
                     .map(|o| format!(", at byte {o} of its record"));
                 let name = field("name").map(|n| format!(" in profile `{n}`"));
-                found = Some(format!(
-                    "{info}{}{}",
-                    name.unwrap_or_default(),
-                    offset.unwrap_or_default()
+                found.push((
+                    info == BYSTANDER,
+                    format!(
+                        "{info}{}{}",
+                        name.unwrap_or_default(),
+                        offset.unwrap_or_default()
+                    ),
                 ));
             }
         }
-        found
     }
 }
 

@@ -112,6 +112,11 @@ aaprof status > /tmp/status
 test $code = 2 && ! grep -q 'aaprof-test-other' /tmp/status
 check rejected-set-leaves-nothing $? "$code $out $(cat /tmp/status)"
 
+out=$(aaprof load /profiles/other /profiles/orphan 2>&1); code=$?
+aaprof status > /tmp/status
+test $code = 2 && echo "$out" | grep -q 'the kernel rejected `aaprof-test-other`, `aaprof-no-parent//child`' && ! grep -q 'aaprof-test-other' /tmp/status
+check set-with-a-refused-record-leaves-nothing $? "$code $out $(cat /tmp/status)"
+
 out=$(aaprof load -M /features.all /profiles/newer 2>&1); code=$?
 test $code = 2 && echo "$out" | grep -q 'the kernel rejected `aaprof-test-newer`: failed to unpack' && ! aaprof status | grep -q aaprof-test-newer
 check kernel-rejection-with-reason $? "$code $out"
@@ -185,6 +190,7 @@ const CHECKS: &[&str] = &[
     "changed-profile-enforced",
     "status-tree-stale-and-complain",
     "rejected-set-leaves-nothing",
+    "set-with-a-refused-record-leaves-nothing",
     "kernel-rejection-with-reason",
     "unprivileged-clear-error",
     "remove",
