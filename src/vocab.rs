@@ -583,6 +583,17 @@ pub const MAX_RTMIN_OFFSET: u32 = 32;
 /// The AppArmor number of the first real-time signal (`rtmin+0`).
 pub const RTMIN_BASE: u32 = 128;
 
+/// The name of AppArmor signal number `n` (`rtmin+N` for the real-time
+/// ones).
+pub fn signal_name(n: u32) -> Option<String> {
+    if let Some((name, _)) = SIGNAL_TABLE.iter().find(|(_, v)| *v == n) {
+        return Some(name.to_string());
+    }
+    (RTMIN_BASE..=RTMIN_BASE + MAX_RTMIN_OFFSET)
+        .contains(&n)
+        .then(|| format!("rtmin+{}", n - RTMIN_BASE))
+}
+
 /// The AppArmor signal number of a signal name: 1..=35 for named signals,
 /// `128 + N` for `rtmin+N` with `N` in `0..=32`.
 ///

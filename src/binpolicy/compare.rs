@@ -74,6 +74,155 @@ pub struct Difference {
     pub a: String,
     /// The second policy's side, in words.
     pub b: String,
+    /// For an automaton: what the two sides' states mean (with their
+    /// transition tables, for exec targets).
+    pub meanings: Option<(Meaning, Meaning)>,
+}
+
+/// What one side allows that the other does not, in words.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Change {
+    /// Allowed by the second policy, not by the first.
+    pub gained: String,
+    /// Allowed by the first policy, not by the second.
+    pub lost: String,
+}
+
+/// Permission bits of a policy-automaton class in words (the bits of
+/// classes not named here, and bits not known, in hex).
+fn class_perms(class: u8, bits: u32) -> String {
+    use crate::compile::class as c;
+    if bits == 0 {
+        return String::new();
+    }
+    let names: &[(u32, &str)] = match class {
+        c::SIGNAL => &[(2, "send"), (4, "receive")],
+        c::PTRACE => &[(2, "trace"), (4, "read"), (8, "tracedby"), (0x10, "readby")],
+        c::DBUS => &[
+            (2, "send"),
+            (4, "receive"),
+            (0x20, "eavesdrop"),
+            (0x40, "bind"),
+        ],
+        _ => &[],
+    };
+    let mut out: Vec<String> = Vec::new();
+    // the kernel's mapping of a legacy accept word sets LOCK on every
+    // state: it says nothing of these classes
+    let mut rest = if names.is_empty() {
+        bits
+    } else {
+        bits & !super::perms::file::LOCK
+    };
+    for (b, n) in names {
+        if bits & b != 0 {
+            out.push(n.to_string());
+            rest &= !b;
+        }
+    }
+    if rest != 0 {
+        out.push(format!("0x{rest:x}"));
+    }
+    out.join(" ")
+}
+
+/// A policy-automaton input in words: its class and fields (a signal's
+/// number and peer, a dbus message's bus, name, peer, path, interface
+/// and member), escaped where not printable.
+pub fn policy_input(w: &[u16]) -> String {
+    use crate::compile::class as c;
+    let Some((&first, rest)) = w.split_first() else {
+        return String::new();
+    };
+    let Ok(class) = u8::try_from(first) else {
+        return escape(w, true);
+    };
+    let Some(name) = c::name(class) else {
+        return escape(w, true);
+    };
+    match class {
+        c::SIGNAL if !rest.is_empty() => {
+            let sig = crate::vocab::signal_name(u32::from(rest[0]))
+                .unwrap_or_else(|| format!("#{}", rest[0]));
+            format!("signal {sig} to peer \"{}\"", escape(&rest[1..], false))
+        }
+        c::DBUS => {
+            let labels = ["bus", "name", "peer", "path", "interface", "member"];
+            let fields: Vec<String> = rest
+                .split(|&b| b == 0)
+                .zip(labels)
+                .filter(|(f, _)| !f.is_empty())
+                .map(|(f, l)| format!("{l}={}", escape(f, false)))
+                .collect();
+            format!("dbus {}", fields.join(" "))
+        }
+        _ => format!("{name} \"{}\"", escape(rest, false)),
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.gained.is_empty(), self.lost.is_empty()) {
+            (true, true) => write!(
+                f,
+                "the same permissions, audited, quieted or exec'd otherwise"
+            ),
+            (false, true) => write!(f, "now allows `{}`", self.gained),
+            (true, false) => write!(f, "no longer allows `{}`", self.lost),
+            (false, false) => write!(
+                f,
+                "now allows `{}` and no longer `{}`",
+                self.gained, self.lost
+            ),
+        }
+    }
+}
+
+impl Difference {
+    /// For an automaton: the permissions the second policy allows on the
+    /// witness that the first does not, and the reverse (owner and other
+    /// named apart where they differ); `None` for other fields.
+    pub fn change(&self) -> Option<Change> {
+        let (a, b) = self.meanings?;
+        let words = |bits: u32, file: bool| -> String {
+            if bits == 0 {
+                String::new()
+            } else if file {
+                super::perms::file_bits(bits)
+            } else {
+                format!("0x{bits:x}")
+            }
+        };
+        let class = self.witness.as_ref().and_then(|w| w.first()).copied();
+        let one = |x: &Perms, y: &Perms, file: bool| {
+            let w = |bits: u32| match class {
+                Some(c) if !file => class_perms(c as u8, bits),
+                _ => words(bits, file),
+            };
+            (w(y.allow & !x.allow), w(x.allow & !y.allow))
+        };
+        Some(match (a, b) {
+            (Meaning::One(x), Meaning::One(y)) => {
+                let (gained, lost) = one(&x, &y, false);
+                Change { gained, lost }
+            }
+            (Meaning::File(x), Meaning::File(y)) => {
+                let (gu, lu) = one(&x.user, &y.user, true);
+                let (go, lo) = one(&x.other, &y.other, true);
+                let both = |u: String, o: String| match (u.is_empty(), o.is_empty()) {
+                    _ if u == o => u,
+                    (false, true) => format!("{u} (owner)"),
+                    (true, false) => format!("{o} (other)"),
+                    _ => format!("{u} (owner), {o} (other)"),
+                };
+                Change {
+                    gained: both(gu, go),
+                    lost: both(lu, lo),
+                }
+            }
+            _ => Change::default(),
+        })
+    }
 }
 
 impl fmt::Display for Difference {
@@ -142,6 +291,7 @@ fn only(key: &str, side: &str) -> Difference {
         witness_text: None,
         a: if side == "A" { "present" } else { "absent" }.into(),
         b: if side == "B" { "present" } else { "absent" }.into(),
+        meanings: None,
     }
 }
 
@@ -398,6 +548,7 @@ fn compare_records(
         witness_text: None,
         a: x.cloned().unwrap_or_else(|| "absent".into()),
         b: y.cloned().unwrap_or_else(|| "absent".into()),
+        meanings: None,
     };
     for (n, x) in &a.fields {
         match b.fields.get(n) {
@@ -445,6 +596,7 @@ fn compare_records(
                         witness: w,
                         a: ma.text(&x.xtable),
                         b: mb.text(&y.xtable),
+                        meanings: Some((ma, mb)),
                     });
                 }
             }

@@ -216,28 +216,9 @@ fn change(old: &[u8], new: &Compiled) -> String {
     let Some(first) = ours.first() else {
         return "the same meaning, compiled differently".to_string();
     };
-    // `allow ...; quiet ...` reads as its allow part
-    let allowed = |s: &str| {
-        let s = s.trim();
-        match s.find("allow ") {
-            Some(i) => s[i + 6..]
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string(),
-            None if s.contains("allow") || s.is_empty() => "nothing".to_string(),
-            None => s.to_string(),
-        }
-    };
-    let mut line = match &first.witness_text {
-        Some(w) => format!(
-            "{} on \"{w}\": `{}` becomes `{}`",
-            first.place,
-            allowed(&first.a),
-            allowed(&first.b)
-        ),
-        None => format!("{}: `{}` becomes `{}`", first.place, first.a, first.b),
+    let mut line = match (&first.witness_text, first.change()) {
+        (Some(w), Some(c)) => format!("{} on \"{w}\": {c}", first.place),
+        _ => format!("{}: `{}` becomes `{}`", first.place, first.a, first.b),
     };
     let others: Vec<&str> = ours[1..]
         .iter()

@@ -28,6 +28,7 @@ pub mod check;
 pub mod compile;
 pub mod completions;
 pub mod debug;
+pub mod diff;
 pub mod emit;
 pub mod fmt;
 pub mod inspect;
@@ -142,6 +143,19 @@ pub enum Command {
     /// stale, or one of its files has errors; 2 when AppArmor's interface
     /// cannot be read.
     Status(load::StatusArgs),
+    /// What a change to a policy changes in what it allows: OLD and NEW
+    /// (profile files, trees of them, or binary policies, in any
+    /// combination) are compiled and compared on their automata, per
+    /// profile, each difference with an input that shows it (a path, a
+    /// class of access) and the permissions now allowed or no longer.
+    /// Formatting, reordering and moving rules into abstractions or
+    /// variables change nothing. Without -M, both are compiled for every
+    /// feature the language has.
+    ///
+    /// Exit status: 0 when what is allowed is the same, 1 when it
+    /// changed, 2 when a file has errors (it is left out on both sides,
+    /// the rest compared) or on usage and I/O errors.
+    Diff(diff::DiffArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
@@ -358,6 +372,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Replace(a) => load::run(aaprof::kernel::Op::Replace, a),
         Command::Remove(a) => load::run(aaprof::kernel::Op::Remove, a),
         Command::Status(a) => load::status(a),
+        Command::Diff(a) => diff::run(a),
         Command::Debug(a) => debug::run(a),
         Command::Completions(a) => completions::run(a),
     }

@@ -27,16 +27,7 @@ use crate::policy::ipc::{
 };
 use crate::policy::{Qualifiers, Rule};
 
-/// Class bytes (policydb.h).
-mod class {
-    pub const PTRACE: u8 = 9;
-    pub const SIGNAL: u8 = 10;
-    pub const LABEL: u8 = 16;
-    pub const POSIX_MQUEUE: u8 = 17;
-    pub const SYSV_MQUEUE: u8 = 18;
-    pub const NS: u8 = 21;
-    pub const IO_URING: u8 = 22;
-}
+use super::class;
 
 /// Permission bits of the families (signal.h, ptrace.h, mqueue.h,
 /// io_uring.h, userns.h).

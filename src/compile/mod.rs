@@ -1078,6 +1078,27 @@ pub mod class {
     pub const IO_URING: u8 = 22;
     pub const NETV9_SKB: u8 = 30;
     pub const DBUS: u8 = 32;
+    /// Not a class of its own: the peer label that follows another's
+    /// entry.
+    pub const LABEL: u8 = 16;
+
+    /// The class a first byte stands for, in words.
+    pub fn name(c: u8) -> Option<&'static str> {
+        Some(match c {
+            FILE => "file",
+            NET => "network",
+            MOUNT => "mount",
+            PTRACE => "ptrace",
+            SIGNAL => "signal",
+            NETV8 | NETV9 | NETV9_SKB => "network",
+            NS => "userns",
+            POSIX_MQUEUE | SYSV_MQUEUE => "mqueue",
+            IO_URING => "io_uring",
+            DBUS => "dbus",
+            LABEL => "label",
+            _ => return None,
+        })
+    }
 }
 
 fn profile_record(

@@ -10,6 +10,7 @@ mod compile_ipc;
 mod compile_net;
 mod conformance;
 mod corpora;
+mod diff;
 mod differential;
 mod emit;
 mod fmt;

@@ -1,0 +1,287 @@
+//! `aaprof diff OLD NEW`: what a change to a policy changes in what it
+//! allows, decided on the compiled automata (see
+//! [`aaprof::binpolicy::compare`]), not on its text.
+
+use super::{PolicyArgs, exit};
+use aaprof::binpolicy::compare::{self, Difference};
+use aaprof::compile::{self, Options};
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+    /// Witnesses shown per automaton of a profile that changed.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub witnesses: usize,
+    /// The old policy: a profile file, a tree of them (its own base
+    /// directory unless -b names one), or a binary policy.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The new policy, in any of the same forms.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// One line per change, under its profile.
+    Text,
+    /// A comment for a code review.
+    Markdown,
+    /// A JSON document, for tools.
+    Json,
+}
+
+pub fn run(a: DiffArgs) -> i32 {
+    match run_inner(a) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("aaprof: error: {e:#}");
+            exit::USAGE
+        }
+    }
+}
+
+/// One side's binary policy, from what the user named: each file's
+/// records (by its path in the tree; a single file or a binary policy is
+/// the one entry ""), and the files with errors (reported).
+struct Side {
+    files: BTreeMap<String, Vec<u8>>,
+    failed: std::collections::BTreeSet<String>,
+}
+
+fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let mut side = Side {
+        files: BTreeMap::new(),
+        failed: Default::default(),
+    };
+    let files = if meta.is_dir() {
+        let walk = aaprof::resolve::tree::walk(path);
+        if let Some((p, e)) = walk.failed.first() {
+            anyhow::bail!("cannot read `{}`: {e}", p.display());
+        }
+        walk.files
+    } else {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        if aaprof::binpolicy::decode(&bytes)
+            .ok()
+            .and_then(|e| aaprof::binpolicy::records(&e).ok())
+            .is_some_and(|r| !r.is_empty())
+        {
+            side.files.insert(String::new(), bytes);
+            return Ok(side);
+        }
+        vec![path.to_path_buf()]
+    };
+    let mut opts = super::check::options(&a.policy)?;
+    // a tree holds its own abstractions and tunables
+    if meta.is_dir() && a.policy.base.is_none() {
+        opts.search.base_dir = path.to_path_buf();
+    }
+    let session = aaprof::resolve::Session::new();
+    let rel = |p: &Path| -> String {
+        if meta.is_dir() {
+            p.strip_prefix(path).unwrap_or(p).display().to_string()
+        } else {
+            String::new()
+        }
+    };
+    let jobs = files
+        .iter()
+        .map(|p| super::check::Job::File(p.display().to_string(), p.clone()))
+        .collect();
+    let outcomes = super::check::check_all(&session, jobs, &opts, true);
+    let compiled = super::pool::map(outcomes, |o| {
+        let mut diags: Vec<_> = o
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        if diags.is_empty() {
+            let mut copts = copts.clone();
+            copts.policy_features = compile::abi_features(&o.policy, &opts.search);
+            let c = compile::compile(&o.policy, &copts);
+            diags.extend(c.diagnostics.iter().filter(|d| d.is_error()).cloned());
+            if diags.is_empty() {
+                return Ok(c.records.concat());
+            }
+        }
+        Err(diags)
+    });
+    let sources = session.sources();
+    for (p, c) in files.iter().zip(compiled) {
+        match c {
+            Ok(records) => {
+                side.files.insert(rel(p), records);
+            }
+            Err(diags) => {
+                super::errors_to_stderr(&sources, &diags, false)?;
+                eprintln!("aaprof: `{}` has errors; it is not compared", p.display());
+                side.failed.insert(rel(p));
+            }
+        }
+    }
+    Ok(side)
+}
+
+fn run_inner(a: DiffArgs) -> Result<i32> {
+    let opts = super::check::options(&a.policy)?;
+    let copts = Options {
+        features: opts.features.clone(),
+        policy_features: None,
+        budget: Default::default(),
+    };
+    let (old, new) = (side(&a.old, &a, &copts)?, side(&a.new, &a, &copts)?);
+    // a file with errors on either side is left out of both
+    let failed: std::collections::BTreeSet<&String> = old.failed.union(&new.failed).collect();
+    let policy = |s: &Side| -> Vec<u8> {
+        s.files
+            .iter()
+            .filter(|(f, _)| !failed.contains(f))
+            .flat_map(|(_, r)| r.iter().copied())
+            .collect()
+    };
+    let (old_bytes, new_bytes) = (policy(&old), policy(&new));
+    if old_bytes.is_empty() && new_bytes.is_empty() {
+        eprintln!("aaprof: nothing was compared; mend the files above");
+        return Ok(exit::USAGE);
+    }
+    let c = compare::compare_with(
+        &old_bytes,
+        &new_bytes,
+        &compare::Options {
+            witnesses: a.witnesses.max(1),
+            ..Default::default()
+        },
+    )
+    .context("cannot decode a binary policy")?;
+    let mut by_profile: BTreeMap<&str, Vec<&Difference>> = BTreeMap::new();
+    for d in &c.differences {
+        by_profile.entry(d.record.as_str()).or_default().push(d);
+    }
+    let (o, n) = (a.old.display(), a.new.display());
+    match a.format {
+        DiffFormat::Json => {
+            let profiles: Vec<serde_json::Value> = by_profile
+                .iter()
+                .map(|(name, ds)| {
+                    serde_json::json!({
+                        "profile": name,
+                        "changes": ds.iter().map(|d| json(d)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({
+                    "old": o.to_string(),
+                    "new": n.to_string(),
+                    "changed": !c.equal(),
+                    "profiles": profiles,
+                })
+            );
+        }
+        DiffFormat::Text => {
+            if c.equal() {
+                println!("no change in what is allowed");
+            }
+            for (name, ds) in &by_profile {
+                println!("profile `{name}`:");
+                for d in ds {
+                    println!("  {}", line(d));
+                }
+            }
+        }
+        DiffFormat::Markdown => {
+            if c.equal() {
+                println!("**aaprof diff**: no change in what is allowed.");
+            } else {
+                println!(
+                    "**aaprof diff**: {} change what {} allow{}.\n",
+                    super::count(by_profile.len(), "profile"),
+                    if by_profile.len() == 1 { "it" } else { "they" },
+                    if by_profile.len() == 1 { "s" } else { "" }
+                );
+                for (name, ds) in &by_profile {
+                    println!("#### `{name}`\n");
+                    for d in ds {
+                        println!("- {}", line(d));
+                    }
+                    println!();
+                }
+            }
+        }
+    }
+    if !failed.is_empty() {
+        eprintln!(
+            "aaprof: {} with errors not compared",
+            super::count(failed.len(), "file")
+        );
+        return Ok(exit::USAGE);
+    }
+    Ok(if c.equal() { exit::OK } else { exit::FINDINGS })
+}
+
+/// A difference in words: on which input, what is allowed now that was
+/// not and what no longer is.
+fn line(d: &Difference) -> String {
+    if d.place == "record" {
+        return match d.b.as_str() {
+            "present" => "added".to_string(),
+            _ => "removed".to_string(),
+        };
+    }
+    if let Some(cap) = d.place.strip_prefix("capabilities ") {
+        let bits = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+        if let (Some(x), Some(y)) = (bits(&d.a), bits(&d.b)) {
+            let names = |v: u64| -> String {
+                (0..64)
+                    .filter(|i| v & (1u64 << i) != 0)
+                    .map(|i| {
+                        aaprof::vocab::CAPABILITIES
+                            .get(i)
+                            .map_or_else(|| format!("#{i}"), |n| n.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let c = compare::Change {
+                gained: names(y & !x),
+                lost: names(x & !y),
+            };
+            return format!("capabilities ({cap}): {c}");
+        }
+    }
+    // the input in words, its class first
+    let input = |w: &str| match (&d.witness, d.place.as_str()) {
+        (Some(raw), "policy automaton") => compare::policy_input(raw),
+        (_, "file automaton") => format!("file \"{w}\""),
+        _ => format!("{} on \"{w}\"", d.place),
+    };
+    match (&d.witness_text, d.change()) {
+        (Some(w), Some(c)) => format!("{}: {c}", input(w)),
+        _ => format!("{}: `{}` becomes `{}`", d.place, d.a, d.b),
+    }
+}
+
+fn json(d: &Difference) -> serde_json::Value {
+    let change = d.change();
+    serde_json::json!({
+        "place": d.place,
+        "witness": d.witness_text,
+        "gained": change.as_ref().map(|c| c.gained.clone()),
+        "lost": change.as_ref().map(|c| c.lost.clone()),
+        "old": d.a,
+        "new": d.b,
+    })
+}
