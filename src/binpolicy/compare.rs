@@ -179,6 +179,45 @@ impl fmt::Display for Change {
 }
 
 impl Difference {
+    /// The difference in words: the input, its class first (`file
+    /// "/etc/motd"`, `signal kill to peer "q"`, a dbus message), and what
+    /// is now allowed on it or no longer; capabilities by name; other
+    /// fields as their two values.
+    pub fn summary(&self) -> String {
+        if let Some(cap) = self.place.strip_prefix("capabilities ") {
+            let bits = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+            if let (Some(x), Some(y)) = (bits(&self.a), bits(&self.b)) {
+                let names = |v: u64| -> String {
+                    (0..64)
+                        .filter(|i| v & (1u64 << i) != 0)
+                        .map(|i| {
+                            crate::vocab::CAPABILITIES
+                                .get(i)
+                                .map_or_else(|| format!("#{i}"), |n| n.to_string())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let c = Change {
+                    gained: names(y & !x),
+                    lost: names(x & !y),
+                };
+                return format!("capabilities ({cap}): {c}");
+            }
+        }
+        let policy = Kind::Policy.to_string();
+        let file = Kind::File.to_string();
+        let input = |w: &str| match &self.witness {
+            Some(raw) if self.place == policy => policy_input(raw),
+            _ if self.place == file => format!("file \"{w}\""),
+            _ => format!("{} on \"{w}\"", self.place),
+        };
+        match (&self.witness_text, self.change()) {
+            (Some(w), Some(c)) => format!("{}: {c}", input(w)),
+            _ => format!("{}: `{}` becomes `{}`", self.place, self.a, self.b),
+        }
+    }
+
     /// For an automaton: the permissions the second policy allows on the
     /// witness that the first does not, and the reverse (owner and other
     /// named apart where they differ); `None` for other fields.

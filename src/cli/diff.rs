@@ -232,8 +232,8 @@ fn run_inner(a: DiffArgs) -> Result<i32> {
     Ok(if c.equal() { exit::OK } else { exit::FINDINGS })
 }
 
-/// A difference in words: on which input, what is allowed now that was
-/// not and what no longer is.
+/// A difference in words (see [`Difference::summary`]); a profile in
+/// one policy only is added or removed.
 fn line(d: &Difference) -> String {
     if d.place == "record" {
         return match d.b.as_str() {
@@ -241,37 +241,7 @@ fn line(d: &Difference) -> String {
             _ => "removed".to_string(),
         };
     }
-    if let Some(cap) = d.place.strip_prefix("capabilities ") {
-        let bits = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
-        if let (Some(x), Some(y)) = (bits(&d.a), bits(&d.b)) {
-            let names = |v: u64| -> String {
-                (0..64)
-                    .filter(|i| v & (1u64 << i) != 0)
-                    .map(|i| {
-                        aaprof::vocab::CAPABILITIES
-                            .get(i)
-                            .map_or_else(|| format!("#{i}"), |n| n.to_string())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            let c = compare::Change {
-                gained: names(y & !x),
-                lost: names(x & !y),
-            };
-            return format!("capabilities ({cap}): {c}");
-        }
-    }
-    // the input in words, its class first
-    let input = |w: &str| match (&d.witness, d.place.as_str()) {
-        (Some(raw), "policy automaton") => compare::policy_input(raw),
-        (_, "file automaton") => format!("file \"{w}\""),
-        _ => format!("{} on \"{w}\"", d.place),
-    };
-    match (&d.witness_text, d.change()) {
-        (Some(w), Some(c)) => format!("{}: {c}", input(w)),
-        _ => format!("{}: `{}` becomes `{}`", d.place, d.a, d.b),
-    }
+    d.summary()
 }
 
 fn json(d: &Difference) -> serde_json::Value {

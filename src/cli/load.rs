@@ -216,10 +216,7 @@ fn change(old: &[u8], new: &Compiled) -> String {
     let Some(first) = ours.first() else {
         return "the same meaning, compiled differently".to_string();
     };
-    let mut line = match (&first.witness_text, first.change()) {
-        (Some(w), Some(c)) => format!("{} on \"{w}\": {c}", first.place),
-        _ => format!("{}: `{}` becomes `{}`", first.place, first.a, first.b),
-    };
+    let mut line = first.summary();
     let others: Vec<&str> = ours[1..]
         .iter()
         .map(|d| d.place.as_str())

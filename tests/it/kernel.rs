@@ -95,7 +95,7 @@ check load-again-refused $? "$out"
 
 out=$(aaprof replace --dry-run /profiles/deny-write 2>&1); echo "$out" | grep -q 'would leave `k8s-apparmor-example-deny-write` alone (unchanged)'
 check dry-run-unchanged $? "$out"
-out=$(aaprof replace --dry-run /profiles/changed 2>&1); echo "$out" | grep -q 'would replace `k8s-apparmor-example-deny-write`: file automaton on "/etc/motd": no longer allows `r open`'
+out=$(aaprof replace --dry-run /profiles/changed 2>&1); echo "$out" | grep -q 'would replace `k8s-apparmor-example-deny-write`: file "/etc/motd": no longer allows `r open`'
 check dry-run-replace-says-what-changes $? "$out"
 
 out=$(aaprof replace /profiles/changed 2>&1); check replace $? "$out"
