@@ -322,6 +322,12 @@ pub fn compare_with(a: &[u8], b: &[u8], opts: &Options) -> Result<Comparison, De
     })
 }
 
+/// The difference of a record (named by [`Record::key`](super::Record::key))
+/// that only policy `side` ("A" or "B") has.
+pub fn only_in(key: &str, side: &str) -> Difference {
+    only(key, side)
+}
+
 fn only(key: &str, side: &str) -> Difference {
     Difference {
         record: key.to_string(),
@@ -356,11 +362,7 @@ fn views(bytes: &[u8]) -> Result<BTreeMap<String, View>, DecodeError> {
     for r in records(&elements)? {
         // a record without a version element has the previous one's
         version = r.version.or(version);
-        let name = r.name().unwrap_or("?");
-        let key = match &r.namespace {
-            Some(ns) => format!(":{ns}:{name}"),
-            None => name.to_string(),
-        };
+        let key = r.key();
         let mut v = view(&r.profile, version.unwrap_or(0))?;
         if let Some(ver) = version {
             v.fields.insert("version".into(), format!("0x{ver:08x}"));

@@ -250,6 +250,16 @@ pub struct Record {
 }
 
 impl Record {
+    /// The name a comparison matches records by: the profile's name, after
+    /// `:namespace:` where it has one.
+    pub fn key(&self) -> String {
+        let name = self.name().unwrap_or("?");
+        match &self.namespace {
+            Some(ns) => format!(":{ns}:{name}"),
+            None => name.to_string(),
+        }
+    }
+
     /// The profile's name (`parent//child` for hats and children).
     pub fn name(&self) -> Option<&str> {
         match self.profile.children().first().map(|e| &e.value) {

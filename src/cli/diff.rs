@@ -144,27 +144,56 @@ fn run_inner(a: DiffArgs) -> Result<i32> {
     let (old, new) = (side(&a.old, &a, &copts)?, side(&a.new, &a, &copts)?);
     // a file with errors on either side is left out of both
     let failed: std::collections::BTreeSet<&String> = old.failed.union(&new.failed).collect();
+    if old.files.is_empty() && new.files.is_empty() {
+        eprintln!("aaprof: nothing was compared; mend the files above");
+        return Ok(exit::USAGE);
+    }
+    // a file compiled to the same bytes on both sides means the same: only
+    // the others are compared (profiles are matched by name across them,
+    // so one moved from file to file is still one profile)
+    let differs = |f: &String| !failed.contains(f) && old.files.get(f) != new.files.get(f);
     let policy = |s: &Side| -> Vec<u8> {
         s.files
             .iter()
-            .filter(|(f, _)| !failed.contains(f))
+            .filter(|(f, _)| differs(f))
             .flat_map(|(_, r)| r.iter().copied())
             .collect()
     };
     let (old_bytes, new_bytes) = (policy(&old), policy(&new));
-    if old_bytes.is_empty() && new_bytes.is_empty() {
-        eprintln!("aaprof: nothing was compared; mend the files above");
-        return Ok(exit::USAGE);
-    }
-    let c = compare::compare_with(
-        &old_bytes,
-        &new_bytes,
-        &compare::Options {
-            witnesses: a.witnesses.max(1),
-            ..Default::default()
-        },
-    )
-    .context("cannot decode a binary policy")?;
+    let c = if old_bytes.is_empty() || new_bytes.is_empty() {
+        // nothing on one side: every profile of the other is added or removed
+        let (bytes, side) = if old_bytes.is_empty() {
+            (&new_bytes, "B")
+        } else {
+            (&old_bytes, "A")
+        };
+        let records = if bytes.is_empty() {
+            Vec::new()
+        } else {
+            aaprof::binpolicy::records(
+                &aaprof::binpolicy::decode(bytes).context("cannot decode a binary policy")?,
+            )
+            .context("cannot decode a binary policy")?
+        };
+        compare::Comparison {
+            byte_identical: bytes.is_empty(),
+            bytes_differing: bytes.len(),
+            differences: records
+                .iter()
+                .map(|r| compare::only_in(&r.key(), side))
+                .collect(),
+        }
+    } else {
+        compare::compare_with(
+            &old_bytes,
+            &new_bytes,
+            &compare::Options {
+                witnesses: a.witnesses.max(1),
+                ..Default::default()
+            },
+        )
+        .context("cannot decode a binary policy")?
+    };
     let mut by_profile: BTreeMap<&str, Vec<&Difference>> = BTreeMap::new();
     for d in &c.differences {
         by_profile.entry(d.record.as_str()).or_default().push(d);

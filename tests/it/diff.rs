@@ -174,3 +174,25 @@ fn a_binary_policy_and_its_source_are_the_same() {
         "**aaprof diff**: no change in what is allowed.\n"
     );
 }
+
+#[test]
+fn a_profile_added_or_moved_in_a_tree_is_found_as_such() {
+    let dir = tmpdir("diff-added");
+    let (old, new) = (dir.join("old"), dir.join("new"));
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::create_dir_all(&new).unwrap();
+    let a = "profile a {\n  /etc/a r,\n}\n";
+    let b = "profile b {\n  /etc/b r,\n}\n";
+    std::fs::write(old.join("a"), a).unwrap();
+    std::fs::write(new.join("a"), a).unwrap();
+    std::fs::write(new.join("b"), b).unwrap();
+    let o = diff(&old, &new, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "profile `b`:\n  added\n");
+    let o = diff(&new, &old, &[]);
+    assert_eq!(stdout(&o), "profile `b`:\n  removed\n");
+    // the same profile, moved to another file: no change
+    std::fs::write(old.join("b-elsewhere"), b).unwrap();
+    let o = diff(&old, &new, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
