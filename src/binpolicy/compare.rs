@@ -322,6 +322,29 @@ pub fn compare_with(a: &[u8], b: &[u8], opts: &Options) -> Result<Comparison, De
     })
 }
 
+/// What the automaton of `kind` of the record `key` (see
+/// [`Record::key`](super::Record::key)) gives `input`, walked as the
+/// kernel walks it (256 stands for the out-of-band transition), with the
+/// record's transition table (for exec targets); `None` when the policy
+/// has no such record or automaton.
+pub fn lookup(
+    bytes: &[u8],
+    key: &str,
+    kind: Kind,
+    input: &[u16],
+) -> Result<Option<(Meaning, Vec<String>)>, DecodeError> {
+    let v = views(bytes)?;
+    let Some(a) = v.get(key).and_then(|r| r.automata.get(&kind)) else {
+        return Ok(None);
+    };
+    let p = Packed::new(a)?;
+    let mut s = super::dfa::START;
+    for &c in input {
+        s = p.step(s, c);
+    }
+    Ok(Some((p.meaning(s), a.xtable.clone())))
+}
+
 /// The difference of a record (named by [`Record::key`](super::Record::key))
 /// that only policy `side` ("A" or "B") has.
 pub fn only_in(key: &str, side: &str) -> Difference {

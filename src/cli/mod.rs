@@ -38,6 +38,7 @@ pub mod load;
 pub mod lsp;
 pub mod node;
 pub mod pool;
+pub mod query;
 pub mod rule;
 pub mod watch;
 
@@ -156,6 +157,16 @@ pub enum Command {
     /// changed, 2 when a file has errors (it is left out on both sides,
     /// the rest compared) or on usage and I/O errors.
     Diff(diff::DiffArgs),
+    /// What a profile allows on a file path, decided on its compiled file
+    /// automaton as the kernel decides it (for the file's owner and for
+    /// others), with every file rule whose path matches it, includes and
+    /// variables resolved, and where each was written. Without -M, the
+    /// policy is compiled for every feature the language has.
+    ///
+    /// Exit status: 0 when answered (with --access: when all of it is
+    /// allowed), 1 when --access is not wholly allowed, 2 when the policy
+    /// has errors or on usage and I/O errors.
+    Query(query::QueryArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
@@ -373,6 +384,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Remove(a) => load::run(aaprof::kernel::Op::Remove, a),
         Command::Status(a) => load::status(a),
         Command::Diff(a) => diff::run(a),
+        Command::Query(a) => query::run(a),
         Command::Debug(a) => debug::run(a),
         Command::Completions(a) => completions::run(a),
     }

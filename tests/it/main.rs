@@ -25,4 +25,5 @@ mod model;
 mod oracle;
 mod parse;
 mod policy_dir;
+mod query;
 mod support;

@@ -1,0 +1,116 @@
+//! `aaprof query`: what a profile allows on a file path, from its compiled
+//! file automaton, with the rules that match the path and where they were
+//! written (in an abstraction too).
+
+use super::cli::{aaprof, stderr, stdout, tmpdir};
+use super::support::{repo, shared};
+
+const TUTORIAL: &str = "profile k8s-apparmor-example-deny-write flags=(attach_disconnected) {\n  file,\n  deny /** w,\n  deny /etc/motd r,\n  owner /home/*/notes rw,\n}\n";
+
+fn query(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["query"];
+    all.extend_from_slice(args);
+    aaprof(&all, None, &repo())
+}
+
+#[test]
+fn a_deny_rule_and_every_rule_that_matches_are_in_the_answer() {
+    let dir = tmpdir("query-tutorial");
+    let p = dir.join("deny-write");
+    std::fs::write(&p, TUTORIAL).unwrap();
+    let path = p.display().to_string();
+    let o = query(&[&path, "/etc/motd", "--access", "r"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "profile `k8s-apparmor-example-deny-write`, file \"/etc/motd\":\n  \
+             allowed, for its owner and others: x m k l getattr\n  `r`: not allowed (`r` is not)\n  \
+             the rules that match it:\n    allows `file` at {path}:2:3\n    denies `deny /** w` at {path}:3:3\n    \
+             denies `deny /etc/motd r` at {path}:4:3\n"
+        )
+    );
+    let o = query(&[&path, "/etc/passwd", "--access", "r"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = query(&[&path, "/tmp/x", "--access", "w"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+}
+
+#[test]
+fn owner_rules_answer_for_the_owner_only() {
+    let dir = tmpdir("query-owner");
+    let p = dir.join("p");
+    std::fs::write(&p, "profile p {\n  owner /home/*/notes rw,\n}\n").unwrap();
+    let path = p.display().to_string();
+    let o = query(&[&path, "/home/ann/notes", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let words = |k: &str| -> Vec<String> {
+        v[k].as_str()
+            .unwrap()
+            .split(' ')
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(
+        words("owner").contains(&"r".into()) && words("owner").contains(&"w".into()),
+        "{v}"
+    );
+    assert!(
+        !words("other").contains(&"r".into()) && !words("other").contains(&"w".into()),
+        "{v}"
+    );
+    assert_eq!(v["rules"][0]["owner_only"], true);
+    let o = query(&[&path, "/home/ann/notes", "--access", "r", "--as", "other"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = query(&[&path, "/home/ann/notes", "--access", "rw", "--as", "owner"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn a_rule_from_an_abstraction_is_shown_where_it_was_written() {
+    let up = shared().join("corpora/upstream");
+    let base = up.display().to_string();
+    let file = up.join("usr.sbin.dnsmasq").display().to_string();
+    let o = query(&[
+        "-b",
+        &base,
+        &file,
+        "/etc/ld.so.cache",
+        "--format",
+        "json",
+        "--access",
+        "r",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["profile"], "dnsmasq");
+    let from_base = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["file"].as_str().unwrap().ends_with("abstractions/base"))
+        .unwrap_or_else(|| panic!("a rule of abstractions/base: {v}"));
+    assert_eq!(from_base["path"], "/{etc,usr/etc}/ld.so.cache");
+    assert!(from_base["line"].as_u64().unwrap() > 1);
+}
+
+#[test]
+fn bad_questions_say_what_is_wrong() {
+    let dir = tmpdir("query-bad");
+    let p = dir.join("two");
+    std::fs::write(&p, "profile a { }\nprofile b { }\n").unwrap();
+    let path = p.display().to_string();
+    let o = query(&[&path, "/etc/x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("name one with --profile (`a`, `b`)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = query(&[&path, "etc/x", "--profile", "a"]);
+    assert!(stderr(&o).contains("must be an absolute path"));
+    let o = query(&[&path, "/etc/x", "--profile", "c"]);
+    assert!(stderr(&o).contains("defines no profile `c`"));
+    let o = query(&[&path, "/etc/x", "--profile", "a", "--access", "q"]);
+    assert!(stderr(&o).contains("`q` is not a file permission"));
+}
