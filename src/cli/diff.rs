@@ -101,22 +101,7 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
         .collect();
     let outcomes = super::check::check_all(&session, jobs, &opts, true);
     let compiled = super::pool::map(outcomes, |o| {
-        let mut diags: Vec<_> = o
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        if diags.is_empty() {
-            let mut copts = copts.clone();
-            copts.policy_features = compile::abi_features(&o.policy, &opts.search);
-            let c = compile::compile(&o.policy, &copts);
-            diags.extend(c.diagnostics.iter().filter(|d| d.is_error()).cloned());
-            if diags.is_empty() {
-                return Ok(c.records.concat());
-            }
-        }
-        Err(diags)
+        compile::compile_checked(&o, &opts.search, copts).map(|c| c.bytes())
     });
     let sources = session.sources();
     for (p, c) in files.iter().zip(compiled) {

@@ -305,27 +305,12 @@ impl Compiler {
     ) -> std::result::Result<Vec<Compiled>, Vec<aaprof::diag::Diagnostic>> {
         let shown = path.display().to_string();
         let outcome = self.session.check_path(path, &shown, &self.opts);
-        let mut diags: Vec<_> = outcome
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        if diags.is_empty() && !outcome.has_errors() {
-            let mut copts = self.copts.clone();
-            copts.policy_features = compile::abi_features(&outcome.policy, &self.opts.search);
-            let c = compile::compile(&outcome.policy, &copts);
-            diags.extend(c.diagnostics.iter().filter(|d| d.is_error()).cloned());
-            if diags.is_empty() && !c.has_errors() {
-                return Ok(c
-                    .records
-                    .into_iter()
-                    .zip(c.names)
-                    .map(|(record, name)| Compiled { name, record })
-                    .collect());
-            }
-        }
-        Err(diags)
+        let c = compile::compile_checked(&outcome, &self.opts.search, &self.copts)?;
+        Ok(c.records
+            .into_iter()
+            .zip(c.names)
+            .map(|(record, name)| Compiled { name, record })
+            .collect())
     }
 
     /// Write `diags` (of files this compiler read) in `format`.

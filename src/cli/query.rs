@@ -87,20 +87,21 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
     let shown = a.path.display().to_string();
     let out = session.check_path(&a.path, &shown, &opts);
     let sources = session.sources();
-    if out.has_errors() {
-        super::errors_to_stderr(&sources, &out.diagnostics, false)?;
-        anyhow::bail!("`{shown}` has errors; nothing can be asked of it");
-    }
-    let copts = Options {
-        features: opts.features.clone(),
-        policy_features: compile::abi_features(&out.policy, &opts.search),
-        budget: Default::default(),
+    let c = match compile::compile_checked(
+        &out,
+        &opts.search,
+        &Options {
+            features: opts.features.clone(),
+            policy_features: None,
+            budget: Default::default(),
+        },
+    ) {
+        Ok(c) => c,
+        Err(errors) => {
+            super::errors_to_stderr(&sources, &errors, false)?;
+            anyhow::bail!("`{shown}` has errors; nothing can be asked of it");
+        }
     };
-    let c = compile::compile(&out.policy, &copts);
-    if c.has_errors() {
-        super::errors_to_stderr(&sources, &c.diagnostics, false)?;
-        anyhow::bail!("`{shown}` does not compile");
-    }
     let name = match &a.profile {
         Some(n) if c.names.contains(n) => n.clone(),
         Some(n) => anyhow::bail!(
@@ -126,7 +127,7 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
             }
         }
     };
-    let bytes = c.records.concat();
+    let bytes = c.bytes();
     let input: Vec<u16> = a.file.bytes().map(u16::from).collect();
     let perms = match compare::lookup(&bytes, &name, Kind::File, &input)? {
         Some((Meaning::File(f), _)) => f,

@@ -116,6 +116,35 @@ impl Compiled {
     }
 }
 
+/// Compile a checked file's policy for `opts`' features, its own `abi`
+/// rule (looked up on `search`) choosing the policy features: the
+/// compiled policy, or the errors of the check and of the compilation
+/// that keep it from being loaded.
+pub fn compile_checked(
+    out: &crate::resolve::Outcome,
+    search: &crate::resolve::SearchPath,
+    opts: &Options,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let errors = |d: &[Diagnostic]| {
+        d.iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    if out.has_errors() {
+        return Err(errors(&out.diagnostics));
+    }
+    let opts = Options {
+        policy_features: abi_features(&out.policy, search),
+        ..opts.clone()
+    };
+    let c = compile(&out.policy, &opts);
+    if c.has_errors() {
+        return Err(errors(&c.diagnostics));
+    }
+    Ok(c)
+}
+
 /// Compile every profile of a resolved policy (its children and hats
 /// included).
 pub fn compile(policy: &Policy, opts: &Options) -> Compiled {
