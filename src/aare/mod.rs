@@ -446,6 +446,18 @@ mod smallvec_stack {
 }
 
 impl Pattern {
+    /// Whether `text` parses as a pattern without wildcards, as
+    /// [`Pattern::is_literal`] of its parse says, without building the
+    /// automaton; `None` where it does not parse.
+    pub fn literal_text(text: &str) -> Option<bool> {
+        let mut p = Parser {
+            b: text.as_bytes(),
+            i: 0,
+            literal: true,
+        };
+        p.seq(0).ok().map(|_| p.literal)
+    }
+
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
         let mut p = Parser {
             b: text.as_bytes(),
@@ -701,10 +713,56 @@ fn search(
 
 /// A path both patterns match, if there is one.
 pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
-    if !a.literals().may_overlap(b.literals()) {
+    if !a.literals().may_overlap(b.literals()) || !alternatives_overlap(a, b) {
         return None;
     }
     search(a, b, |sa, sb| a.accepts(sa) && b.accepts(sb), false)
+}
+
+/// Whether some alternative of `a` shares a path with some alternative
+/// of `b`, where either is one alternation `{x,y,...}` as a whole: the
+/// search over the product of two such alternations visits sets of
+/// states of every alternative at once, while most pairs of alternatives
+/// are told apart by their literals, and the rest are small searches.
+/// (The witness is then the whole search's, the shortest.)
+fn alternatives_overlap(a: &Pattern, b: &Pattern) -> bool {
+    let whole = |p: &Pattern| match crate::syntax::quote::split_leading_alternation(p.text()) {
+        Some((alts, "")) if alts.len() > 1 => Some(alts),
+        _ => None,
+    };
+    let (wa, wb) = (whole(a), whole(b));
+    if wa.is_none() && wb.is_none() {
+        return true;
+    }
+    let sides = |p: &Pattern, w: Option<Vec<String>>| -> Vec<(Literals, String)> {
+        match w {
+            Some(alts) => alts.into_iter().map(|t| (Literals::of(&t), t)).collect(),
+            None => vec![(p.literals().clone(), p.text().to_string())],
+        }
+    };
+    let (xs, ys) = (sides(a, wa), sides(b, wb));
+    let mut parsed: HashMap<&str, Option<Pattern>, BuildWordHasher> = HashMap::default();
+    for (lx, x) in &xs {
+        for (ly, y) in &ys {
+            if !lx.may_overlap(ly) {
+                continue;
+            }
+            for t in [x, y] {
+                if !parsed.contains_key(t.as_str()) {
+                    parsed.insert(t, Pattern::parse(t).ok());
+                }
+            }
+            let (Some(Some(px)), Some(Some(py))) = (parsed.get(x.as_str()), parsed.get(y.as_str()))
+            else {
+                // an alternative that does not parse alone: decide on the whole
+                return true;
+            };
+            if search(px, py, |sa, sb| px.accepts(sa) && py.accepts(sb), false).is_some() {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The path a breadth-first search took to node `i`, given each node's

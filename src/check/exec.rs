@@ -7,9 +7,10 @@
 //! same path are compared in [`super::file`].
 
 use super::file::{ExecBase, ExecMode, parse_perms};
-use crate::aare::{self, Pattern};
+use crate::aare::{self, Literals, Pattern};
 use crate::diag::{Diagnostic, code};
 use crate::syntax::ast::{Elem, PrefixItem, Qualifier, Rule, WordKind};
+use std::cell::OnceCell;
 
 /// Which halves of the permission table a rule sets.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -104,32 +105,50 @@ fn exec_of(rule: &Rule) -> Option<Exec<'_>> {
 /// decides whether two patterns share a path (and gives one), as
 /// [`aare::overlap`] does (a caller may remember the answers of both).
 pub fn check_overlapping_exec(
-    rules: &[Rule],
+    rules: &[std::sync::Arc<Rule>],
     diags: &mut Vec<Diagnostic>,
     parse: &dyn Fn(&str) -> Option<std::sync::Arc<Pattern>>,
     overlap: &dyn Fn(&Pattern, &Pattern) -> Option<String>,
 ) {
-    let execs: Vec<(Exec, std::sync::Arc<Pattern>)> = rules
-        .iter()
-        .filter_map(exec_of)
-        .filter_map(|e| parse(&e.path).map(|p| (e, p)))
-        .collect();
-    for (i, (b, pb)) in execs.iter().enumerate() {
-        for (a, pa) in &execs[..i] {
+    let execs: Vec<Exec> = rules.iter().filter_map(|r| exec_of(r)).collect();
+    // what the texts say is worked out for the rules the cheap tests leave,
+    // the automata only for pairs whose literals may overlap: most exec
+    // rules are never compared that far
+    let shapes: Vec<OnceCell<Option<(bool, Literals)>>> =
+        execs.iter().map(|_| OnceCell::new()).collect();
+    let shape = |i: usize| {
+        shapes[i]
+            .get_or_init(|| {
+                Pattern::literal_text(&execs[i].path).map(|l| (l, Literals::of(&execs[i].path)))
+            })
+            .as_ref()
+    };
+    let patterns: Vec<OnceCell<Option<std::sync::Arc<Pattern>>>> =
+        execs.iter().map(|_| OnceCell::new()).collect();
+    let pattern = |i: usize| patterns[i].get_or_init(|| parse(&execs[i].path)).clone();
+    for (j, b) in execs.iter().enumerate() {
+        for (i, a) in execs[..j].iter().enumerate() {
             let shares = (a.halves.user && b.halves.user) || (a.halves.other && b.halves.other);
             if !shares
                 || a.priority != b.priority
                 || a.mode.same_transition(&a.target, &b.mode, &b.target)
+                // two rules written for the very same path are reported
+                // by the file rule checks
+                || a.path == b.path
             {
                 continue;
             }
-            // An exact match takes precedence over a wildcard match; two
-            // rules written for the very same path are reported by the file
-            // rule checks.
-            if pa.is_literal() != pb.is_literal() || a.path == b.path {
+            // An exact match takes precedence over a wildcard match.
+            let (Some((la, lita)), Some((lb, litb))) = (shape(i), shape(j)) else {
+                continue;
+            };
+            if la != lb || !lita.may_overlap(litb) {
                 continue;
             }
-            if let Some(w) = overlap(pa, pb) {
+            let (Some(pa), Some(pb)) = (pattern(i), pattern(j)) else {
+                continue;
+            };
+            if let Some(w) = overlap(&pa, &pb) {
                 let describe = |e: &Exec| match &e.target {
                     Some(t) => format!("{} -> {t}", e.mode.letters()),
                     None => e.mode.letters(),
@@ -208,8 +227,8 @@ fn onexec_of(rule: &Rule) -> Option<Onexec<'_>> {
 /// precedence (both without wildcards in path and target, or both with
 /// some; a rule without `->` allows any target, a wildcard) and the same
 /// priority. Different targets for one program do not conflict.
-pub fn check_change_profile_safety(rules: &[Rule], diags: &mut Vec<Diagnostic>) {
-    let rules: Vec<Onexec> = rules.iter().filter_map(onexec_of).collect();
+pub fn check_change_profile_safety(rules: &[std::sync::Arc<Rule>], diags: &mut Vec<Diagnostic>) {
+    let rules: Vec<Onexec> = rules.iter().filter_map(|r| onexec_of(r)).collect();
     let exact =
         |r: &Onexec| r.exec.is_literal() && r.target.as_ref().is_some_and(Pattern::is_literal);
     for (i, b) in rules.iter().enumerate() {

@@ -389,9 +389,9 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
         .iter()
         .flatten()
         .filter(|r| matches!(r.kind, RuleKind::All))
-        .flat_map(all::implied_rules)
+        .flat_map(|r| all::implied_rules(r))
         .collect();
-    for r in p.model.iter().flatten().chain(&implied) {
+    for r in p.model.iter().flatten().map(|r| &**r).chain(&implied) {
         let q = &r.qualifiers;
         match &r.kind {
             RuleKind::File(f) => {
@@ -516,7 +516,11 @@ fn lower(p: &ResolvedProfile, abi: &Abi) -> Result<Lowered, Vec<Diagnostic>> {
     }
     errs.extend(merged.add_to(abi, &mut l.policy));
     // the mount family is merged across the profile first
-    errs.extend(mount::mounts(p.model.iter().flatten(), abi, &mut l.policy));
+    errs.extend(mount::mounts(
+        p.model.iter().flatten().map(|r| &**r),
+        abi,
+        &mut l.policy,
+    ));
     if errs.is_empty() { Ok(l) } else { Err(errs) }
 }
 

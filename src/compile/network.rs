@@ -387,7 +387,7 @@ fn parse_network(t: &mut Option<LegacyTable>, p: &ResolvedProfile) {
             kind: RuleKind::Network(net),
             qualifiers,
             ..
-        }) = &p.model[i]
+        }) = p.model[i].as_deref()
         {
             let table = t.get_or_insert_with(LegacyTable::new);
             for (family, ty, _) in NetRule::of(net).entries {

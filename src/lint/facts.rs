@@ -306,9 +306,9 @@ fn collect<'a>(
         match (family(r), m) {
             (Family::File, Some(m)) => match FileRule::of(r, m, file, cache) {
                 Some(f) => files.push(f),
-                None => others.push(r),
+                None => others.push(&**r),
             },
-            _ => others.push(r),
+            _ => others.push(&**r),
         }
     }
     let name = full_name.clone();

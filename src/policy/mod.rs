@@ -154,7 +154,7 @@ pub(crate) fn lower_one(rule: &str) -> (RuleKind, String) {
     assert!(!out.has_errors(), "{rule}: {:?}", out.diagnostics);
     let m = out.policy.profiles[0].model[0].clone().expect("a value");
     let printed = m.kind.to_string();
-    (m.kind, printed)
+    (m.kind.clone(), printed)
 }
 
 /// A word as canonical rule text: quoted when it holds what an unquoted

@@ -105,7 +105,11 @@ type RuleKey = (FileId, u32, u32, u64);
 
 /// A rule as [`Walker::rule`] leaves it: expanded, lowered, and the
 /// findings of its checks (without the include chain).
-type RuleDone = (ast::Rule, Option<crate::policy::Rule>, Vec<Diagnostic>);
+type RuleDone = (
+    Arc<ast::Rule>,
+    Option<Arc<crate::policy::Rule>>,
+    Vec<Diagnostic>,
+);
 
 /// The most rules a session remembers before it starts afresh.
 const MAX_RULES: usize = 1 << 18;
@@ -164,10 +168,10 @@ pub struct ResolvedProfile {
     /// Everything written after the name (attachment, flags, xattrs...),
     /// variables expanded.
     pub header: Vec<Elem>,
-    pub rules: Vec<ast::Rule>,
+    pub rules: Vec<Arc<ast::Rule>>,
     /// Each rule of `rules` lowered into the policy model, at the same
     /// index: `None` where it is invalid or the compiler drops it.
-    pub model: Vec<Option<crate::policy::Rule>>,
+    pub model: Vec<Option<Arc<crate::policy::Rule>>>,
     /// The rule blocks and conditional branches taken, as ranges of
     /// `rules`, innermost first: the reference compiler collects the rules
     /// of each in an order of its own, and numbers the kernel's transition
@@ -501,8 +505,8 @@ impl Session {
 struct Building {
     name: String,
     state: ProfileState,
-    rules: Vec<ast::Rule>,
-    model: Vec<Option<crate::policy::Rule>>,
+    rules: Vec<Arc<ast::Rule>>,
+    model: Vec<Option<Arc<crate::policy::Rule>>>,
     blocks: Vec<RuleBlock>,
     children: Vec<ResolvedProfile>,
     child_names: HashMap<String, Span>,
@@ -1848,9 +1852,11 @@ impl Walker<'_> {
                 written_vars: &written_vars,
                 unused: false,
             };
-            b.model.push(check::check_rule(&rule, &mut ctx));
+            b.model
+                .push(check::check_rule(&rule, &mut ctx).map(Arc::new));
         }
         // kept when the checks did not read what earlier rules left
+        let rule = Arc::new(rule);
         if let Some(k) =
             key.filter(|_| b.state.file.exec_lookups == lookups && b.state.file.path_only.is_none())
         {
@@ -2023,7 +2029,7 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
             continue;
         };
         let link = is_link(m);
-        let mut copy = m.clone();
+        let mut copy = crate::policy::Rule::clone(m);
         match &mut copy.kind {
             crate::policy::RuleKind::File(f) => {
                 let path = f.path.as_deref().and_then(|x| renamed(x, from, to));
@@ -2051,9 +2057,9 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
             _ => {}
         }
         added.push(renamed_rule(r, from, to, link));
-        lowered.push(Some(copy));
+        lowered.push(Some(Arc::new(copy)));
     }
-    p.rules.extend(added);
+    p.rules.extend(added.into_iter().map(Arc::new));
     p.model.extend(lowered);
     for c in &mut p.children {
         apply_alias_table(c, table);

@@ -67,10 +67,12 @@ mod tests {
             flags: vec![],
             header: vec![],
             rules: (0..n)
-                .map(|_| crate::syntax::ast::Rule {
-                    prefix: vec![],
-                    elems: vec![],
-                    span: Default::default(),
+                .map(|_| {
+                    std::sync::Arc::new(crate::syntax::ast::Rule {
+                        prefix: vec![],
+                        elems: vec![],
+                        span: Default::default(),
+                    })
                 })
                 .collect(),
             model: vec![None; n],

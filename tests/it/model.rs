@@ -75,7 +75,7 @@ fn round_trip(opts: &Options, cases: &[(String, Option<PathBuf>, String)]) -> (u
                 .policy
                 .profiles
                 .first()
-                .map(|p| p.model.iter().flatten().cloned().collect())
+                .map(|p| p.model.iter().flatten().map(|r| (**r).clone()).collect())
                 .unwrap_or_default();
             if again.has_errors() || back.len() != values.len() {
                 // name the rules that fail on their own
