@@ -7,14 +7,15 @@
 # the oracle), neovim (the real client the language server is tested
 # with), qemu-system-x86, linux-image-amd64 and busybox-static (a real
 # kernel booted under emulation, where `aaprof load` is tested), openssl
-# (a certificate for the guest's pod account), the Rust
+# (a certificate for the guest's pod account), graphviz (its `dot` reads
+# the Graphviz text `aaprof graph` writes), the Rust
 # toolchain, and ../shared beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 for pkg in apparmor apparmor-profiles apparmor-profiles-extra neovim \
-  qemu-system-x86 linux-image-amd64 busybox-static openssl; do
+  qemu-system-x86 linux-image-amd64 busybox-static openssl graphviz; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

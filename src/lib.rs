@@ -14,6 +14,7 @@ pub mod digest;
 pub mod emit;
 pub mod features;
 pub mod fmt;
+pub mod graph;
 pub mod k8s;
 pub mod kernel;
 pub mod lint;

@@ -31,6 +31,7 @@ pub mod debug;
 pub mod diff;
 pub mod emit;
 pub mod fmt;
+pub mod graph;
 pub mod inspect;
 pub mod k8s;
 pub mod lint;
@@ -167,6 +168,18 @@ pub enum Command {
     /// allowed), 1 when --access is not wholly allowed, 2 when the policy
     /// has errors or on usage and I/O errors.
     Query(query::QueryArgs),
+    /// Where a confined process can go: profiles, children and hats as
+    /// nodes, exec transitions (ix, px, cx, ux and their variants, with
+    /// their targets), change_profile, change_hat and stacking as edges
+    /// labelled with the paths that take them. What leaves confinement
+    /// (ux, unconfined, a px to a profile the policies do not define,
+    /// change_profile to any profile) is drawn in red. A px or cx without
+    /// a target goes to the profiles whose attachment shares a path with
+    /// the rule's.
+    ///
+    /// Exit status: 0 when drawn, 2 when a file has errors (it is left
+    /// out, the rest drawn) or on usage and I/O errors.
+    Graph(graph::GraphArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
@@ -385,6 +398,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Status(a) => load::status(a),
         Command::Diff(a) => diff::run(a),
         Command::Query(a) => query::run(a),
+        Command::Graph(a) => graph::run(a),
         Command::Debug(a) => debug::run(a),
         Command::Completions(a) => completions::run(a),
     }

@@ -14,6 +14,7 @@ mod diff;
 mod differential;
 mod emit;
 mod fmt;
+mod graph;
 mod inspect;
 mod k8s;
 mod k8s_cli;
