@@ -36,6 +36,7 @@ pub mod inspect;
 pub mod k8s;
 pub mod lint;
 pub mod load;
+pub mod logs;
 pub mod lsp;
 pub mod node;
 pub mod pool;
@@ -180,6 +181,19 @@ pub enum Command {
     /// Exit status: 0 when drawn, 2 when a file has errors (it is left
     /// out, the rest drawn) or on usage and I/O errors.
     Graph(graph::GraphArgs),
+    /// Why the kernel said no: each distinct AppArmor denial of a log
+    /// (`dmesg`, `journalctl -k` or auditd's audit.log; complain mode's
+    /// ALLOWED records too), which profile, what access, and why, decided
+    /// on the tree given with --profiles as `query` decides it: the deny
+    /// rule that blocked it and where it was written, that no rule allows
+    /// it, or that the tree's profile allows it (the profile the kernel
+    /// ran is not the one the tree defines: a stale load). File and
+    /// capability denials are decided; others are said, not decided.
+    /// --suggest gives the rule that would allow each.
+    ///
+    /// Exit status: 0 when the log holds no denial, 1 when it does, 2 on
+    /// usage and I/O errors.
+    Logs(logs::LogsArgs),
     /// Print the output of one pipeline stage (for debugging and bug reports).
     Debug(debug::DebugArgs),
     /// Print a shell completion script (bash, zsh or fish) to standard output.
@@ -399,6 +413,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diff(a) => diff::run(a),
         Command::Query(a) => query::run(a),
         Command::Graph(a) => graph::run(a),
+        Command::Logs(a) => logs::run(a),
         Command::Debug(a) => debug::run(a),
         Command::Completions(a) => completions::run(a),
     }

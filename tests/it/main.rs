@@ -21,6 +21,7 @@ mod k8s_cli;
 mod kernel;
 mod lint;
 mod lint_cli;
+mod logs;
 mod lsp;
 mod model;
 mod oracle;

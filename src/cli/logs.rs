@@ -1,0 +1,559 @@
+//! `aaprof logs --profiles DIR [FILE | -]`: each distinct denial of an
+//! AppArmor log (see [`aaprof::audit`]), which profile, what access, and
+//! why, decided on the tree's policy as `query` decides it: the deny
+//! rule that blocked it and where it was written, or that no rule allows
+//! it, or that the tree's profile allows it (so the profile the kernel
+//! ran is not the one the tree defines: a stale load). `--suggest` gives
+//! the rules that would allow what was logged.
+
+use super::{PolicyArgs, exit};
+use aaprof::audit::{Record, rule_letter};
+use aaprof::binpolicy::compare;
+use aaprof::binpolicy::perms::{Kind, Meaning, file};
+use aaprof::compile::{self, Options};
+use aaprof::lint::facts::{Cache, Facts};
+use aaprof::policy::{Mode, RuleKind};
+use aaprof::resolve::Outcome;
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The profile tree the denials are explained by (a directory or a
+    /// file): what is meant to be loaded.
+    #[arg(long, value_name = "DIR")]
+    pub profiles: PathBuf,
+    /// Also say, for each denial, the rule that would allow it.
+    #[arg(long)]
+    pub suggest: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: LogsFormat,
+    /// The log: `dmesg` or `journalctl -k` output, or auditd's audit.log;
+    /// `-` (the default) reads standard input.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub input: PathBuf,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogsFormat {
+    Text,
+    Json,
+}
+
+pub fn run(a: LogsArgs) -> i32 {
+    match run_inner(a) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("aaprof: error: {e:#}");
+            exit::USAGE
+        }
+    }
+}
+
+/// A denial and how often it was logged.
+struct Seen {
+    record: Record,
+    count: usize,
+}
+
+/// The profiles of the tree: each full name's file and compiled policy.
+struct Tree<'a> {
+    outcomes: Vec<&'a Outcome>,
+    facts: Vec<Facts<'a>>,
+    /// full name -> (index of `outcomes`, the file's compiled policy)
+    by_name: BTreeMap<String, (usize, std::rc::Rc<Vec<u8>>)>,
+}
+
+fn run_inner(a: LogsArgs) -> Result<i32> {
+    let text = if a.input.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read standard input")?;
+        s
+    } else {
+        let bytes = std::fs::read(&a.input)
+            .with_context(|| format!("cannot read `{}`", a.input.display()))?;
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    // distinct denials, in the order first logged
+    let mut order: Vec<String> = Vec::new();
+    let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
+    for line in text.lines() {
+        let Some(r) = Record::parse(line) else {
+            continue;
+        };
+        if !r.is_denial() {
+            continue;
+        }
+        let key = identity(&r);
+        match seen.get_mut(&key) {
+            Some(s) => s.count += 1,
+            None => {
+                order.push(key.clone());
+                seen.insert(
+                    key,
+                    Seen {
+                        record: r,
+                        count: 1,
+                    },
+                );
+            }
+        }
+    }
+
+    let opts = super::check::options(&a.policy)?;
+    let session = aaprof::resolve::Session::new();
+    let inputs = super::check::gather(std::slice::from_ref(&a.profiles))?;
+    if inputs.io_failed {
+        anyhow::bail!("cannot read the profiles `{}`", a.profiles.display());
+    }
+    let outcomes = super::check::check_all(&session, inputs.jobs, &opts, true);
+    let sources = session.sources();
+    let cache = Cache::default();
+    let mut tree = Tree {
+        outcomes: Vec::new(),
+        facts: Vec::new(),
+        by_name: BTreeMap::new(),
+    };
+    let copts = Options {
+        features: opts.features.clone(),
+        policy_features: None,
+        budget: Default::default(),
+    };
+    let mut bad = 0;
+    for o in &outcomes {
+        let Some(file_id) = o.file else { continue };
+        match compile::compile_checked(o, &opts.search, &copts) {
+            Ok(c) => {
+                let bytes = std::rc::Rc::new(c.bytes());
+                let i = tree.outcomes.len();
+                for n in &c.names {
+                    tree.by_name.insert(n.clone(), (i, bytes.clone()));
+                }
+                tree.outcomes.push(o);
+                tree.facts.push(Facts::new(&o.policy, file_id, &cache));
+            }
+            Err(errors) => {
+                bad += 1;
+                super::errors_to_stderr(&sources, &errors, std::io::stderr().is_terminal())?;
+            }
+        }
+    }
+    if bad > 0 {
+        eprintln!(
+            "aaprof: note: {bad} file(s) of the tree with errors are left out; denials of their profiles are not explained"
+        );
+    }
+
+    let mut out = Vec::new();
+    for key in &order {
+        let s = &seen[key];
+        let (what, why, rules, verdict) = explain(&s.record, &tree, &sources);
+        let suggestion = a
+            .suggest
+            .then(|| match verdict {
+                // a deny rule wins over any rule added; a stale load is
+                // mended by loading the tree
+                Why::Denied => Some(
+                    "none: an allow rule does not override a deny rule; remove or narrow the deny rule"
+                        .to_string(),
+                ),
+                Why::Stale => Some("none: load the tree's profile (`aaprof replace`)".to_string()),
+                Why::NoRule | Why::NotInTree | Why::Undecided => suggest(&s.record),
+            })
+            .flatten();
+        out.push(serde_json::json!({
+            "verdict": s.record.verdict,
+            "count": s.count,
+            "profile": s.record.get("profile"),
+            "operation": s.record.get("operation"),
+            "class": s.record.class(),
+            "access": what,
+            "why": why,
+            "reason": verdict.word(),
+            "rules": rules,
+            "suggest": suggestion,
+        }));
+    }
+    match a.format {
+        LogsFormat::Json => println!("{}", serde_json::to_string_pretty(&out)?),
+        LogsFormat::Text => {
+            if out.is_empty() {
+                println!("no AppArmor denials in the log");
+            }
+            for d in &out {
+                let times = match d["count"].as_u64() {
+                    Some(1) | None => String::new(),
+                    Some(n) => format!(" ({n} times)"),
+                };
+                println!(
+                    "{} {}{times}: profile `{}`, {}",
+                    d["verdict"].as_str().unwrap_or_default(),
+                    d["operation"].as_str().unwrap_or("?"),
+                    d["profile"].as_str().unwrap_or("?"),
+                    d["access"].as_str().unwrap_or_default()
+                );
+                println!("  why: {}", d["why"].as_str().unwrap_or_default());
+                if let Some(s) = d["suggest"].as_str() {
+                    if s.starts_with("none:") {
+                        println!("  to allow it: {}", &s[6..]);
+                    } else {
+                        println!("  to allow it, add to the profile: {s}");
+                    }
+                }
+            }
+        }
+    }
+    Ok(if seen.is_empty() {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
+}
+
+/// What makes two records the same denial (the process and time aside).
+fn identity(r: &Record) -> String {
+    const KEYS: [&str; 14] = [
+        "apparmor",
+        "profile",
+        "operation",
+        "class",
+        "name",
+        "name2",
+        "denied_mask",
+        "capname",
+        "signal",
+        "peer",
+        "family",
+        "sock_type",
+        "interface",
+        "member",
+    ];
+    KEYS.iter()
+        .map(|k| format!("{k}={}", r.get(k).unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Why an access was denied, in a word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Why {
+    /// A deny rule of the tree's profile denies it.
+    Denied,
+    /// No rule of the tree's profile allows it.
+    NoRule,
+    /// The tree's profile allows it: the kernel ran another version.
+    Stale,
+    /// The tree has no such profile.
+    NotInTree,
+    /// A class `logs` does not decide.
+    Undecided,
+}
+
+impl Why {
+    fn word(self) -> &'static str {
+        match self {
+            Why::Denied => "denied-by-rule",
+            Why::NoRule => "no-rule",
+            Why::Stale => "stale",
+            Why::NotInTree => "not-in-tree",
+            Why::Undecided => "undecided",
+        }
+    }
+}
+
+/// The access in words, why it was denied, the rules responsible (each
+/// with where it was written), and why in a word.
+fn explain(
+    r: &Record,
+    tree: &Tree,
+    sources: &aaprof::source::SourceMap,
+) -> (String, String, Vec<serde_json::Value>, Why) {
+    let profile = r.get("profile").unwrap_or_default();
+    let mask = r
+        .get("denied_mask")
+        .or(r.get("requested_mask"))
+        .unwrap_or_default();
+    let class = r.class();
+    let what = match class {
+        "file" => format!("file \"{}\": {mask}", r.get("name").unwrap_or_default()),
+        "cap" => format!("capability {}", r.get("capname").unwrap_or_default()),
+        "net" => format!(
+            "network {} {}: {mask}",
+            r.get("family").unwrap_or_default(),
+            r.get("sock_type").unwrap_or_default()
+        ),
+        "signal" => format!(
+            "signal {} to `{}`: {mask}",
+            r.get("signal").unwrap_or_default(),
+            r.get("peer").unwrap_or_default()
+        ),
+        "ptrace" => format!("ptrace of `{}`: {mask}", r.get("peer").unwrap_or_default()),
+        other => format!("{other}: {mask}"),
+    };
+    let Some((i, bytes)) = tree.by_name.get(profile) else {
+        return (
+            what,
+            format!("the tree defines no profile `{profile}`: it is not what the kernel ran"),
+            Vec::new(),
+            Why::NotInTree,
+        );
+    };
+    let location = |span: aaprof::source::Span| {
+        let (line, col) = sources.line_col(span);
+        let at = sources
+            .get(span.file)
+            .map_or_else(String::new, |f| match &f.path {
+                Some(p) => p.display().to_string(),
+                None => f.name.clone(),
+            });
+        format!("{at}:{line}:{col}")
+    };
+    let rule_json = |span: aaprof::source::Span, deny: bool| {
+        serde_json::json!({
+            "rule": sources.slice(span).trim().trim_end_matches(',').trim(),
+            "at": location(span),
+            "deny": deny,
+        })
+    };
+    let pf = tree.facts[*i]
+        .profiles
+        .iter()
+        .find(|p| p.full_name == profile);
+    match class {
+        "file" => {
+            let path = r.get("name").unwrap_or_default();
+            let owner = r.get("fsuid").is_some() && r.get("fsuid") == r.get("ouid");
+            let input: Vec<u16> = path.bytes().map(u16::from).collect();
+            let perms = match compare::lookup(bytes, profile, Kind::File, &input) {
+                Ok(Some((Meaning::File(f), _))) => f,
+                _ => Default::default(),
+            };
+            let allowed = if owner {
+                perms.user.allow
+            } else {
+                perms.other.allow
+            };
+            let wanted = mask_bits(mask);
+            let letters: Vec<char> = mask.chars().filter_map(rule_letter).collect();
+            let mut denying = Vec::new();
+            let mut partial = Vec::new();
+            if let Some(pf) = pf {
+                for fr in &pf.files {
+                    if !fr.pattern().is_some_and(|p| p.matches(path)) {
+                        continue;
+                    }
+                    // an owner rule applies to the file's owner only
+                    if (fr.owner && !fr.other && !owner) || (fr.other && !fr.owner && owner) {
+                        continue;
+                    }
+                    let has = |c: char| match c {
+                        'r' => fr.perms.read,
+                        'w' => fr.perms.write,
+                        'a' => fr.perms.append || fr.perms.write,
+                        'x' => fr.perms.exec,
+                        'm' => fr.perms.mmap,
+                        'k' => fr.perms.lock,
+                        'l' => fr.perms.link,
+                        _ => false,
+                    };
+                    if letters.iter().any(|&c| has(c)) {
+                        if fr.deny {
+                            denying.push(rule_json(fr.rule.span, true));
+                        } else {
+                            partial.push(rule_json(fr.rule.span, false));
+                        }
+                    }
+                }
+            }
+            if wanted != 0 && allowed & wanted == wanted {
+                let mut rules = partial;
+                rules.extend(denying);
+                return (
+                    what,
+                    "the tree's profile allows it: the profile the kernel ran is not the one the tree defines (a stale load; `aaprof replace` it)".into(),
+                    rules,
+                    Why::Stale,
+                );
+            }
+            if !denying.is_empty() {
+                let why = format!(
+                    "denied by {}",
+                    denying
+                        .iter()
+                        .map(|d| format!(
+                            "`{}` ({})",
+                            d["rule"].as_str().unwrap_or_default(),
+                            d["at"].as_str().unwrap_or_default()
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                );
+                let why = if partial.is_empty() {
+                    why
+                } else {
+                    format!("{why}, although {} allow it", list(&partial))
+                };
+                let mut rules = denying;
+                rules.extend(partial);
+                return (what, why, rules, Why::Denied);
+            }
+            let who = if owner {
+                "its owner"
+            } else {
+                "a user who does not own it"
+            };
+            (
+                what,
+                format!("no rule of the profile allows `{mask}` on it for {who}"),
+                partial,
+                Why::NoRule,
+            )
+        }
+        "cap" => {
+            let name = r.get("capname").unwrap_or_default();
+            let mut allow = Vec::new();
+            let mut deny = Vec::new();
+            if let Some(pf) = pf {
+                for (rule, m) in pf.profile.rules.iter().zip(&pf.profile.model) {
+                    let Some(m) = m else { continue };
+                    let grants = match &m.kind {
+                        RuleKind::Capability(c) => {
+                            c.names.is_empty() || c.names.iter().any(|n| n == name)
+                        }
+                        RuleKind::All => true,
+                        _ => false,
+                    };
+                    if grants {
+                        if m.qualifiers.mode == Mode::Deny {
+                            deny.push(rule_json(rule.span, true));
+                        } else {
+                            allow.push(rule_json(rule.span, false));
+                        }
+                    }
+                }
+            }
+            if !deny.is_empty() {
+                let why = format!("denied by {}", list(&deny));
+                deny.extend(allow);
+                (what, why, deny, Why::Denied)
+            } else if !allow.is_empty() {
+                (
+                    what,
+                    format!(
+                        "the tree's profile allows it ({}): the profile the kernel ran is not the one the tree defines (a stale load)",
+                        list(&allow)
+                    ),
+                    allow,
+                    Why::Stale,
+                )
+            } else {
+                (
+                    what,
+                    format!("no rule of the profile allows capability {name}"),
+                    Vec::new(),
+                    Why::NoRule,
+                )
+            }
+        }
+        other => (
+            what,
+            format!(
+                "the profile is in the tree; aaprof logs decides file and capability denials, not yet `{other}` ones"
+            ),
+            Vec::new(),
+            Why::Undecided,
+        ),
+    }
+}
+
+fn list(rules: &[serde_json::Value]) -> String {
+    rules
+        .iter()
+        .map(|d| {
+            format!(
+                "`{}` ({})",
+                d["rule"].as_str().unwrap_or_default(),
+                d["at"].as_str().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// The kernel's file permission bits of a record's mask letters.
+fn mask_bits(mask: &str) -> u32 {
+    mask.chars()
+        .map(|c| match c {
+            'r' => file::READ,
+            'w' => file::WRITE,
+            'a' => file::APPEND,
+            'x' => file::EXEC,
+            'm' => file::MMAP,
+            'k' => file::LOCK,
+            'l' => file::LINK,
+            'c' => file::CREATE,
+            'd' => file::DELETE,
+            _ => 0,
+        })
+        .fold(0, |a, b| a | b)
+}
+
+/// The rule that would allow what a record logged.
+fn suggest(r: &Record) -> Option<String> {
+    let mask = r
+        .get("requested_mask")
+        .or(r.get("denied_mask"))
+        .unwrap_or_default();
+    let quoted = |s: &str| {
+        if s.contains(char::is_whitespace) || s.contains(['"', '#']) {
+            format!("\"{}\"", s.replace('"', "\\\""))
+        } else {
+            s.to_string()
+        }
+    };
+    match r.class() {
+        "file" => {
+            let mut letters: Vec<char> = mask.chars().filter_map(rule_letter).collect();
+            letters.sort_by_key(|c| "rwaxmkl".find(*c));
+            letters.dedup();
+            if letters.contains(&'w') {
+                letters.retain(|&c| c != 'a');
+            }
+            let perms: String = letters
+                .iter()
+                .map(|&c| {
+                    if c == 'x' {
+                        "ix".to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            let name = r.get("name")?;
+            (!perms.is_empty()).then(|| format!("{} {perms},", quoted(name)))
+        }
+        "cap" => Some(format!("capability {},", r.get("capname")?)),
+        "net" => Some(
+            format!(
+                "network {} {},",
+                r.get("family")?,
+                r.get("sock_type").unwrap_or_default()
+            )
+            .replace(" ,", ","),
+        ),
+        "signal" => Some(format!(
+            "signal ({mask}) set=({}) peer={},",
+            r.get("signal")?,
+            quoted(r.get("peer")?)
+        )),
+        "ptrace" => Some(format!("ptrace ({mask}) peer={},", quoted(r.get("peer")?))),
+        _ => None,
+    }
+}

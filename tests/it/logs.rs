@@ -1,0 +1,152 @@
+//! `aaprof logs`: denials of written logs (each format the kernel's
+//! records reach a user in) explained on a profile tree. The real
+//! kernel's records are explained in the QEMU test (kernel.rs).
+
+use super::cli::{aaprof, stderr, stdout, tmpdir};
+use super::support::repo;
+
+const PROFILE: &str = "profile deny-write {
+  file,
+  deny /** w,
+  owner /home/*/notes rw,
+  capability chown,
+  deny capability sys_admin,
+}
+
+profile strict {
+  owner /home/*/notes r,
+  /etc/hosts r,
+}
+";
+
+/// One record in each of the forms a log holds them: dmesg, journalctl
+/// -k, auditd (a hexadecimal name too).
+const LOG: &str = r#"[   12.345678] audit: type=1400 audit(1733300000.123:45): apparmor="DENIED" operation="mknod" class="file" profile="deny-write" name="/tmp/written" pid=123 comm="sh" requested_mask="c" denied_mask="c" fsuid=0 ouid=0
+[   12.345679] audit: type=1400 audit(1733300000.124:46): apparmor="DENIED" operation="mknod" class="file" profile="deny-write" name="/tmp/written" pid=124 comm="sh" requested_mask="c" denied_mask="c" fsuid=0 ouid=0
+[   12.400000] some other kernel line
+Dec 04 10:00:00 node kernel: audit: type=1400 audit(1733300001.1:47): apparmor="DENIED" operation="open" class="file" profile="deny-write" name="/etc/passwd" pid=125 comm="cat" requested_mask="r" denied_mask="r" fsuid=0 ouid=0
+type=AVC msg=audit(1733300002.1:48): apparmor="DENIED" operation="open" class="file" profile="strict" name=2F686F6D652F616E6E2F6E6F746573 pid=126 comm="cat" requested_mask="r" denied_mask="r" fsuid=1001 ouid=1000
+type=AVC msg=audit(1733300002.1:49): apparmor="DENIED" operation="capable" class="cap" profile="deny-write" pid=127 comm="mount" capability=21 capname="sys_admin"
+type=AVC msg=audit(1733300002.1:50): apparmor="ALLOWED" operation="capable" class="cap" profile="strict" pid=127 comm="ip" capability=12 capname="net_admin"
+type=AVC msg=audit(1733300002.1:51): apparmor="DENIED" operation="open" class="file" profile="nginx" name="/var/www/x" pid=127 comm="nginx" requested_mask="r" denied_mask="r" fsuid=0 ouid=0
+"#;
+
+#[test]
+fn each_denial_says_which_rule_or_which_lack_of_one() {
+    let dir = tmpdir("logs-explain");
+    let p = dir.join("profiles");
+    std::fs::write(&p, PROFILE).unwrap();
+    let log = dir.join("log");
+    std::fs::write(&log, LOG).unwrap();
+    let path = p.display().to_string();
+    let o = aaprof(
+        &[
+            "logs",
+            "--profiles",
+            &path,
+            "--suggest",
+            &log.display().to_string(),
+        ],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "DENIED mknod (2 times): profile `deny-write`, file \"/tmp/written\": c
+  why: denied by `deny /** w` ({path}:3:3)
+  to allow it: an allow rule does not override a deny rule; remove or narrow the deny rule
+DENIED open: profile `deny-write`, file \"/etc/passwd\": r
+  why: the tree's profile allows it: the profile the kernel ran is not the one the tree defines (a stale load; `aaprof replace` it)
+  to allow it: load the tree's profile (`aaprof replace`)
+DENIED open: profile `strict`, file \"/home/ann/notes\": r
+  why: no rule of the profile allows `r` on it for a user who does not own it
+  to allow it, add to the profile: /home/ann/notes r,
+DENIED capable: profile `deny-write`, capability sys_admin
+  why: denied by `deny capability sys_admin` ({path}:6:3)
+  to allow it: an allow rule does not override a deny rule; remove or narrow the deny rule
+ALLOWED capable: profile `strict`, capability net_admin
+  why: no rule of the profile allows capability net_admin
+  to allow it, add to the profile: capability net_admin,
+DENIED open: profile `nginx`, file \"/var/www/x\": r
+  why: the tree defines no profile `nginx`: it is not what the kernel ran
+  to allow it, add to the profile: /var/www/x r,
+"
+        )
+    );
+}
+
+#[test]
+fn json_gives_the_reason_and_the_rules_with_their_places() {
+    let dir = tmpdir("logs-json");
+    let p = dir.join("profiles");
+    std::fs::write(&p, PROFILE).unwrap();
+    let o = aaprof(
+        &[
+            "logs",
+            "--profiles",
+            &p.display().to_string(),
+            "--format",
+            "json",
+            "-",
+        ],
+        Some(LOG.as_bytes()),
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let reasons: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "denied-by-rule",
+            "stale",
+            "no-rule",
+            "denied-by-rule",
+            "no-rule",
+            "not-in-tree"
+        ]
+    );
+    assert_eq!(v[0]["count"], 2);
+    assert_eq!(v[0]["rules"][0]["rule"], "deny /** w");
+    assert!(v[0]["rules"][0]["at"].as_str().unwrap().ends_with(":3:3"));
+}
+
+#[test]
+fn a_log_without_denials_and_bad_input() {
+    let dir = tmpdir("logs-none");
+    let p = dir.join("profiles");
+    std::fs::write(&p, PROFILE).unwrap();
+    let path = p.display().to_string();
+    let o = aaprof(
+        &["logs", "--profiles", &path, "-"],
+        Some(b"[ 0.0] Linux version 6.1\n"),
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "no AppArmor denials in the log\n");
+    let o = aaprof(
+        &["logs", "--profiles", &path, "/nonexistent/log"],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot read `/nonexistent/log`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = aaprof(
+        &["logs", "--profiles", "/nonexistent/tree", "-"],
+        Some(b""),
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/tree"), "{}", stderr(&o));
+}
