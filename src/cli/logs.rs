@@ -12,7 +12,6 @@ use aaprof::binpolicy::compare;
 use aaprof::binpolicy::perms::{Kind, Meaning, file};
 use aaprof::compile::{self, Options};
 use aaprof::lint::facts::{Cache, Facts};
-use aaprof::policy::{Mode, RuleKind};
 use aaprof::resolve::Outcome;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -418,46 +417,39 @@ fn explain(
         }
         "cap" => {
             let name = r.get("capname").unwrap_or_default();
-            let mut allow = Vec::new();
-            let mut deny = Vec::new();
-            if let Some(pf) = pf {
-                for (rule, m) in pf.profile.rules.iter().zip(&pf.profile.model) {
-                    let Some(m) = m else { continue };
-                    let grants = match &m.kind {
-                        RuleKind::Capability(c) => {
-                            c.names.is_empty() || c.names.iter().any(|n| n == name)
-                        }
-                        RuleKind::All => true,
-                        _ => false,
-                    };
-                    if grants {
-                        if m.qualifiers.mode == Mode::Deny {
-                            deny.push(rule_json(rule.span, true));
-                        } else {
-                            allow.push(rule_json(rule.span, false));
-                        }
-                    }
-                }
-            }
-            if !deny.is_empty() {
-                let why = format!("denied by {}", list(&deny));
-                deny.extend(allow);
-                (what, why, deny, Why::Denied)
-            } else if !allow.is_empty() {
+            let answer = pf.map(|pf| aaprof::policy::capability_answer(pf.profile, name));
+            let rules: Vec<serde_json::Value> = answer
+                .iter()
+                .flat_map(|a| &a.rules)
+                .map(|(span, deny)| rule_json(*span, *deny))
+                .collect();
+            let denying: Vec<serde_json::Value> = rules
+                .iter()
+                .filter(|r| r["deny"] == true)
+                .cloned()
+                .collect();
+            if !denying.is_empty() {
+                (
+                    what,
+                    format!("denied by {}", list(&denying)),
+                    rules,
+                    Why::Denied,
+                )
+            } else if answer.is_some_and(|a| a.allowed) {
                 (
                     what,
                     format!(
                         "the tree's profile allows it ({}): the profile the kernel ran is not the one the tree defines (a stale load)",
-                        list(&allow)
+                        list(&rules)
                     ),
-                    allow,
+                    rules,
                     Why::Stale,
                 )
             } else {
                 (
                     what,
                     format!("no rule of the profile allows capability {name}"),
-                    Vec::new(),
+                    rules,
                     Why::NoRule,
                 )
             }

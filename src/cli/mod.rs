@@ -159,15 +159,18 @@ pub enum Command {
     /// changed, 2 when a file has errors (it is left out on both sides,
     /// the rest compared) or on usage and I/O errors.
     Diff(diff::DiffArgs),
-    /// What a profile allows on a file path, decided on its compiled file
+    /// What a profile allows: on a file path, decided on its compiled file
     /// automaton as the kernel decides it (for the file's owner and for
     /// others), with every file rule whose path matches it, includes and
-    /// variables resolved, and where each was written. Without -M, the
-    /// policy is compiled for every feature the language has.
+    /// variables resolved, and where each was written; `capability NAME`,
+    /// with the rules that grant or deny it; `exec PATH`, with the
+    /// transition it takes and the profile it starts the program in.
+    /// Without -M, the policy is compiled for every feature the language
+    /// has.
     ///
     /// Exit status: 0 when answered (with --access: when all of it is
-    /// allowed), 1 when --access is not wholly allowed, 2 when the policy
-    /// has errors or on usage and I/O errors.
+    /// allowed; for a capability or an exec: when it is allowed), 1 when
+    /// not, 2 when the policy has errors or on usage and I/O errors.
     Query(query::QueryArgs),
     /// Where a confined process can go: profiles, children and hats as
     /// nodes, exec transitions (ix, px, cx, ux and their variants, with

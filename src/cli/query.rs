@@ -33,9 +33,42 @@ pub struct QueryArgs {
     /// The policy file.
     #[arg(value_name = "POLICY")]
     pub path: PathBuf,
-    /// The file path asked about (absolute).
-    #[arg(value_name = "FILE")]
-    pub file: String,
+    /// What is asked about: a file path (absolute), `capability NAME`,
+    /// or `exec PATH` (which transition a program started from the
+    /// profile takes, and to which profile).
+    #[arg(value_name = "ACCESS", required = true, num_args = 1..)]
+    pub access_of: Vec<String>,
+}
+
+/// What a query asks about.
+enum Asked {
+    File(String),
+    Capability(String),
+    Exec(String),
+}
+
+fn asked(words: &[String]) -> Result<Asked> {
+    let path = |p: &str| -> Result<String> {
+        if !p.starts_with('/') {
+            anyhow::bail!("`{p}`: the file asked about must be an absolute path");
+        }
+        Ok(p.to_string())
+    };
+    match words {
+        [p] if !matches!(p.as_str(), "capability" | "exec") => Ok(Asked::File(path(p)?)),
+        [k, n] if k == "capability" => {
+            let n = n.trim_start_matches("CAP_").to_ascii_lowercase();
+            if !aaprof::vocab::CAPABILITIES.contains(&n.as_str()) {
+                anyhow::bail!("`{n}` is not a capability name");
+            }
+            Ok(Asked::Capability(n))
+        }
+        [k, p] if k == "exec" => Ok(Asked::Exec(path(p)?)),
+        _ => anyhow::bail!(
+            "ask about a file path (`/etc/motd`), `capability NAME` or `exec PATH`; not `{}`",
+            words.join(" ")
+        ),
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,11 +108,13 @@ fn access_bits(letters: &str) -> Result<u32> {
 }
 
 fn run_inner(a: QueryArgs) -> Result<i32> {
-    if !a.file.starts_with('/') {
-        anyhow::bail!(
-            "`{}`: the file asked about must be an absolute path",
-            a.file
-        );
+    let question = asked(&a.access_of)?;
+    let file_path = match &question {
+        Asked::File(p) | Asked::Exec(p) => p.clone(),
+        Asked::Capability(_) => String::new(),
+    };
+    if a.access.is_some() && !matches!(question, Asked::File(_)) {
+        anyhow::bail!("--access is for a file path");
     }
     let want = a.access.as_deref().map(access_bits).transpose()?;
     let opts = super::check::options(&a.policy)?;
@@ -127,17 +162,6 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
             }
         }
     };
-    let bytes = c.bytes();
-    let input: Vec<u16> = a.file.bytes().map(u16::from).collect();
-    let perms = match compare::lookup(&bytes, &name, Kind::File, &input)? {
-        Some((Meaning::File(f), _)) => f,
-        _ => FilePerms::default(),
-    };
-    // the rules whose paths match
-    let cache = aaprof::lint::facts::Cache::default();
-    let file_id = out.file.context("the policy file was not read")?;
-    let facts = aaprof::lint::facts::Facts::new(&out.policy, file_id, &cache);
-    let mut rules = Vec::new();
     let location = |span: aaprof::source::Span| {
         let (line, col) = sources.line_col(span);
         let at = sources
@@ -148,6 +172,59 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
             });
         (at, line, col)
     };
+    if let Asked::Capability(cap) = &question {
+        let p =
+            find_profile(&out.policy.profiles, &name).context("the profile was not resolved")?;
+        let answer = aaprof::policy::capability_answer(p, cap);
+        let rules: Vec<serde_json::Value> = answer
+            .rules
+            .iter()
+            .map(|(span, deny)| {
+                let (at, line, col) = location(*span);
+                serde_json::json!({
+                    "rule": sources.slice(*span).trim().trim_end_matches(',').trim(),
+                    "file": at, "line": line, "column": col, "deny": deny,
+                })
+            })
+            .collect();
+        match a.format {
+            QueryFormat::Json => println!(
+                "{}",
+                serde_json::json!({"profile": name, "capability": cap, "allowed": answer.allowed, "rules": rules})
+            ),
+            QueryFormat::Text => {
+                println!("profile `{name}`, capability {cap}:");
+                println!(
+                    "  {}",
+                    if answer.allowed {
+                        "allowed"
+                    } else {
+                        "not allowed"
+                    }
+                );
+                if rules.is_empty() {
+                    println!("  no rule of the profile grants or denies it");
+                }
+                print_rules(&rules);
+            }
+        }
+        return Ok(if answer.allowed {
+            exit::OK
+        } else {
+            exit::FINDINGS
+        });
+    }
+    let bytes = c.bytes();
+    let input: Vec<u16> = file_path.bytes().map(u16::from).collect();
+    let perms = match compare::lookup(&bytes, &name, Kind::File, &input)? {
+        Some((Meaning::File(f), _)) => f,
+        _ => FilePerms::default(),
+    };
+    // the rules whose paths match
+    let cache = aaprof::lint::facts::Cache::default();
+    let file_id = out.file.context("the policy file was not read")?;
+    let facts = aaprof::lint::facts::Facts::new(&out.policy, file_id, &cache);
+    let mut rules = Vec::new();
     if let Some(pf) = facts.profiles.iter().find(|p| p.full_name == name) {
         // `file,` (every path) is a file rule without a path
         for r in &pf.others {
@@ -168,7 +245,7 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
             }));
         }
         for r in &pf.files {
-            if !r.pattern().is_some_and(|p| p.matches(&a.file)) {
+            if !r.pattern().is_some_and(|p| p.matches(&file_path)) {
                 continue;
             }
             let span = r.rule.span;
@@ -193,6 +270,9 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
         Some(As::Other) => other,
         None => owner & other,
     };
+    // an exec is asked as the file's `x`, with the transitions it takes
+    let exec = matches!(question, Asked::Exec(_));
+    let want = if exec { Some(file::EXEC) } else { want };
     let granted = want.is_none_or(|w| asked & w == w);
     let words = |b: u32| {
         if b == 0 {
@@ -201,21 +281,28 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
             file_bits(b)
         }
     };
+    let transitions = if exec {
+        transitions(&out, &sources, &name, &file_path)
+    } else {
+        Vec::new()
+    };
     match a.format {
         QueryFormat::Json => println!(
             "{}",
             serde_json::json!({
                 "profile": name,
-                "path": a.file,
+                "path": file_path,
                 "owner": words(owner),
                 "other": words(other),
-                "access": a.access,
+                "access": if exec { Some("x".to_string()) } else { a.access.clone() },
                 "allowed": want.map(|_| granted),
                 "rules": rules,
+                "transitions": exec.then_some(&transitions),
             })
         ),
         QueryFormat::Text => {
-            println!("profile `{name}`, file \"{}\":", a.file);
+            let what = if exec { "exec" } else { "file" };
+            println!("profile `{name}`, {what} \"{file_path}\":");
             if owner == other {
                 println!("  allowed, for its owner and others: {}", words(owner));
             } else {
@@ -230,31 +317,124 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
                     println!("  `{acc}`: not allowed (`{}` is not)", file_bits(missing));
                 }
             }
+            if exec {
+                if !granted {
+                    println!("  it cannot be started from the profile (`x` is not allowed)");
+                }
+                for t in &transitions {
+                    println!(
+                        "  starts it {} `{}` ({}{}) by `{}` at {}",
+                        if t["how"] == "stack" {
+                            "stacked with"
+                        } else {
+                            "in"
+                        },
+                        t["to"].as_str().unwrap_or_default(),
+                        t["mode"].as_str().unwrap_or_default(),
+                        if t["leaves"] == true {
+                            ", leaving confinement"
+                        } else {
+                            ""
+                        },
+                        t["rule"].as_str().unwrap_or_default(),
+                        t["at"].as_str().unwrap_or_default()
+                    );
+                }
+            }
             if rules.is_empty() {
                 println!("  no file rule of the profile matches it");
             } else {
                 println!("  the rules that match it:");
             }
-            for r in &rules {
-                let rule = r["rule"].as_str().unwrap_or_default();
-                // the path as variables expand it, where it reads otherwise
-                let expanded = match r["path"].as_str() {
-                    Some(p) if !rule.contains(p) => format!(" (path `{p}`)"),
-                    _ => String::new(),
-                };
-                println!(
-                    "    {} `{rule}`{expanded} at {}:{}:{}",
-                    if r["deny"] == true {
-                        "denies"
-                    } else {
-                        "allows"
-                    },
-                    r["file"].as_str().unwrap_or_default(),
-                    r["line"],
-                    r["column"]
-                );
-            }
+            print_rules(&rules);
         }
     }
     Ok(if granted { exit::OK } else { exit::FINDINGS })
+}
+
+/// The rules of an answer, each with where it was written.
+fn print_rules(rules: &[serde_json::Value]) {
+    for r in rules {
+        let rule = r["rule"].as_str().unwrap_or_default();
+        // the path as variables expand it, where it reads otherwise
+        let expanded = match r["path"].as_str() {
+            Some(p) if !rule.contains(p) => format!(" (path `{p}`)"),
+            _ => String::new(),
+        };
+        println!(
+            "    {} `{rule}`{expanded} at {}:{}:{}",
+            if r["deny"] == true {
+                "denies"
+            } else {
+                "allows"
+            },
+            r["file"].as_str().unwrap_or_default(),
+            r["line"],
+            r["column"]
+        );
+    }
+}
+
+/// A profile by its full name (`parent//child`).
+fn find_profile<'a>(
+    profiles: &'a [aaprof::resolve::ResolvedProfile],
+    name: &str,
+) -> Option<&'a aaprof::resolve::ResolvedProfile> {
+    let (head, rest) = match name.split_once("//") {
+        Some((h, r)) => (h, Some(r)),
+        None => (name, None),
+    };
+    let p = profiles.iter().find(|p| p.name == head)?;
+    match rest {
+        None => Some(p),
+        Some(r) => find_profile(&p.children, r),
+    }
+}
+
+/// The transitions an exec of `path` from profile `name` takes, as the
+/// graph of the file has them: the edges whose rule's path matches.
+fn transitions(
+    out: &aaprof::resolve::Outcome,
+    sources: &aaprof::source::SourceMap,
+    name: &str,
+    path: &str,
+) -> Vec<serde_json::Value> {
+    let g = aaprof::graph::Graph::build(&[out], sources);
+    let mut found = Vec::new();
+    for e in &g.edges {
+        if g.nodes[e.from].name != name
+            || !matches!(e.how, aaprof::graph::How::Exec | aaprof::graph::How::Stack)
+        {
+            continue;
+        }
+        for v in &e.rules {
+            let pattern = v.path.as_deref().map(aaprof::aare::Pattern::parse);
+            let (matches, literal) = match &pattern {
+                None => (true, false), // bare `file,`
+                Some(Ok(p)) => (p.matches(path), p.is_literal()),
+                Some(Err(_)) => (false, false),
+            };
+            if matches {
+                found.push((
+                    literal,
+                    serde_json::json!({
+                        "to": g.nodes[e.to].name,
+                        "mode": e.mode,
+                        "how": e.how,
+                        "leaves": e.leaves,
+                        "note": e.note,
+                        "rule": v.rule,
+                        "at": format!("{}:{}:{}", v.at.file, v.at.line, v.at.column),
+                    }),
+                ));
+            }
+        }
+    }
+    // the kernel lets an exact match outrank the wildcards' transitions
+    let exact = found.iter().any(|(literal, _)| *literal);
+    found
+        .into_iter()
+        .filter(|(literal, _)| *literal || !exact)
+        .map(|(_, t)| t)
+        .collect()
 }

@@ -85,6 +85,44 @@ pub enum RuleKind {
     PivotRoot(mount::PivotRoot),
 }
 
+/// What a profile's rules say of one capability, as the kernel decides
+/// it: allowed when an allow rule grants it (`capability NAME`, bare
+/// `capability,`, `all,`) and no deny rule denies it.
+#[derive(Debug, Default)]
+pub struct CapabilityAnswer {
+    pub allowed: bool,
+    /// The rules that grant or deny it, deny rules first, each with
+    /// whether it denies.
+    pub rules: Vec<(crate::source::Span, bool)>,
+}
+
+/// [`CapabilityAnswer`] of `profile` for capability `name` (lower case,
+/// without `CAP_`).
+pub fn capability_answer(
+    profile: &crate::resolve::ResolvedProfile,
+    name: &str,
+) -> CapabilityAnswer {
+    let mut allow = Vec::new();
+    let mut deny = Vec::new();
+    for m in profile.model.iter().flatten() {
+        let grants = match &m.kind {
+            RuleKind::Capability(c) => c.names.is_empty() || c.names.iter().any(|n| n == name),
+            RuleKind::All => true,
+            _ => false,
+        };
+        if grants {
+            match m.qualifiers.mode {
+                Mode::Deny => deny.push((m.span, true)),
+                _ => allow.push((m.span, false)),
+            }
+        }
+    }
+    CapabilityAnswer {
+        allowed: !allow.is_empty() && deny.is_empty(),
+        rules: deny.into_iter().chain(allow).collect(),
+    }
+}
+
 impl fmt::Display for Qualifiers {
     /// The qualifiers as written before a rule, each followed by a space.
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {

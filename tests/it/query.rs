@@ -114,3 +114,78 @@ fn bad_questions_say_what_is_wrong() {
     let o = query(&[&path, "/etc/x", "--profile", "a", "--access", "q"]);
     assert!(stderr(&o).contains("`q` is not a file permission"));
 }
+
+#[test]
+fn a_capability_is_allowed_by_its_rule_and_denied_by_a_deny_rule() {
+    let dir = tmpdir("query-cap");
+    let p = dir.join("p");
+    std::fs::write(
+        &p,
+        "profile p {\n  capability chown,\n  capability,\n  deny capability sys_admin,\n}\n",
+    )
+    .unwrap();
+    let path = p.display().to_string();
+    let o = query(&[&path, "capability", "sys_admin"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "profile `p`, capability sys_admin:\n  not allowed\n    denies `deny capability sys_admin` at {path}:4:3\n    \
+             allows `capability` at {path}:3:3\n"
+        )
+    );
+    // CAP_ and upper case are read as the name
+    let o = query(&[&path, "capability", "CAP_CHOWN", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["allowed"], true);
+    assert_eq!(v["rules"].as_array().unwrap().len(), 2);
+    let o = query(&[&path, "capability", "flying"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a capability name"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_exec_says_which_transition_and_to_which_profile() {
+    let dir = tmpdir("query-exec");
+    let p = dir.join("web");
+    std::fs::write(
+        &p,
+        "profile web {\n  /usr/bin/helper Px,\n  /usr/bin/sh ux,\n  /usr/bin/* ix,\n}\nprofile helper /usr/bin/helper {\n}\n",
+    )
+    .unwrap();
+    let path = p.display().to_string();
+    let o = query(&[&path, "--profile", "web", "exec", "/usr/bin/helper"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(&format!(
+            "  starts it in `helper` (Px) by `/usr/bin/helper Px` at {path}:2:3\n"
+        )),
+        "{text}"
+    );
+    let o = query(&[
+        &path,
+        "--profile",
+        "web",
+        "exec",
+        "/usr/bin/sh",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let t = &v["transitions"][0];
+    assert_eq!(
+        (t["to"].as_str(), t["leaves"].as_bool()),
+        (Some("unconfined"), Some(true))
+    );
+    // the exact rule outranks the glob `/usr/bin/* ix` for the kernel
+    assert_eq!(v["transitions"].as_array().unwrap().len(), 1, "{v}");
+    let o = query(&[&path, "--profile", "web", "exec", "/sbin/init"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("cannot be started"), "{}", stdout(&o));
+}
