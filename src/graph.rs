@@ -689,13 +689,7 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 fn location(sources: &SourceMap, span: Span) -> Location {
-    let (line, column) = sources.line_col(span);
-    let file = sources
-        .get(span.file)
-        .map_or_else(String::new, |f| match &f.path {
-            Some(p) => p.display().to_string(),
-            None => f.name.clone(),
-        });
+    let (file, line, column) = sources.place(span);
     Location { file, line, column }
 }
 

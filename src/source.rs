@@ -211,6 +211,19 @@ impl SourceMap {
             .unwrap_or((1, 1))
     }
 
+    /// Where a span starts, for a reader: the file's path as it was read
+    /// (its name where it has none), and the one-based line and column.
+    pub fn place(&self, span: Span) -> (String, usize, usize) {
+        let (line, col) = self.line_col(span);
+        let file = self
+            .get(span.file)
+            .map_or_else(String::new, |f| match &f.path {
+                Some(p) => p.display().to_string(),
+                None => f.name.clone(),
+            });
+        (file, line, col)
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

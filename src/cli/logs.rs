@@ -305,13 +305,7 @@ fn explain(
         );
     };
     let location = |span: aaprof::source::Span| {
-        let (line, col) = sources.line_col(span);
-        let at = sources
-            .get(span.file)
-            .map_or_else(String::new, |f| match &f.path {
-                Some(p) => p.display().to_string(),
-                None => f.name.clone(),
-            });
+        let (at, line, col) = sources.place(span);
         format!("{at}:{line}:{col}")
     };
     let rule_json = |span: aaprof::source::Span, deny: bool| {

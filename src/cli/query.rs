@@ -162,16 +162,7 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
             }
         }
     };
-    let location = |span: aaprof::source::Span| {
-        let (line, col) = sources.line_col(span);
-        let at = sources
-            .get(span.file)
-            .map_or_else(String::new, |f| match &f.path {
-                Some(p) => p.display().to_string(),
-                None => f.name.clone(),
-            });
-        (at, line, col)
-    };
+    let location = |span: aaprof::source::Span| sources.place(span);
     if let Asked::Capability(cap) = &question {
         let p =
             find_profile(&out.policy.profiles, &name).context("the profile was not resolved")?;
