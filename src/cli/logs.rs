@@ -376,18 +376,7 @@ fn explain(
                 );
             }
             if !denying.is_empty() {
-                let why = format!(
-                    "denied by {}",
-                    denying
-                        .iter()
-                        .map(|d| format!(
-                            "`{}` ({})",
-                            d["rule"].as_str().unwrap_or_default(),
-                            d["at"].as_str().unwrap_or_default()
-                        ))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                );
+                let why = format!("denied by {}", list(&denying));
                 let why = if partial.is_empty() {
                     why
                 } else {
