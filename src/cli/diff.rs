@@ -54,6 +54,11 @@ pub fn run(a: DiffArgs) -> i32 {
 struct Side {
     files: BTreeMap<String, Vec<u8>>,
     failed: std::collections::BTreeSet<String>,
+    /// The file that defines each profile (by full name), for a side read
+    /// from source: where the rules responsible for a difference are.
+    defined: BTreeMap<String, PathBuf>,
+    /// What the side's files were read with.
+    opts: Option<aaprof::resolve::Options>,
 }
 
 fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
@@ -62,6 +67,8 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
     let mut side = Side {
         files: BTreeMap::new(),
         failed: Default::default(),
+        defined: BTreeMap::new(),
+        opts: None,
     };
     let files = if meta.is_dir() {
         let walk = aaprof::resolve::tree::walk(path);
@@ -101,13 +108,16 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
         .collect();
     let outcomes = super::check::check_all(&session, jobs, &opts, true);
     let compiled = super::pool::map(outcomes, |o| {
-        compile::compile_checked(&o, &opts.search, copts).map(|c| c.bytes())
+        compile::compile_checked(&o, &opts.search, copts).map(|c| (c.bytes(), c.names))
     });
     let sources = session.sources();
     for (p, c) in files.iter().zip(compiled) {
         match c {
-            Ok(records) => {
+            Ok((records, names)) => {
                 side.files.insert(rel(p), records);
+                for n in names {
+                    side.defined.insert(n, p.clone());
+                }
             }
             Err(diags) => {
                 super::errors_to_stderr(&sources, &diags, false)?;
@@ -116,7 +126,77 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
             }
         }
     }
+    side.opts = Some(opts);
     Ok(side)
+}
+
+/// The rules of one side's profile that decide what its differences are
+/// about: for a file path, every file rule that matches it; for
+/// capabilities, every rule that grants or denies one that changed.
+/// Each as `allows|denies `RULE` at FILE:LINE:COL`. Read again from the
+/// file that defines the profile (only profiles that changed are).
+fn responsible(side: &Side, profile: &str, ds: &[&Difference]) -> Vec<Vec<String>> {
+    let none = || ds.iter().map(|_| Vec::new()).collect();
+    let (Some(file), Some(opts)) = (side.defined.get(profile), &side.opts) else {
+        return none();
+    };
+    let session = aaprof::resolve::Session::new();
+    let out = session.check_path(file, &file.display().to_string(), opts);
+    let sources = session.sources();
+    let Some(id) = out.file else { return none() };
+    let cache = aaprof::lint::facts::Cache::default();
+    let facts = aaprof::lint::facts::Facts::new(&out.policy, id, &cache);
+    let Some(pf) = facts.profiles.iter().find(|p| p.full_name == profile) else {
+        return none();
+    };
+    let say = |span: aaprof::source::Span, deny: bool| {
+        let (at, line, col) = sources.place(span);
+        format!(
+            "{} `{}` at {at}:{line}:{col}",
+            if deny { "denies" } else { "allows" },
+            sources.slice(span).trim().trim_end_matches(',').trim()
+        )
+    };
+    let file_kind = aaprof::binpolicy::perms::Kind::File.to_string();
+    ds.iter()
+        .map(|d| {
+            let mut found = Vec::new();
+            if d.place == file_kind {
+                let Some(w) = &d.witness else { return found };
+                let path: String = w
+                    .iter()
+                    .filter_map(|&c| u8::try_from(c).ok())
+                    .map(char::from)
+                    .collect();
+                for r in &pf.others {
+                    if aaprof::check::family(r) == aaprof::check::Family::File {
+                        found.push(say(r.span, aaprof::lint::facts::qualifiers(&r.prefix).0));
+                    }
+                }
+                for r in &pf.files {
+                    if r.pattern().is_some_and(|p| p.matches(&path)) {
+                        found.push(say(r.rule.span, r.deny));
+                    }
+                }
+            } else if d.place.starts_with("capabilities ") {
+                let bits = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+                if let (Some(x), Some(y)) = (bits(&d.a), bits(&d.b)) {
+                    for (i, name) in aaprof::vocab::CAPABILITIES.iter().enumerate() {
+                        if i < 64 && (x ^ y) & (1u64 << i) != 0 {
+                            let answer = aaprof::policy::capability_answer(pf.profile, name);
+                            for (span, deny) in answer.rules {
+                                let line = say(span, deny);
+                                if !found.contains(&line) {
+                                    found.push(line);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            found
+        })
+        .collect()
 }
 
 fn run_inner(a: DiffArgs) -> Result<i32> {
@@ -189,9 +269,19 @@ fn run_inner(a: DiffArgs) -> Result<i32> {
             let profiles: Vec<serde_json::Value> = by_profile
                 .iter()
                 .map(|(name, ds)| {
+                    let (ro, rn) = (responsible(&old, name, ds), responsible(&new, name, ds));
+                    let changes: Vec<serde_json::Value> = ds
+                        .iter()
+                        .enumerate()
+                        .map(|(i, d)| {
+                            let mut v = json(d);
+                            v["rules"] = serde_json::json!({"old": ro[i], "new": rn[i]});
+                            v
+                        })
+                        .collect();
                     serde_json::json!({
                         "profile": name,
-                        "changes": ds.iter().map(|d| json(d)).collect::<Vec<_>>(),
+                        "changes": changes,
                     })
                 })
                 .collect();
@@ -211,8 +301,15 @@ fn run_inner(a: DiffArgs) -> Result<i32> {
             }
             for (name, ds) in &by_profile {
                 println!("profile `{name}`:");
-                for d in ds {
+                let (ro, rn) = (responsible(&old, name, ds), responsible(&new, name, ds));
+                for (i, d) in ds.iter().enumerate() {
                     println!("  {}", line(d));
+                    for r in &ro[i] {
+                        println!("    old: {r}");
+                    }
+                    for r in &rn[i] {
+                        println!("    new: {r}");
+                    }
                 }
             }
         }
@@ -228,8 +325,15 @@ fn run_inner(a: DiffArgs) -> Result<i32> {
                 );
                 for (name, ds) in &by_profile {
                     println!("#### `{name}`\n");
-                    for d in ds {
+                    let (ro, rn) = (responsible(&old, name, ds), responsible(&new, name, ds));
+                    for (i, d) in ds.iter().enumerate() {
                         println!("- {}", line(d));
+                        for r in &ro[i] {
+                            println!("  - old: {r}");
+                        }
+                        for r in &rn[i] {
+                            println!("  - new: {r}");
+                        }
                     }
                     println!();
                 }

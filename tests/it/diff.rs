@@ -116,10 +116,20 @@ fn a_planted_rule_is_the_one_change_found() {
     assert_eq!(changes[0]["witness"], "/etc/planted-by-the-test");
     assert_eq!(changes[0]["gained"], "r open");
     assert_eq!(changes[0]["lost"], "");
+    // the rule responsible, where it was planted; no old rule matches
+    let line = text[..at].lines().count() + 1;
+    let place = format!("{}:{line}:3", file.display());
+    assert_eq!(
+        changes[0]["rules"],
+        serde_json::json!({"old": [], "new": [format!("allows `/etc/planted-by-the-test r` at {place}")]})
+    );
     let text = diff(&upstream(), &tree, &[]);
     assert_eq!(
         stdout(&text),
-        "profile `dnsmasq`:\n  file \"/etc/planted-by-the-test\": now allows `r open`\n"
+        format!(
+            "profile `dnsmasq`:\n  file \"/etc/planted-by-the-test\": now allows `r open`\n    \
+             new: allows `/etc/planted-by-the-test r` at {place}\n"
+        )
     );
 }
 
@@ -131,11 +141,16 @@ fn changes_of_other_classes_read_in_words() {
     std::fs::write(&b, "profile p {\n  capability chown,\n  signal send set=(kill) peer=q,\n  dbus send bus=session path=/org/x,\n}\n").unwrap();
     let o = diff(&a, &b, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // the capability rules responsible on each side
+    let (pa, pb) = (a.display(), b.display());
     assert_eq!(
         stdout(&o),
-        "profile `p`:\n  capabilities (allowed): now allows `chown` and no longer `net_admin`\n  \
-         signal kill to peer \"q\": now allows `send`\n  signal term to peer \"q\": no longer allows `send`\n  \
-         dbus bus=system path=/org/x: no longer allows `send`\n  dbus bus=session path=/org/x: now allows `send`\n"
+        format!(
+            "profile `p`:\n  capabilities (allowed): now allows `chown` and no longer `net_admin`\n    \
+             old: allows `capability net_admin` at {pa}:2:3\n    new: allows `capability chown` at {pb}:2:3\n  \
+             signal kill to peer \"q\": now allows `send`\n  signal term to peer \"q\": no longer allows `send`\n  \
+             dbus bus=system path=/org/x: no longer allows `send`\n  dbus bus=session path=/org/x: now allows `send`\n"
+        )
     );
 }
 
