@@ -122,33 +122,30 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
     let shown = a.path.display().to_string();
     let out = session.check_path(&a.path, &shown, &opts);
     let sources = session.sources();
-    let c = match compile::compile_checked(
-        &out,
-        &opts.search,
-        &Options {
-            features: opts.features.clone(),
-            policy_features: None,
-            budget: Default::default(),
-        },
-    ) {
-        Ok(c) => c,
-        Err(errors) => {
-            super::errors_to_stderr(&sources, &errors, false)?;
-            anyhow::bail!("`{shown}` has errors; nothing can be asked of it");
-        }
-    };
+    if out.has_errors() {
+        let errors: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        super::errors_to_stderr(&sources, &errors, false)?;
+        anyhow::bail!("`{shown}` has errors; nothing can be asked of it");
+    }
+    let mut names = Vec::new();
+    full_names(&out.policy.profiles, None, &mut names);
     let name = match &a.profile {
-        Some(n) if c.names.contains(n) => n.clone(),
+        Some(n) if names.contains(n) => n.clone(),
         Some(n) => anyhow::bail!(
             "`{shown}` defines no profile `{n}`; it defines {}",
-            c.names
+            names
                 .iter()
                 .map(|n| format!("`{n}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
         None => {
-            let top: Vec<&String> = c.names.iter().filter(|n| !n.contains("//")).collect();
+            let top: Vec<&String> = names.iter().filter(|n| !n.contains("//")).collect();
             match top.as_slice() {
                 [one] => (*one).clone(),
                 [] => anyhow::bail!("`{shown}` defines no profile"),
@@ -205,6 +202,26 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
             exit::FINDINGS
         });
     }
+    // Only the rules that can match the path decide what the automaton
+    // accepts for it: the profile is compiled with those alone (and
+    // without its other profiles), which is what makes a query of a big
+    // profile quick.
+    let narrowed = narrowed(&out, &name, &file_path);
+    let c = match compile::compile_checked(
+        &narrowed,
+        &opts.search,
+        &Options {
+            features: opts.features.clone(),
+            policy_features: None,
+            budget: Default::default(),
+        },
+    ) {
+        Ok(c) => c,
+        Err(errors) => {
+            super::errors_to_stderr(&sources, &errors, false)?;
+            anyhow::bail!("`{shown}` could not be compiled; nothing can be asked of it");
+        }
+    };
     let bytes = c.bytes();
     let input: Vec<u16> = file_path.bytes().map(u16::from).collect();
     let perms = match compare::lookup(&bytes, &name, Kind::File, &input)? {
@@ -363,6 +380,91 @@ fn print_rules(rules: &[serde_json::Value]) {
             r["line"],
             r["column"]
         );
+    }
+}
+
+/// The full names (`parent//child`) of the profiles, in order.
+fn full_names(
+    profiles: &[aaprof::resolve::ResolvedProfile],
+    parent: Option<&str>,
+    out: &mut Vec<String>,
+) {
+    for p in profiles.iter().filter(|p| !p.synthetic) {
+        let full = match parent {
+            Some(par) => format!("{par}//{}", p.name),
+            None => p.name.clone(),
+        };
+        out.push(full.clone());
+        full_names(&p.children, Some(&full), out);
+    }
+}
+
+/// The file's policy cut down to what decides `path` in profile `name`:
+/// the profile, on the way to it its parents emptied, and of its file,
+/// link and change_profile rules those whose literal beginnings allow
+/// the path (a necessary condition for matching it), `all`, and none
+/// of the other classes. One file rule stays in any case: a profile
+/// without file rules has no file automaton, while on one the kernel
+/// grants `getattr` of every path for a policy of the older ABIs.
+fn narrowed(out: &aaprof::resolve::Outcome, name: &str, path: &str) -> aaprof::resolve::Outcome {
+    use aaprof::policy::RuleKind;
+    let may_match = |p: &str| aaprof::aare::Literals::of(p).may_match(path);
+    let keep_rules = |p: &mut aaprof::resolve::ResolvedProfile, matching: bool| {
+        let mut rules = Vec::new();
+        let mut model = Vec::new();
+        let mut first_file = None;
+        let mut kept_file = false;
+        for (r, m) in p.rules.iter().zip(&p.model) {
+            let kind = m.as_deref().map(|m| &m.kind);
+            let file_rule = matches!(kind, Some(RuleKind::File(_)));
+            if file_rule && first_file.is_none() {
+                first_file = Some((r.clone(), m.clone()));
+            }
+            let keep = matching
+                && match kind {
+                    Some(RuleKind::File(f)) => f.path.as_deref().is_none_or(&may_match),
+                    Some(RuleKind::Link(l)) => may_match(&l.from),
+                    Some(RuleKind::ChangeProfile(c)) => c.exec.as_deref().is_none_or(&may_match),
+                    // every file permission on every path
+                    Some(RuleKind::All) => true,
+                    // the other classes are under other first bytes
+                    // of the policy automaton, apart from the file paths
+                    _ => false,
+                };
+            if keep {
+                kept_file |= file_rule;
+                rules.push(r.clone());
+                model.push(m.clone());
+            }
+        }
+        if let (false, Some((r, m))) = (kept_file, first_file) {
+            rules.push(r);
+            model.push(m);
+        }
+        p.rules = rules;
+        p.model = model;
+        p.blocks.clear();
+    };
+    let mut policy = out.policy.clone();
+    let mut level = &mut policy.profiles;
+    let mut parts = name.split("//").peekable();
+    while let Some(part) = parts.next() {
+        level.retain(|p| p.name == part && !p.synthetic);
+        let Some(p) = level.first_mut() else { break };
+        let last = parts.peek().is_none();
+        keep_rules(p, last);
+        if last {
+            p.children.clear();
+            break;
+        }
+        level = &mut p.children;
+    }
+    aaprof::resolve::Outcome {
+        file: out.file,
+        read: out.read.clone(),
+        policy,
+        diagnostics: Vec::new(),
+        parsed: None,
     }
 }
 

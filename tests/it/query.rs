@@ -189,3 +189,135 @@ fn an_exec_says_which_transition_and_to_which_profile() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains("cannot be started"), "{}", stdout(&o));
 }
+
+/// What the profile's whole compiled policy accepts for `path`, for its
+/// owner and for others, in words.
+fn whole_policy_answer(
+    base: &std::path::Path,
+    include: &[std::path::PathBuf],
+    file: &std::path::Path,
+    profile: &str,
+    path: &str,
+) -> (String, String) {
+    use aaprof::binpolicy::perms::{Kind, Meaning, file_bits};
+    let opts = aaprof::resolve::Options {
+        search: aaprof::resolve::SearchPath {
+            include_dirs: include.to_vec(),
+            base_dir: base.to_path_buf(),
+            cwd: base.to_path_buf(),
+            fs: aaprof::vfs::Vfs::disk(),
+        },
+        features: aaprof::features::Features::all(),
+        warn_unsupported: false,
+        fragments: true,
+    };
+    let session = aaprof::resolve::Session::new();
+    let out = session.check_path(file, &file.display().to_string(), &opts);
+    let c = aaprof::compile::compile_checked(
+        &out,
+        &opts.search,
+        &aaprof::compile::Options {
+            features: opts.features.clone(),
+            policy_features: None,
+            budget: Default::default(),
+        },
+    )
+    .expect("compiles");
+    let input: Vec<u16> = path.bytes().map(u16::from).collect();
+    let perms = match aaprof::binpolicy::compare::lookup(&c.bytes(), profile, Kind::File, &input) {
+        Ok(Some((Meaning::File(f), _))) => f,
+        _ => Default::default(),
+    };
+    let words = |b: u32| {
+        if b == 0 {
+            "nothing".to_string()
+        } else {
+            file_bits(b)
+        }
+    };
+    (words(perms.user.allow), words(perms.other.allow))
+}
+
+#[test]
+fn the_answer_is_the_whole_policys_though_only_the_rules_for_the_path_are_compiled() {
+    // apparmor.d's largest profile (abi 4.0, where the kernel grants
+    // getattr of every path) and Debian's man (abi 3.0, children), on
+    // paths their rules (owner, deny, globs of abstractions, none)
+    // decide differently
+    let corpora = shared().join("corpora");
+    let apparmor_d = corpora.join("apparmor.d");
+    // and a profile of `all` (every file permission) with deny, owner and
+    // exec rules, a change_profile on exec and a link rule
+    let dir = tmpdir("query-narrowed");
+    std::fs::write(
+        dir.join("all"),
+        "profile all {\n  all,\n  deny /etc/shadow w,\n  deny owner /tmp/** x,\n  /usr/bin/* Px -> all,\n  change_profile /usr/bin/sh -> all,\n  link /tmp/x -> /etc/passwd,\n}\n",
+    )
+    .unwrap();
+    let cases: [(
+        &std::path::Path,
+        Vec<std::path::PathBuf>,
+        std::path::PathBuf,
+        &str,
+    ); 3] = [
+        (&dir, vec![], dir.join("all"), "all"),
+        (
+            &apparmor_d,
+            vec![apparmor_d.join("mappings")],
+            apparmor_d.join("profiles/groups/gnome/gnome-shell"),
+            "gnome-shell",
+        ),
+        (
+            &corpora.join("upstream"),
+            vec![],
+            corpora.join("upstream/usr.sbin.dnsmasq"),
+            "dnsmasq",
+        ),
+    ];
+    for (base, include, file, profile) in &cases {
+        for path in [
+            "/etc/passwd",
+            "/etc/shadow",
+            "/home/u/.config/dconf/user",
+            "/home/u/.ssh/id_rsa",
+            "/proc/1/cmdline",
+            "/proc/self/mountinfo",
+            "/usr/bin/gnome-shell",
+            "/usr/share/glib-2.0/schemas/gschemas.compiled",
+            "/dev/dri/card0",
+            "/run/user/1000/bus",
+            "/tmp/x",
+            "/sys/devices/system/cpu/online",
+            "/var/lib/misc/dnsmasq.leases",
+            "/etc/ld.so.cache",
+            "/usr/bin/sh",
+        ] {
+            let mut args = vec!["query".to_string(), "-b".into(), base.display().to_string()];
+            for i in include {
+                args.push("-I".into());
+                args.push(i.display().to_string());
+            }
+            args.extend([
+                file.display().to_string(),
+                "--profile".into(),
+                profile.to_string(),
+                path.into(),
+                "--format".into(),
+                "json".into(),
+            ]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let o = aaprof(&args, None, &repo());
+            assert_eq!(o.status.code(), Some(0), "{path}: {}", stderr(&o));
+            let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+            let got = (
+                v["owner"].as_str().unwrap().to_string(),
+                v["other"].as_str().unwrap().to_string(),
+            );
+            assert_eq!(
+                got,
+                whole_policy_answer(base, include, file, profile, path),
+                "{profile} {path}"
+            );
+        }
+    }
+}
