@@ -141,6 +141,25 @@ pub fn rule_letter(mask: char) -> Option<char> {
     }
 }
 
+/// The kernel's file permission bits of a record's file mask letters
+/// (`c` create and `d` delete among them).
+pub fn mask_bits(mask: &str) -> u32 {
+    mask.chars()
+        .map(|c| match c {
+            'r' => crate::binpolicy::perms::file::READ,
+            'w' => crate::binpolicy::perms::file::WRITE,
+            'a' => crate::binpolicy::perms::file::APPEND,
+            'x' => crate::binpolicy::perms::file::EXEC,
+            'm' => crate::binpolicy::perms::file::MMAP,
+            'k' => crate::binpolicy::perms::file::LOCK,
+            'l' => crate::binpolicy::perms::file::LINK,
+            'c' => crate::binpolicy::perms::file::CREATE,
+            'd' => crate::binpolicy::perms::file::DELETE,
+            _ => 0,
+        })
+        .fold(0, |a, b| a | b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -183,10 +183,17 @@ impl Difference {
     /// "/etc/motd"`, `signal kill to peer "q"`, a dbus message), and what
     /// is now allowed on it or no longer; capabilities by name; other
     /// fields as their two values.
+    /// For a difference in a capability set: the first policy's and the
+    /// second's bits.
+    pub fn capabilities(&self) -> Option<(u64, u64)> {
+        self.place.strip_prefix("capabilities ")?;
+        let bits = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+        Some((bits(&self.a)?, bits(&self.b)?))
+    }
+
     pub fn summary(&self) -> String {
         if let Some(cap) = self.place.strip_prefix("capabilities ") {
-            let bits = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
-            if let (Some(x), Some(y)) = (bits(&self.a), bits(&self.b)) {
+            if let Some((x, y)) = self.capabilities() {
                 let names = |v: u64| -> String {
                     (0..64)
                         .filter(|i| v & (1u64 << i) != 0)

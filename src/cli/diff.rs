@@ -168,27 +168,20 @@ fn responsible(side: &Side, profile: &str, ds: &[&Difference]) -> Vec<Vec<String
                     .filter_map(|&c| u8::try_from(c).ok())
                     .map(char::from)
                     .collect();
-                for r in &pf.others {
-                    if aaprof::check::family(r) == aaprof::check::Family::File {
-                        found.push(say(r.span, aaprof::lint::facts::qualifiers(&r.prefix).0));
-                    }
+                for (r, deny) in pf.bare_file_rules() {
+                    found.push(say(r.span, deny));
                 }
-                for r in &pf.files {
-                    if r.pattern().is_some_and(|p| p.matches(&path)) {
-                        found.push(say(r.rule.span, r.deny));
-                    }
+                for r in pf.files_matching(&path) {
+                    found.push(say(r.rule.span, r.deny));
                 }
-            } else if d.place.starts_with("capabilities ") {
-                let bits = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok();
-                if let (Some(x), Some(y)) = (bits(&d.a), bits(&d.b)) {
-                    for (i, name) in aaprof::vocab::CAPABILITIES.iter().enumerate() {
-                        if i < 64 && (x ^ y) & (1u64 << i) != 0 {
-                            let answer = aaprof::policy::capability_answer(pf.profile, name);
-                            for (span, deny) in answer.rules {
-                                let line = say(span, deny);
-                                if !found.contains(&line) {
-                                    found.push(line);
-                                }
+            } else if let Some((x, y)) = d.capabilities() {
+                for (i, name) in aaprof::vocab::CAPABILITIES.iter().enumerate() {
+                    if i < 64 && (x ^ y) & (1u64 << i) != 0 {
+                        let answer = aaprof::policy::capability_answer(pf.profile, name);
+                        for (span, deny) in answer.rules {
+                            let line = say(span, deny);
+                            if !found.contains(&line) {
+                                found.push(line);
                             }
                         }
                     }

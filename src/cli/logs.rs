@@ -7,9 +7,9 @@
 //! the rules that would allow what was logged.
 
 use super::{PolicyArgs, exit};
-use aaprof::audit::{Record, rule_letter};
+use aaprof::audit::{Record, mask_bits, rule_letter};
 use aaprof::binpolicy::compare;
-use aaprof::binpolicy::perms::{Kind, Meaning, file};
+use aaprof::binpolicy::perms::{Kind, Meaning};
 use aaprof::compile::{self, Options};
 use aaprof::lint::facts::{Cache, Facts};
 use aaprof::resolve::Outcome;
@@ -60,12 +60,15 @@ struct Seen {
     count: usize,
 }
 
-/// The profiles of the tree: each full name's file and compiled policy.
+/// The profiles of the tree: each full name's file, checked; a profile
+/// is compiled when a denial asks about it, for the path asked.
 struct Tree<'a> {
     outcomes: Vec<&'a Outcome>,
     facts: Vec<Facts<'a>>,
-    /// full name -> (index of `outcomes`, the file's compiled policy)
-    by_name: BTreeMap<String, (usize, std::rc::Rc<Vec<u8>>)>,
+    /// full name -> index of `outcomes`
+    by_name: BTreeMap<String, usize>,
+    search: &'a aaprof::resolve::SearchPath,
+    compile: Options,
 }
 
 fn run_inner(a: LogsArgs) -> Result<i32> {
@@ -119,30 +122,34 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
         outcomes: Vec::new(),
         facts: Vec::new(),
         by_name: BTreeMap::new(),
-    };
-    let copts = Options {
-        features: opts.features.clone(),
-        policy_features: None,
-        budget: Default::default(),
+        search: &opts.search,
+        compile: Options {
+            features: opts.features.clone(),
+            policy_features: None,
+            budget: Default::default(),
+        },
     };
     let mut bad = 0;
     for o in &outcomes {
         let Some(file_id) = o.file else { continue };
-        match compile::compile_checked(o, &opts.search, &copts) {
-            Ok(c) => {
-                let bytes = std::rc::Rc::new(c.bytes());
-                let i = tree.outcomes.len();
-                for n in &c.names {
-                    tree.by_name.insert(n.clone(), (i, bytes.clone()));
-                }
-                tree.outcomes.push(o);
-                tree.facts.push(Facts::new(&o.policy, file_id, &cache));
-            }
-            Err(errors) => {
-                bad += 1;
-                super::errors_to_stderr(&sources, &errors, std::io::stderr().is_terminal())?;
-            }
+        if o.has_errors() {
+            bad += 1;
+            let errors: Vec<_> = o
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            super::errors_to_stderr(&sources, &errors, std::io::stderr().is_terminal())?;
+            continue;
         }
+        let facts = Facts::new(&o.policy, file_id, &cache);
+        for p in &facts.profiles {
+            tree.by_name
+                .insert(p.full_name.clone(), tree.outcomes.len());
+        }
+        tree.outcomes.push(o);
+        tree.facts.push(facts);
     }
     if bad > 0 {
         eprintln!(
@@ -296,7 +303,7 @@ fn explain(
         "ptrace" => format!("ptrace of `{}`: {mask}", r.get("peer").unwrap_or_default()),
         other => format!("{other}: {mask}"),
     };
-    let Some((i, bytes)) = tree.by_name.get(profile) else {
+    let Some(&i) = tree.by_name.get(profile) else {
         return (
             what,
             format!("the tree defines no profile `{profile}`: it is not what the kernel ran"),
@@ -315,7 +322,7 @@ fn explain(
             "deny": deny,
         })
     };
-    let pf = tree.facts[*i]
+    let pf = tree.facts[i]
         .profiles
         .iter()
         .find(|p| p.full_name == profile);
@@ -323,8 +330,21 @@ fn explain(
         "file" => {
             let path = r.get("name").unwrap_or_default();
             let owner = r.get("fsuid").is_some() && r.get("fsuid") == r.get("ouid");
+            // compiled with the rules that can match the path, as query does
+            let narrowed = compile::narrowed(tree.outcomes[i], profile, path);
+            let bytes = match compile::compile_checked(&narrowed, tree.search, &tree.compile) {
+                Ok(c) => c.bytes(),
+                Err(_) => {
+                    return (
+                        what,
+                        format!("the tree's profile `{profile}` could not be compiled"),
+                        Vec::new(),
+                        Why::Undecided,
+                    );
+                }
+            };
             let input: Vec<u16> = path.bytes().map(u16::from).collect();
-            let perms = match compare::lookup(bytes, profile, Kind::File, &input) {
+            let perms = match compare::lookup(&bytes, profile, Kind::File, &input) {
                 Ok(Some((Meaning::File(f), _))) => f,
                 _ => Default::default(),
             };
@@ -338,10 +358,7 @@ fn explain(
             let mut denying = Vec::new();
             let mut partial = Vec::new();
             if let Some(pf) = pf {
-                for fr in &pf.files {
-                    if !fr.pattern().is_some_and(|p| p.matches(path)) {
-                        continue;
-                    }
+                for fr in pf.files_matching(path) {
                     // an owner rule applies to the file's owner only
                     if (fr.owner && !fr.other && !owner) || (fr.other && !fr.owner && owner) {
                         continue;
@@ -460,24 +477,6 @@ fn list(rules: &[serde_json::Value]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" and ")
-}
-
-/// The kernel's file permission bits of a record's mask letters.
-fn mask_bits(mask: &str) -> u32 {
-    mask.chars()
-        .map(|c| match c {
-            'r' => file::READ,
-            'w' => file::WRITE,
-            'a' => file::APPEND,
-            'x' => file::EXEC,
-            'm' => file::MMAP,
-            'k' => file::LOCK,
-            'l' => file::LINK,
-            'c' => file::CREATE,
-            'd' => file::DELETE,
-            _ => 0,
-        })
-        .fold(0, |a, b| a | b)
 }
 
 /// The rule that would allow what a record logged.

@@ -206,7 +206,7 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
     // accepts for it: the profile is compiled with those alone (and
     // without its other profiles), which is what makes a query of a big
     // profile quick.
-    let narrowed = narrowed(&out, &name, &file_path);
+    let narrowed = compile::narrowed(&out, &name, &file_path);
     let c = match compile::compile_checked(
         &narrowed,
         &opts.search,
@@ -235,27 +235,21 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
     let mut rules = Vec::new();
     if let Some(pf) = facts.profiles.iter().find(|p| p.full_name == name) {
         // `file,` (every path) is a file rule without a path
-        for r in &pf.others {
-            if aaprof::check::family(r) != aaprof::check::Family::File {
-                continue;
-            }
+        for (r, deny) in pf.bare_file_rules() {
             let (at, line, col) = location(r.span);
             rules.push(serde_json::json!({
                 "rule": sources.slice(r.span).trim_end_matches(',').trim(),
                 "file": at,
                 "line": line,
                 "column": col,
-                "deny": aaprof::lint::facts::qualifiers(&r.prefix).0,
+                "deny": deny,
                 "owner_only": false,
                 "others_only": false,
                 "permissions": "every",
                 "path": null,
             }));
         }
-        for r in &pf.files {
-            if !r.pattern().is_some_and(|p| p.matches(&file_path)) {
-                continue;
-            }
+        for r in pf.files_matching(&file_path) {
             let span = r.rule.span;
             let (at, line, col) = location(span);
             rules.push(serde_json::json!({
@@ -396,75 +390,6 @@ fn full_names(
         };
         out.push(full.clone());
         full_names(&p.children, Some(&full), out);
-    }
-}
-
-/// The file's policy cut down to what decides `path` in profile `name`:
-/// the profile, on the way to it its parents emptied, and of its file,
-/// link and change_profile rules those whose literal beginnings allow
-/// the path (a necessary condition for matching it), `all`, and none
-/// of the other classes. One file rule stays in any case: a profile
-/// without file rules has no file automaton, while on one the kernel
-/// grants `getattr` of every path for a policy of the older ABIs.
-fn narrowed(out: &aaprof::resolve::Outcome, name: &str, path: &str) -> aaprof::resolve::Outcome {
-    use aaprof::policy::RuleKind;
-    let may_match = |p: &str| aaprof::aare::Literals::of(p).may_match(path);
-    let keep_rules = |p: &mut aaprof::resolve::ResolvedProfile, matching: bool| {
-        let mut rules = Vec::new();
-        let mut model = Vec::new();
-        let mut first_file = None;
-        let mut kept_file = false;
-        for (r, m) in p.rules.iter().zip(&p.model) {
-            let kind = m.as_deref().map(|m| &m.kind);
-            let file_rule = matches!(kind, Some(RuleKind::File(_)));
-            if file_rule && first_file.is_none() {
-                first_file = Some((r.clone(), m.clone()));
-            }
-            let keep = matching
-                && match kind {
-                    Some(RuleKind::File(f)) => f.path.as_deref().is_none_or(&may_match),
-                    Some(RuleKind::Link(l)) => may_match(&l.from),
-                    Some(RuleKind::ChangeProfile(c)) => c.exec.as_deref().is_none_or(&may_match),
-                    // every file permission on every path
-                    Some(RuleKind::All) => true,
-                    // the other classes are under other first bytes
-                    // of the policy automaton, apart from the file paths
-                    _ => false,
-                };
-            if keep {
-                kept_file |= file_rule;
-                rules.push(r.clone());
-                model.push(m.clone());
-            }
-        }
-        if let (false, Some((r, m))) = (kept_file, first_file) {
-            rules.push(r);
-            model.push(m);
-        }
-        p.rules = rules;
-        p.model = model;
-        p.blocks.clear();
-    };
-    let mut policy = out.policy.clone();
-    let mut level = &mut policy.profiles;
-    let mut parts = name.split("//").peekable();
-    while let Some(part) = parts.next() {
-        level.retain(|p| p.name == part && !p.synthetic);
-        let Some(p) = level.first_mut() else { break };
-        let last = parts.peek().is_none();
-        keep_rules(p, last);
-        if last {
-            p.children.clear();
-            break;
-        }
-        level = &mut p.children;
-    }
-    aaprof::resolve::Outcome {
-        file: out.file,
-        read: out.read.clone(),
-        policy,
-        diagnostics: Vec::new(),
-        parsed: None,
     }
 }
 

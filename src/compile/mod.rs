@@ -145,6 +145,77 @@ pub fn compile_checked(
     Ok(c)
 }
 
+/// A checked file's policy cut down to what decides `path` in profile
+/// `name` (its full name), for `query` and `logs` to compile quickly:
+/// the profile, on the way to it its parents emptied, and of its file,
+/// link and change_profile rules those whose literal beginnings allow
+/// the path (a necessary condition for matching it), `all`, and none
+/// of the other classes. One file rule stays in any case: a profile
+/// without file rules has no file automaton, while on one the kernel
+/// grants `getattr` of every path for a policy of the older ABIs.
+/// What the cut-down policy's file automaton accepts for `path` is what
+/// the whole policy's does (`tests/it/query.rs` compares the two).
+pub fn narrowed(out: &crate::resolve::Outcome, name: &str, path: &str) -> crate::resolve::Outcome {
+    let may_match = |p: &str| crate::aare::Literals::of(p).may_match(path);
+    let keep_rules = |p: &mut crate::resolve::ResolvedProfile, matching: bool| {
+        let mut rules = Vec::new();
+        let mut model = Vec::new();
+        let mut first_file = None;
+        let mut kept_file = false;
+        for (r, m) in p.rules.iter().zip(&p.model) {
+            let kind = m.as_deref().map(|m| &m.kind);
+            let file_rule = matches!(kind, Some(RuleKind::File(_)));
+            if file_rule && first_file.is_none() {
+                first_file = Some((r.clone(), m.clone()));
+            }
+            let keep = matching
+                && match kind {
+                    Some(RuleKind::File(f)) => f.path.as_deref().is_none_or(&may_match),
+                    Some(RuleKind::Link(l)) => may_match(&l.from),
+                    Some(RuleKind::ChangeProfile(c)) => c.exec.as_deref().is_none_or(&may_match),
+                    // every file permission on every path
+                    Some(RuleKind::All) => true,
+                    // the other classes are under other first bytes
+                    // of the policy automaton, apart from the file paths
+                    _ => false,
+                };
+            if keep {
+                kept_file |= file_rule;
+                rules.push(r.clone());
+                model.push(m.clone());
+            }
+        }
+        if let (false, Some((r, m))) = (kept_file, first_file) {
+            rules.push(r);
+            model.push(m);
+        }
+        p.rules = rules;
+        p.model = model;
+        p.blocks.clear();
+    };
+    let mut policy = out.policy.clone();
+    let mut level = &mut policy.profiles;
+    let mut parts = name.split("//").peekable();
+    while let Some(part) = parts.next() {
+        level.retain(|p| p.name == part && !p.synthetic);
+        let Some(p) = level.first_mut() else { break };
+        let last = parts.peek().is_none();
+        keep_rules(p, last);
+        if last {
+            p.children.clear();
+            break;
+        }
+        level = &mut p.children;
+    }
+    crate::resolve::Outcome {
+        file: out.file,
+        read: out.read.clone(),
+        policy,
+        diagnostics: Vec::new(),
+        parsed: None,
+    }
+}
+
 /// Compile every profile of a resolved policy (its children and hats
 /// included).
 pub fn compile(policy: &Policy, opts: &Options) -> Compiled {

@@ -156,6 +156,22 @@ struct PrefixIndex {
 }
 
 impl<'a> ProfileFacts<'a> {
+    /// The bare `file,` rules (every permission on every path), with
+    /// whether each denies.
+    pub fn bare_file_rules(&self) -> impl Iterator<Item = (&'a Rule, bool)> + '_ {
+        self.others
+            .iter()
+            .filter(|r| family(r) == Family::File)
+            .map(|r| (*r, qualifiers(&r.prefix).0))
+    }
+
+    /// The file rules with a path whose pattern matches `path`.
+    pub fn files_matching<'s>(&'s self, path: &'s str) -> impl Iterator<Item = &'s FileRule<'a>> {
+        self.files
+            .iter()
+            .filter(move |r| r.pattern().is_some_and(|p| p.matches(path)))
+    }
+
     fn index(&self) -> &PrefixIndex {
         self.index.get_or_init(|| {
             let mut ix = PrefixIndex::default();
