@@ -55,6 +55,10 @@ fn run_inner(a: GraphArgs) -> Result<i32> {
     let opts = super::check::options(&a.policy)?;
     let session = aaprof::resolve::Session::new();
     let inputs = super::check::gather(&a.paths)?;
+    if inputs.jobs.is_empty() && inputs.io_failed {
+        // nothing could be read (said above): no empty drawing either
+        return Ok(exit::USAGE);
+    }
     let outcomes = super::check::check_all(&session, inputs.jobs, &opts, true);
     let sources = session.sources();
     let mut bad = 0;
