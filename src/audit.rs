@@ -78,6 +78,12 @@ impl Record {
         self.fields.get(key).map(String::as_str)
     }
 
+    /// The profile the record is of: `profile=`, or `label=` as
+    /// dbus-daemon writes it.
+    pub fn profile(&self) -> Option<&str> {
+        self.get("profile").or(self.get("label"))
+    }
+
     /// A denial, or an access complain mode let through.
     pub fn is_denial(&self) -> bool {
         self.verdict == "DENIED" || self.verdict == "ALLOWED"

@@ -199,6 +199,64 @@ impl Features {
         Features::parse(&text).unwrap_or_default()
     }
 
+    /// The newest kernel ABI aaprof compiles for: every class the
+    /// language has mediated as a 6.x kernel with the AppArmor 4 patches
+    /// mediates it (network by address with `network_v8/af_inet`, unix,
+    /// userns, io_uring, posix mqueue, detached mounts, the permission
+    /// table of policy v9). The conformance suite's
+    /// `features.extended-perms-policydb` is this ABI (a test holds them
+    /// equal). `query` and `logs` decide on it without `-M`.
+    pub fn newest() -> Features {
+        let caps_end = vocab::capability_number("checkpoint_restore")
+            .map_or(vocab::CAPABILITIES.len(), |n| n as usize + 1);
+        let caps = vocab::CAPABILITIES
+            .get(..caps_end)
+            .unwrap_or(vocab::CAPABILITIES)
+            .join(" ");
+        let af_end = vocab::NETWORK_DOMAINS
+            .iter()
+            .position(|d| *d == "mctp")
+            .map_or(vocab::NETWORK_DOMAINS.len(), |i| i + 1);
+        let af = vocab::NETWORK_DOMAINS
+            .get(..af_end)
+            .unwrap_or(vocab::NETWORK_DOMAINS)
+            .join(" ");
+        let rlimits: Vec<&str> = vocab::RLIMITS
+            .iter()
+            .copied()
+            .filter(|r| *r != "ofile")
+            .collect();
+        let signals = KERNEL_SIGNAL_NAMES.join(" ");
+        let text = format!(
+            "capability {{0xffffff\n}}\n\
+             caps {{extended {{yes\n}}\nmask {{{caps}\n}}\n}}\n\
+             dbus {{mask {{acquire send receive\n}}\n}}\n\
+             domain {{attach_conditions {{xattr {{yes\n}}\n}}\nchange_hat {{yes\n}}\nchange_hatv {{yes\n}}\n\
+             change_onexec {{yes\n}}\nchange_profile {{yes\n}}\ncomputed_longest_left {{yes\n}}\n\
+             disconnected.path {{yes\n}}\nfix_binfmt_elf_mmap {{yes\n}}\ninterruptible {{yes\n}}\n\
+             kill.signal {{yes\n}}\npost_nnp_subset {{yes\n}}\nstack {{yes\n}}\n\
+             unconfined_allowed_children {{yes\n}}\nversion {{1.2\n}}\n}}\n\
+             file {{mask {{create read write exec append mmap_exec link lock\n}}\n}}\n\
+             io_uring {{mask {{sqpoll override_creds\n}}\n}}\n\
+             ipc {{posix_mqueue {{create read write open delete setattr getattr\n}}\n}}\n\
+             mount {{mask {{mount umount pivot_root\n}}\nmove_mount {{detached\n}}\n}}\n\
+             namespaces {{mask {{userns_create\n}}\npivot_root {{no\n}}\nprofile {{yes\n}}\nuserns_create {{pciu&\n}}\n}}\n\
+             network {{af_mask {{{af}\n}}\naf_unix {{yes\n}}\n}}\n\
+             network_v8 {{af_inet {{yes\n}}\naf_mask {{{af}\n}}\n}}\n\
+             policy {{outofband {{0x000001\n}}\n\
+             permstable32 {{allow deny subtree cond kill complain prompt audit quiet hide xindex tag label\n}}\n\
+             permstable32_version {{0x000003\n}}\nset_load {{yes\n}}\n\
+             unconfined_restrictions {{change_profile {{yes\n}}\nio_uring {{0\n}}\nuserns {{0\n}}\n}}\n\
+             versions {{v5 {{yes\n}}\nv6 {{yes\n}}\nv7 {{yes\n}}\nv8 {{yes\n}}\nv9 {{yes\n}}\n}}\n}}\n\
+             ptrace {{mask {{read trace\n}}\n}}\n\
+             query {{label {{data {{yes\n}}\nmulti_transaction {{yes\n}}\nperms {{allow deny audit quiet\n}}\n}}\n}}\n\
+             rlimit {{mask {{{rlimits}\n}}\n}}\n\
+             signal {{mask {{{signals}\n}}\n}}\n",
+            rlimits = rlimits.join(" "),
+        );
+        Features::parse(&text).unwrap_or_default()
+    }
+
     /// An empty feature set: nothing is supported.
     pub fn empty() -> Features {
         Features::default()

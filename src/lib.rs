@@ -6,6 +6,7 @@
 //! variables, conditionals) → checks ([`check`]) → outputs.
 
 pub mod aare;
+pub mod access;
 pub mod audit;
 pub mod binpolicy;
 pub mod check;

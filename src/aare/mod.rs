@@ -446,6 +446,21 @@ mod smallvec_stack {
 }
 
 impl Pattern {
+    /// A pattern matching `text` alone: every character a pattern reads
+    /// specially (`*`, `?`, `[`, `]`, `{`, `}`, `\\`, `^`, and `@` before
+    /// a variable's brace, which the escaped brace already is not)
+    /// escaped with a backslash.
+    pub fn escape(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\' | '^') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    }
+
     /// Whether `text` parses as a pattern without wildcards, as
     /// [`Pattern::is_literal`] of its parse says, without building the
     /// automaton; `None` where it does not parse.

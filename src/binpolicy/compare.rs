@@ -91,21 +91,10 @@ pub struct Change {
 /// Permission bits of a policy-automaton class in words (the bits of
 /// classes not named here, and bits not known, in hex).
 fn class_perms(class: u8, bits: u32) -> String {
-    use crate::compile::class as c;
     if bits == 0 {
         return String::new();
     }
-    let names: &[(u32, &str)] = match class {
-        c::SIGNAL => &[(2, "send"), (4, "receive")],
-        c::PTRACE => &[(2, "trace"), (4, "read"), (8, "tracedby"), (0x10, "readby")],
-        c::DBUS => &[
-            (2, "send"),
-            (4, "receive"),
-            (0x20, "eavesdrop"),
-            (0x40, "bind"),
-        ],
-        _ => &[],
-    };
+    let names = crate::compile::perm_words(class);
     let mut out: Vec<String> = Vec::new();
     // the kernel's mapping of a legacy accept word sets LOCK on every
     // state: it says nothing of these classes
@@ -114,8 +103,8 @@ fn class_perms(class: u8, bits: u32) -> String {
     } else {
         bits & !super::perms::file::LOCK
     };
-    for (b, n) in names {
-        if bits & b != 0 {
+    for (n, b) in &names {
+        if bits & b != 0 && rest & b != 0 {
             out.push(n.to_string());
             rest &= !b;
         }
@@ -340,16 +329,58 @@ pub fn lookup(
     kind: Kind,
     input: &[u16],
 ) -> Result<Option<(Meaning, Vec<String>)>, DecodeError> {
+    Ok(walk_input(bytes, key, kind, input)?.map(|w| {
+        let last = w.states.last().map(|(_, m)| *m);
+        (last.unwrap_or(Meaning::One(Perms::default())), w.xtable)
+    }))
+}
+
+/// An input walked through one automaton of a record.
+#[derive(Clone, Debug)]
+pub struct Walk {
+    /// The state and its meaning after each prefix of the input, the
+    /// empty one first (a walk that has left the automaton stays in
+    /// [`super::dfa::TRAP`]).
+    pub states: Vec<(u32, Meaning)>,
+    /// The record's transition table (for exec targets).
+    pub xtable: Vec<String>,
+    /// Whether the kernel reads `lock` into every state's permissions
+    /// (a legacy accept table of a policy of kernel abi 8 or older): the
+    /// bit then says nothing.
+    pub lock_everywhere: bool,
+}
+
+/// [`lookup`] with every state on the way.
+pub fn walk_input(
+    bytes: &[u8],
+    key: &str,
+    kind: Kind,
+    input: &[u16],
+) -> Result<Option<Walk>, DecodeError> {
     let v = views(bytes)?;
     let Some(a) = v.get(key).and_then(|r| r.automata.get(&kind)) else {
         return Ok(None);
     };
     let p = Packed::new(a)?;
     let mut s = super::dfa::START;
+    let mut states = vec![(s, p.meaning(s))];
     for &c in input {
         s = p.step(s, c);
+        states.push((s, p.meaning(s)));
     }
-    Ok(Some((p.meaning(s), a.xtable.clone())))
+    Ok(Some(Walk {
+        states,
+        xtable: a.xtable.clone(),
+        lock_everywhere: a.encoding.table.is_none() && a.encoding.kabi <= 8,
+    }))
+}
+
+/// A field of the record `key` as [`Difference`]s render it (an array as
+/// `{a, b, ...}`), `None` when the record or the field is missing.
+pub fn field(bytes: &[u8], key: &str, name: &str) -> Result<Option<String>, DecodeError> {
+    Ok(views(bytes)?
+        .get(key)
+        .and_then(|r| r.fields.get(name).cloned()))
 }
 
 /// The difference of a record (named by [`Record::key`](super::Record::key))

@@ -20,6 +20,17 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
 }
 
+/// [`options`] for the commands that answer what a kernel decides
+/// (`query`, `logs`): without `-M`, the newest kernel ABI aaprof compiles
+/// for, so that every class the language has is mediated.
+pub fn options_newest(p: &PolicyArgs) -> Result<Options> {
+    let mut o = options(p)?;
+    if p.features_file.is_none() {
+        o.features = Features::newest();
+    }
+    Ok(o)
+}
+
 pub fn options(p: &PolicyArgs) -> Result<Options> {
     let mut search = SearchPath {
         include_dirs: p.include.clone(),

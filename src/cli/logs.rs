@@ -109,7 +109,7 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
         }
     }
 
-    let opts = super::check::options(&a.policy)?;
+    let opts = super::check::options_newest(&a.policy)?;
     let session = aaprof::resolve::Session::new();
     let inputs = super::check::gather(std::slice::from_ref(&a.profiles))?;
     if inputs.io_failed {
@@ -177,7 +177,7 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
         out.push(serde_json::json!({
             "verdict": s.record.verdict,
             "count": s.count,
-            "profile": s.record.get("profile"),
+            "profile": s.record.profile(),
             "operation": s.record.get("operation"),
             "class": s.record.class(),
             "access": what,
@@ -281,7 +281,7 @@ fn explain(
     tree: &Tree,
     sources: &aaprof::source::SourceMap,
 ) -> (String, String, Vec<serde_json::Value>, Why) {
-    let profile = r.get("profile").unwrap_or_default();
+    let profile = r.profile().unwrap_or_default();
     let mask = r
         .get("denied_mask")
         .or(r.get("requested_mask"))
@@ -301,7 +301,10 @@ fn explain(
             r.get("peer").unwrap_or_default()
         ),
         "ptrace" => format!("ptrace of `{}`: {mask}", r.get("peer").unwrap_or_default()),
-        other => format!("{other}: {mask}"),
+        other => match aaprof::access::Access::of_record(r) {
+            Some(a) => a.to_string(),
+            None => format!("{other}: {mask}"),
+        },
     };
     let Some(&i) = tree.by_name.get(profile) else {
         return (
@@ -454,14 +457,101 @@ fn explain(
                 )
             }
         }
-        other => (
-            what,
-            format!(
-                "the profile is in the tree; aaprof logs decides file and capability denials, not yet `{other}` ones"
-            ),
-            Vec::new(),
-            Why::Undecided,
-        ),
+        other => {
+            let Some(access) = aaprof::access::Access::of_record(r) else {
+                return (
+                    what,
+                    format!(
+                        "the profile is in the tree; aaprof logs does not read `{other}` records \
+                         (it decides file, capability, signal, ptrace, network, dbus, mount and \
+                         userns ones)"
+                    ),
+                    Vec::new(),
+                    Why::Undecided,
+                );
+            };
+            let answer = match aaprof::access::ask(
+                tree.outcomes[i],
+                tree.search,
+                &tree.compile,
+                profile,
+                &access,
+            ) {
+                Ok(a) => a,
+                Err(_) => {
+                    return (
+                        what,
+                        format!("the tree's profile `{profile}` could not be compiled"),
+                        Vec::new(),
+                        Why::Undecided,
+                    );
+                }
+            };
+            let rules: Vec<serde_json::Value> = answer
+                .rules
+                .iter()
+                .map(|r| rule_json(r.span, r.deny))
+                .collect();
+            let denying: Vec<serde_json::Value> = rules
+                .iter()
+                .filter(|r| r["deny"] == true)
+                .cloned()
+                .collect();
+            let allowing: Vec<serde_json::Value> = rules
+                .iter()
+                .filter(|r| r["deny"] == false)
+                .cloned()
+                .collect();
+            if !answer.mediated {
+                (
+                    what,
+                    "the kernel that logged it mediates the class, but the features the profile \
+                     was compiled for here do not (or the profile has no rule of it): pass the \
+                     kernel's features with -M (`aaprof features` on that machine)"
+                        .into(),
+                    rules,
+                    Why::Undecided,
+                )
+            } else if answer.granted {
+                let by = format!(" ({})", list(&allowing));
+                (
+                    what,
+                    format!(
+                        "the tree's profile allows it{by}: the profile the kernel ran is not the one the tree defines (a stale load)"
+                    ),
+                    rules,
+                    Why::Stale,
+                )
+            } else if !answer.undecided.is_empty() {
+                (
+                    what,
+                    format!(
+                        "the tree's profile decides `{}` on addresses and ports, which the record does not give",
+                        answer.undecided.join(" ")
+                    ),
+                    rules,
+                    Why::Undecided,
+                )
+            } else if !denying.is_empty() {
+                let why = format!("denied by {}", list(&denying));
+                let why = if allowing.is_empty() {
+                    why
+                } else {
+                    format!("{why}, although {} allow it", list(&allowing))
+                };
+                (what, why, rules, Why::Denied)
+            } else {
+                (
+                    what,
+                    format!(
+                        "no rule of the profile allows `{}` of it",
+                        answer.missing.join(" ")
+                    ),
+                    rules,
+                    Why::NoRule,
+                )
+            }
+        }
     }
 }
 
@@ -511,23 +601,10 @@ fn suggest(r: &Record) -> Option<String> {
                 })
                 .collect();
             let name = r.get("name")?;
-            (!perms.is_empty()).then(|| format!("{} {perms},", quoted(name)))
+            (!perms.is_empty())
+                .then(|| format!("{} {perms},", quoted(&aaprof::aare::Pattern::escape(name))))
         }
         "cap" => Some(format!("capability {},", r.get("capname")?)),
-        "net" => Some(
-            format!(
-                "network {} {},",
-                r.get("family")?,
-                r.get("sock_type").unwrap_or_default()
-            )
-            .replace(" ,", ","),
-        ),
-        "signal" => Some(format!(
-            "signal ({mask}) set=({}) peer={},",
-            r.get("signal")?,
-            quoted(r.get("peer")?)
-        )),
-        "ptrace" => Some(format!("ptrace ({mask}) peer={},", quoted(r.get("peer")?))),
-        _ => None,
+        _ => aaprof::access::Access::of_record(r)?.rule(),
     }
 }

@@ -45,6 +45,8 @@ enum Asked {
     File(String),
     Capability(String),
     Exec(String),
+    /// An access of the other classes, asked of the policy automaton.
+    Other(aaprof::access::Access),
 }
 
 fn asked(words: &[String]) -> Result<Asked> {
@@ -64,8 +66,25 @@ fn asked(words: &[String]) -> Result<Asked> {
             Ok(Asked::Capability(n))
         }
         [k, p] if k == "exec" => Ok(Asked::Exec(path(p)?)),
+        [k, ..] if aaprof::access::is_class_word(k) => aaprof::access::Access::parse(words)
+            .map(Asked::Other)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}; a {k} question is written `{}`",
+                    aaprof::access::FORMS
+                        .iter()
+                        .find(|f| f.starts_with(k.as_str()))
+                        .copied()
+                        .unwrap_or_default()
+                )
+            }),
         _ => anyhow::bail!(
-            "ask about a file path (`/etc/motd`), `capability NAME` or `exec PATH`; not `{}`",
+            "ask about a file path (`/etc/motd`), `capability NAME`, `exec PATH`, or one of: {}; not `{}`",
+            aaprof::access::FORMS
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             words.join(" ")
         ),
     }
@@ -111,13 +130,13 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
     let question = asked(&a.access_of)?;
     let file_path = match &question {
         Asked::File(p) | Asked::Exec(p) => p.clone(),
-        Asked::Capability(_) => String::new(),
+        Asked::Capability(_) | Asked::Other(_) => String::new(),
     };
     if a.access.is_some() && !matches!(question, Asked::File(_)) {
         anyhow::bail!("--access is for a file path");
     }
     let want = a.access.as_deref().map(access_bits).transpose()?;
-    let opts = super::check::options(&a.policy)?;
+    let opts = super::check::options_newest(&a.policy)?;
     let session = aaprof::resolve::Session::new();
     let shown = a.path.display().to_string();
     let out = session.check_path(&a.path, &shown, &opts);
@@ -160,9 +179,90 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
         }
     };
     let location = |span: aaprof::source::Span| sources.place(span);
+    if let Asked::Other(access) = &question {
+        let answer =
+            match aaprof::access::ask(&out, &opts.search, &compile_options(&opts), &name, access) {
+                Ok(a) => a,
+                Err(aaprof::access::AskError::Policy(errors)) => {
+                    super::errors_to_stderr(&sources, &errors, false)?;
+                    anyhow::bail!("`{shown}` could not be compiled; nothing can be asked of it");
+                }
+                Err(e) => return Err(e.into()),
+            };
+        let rules: Vec<serde_json::Value> = answer
+            .rules
+            .iter()
+            .map(|r| {
+                let (at, line, col) = location(r.span);
+                serde_json::json!({
+                    "rule": sources.slice(r.span).trim().trim_end_matches(',').trim(),
+                    "file": at, "line": line, "column": col, "deny": r.deny,
+                    "permissions": r.perms,
+                })
+            })
+            .collect();
+        match a.format {
+            QueryFormat::Json => println!(
+                "{}",
+                serde_json::json!({
+                    "profile": name,
+                    "access": access.to_string(),
+                    "mediated": answer.mediated,
+                    "allowed": answer.granted,
+                    "permissions": answer.allowed,
+                    "missing": answer.missing,
+                    "undecided": answer.undecided,
+                    "rules": rules,
+                    "note": answer.note,
+                })
+            ),
+            QueryFormat::Text => {
+                println!("profile `{name}`, {access}:");
+                if !answer.mediated {
+                    println!(
+                        "  allowed: the profile has no rule of this class, so the kernel does not mediate it"
+                    );
+                } else if answer.granted {
+                    println!("  allowed");
+                } else if !answer.missing.is_empty() {
+                    println!("  not allowed (`{}` is not)", answer.missing.join(" "));
+                }
+                if !answer.undecided.is_empty() {
+                    println!(
+                        "  undecided: `{}` depends on addresses and ports",
+                        answer.undecided.join(" ")
+                    );
+                }
+                if answer.mediated {
+                    if answer.allowed.is_empty() {
+                        println!("  of this class, nothing is allowed on it");
+                    } else {
+                        println!(
+                            "  of this class, allowed on it: {}",
+                            answer.allowed.join(" ")
+                        );
+                    }
+                }
+                if let Some(n) = &answer.note {
+                    println!("  note: {n}");
+                }
+                if answer.mediated && rules.is_empty() {
+                    println!("  no rule of the profile matches it");
+                } else if !rules.is_empty() {
+                    println!("  the rules that match it:");
+                }
+                print_rules(&rules);
+            }
+        }
+        return Ok(if answer.granted {
+            exit::OK
+        } else {
+            exit::FINDINGS
+        });
+    }
     if let Asked::Capability(cap) = &question {
-        let p =
-            find_profile(&out.policy.profiles, &name).context("the profile was not resolved")?;
+        let p = aaprof::access::find(&out.policy.profiles, &name)
+            .context("the profile was not resolved")?;
         let answer = aaprof::policy::capability_answer(p, cap);
         let rules: Vec<serde_json::Value> = answer
             .rules
@@ -207,15 +307,7 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
     // without its other profiles), which is what makes a query of a big
     // profile quick.
     let narrowed = compile::narrowed(&out, &name, &file_path);
-    let c = match compile::compile_checked(
-        &narrowed,
-        &opts.search,
-        &Options {
-            features: opts.features.clone(),
-            policy_features: None,
-            budget: Default::default(),
-        },
-    ) {
+    let c = match compile::compile_checked(&narrowed, &opts.search, &compile_options(&opts)) {
         Ok(c) => c,
         Err(errors) => {
             super::errors_to_stderr(&sources, &errors, false)?;
@@ -393,19 +485,12 @@ fn full_names(
     }
 }
 
-/// A profile by its full name (`parent//child`).
-fn find_profile<'a>(
-    profiles: &'a [aaprof::resolve::ResolvedProfile],
-    name: &str,
-) -> Option<&'a aaprof::resolve::ResolvedProfile> {
-    let (head, rest) = match name.split_once("//") {
-        Some((h, r)) => (h, Some(r)),
-        None => (name, None),
-    };
-    let p = profiles.iter().find(|p| p.name == head)?;
-    match rest {
-        None => Some(p),
-        Some(r) => find_profile(&p.children, r),
+/// What a query compiles with.
+fn compile_options(opts: &aaprof::resolve::Options) -> Options {
+    Options {
+        features: opts.features.clone(),
+        policy_features: None,
+        budget: Default::default(),
     }
 }
 

@@ -24,6 +24,16 @@ pub const EAVESDROP: u32 = 1 << 5;
 /// `bind`.
 pub const BIND: u32 = 1 << 6;
 
+/// Dbus permission words and their bits.
+pub fn words() -> Vec<(&'static str, u32)> {
+    vec![
+        ("send", SEND),
+        ("receive", RECEIVE),
+        ("eavesdrop", EAVESDROP),
+        ("bind", BIND),
+    ]
+}
+
 /// The kernel's permission bits of a rule's effective permissions.
 pub fn perm_bits(d: &Dbus) -> u32 {
     let p = &d.perms;

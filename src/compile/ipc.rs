@@ -74,6 +74,26 @@ pub fn ptrace_bits(p: PtracePerms) -> u32 {
     .fold(0, |a, (_, b)| a | b)
 }
 
+/// Signal permission words and their bits.
+pub fn signal_words() -> Vec<(&'static str, u32)> {
+    vec![("send", perm::SEND), ("receive", perm::RECEIVE)]
+}
+
+/// Ptrace permission words and their bits.
+pub fn ptrace_words() -> Vec<(&'static str, u32)> {
+    vec![
+        ("trace", perm::TRACE),
+        ("read", perm::READ),
+        ("tracedby", perm::TRACEDBY),
+        ("readby", perm::READBY),
+    ]
+}
+
+/// Userns permission words and their bits.
+pub fn userns_words() -> Vec<(&'static str, u32)> {
+    vec![("create", perm::USERNS_CREATE)]
+}
+
 /// The bits of mqueue permissions, before [`map_mqueue`].
 pub fn mqueue_bits(p: MqueuePerms) -> u32 {
     [

@@ -157,54 +157,47 @@ pub fn compile_checked(
 /// the whole policy's does (`tests/it/query.rs` compares the two).
 pub fn narrowed(out: &crate::resolve::Outcome, name: &str, path: &str) -> crate::resolve::Outcome {
     let may_match = |p: &str| crate::aare::Literals::of(p).may_match(path);
-    let keep_rules = |p: &mut crate::resolve::ResolvedProfile, matching: bool| {
-        let mut rules = Vec::new();
-        let mut model = Vec::new();
-        let mut first_file = None;
-        let mut kept_file = false;
-        for (r, m) in p.rules.iter().zip(&p.model) {
-            let kind = m.as_deref().map(|m| &m.kind);
-            let file_rule = matches!(kind, Some(RuleKind::File(_)));
-            if file_rule && first_file.is_none() {
-                first_file = Some((r.clone(), m.clone()));
-            }
-            let keep = matching
-                && match kind {
-                    Some(RuleKind::File(f)) => f.path.as_deref().is_none_or(&may_match),
-                    Some(RuleKind::Link(l)) => may_match(&l.from),
-                    Some(RuleKind::ChangeProfile(c)) => c.exec.as_deref().is_none_or(&may_match),
-                    // every file permission on every path
-                    Some(RuleKind::All) => true,
-                    // the other classes are under other first bytes
-                    // of the policy automaton, apart from the file paths
-                    _ => false,
-                };
-            if keep {
-                kept_file |= file_rule;
-                rules.push(r.clone());
-                model.push(m.clone());
-            }
-        }
-        if let (false, Some((r, m))) = (kept_file, first_file) {
-            rules.push(r);
-            model.push(m);
-        }
-        p.rules = rules;
-        p.model = model;
-        p.blocks.clear();
-    };
+    narrowed_to(out, name, |p| {
+        keep_rules(p, |kind| match kind {
+            RuleKind::File(f) => f.path.as_deref().is_none_or(&may_match),
+            RuleKind::Link(l) => may_match(&l.from),
+            RuleKind::ChangeProfile(c) => c.exec.as_deref().is_none_or(&may_match),
+            // every file permission on every path
+            RuleKind::All => true,
+            // the other classes are under other first bytes of the
+            // policy automaton, apart from the file paths
+            _ => false,
+        })
+    })
+}
+
+/// A checked file's policy cut down to profile `name` (its full name):
+/// its parents emptied on the way to it (but for one file rule each, see
+/// [`narrowed`]), its children and the file's other profiles dropped, and
+/// the profile itself as `target` leaves it. `query` and `logs` compile
+/// what they ask about from it.
+pub fn narrowed_to(
+    out: &crate::resolve::Outcome,
+    name: &str,
+    target: impl FnOnce(&mut ResolvedProfile),
+) -> crate::resolve::Outcome {
     let mut policy = out.policy.clone();
     let mut level = &mut policy.profiles;
     let mut parts = name.split("//").peekable();
+    let mut target = Some(target);
     while let Some(part) = parts.next() {
         level.retain(|p| p.name == part && !p.synthetic);
         let Some(p) = level.first_mut() else { break };
-        let last = parts.peek().is_none();
-        keep_rules(p, last);
-        if last {
+        if parts.peek().is_none() {
+            if let Some(t) = target.take() {
+                t(p);
+            }
+            p.blocks.clear();
             p.children.clear();
             break;
         }
+        keep_rules(p, |_| false);
+        p.blocks.clear();
         level = &mut p.children;
     }
     crate::resolve::Outcome {
@@ -214,6 +207,35 @@ pub fn narrowed(out: &crate::resolve::Outcome, name: &str, path: &str) -> crate:
         diagnostics: Vec::new(),
         parsed: None,
     }
+}
+
+/// Keep the rules of `p` whose kind `keep` says, and in any case one file
+/// rule (a profile without file rules has no file automaton, while on one
+/// the kernel grants `getattr` of every path for a policy of the older
+/// ABIs).
+fn keep_rules(p: &mut ResolvedProfile, keep: impl Fn(&RuleKind) -> bool) {
+    let mut rules = Vec::new();
+    let mut model = Vec::new();
+    let mut first_file = None;
+    let mut kept_file = false;
+    for (r, m) in p.rules.iter().zip(&p.model) {
+        let kind = m.as_deref().map(|m| &m.kind);
+        let file_rule = matches!(kind, Some(RuleKind::File(_)));
+        if file_rule && first_file.is_none() {
+            first_file = Some((r.clone(), m.clone()));
+        }
+        if kind.is_some_and(&keep) {
+            kept_file |= file_rule;
+            rules.push(r.clone());
+            model.push(m.clone());
+        }
+    }
+    if let (false, Some((r, m))) = (kept_file, first_file) {
+        rules.push(r);
+        model.push(m);
+    }
+    p.rules = rules;
+    p.model = model;
 }
 
 /// Compile every profile of a resolved policy (its children and hats
@@ -1202,6 +1224,22 @@ pub mod class {
             LABEL => "label",
             _ => return None,
         })
+    }
+}
+
+/// The permission words of a class of the policy automaton, each with the
+/// bits its entries carry as a policy with a permission table holds them:
+/// the one table by which `query`, `logs` and `diff` name such bits and
+/// ask for them. Empty for a class without words here.
+pub fn perm_words(c: u8) -> Vec<(&'static str, u32)> {
+    match c {
+        class::SIGNAL => ipc::signal_words(),
+        class::PTRACE => ipc::ptrace_words(),
+        class::NS => ipc::userns_words(),
+        class::DBUS => dbus::words(),
+        class::MOUNT => mount::words(),
+        class::NET | class::NETV8 | class::NETV9 => network::words(),
+        _ => Vec::new(),
     }
 }
 

@@ -33,6 +33,16 @@ pub const MOUNT: u32 = 2;
 /// `umount`.
 pub const UMOUNT: u32 = 4;
 
+/// Mount permission words and their bits (a remount is checked as a
+/// mount).
+pub fn words() -> Vec<(&'static str, u32)> {
+    vec![
+        ("mount", MOUNT),
+        ("umount", UMOUNT),
+        ("pivot_root", PIVOT_ROOT),
+    ]
+}
+
 /// The source the reference reads as a detached mount (`move_mount` of a
 /// tree not attached anywhere): an empty source field.
 const DETACHED: &str = "detached";

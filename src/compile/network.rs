@@ -87,6 +87,16 @@ fn map_perms(m: u32) -> u32 {
         | ((m & (net::SETOPT | net::GETOPT)) >> 5)
 }
 
+/// Network permission words and their bits as the kernel reads them
+/// (the accept words hold them as [`map_perms`] moves them, which the
+/// kernel's reading moves back).
+pub fn words() -> Vec<(&'static str, u32)> {
+    NetPerms::NAMES
+        .iter()
+        .map(|&(n, b)| (n, ref_perms(NetPerms(b))))
+        .collect()
+}
+
 /// The reference's bits of a rule's permissions (every bit, with the
 /// internal ones, when the rule names none).
 fn ref_perms(p: NetPerms) -> u32 {

@@ -321,3 +321,11 @@ fn the_answer_is_the_whole_policys_though_only_the_rules_for_the_path_are_compil
         }
     }
 }
+
+#[test]
+fn the_newest_kernel_abi_is_the_extended_conformance_kernel() {
+    let path = shared().join("conformance/features/features.extended-perms-policydb");
+    let text = std::fs::read_to_string(&path).expect("the features file");
+    let file = aaprof::features::Features::parse(&text).expect("it parses");
+    assert_eq!(aaprof::features::Features::newest(), file);
+}
