@@ -154,6 +154,9 @@ impl Access {
             }
             "network" => {
                 let [family, sock_type] = plain.as_slice() else {
+                    if plain.len() > 2 {
+                        return Err(format!("`{}` is not a network permission", plain[0]));
+                    }
                     return Err("name a family and a socket type: `network inet stream`".into());
                 };
                 if crate::vocab::address_family_number(family).is_none() {

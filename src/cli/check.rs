@@ -31,6 +31,19 @@ pub fn options_newest(p: &PolicyArgs) -> Result<Options> {
     Ok(o)
 }
 
+/// [`options`] for `logs`, which explains what a kernel logged: without
+/// `-M`, this machine's kernel's features where it has AppArmor (the
+/// kernel that most likely logged it), else the newest ABI.
+pub fn options_running(p: &PolicyArgs) -> Result<Options> {
+    let mut o = options_newest(p)?;
+    let dir = std::path::Path::new(super::compile::KERNEL_FEATURES);
+    if p.features_file.is_none() && dir.is_dir() {
+        o.features = Features::from_dir(dir)
+            .with_context(|| format!("cannot read {}", super::compile::KERNEL_FEATURES))?;
+    }
+    Ok(o)
+}
+
 pub fn options(p: &PolicyArgs) -> Result<Options> {
     let mut search = SearchPath {
         include_dirs: p.include.clone(),

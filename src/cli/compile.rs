@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Where the running kernel lists its AppArmor features.
-const KERNEL_FEATURES: &str = "/sys/kernel/security/apparmor/features";
+pub(crate) const KERNEL_FEATURES: &str = "/sys/kernel/security/apparmor/features";
 
 #[derive(clap::Args, Debug)]
 pub struct CompileArgs {

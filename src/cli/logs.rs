@@ -109,7 +109,7 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
         }
     }
 
-    let opts = super::check::options_newest(&a.policy)?;
+    let opts = super::check::options_running(&a.policy)?;
     let session = aaprof::resolve::Session::new();
     let inputs = super::check::gather(std::slice::from_ref(&a.profiles))?;
     if inputs.io_failed {
@@ -290,17 +290,6 @@ fn explain(
     let what = match class {
         "file" => format!("file \"{}\": {mask}", r.get("name").unwrap_or_default()),
         "cap" => format!("capability {}", r.get("capname").unwrap_or_default()),
-        "net" => format!(
-            "network {} {}: {mask}",
-            r.get("family").unwrap_or_default(),
-            r.get("sock_type").unwrap_or_default()
-        ),
-        "signal" => format!(
-            "signal {} to `{}`: {mask}",
-            r.get("signal").unwrap_or_default(),
-            r.get("peer").unwrap_or_default()
-        ),
-        "ptrace" => format!("ptrace of `{}`: {mask}", r.get("peer").unwrap_or_default()),
         other => match aaprof::access::Access::of_record(r) {
             Some(a) => a.to_string(),
             None => format!("{other}: {mask}"),

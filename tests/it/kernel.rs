@@ -100,6 +100,16 @@ dmesg > /tmp/kmsg.txt
 out=$(aaprof logs --profiles /profiles/deny-write --suggest /tmp/kmsg.txt 2>&1); test $? = 1 && echo "$out" | grep -q '^DENIED capable: profile `k8s-apparmor-example-deny-write`, capability sys_resource$' && echo "$out" | grep -q '^  why: no rule of the profile allows capability sys_resource$' && echo "$out" | grep -q '^  to allow it, add to the profile: capability sys_resource,$'
 check logs-explain-the-kernels-denial $? "$(grep -m1 'apparmor="DENIED"' /tmp/kmsg.txt | sed 's/.*audit: //') => $out"
 
+# A signal to an unconfined process: abstractions/base lets the profile
+# receive from unconfined and signal itself, not send to others.
+sleep 100 & sleeper=$!
+confined sh -c "kill -HUP $sleeper" 2>/dev/null
+waitfor_dmesg 'apparmor="DENIED" operation="signal"'
+dmesg > /tmp/kmsg.txt
+out=$(aaprof logs --profiles /profiles/deny-write --suggest /tmp/kmsg.txt 2>&1); test $? = 1 && echo "$out" | grep -q '^DENIED signal: profile `k8s-apparmor-example-deny-write`, signal send hup peer=unconfined$' && echo "$out" | grep -q '^  why: no rule of the profile allows `send` of it$' && echo "$out" | grep -q '^  to allow it, add to the profile: signal send set=(hup) peer=unconfined,$'
+check logs-explain-a-signal-the-kernel-denied $? "$(grep -m1 'operation="signal"' /tmp/kmsg.txt | sed 's/.*audit: //') => $out"
+kill $sleeper 2>/dev/null
+
 out=$(aaprof load /profiles/deny-write 2>&1); test $? = 2 && echo "$out" | grep -q 'already loaded'
 check load-again-refused $? "$out"
 
@@ -194,6 +204,7 @@ const CHECKS: &[&str] = &[
     "confined-write-denied",
     "confined-read-allowed",
     "logs-explain-the-kernels-denial",
+    "logs-explain-a-signal-the-kernel-denied",
     "load-again-refused",
     "dry-run-unchanged",
     "dry-run-replace-says-what-changes",

@@ -150,3 +150,124 @@ fn a_log_without_denials_and_bad_input() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/nonexistent/tree"), "{}", stderr(&o));
 }
+
+/// A profile with rules of the classes the policy automaton holds.
+const CLASSES: &str = "profile demo {
+  signal send set=(term, kill) peer=other,
+  deny signal send set=kill peer=other,
+  ptrace read peer=unconfined,
+  network inet stream,
+  deny network inet6 raw,
+  dbus bind bus=session name=org.demo.*,
+  mount fstype=tmpfs options=(rw,nosuid) tmpfs -> /tmp/x/,
+}
+";
+
+/// Records of those classes as the kernel writes them (dbus-daemon's for
+/// dbus, which reach the log through auditd as USER_AVC).
+const CLASS_LOG: &str = r#"[    1.1] audit: type=1400 audit(1.1:1): apparmor="DENIED" operation="signal" class="signal" profile="demo" pid=10 comm="sh" requested_mask="send" denied_mask="send" signal=kill peer="other"
+[    1.2] audit: type=1400 audit(1.1:2): apparmor="DENIED" operation="signal" class="signal" profile="demo" pid=10 comm="sh" requested_mask="send" denied_mask="send" signal=hup peer="unconfined"
+[    1.3] audit: type=1400 audit(1.1:3): apparmor="DENIED" operation="signal" class="signal" profile="demo" pid=10 comm="sh" requested_mask="send" denied_mask="send" signal=term peer="other"
+[    1.4] audit: type=1400 audit(1.1:4): apparmor="DENIED" operation="ptrace" class="ptrace" profile="demo" pid=10 comm="gdb" requested_mask="trace" denied_mask="trace" peer="unconfined"
+[    1.5] audit: type=1400 audit(1.1:5): apparmor="DENIED" operation="create" class="net" profile="demo" pid=10 comm="ping" family="inet6" sock_type="raw" protocol=58 requested_mask="create" denied_mask="create"
+[    1.6] audit: type=1400 audit(1.1:6): apparmor="DENIED" operation="mount" class="mount" info="failed flags match" error=-13 profile="demo" name="/tmp/x/" pid=10 comm="mount" fstype="tmpfs" srcname="tmpfs" flags="rw, noexec"
+type=USER_AVC msg=audit(1.1:7): pid=1 uid=102 auid=4294967295 ses=4294967295 subj=unconfined msg='apparmor="DENIED" operation="dbus_bind" bus="system" name="org.demo.x" mask="bind" pid=10 label="demo" exe="/usr/bin/dbus-daemon" sauid=102 hostname=? addr=? terminal=?'
+"#;
+
+#[test]
+fn denials_of_the_other_classes_are_decided_on_the_policy_automaton() {
+    let dir = tmpdir("logs-classes");
+    let p = dir.join("demo");
+    std::fs::write(&p, CLASSES).unwrap();
+    let log = dir.join("log");
+    std::fs::write(&log, CLASS_LOG).unwrap();
+    let path = p.display().to_string();
+    let features = super::support::shared()
+        .join("conformance/features/features.extended-perms-policydb")
+        .display()
+        .to_string();
+    let o = aaprof(
+        &[
+            "logs",
+            "-M",
+            &features,
+            "--profiles",
+            &path,
+            "--suggest",
+            &log.display().to_string(),
+        ],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "DENIED signal: profile `demo`, signal send kill peer=other
+  why: denied by `deny signal send set=kill peer=other` ({path}:3:3), although `signal send set=(term, kill) peer=other` ({path}:2:3) allow it
+  to allow it: an allow rule does not override a deny rule; remove or narrow the deny rule
+DENIED signal: profile `demo`, signal send hup peer=unconfined
+  why: no rule of the profile allows `send` of it
+  to allow it, add to the profile: signal send set=(hup) peer=unconfined,
+DENIED signal: profile `demo`, signal send term peer=other
+  why: the tree's profile allows it (`signal send set=(term, kill) peer=other` ({path}:2:3)): the profile the kernel ran is not the one the tree defines (a stale load)
+  to allow it: load the tree's profile (`aaprof replace`)
+DENIED ptrace: profile `demo`, ptrace trace peer=unconfined
+  why: no rule of the profile allows `trace` of it
+  to allow it, add to the profile: ptrace trace peer=unconfined,
+DENIED create: profile `demo`, network create inet6 raw
+  why: denied by `deny network inet6 raw` ({path}:6:3)
+  to allow it: an allow rule does not override a deny rule; remove or narrow the deny rule
+DENIED mount: profile `demo`, mount fstype=tmpfs options=rw,noexec tmpfs /tmp/x/
+  why: no rule of the profile allows `mount` of it
+  to allow it, add to the profile: mount fstype=tmpfs options=(rw,noexec) tmpfs -> /tmp/x/,
+DENIED dbus_bind: profile `demo`, dbus bind bus=system name=org.demo.x
+  why: no rule of the profile allows `bind` of it
+  to allow it, add to the profile: dbus bind bus=system name=org.demo.x,
+"
+        )
+    );
+    // each suggestion is a rule that allows what was logged
+    let mut fixed = CLASSES.trim_end().trim_end_matches('}').to_string();
+    for line in stdout(&o).lines() {
+        if let Some(rule) = line.strip_prefix("  to allow it, add to the profile: ") {
+            fixed.push_str(&format!("  {rule}\n"));
+        }
+    }
+    fixed.push_str("}\n");
+    std::fs::write(&p, &fixed).unwrap();
+    let o = aaprof(
+        &[
+            "logs",
+            "-M",
+            &features,
+            "--profiles",
+            &path,
+            "--format",
+            "json",
+            &log.display().to_string(),
+        ],
+        None,
+        &repo(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let reasons: Vec<&str> = v
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| d["reason"].as_str().expect("a reason"))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "denied-by-rule",
+            "stale",
+            "stale",
+            "stale",
+            "denied-by-rule",
+            "stale",
+            "stale"
+        ],
+        "{fixed}"
+    );
+}

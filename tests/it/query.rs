@@ -329,3 +329,175 @@ fn the_newest_kernel_abi_is_the_extended_conformance_kernel() {
     let file = aaprof::features::Features::parse(&text).expect("it parses");
     assert_eq!(aaprof::features::Features::newest(), file);
 }
+
+/// A profile with rules of every class the policy automaton holds.
+const CLASSES: &str = "profile demo /usr/bin/demo {
+  signal send set=(term, kill) peer=other,
+  deny signal send set=kill peer=other,
+  signal receive peer=/usr/bin/*,
+  ptrace read peer=unconfined,
+  ptrace (trace, read) peer=/usr/bin/gdb,
+  network inet stream,
+  network unix dgram,
+  deny network inet6 raw,
+  dbus send bus=session path=/org/freedesktop/Notifications interface=org.freedesktop.Notifications member=Notify peer=(name=org.freedesktop.Notifications),
+  dbus bind bus=session name=org.demo.*,
+  mount fstype=tmpfs options=(rw,nosuid) tmpfs -> /tmp/x/,
+  umount /tmp/x/,
+  pivot_root oldroot=/new/old/ /new/,
+  userns,
+}
+profile plain {
+  /etc/motd r,
+}
+";
+
+/// Questions of [`CLASSES`]' profile `demo`: whether all of it is
+/// allowed, and the lines of the rules that match it (deny rules first).
+const CLASS_CASES: &[(&str, bool, &[usize])] = &[
+    ("signal send term peer=other", true, &[2]),
+    ("signal send kill peer=other", false, &[3, 2]),
+    ("signal send hup peer=other", false, &[]),
+    ("signal receive hup peer=/usr/bin/foo", true, &[4]),
+    ("signal receive hup peer=/opt/foo", false, &[]),
+    ("ptrace read", true, &[5]),
+    ("ptrace trace", false, &[]),
+    ("ptrace trace peer=/usr/bin/gdb", true, &[6]),
+    ("network inet stream", true, &[7]),
+    ("network create inet dgram", false, &[]),
+    ("network inet6 raw", false, &[9]),
+    ("network create send unix dgram", true, &[8]),
+    (
+        "dbus send bus=session name=org.freedesktop.Notifications path=/org/freedesktop/Notifications interface=org.freedesktop.Notifications member=Notify peer=x",
+        true,
+        &[10],
+    ),
+    (
+        "dbus send bus=session name=org.freedesktop.Notifications path=/org/freedesktop/Notifications interface=org.freedesktop.Notifications member=Other peer=x",
+        false,
+        &[],
+    ),
+    ("dbus bind bus=session name=org.demo.x", true, &[11]),
+    ("dbus bind bus=system name=org.demo.x", false, &[]),
+    ("mount fstype=tmpfs options=rw,nosuid tmpfs /tmp/x/", true, &[12]),
+    ("mount fstype=tmpfs tmpfs /tmp/x/", false, &[]),
+    ("umount /tmp/x/", true, &[13]),
+    ("umount /tmp/y/", false, &[]),
+    ("pivot_root /new/ /new/old/", true, &[14]),
+    ("pivot_root /new/ /elsewhere/", false, &[]),
+    ("userns create", true, &[15]),
+];
+
+#[test]
+fn each_class_is_answered_with_the_rules_that_match() {
+    let dir = tmpdir("query-classes");
+    let p = dir.join("demo");
+    std::fs::write(&p, CLASSES).unwrap();
+    let path = p.display().to_string();
+    for (q, granted, lines) in CLASS_CASES {
+        let mut args = vec![path.as_str(), "--profile", "demo", "--format", "json"];
+        args.extend(q.split(' '));
+        let o = query(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(if *granted { 0 } else { 1 }),
+            "{q}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+        assert_eq!(v["allowed"], *granted, "{q}: {v}");
+        assert_eq!(v["mediated"], true, "{q}: {v}");
+        let got: Vec<u64> = v["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|r| r["line"].as_u64().expect("a line"))
+            .collect();
+        let want: Vec<u64> = lines.iter().map(|&l| l as u64).collect();
+        assert_eq!(got, want, "{q}: {v}");
+    }
+    // the text answer names the deny rule and the allow rule it beats
+    let o = query(&[&path, "--profile", "demo", "signal", "send", "kill", "peer=other"]);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "profile `demo`, signal send kill peer=other:\n  not allowed (`send` is not)\n  \
+             of this class, nothing is allowed on it\n  the rules that match it:\n    \
+             denies `deny signal send set=kill peer=other` at {path}:3:3\n    \
+             allows `signal send set=(term, kill) peer=other` at {path}:2:3\n"
+        )
+    );
+    // a socket's other permissions depend on addresses where inet rules
+    // go on to them
+    let o = query(&[&path, "--profile", "demo", "network", "connect", "inet", "stream"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("undecided: `connect` depends on addresses and ports"),
+        "{}",
+        stdout(&o)
+    );
+    // bad questions
+    for (q, says) in [
+        ("signal send", "name one signal"),
+        ("signal send nosuchsig", "`nosuchsig` is not a signal name"),
+        ("network inet", "name a family and a socket type"),
+        ("network fly inet stream", "`fly` is not a network permission"),
+        ("network fly stream", "`fly` is not an address family"),
+        ("ptrace read colour=blue", "`colour=` is not a field of a ptrace question"),
+        ("mount options=sideways /x", "`sideways` is not a mount option"),
+    ] {
+        let mut args = vec![path.as_str(), "--profile", "demo"];
+        args.extend(q.split(' '));
+        let o = query(&args);
+        assert_eq!(o.status.code(), Some(2), "{q}: {}", stdout(&o));
+        assert!(stderr(&o).contains(says), "{q}: {}", stderr(&o));
+    }
+}
+
+/// Every question of [`CLASS_CASES`], and the same of profile `plain`,
+/// decided on the 6.0 reference's binary policy and on aaprof's, for a
+/// kernel of the newest ABI and for one of the 3.0 ABI (network by family
+/// and type only, permissions in the legacy accept words): the same
+/// answer, whether the class is mediated and every permission bit.
+#[test]
+fn the_answers_on_the_references_policy_are_the_same() {
+    use super::support::Reference;
+    let dir = tmpdir("query-classes-oracle");
+    let p = dir.join("demo");
+    std::fs::write(&p, CLASSES).unwrap();
+    let features = shared().join("conformance/features");
+    for kernel in ["features.extended-perms-policydb", "features.all"] {
+        let theirs = Reference::Upstream
+            .compile_for(kernel, &[], &dir, Some(&p), None)
+            .expect("the reference compiles it");
+        let bin = dir.join("ours.bin");
+        let f = features.join(kernel).display().to_string();
+        let o = aaprof(
+            &[
+                "compile",
+                "-M",
+                &f,
+                "-o",
+                &bin.display().to_string(),
+                &p.display().to_string(),
+            ],
+            None,
+            &repo(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let ours = std::fs::read(&bin).unwrap();
+        let mut decided = 0;
+        for profile in ["demo", "plain"] {
+            for (q, _, _) in CLASS_CASES {
+                let words: Vec<String> = q.split(' ').map(str::to_string).collect();
+                let access = aaprof::access::Access::parse(&words).expect("a question");
+                let a = aaprof::access::decide(&ours, profile, &access).expect("ours reads");
+                let b = aaprof::access::decide(&theirs, profile, &access).expect("theirs reads");
+                assert_eq!(a, b, "{kernel}: {profile}: {q}");
+                decided += usize::from(a.mediated);
+            }
+        }
+        assert!(decided > CLASS_CASES.len(), "{kernel}: {decided} mediated");
+    }
+}
