@@ -360,7 +360,10 @@ impl Access {
             (_, RuleKind::All)
                 | (Access::Signal { .. }, RuleKind::Signal(_))
                 | (Access::Ptrace { .. }, RuleKind::Ptrace(_))
-                | (Access::Network { .. }, RuleKind::Network(_) | RuleKind::Unix(_))
+                | (
+                    Access::Network { .. },
+                    RuleKind::Network(_) | RuleKind::Unix(_)
+                )
                 | (Access::Dbus { .. }, RuleKind::Dbus(_))
                 | (
                     Access::Mount { .. },
@@ -891,51 +894,21 @@ pub fn ask(
         0
     };
     let missing_bits = asked & !allowed_bits & !undecided_bits;
-    // each rule of the class alone, a deny as if it allowed
-    let mut rules = Vec::new();
-    if mediated {
-        let profile = find(&whole.policy.profiles, name);
-        let candidates: Vec<Arc<crate::policy::Rule>> = profile
-            .map(|p| p.model.iter().flatten().cloned().collect())
-            .unwrap_or_default();
-        for r in candidates {
-            let deny = r.qualifiers.mode == Mode::Deny;
-            let mut alone = (*r).clone();
-            alone.qualifiers.mode = Mode::Allow;
-            let alone = Arc::new(alone);
-            let one = compile::narrowed_to(out, name, |p| {
-                let mut kept = false;
-                let pairs: Vec<_> = p
-                    .rules
-                    .iter()
-                    .zip(&p.model)
-                    .filter(|(_, m)| {
-                        m.as_deref().is_some_and(|m| {
-                            let me = !kept && m.span == r.span && m.kind == r.kind;
-                            kept |= me;
-                            me
-                        })
-                    })
-                    .map(|(a, _)| (a.clone(), Some(alone.clone())))
-                    .collect();
-                p.rules = pairs.iter().map(|(a, _)| a.clone()).collect();
-                p.model = pairs.into_iter().map(|(_, m)| m).collect();
-            });
-            let Ok(b) = compiled(&one) else { continue };
-            let Ok(d) = decide(&b, name, access) else {
-                continue;
-            };
-            let bits = d.perms.allow & asked;
-            if bits != 0 {
-                rules.push(Responsible {
-                    span: r.span,
-                    deny,
-                    perms: words_of(class, bits),
-                });
-            }
-        }
-        rules.sort_by_key(|r| !r.deny);
-    }
+    let rules = if mediated {
+        responsible(
+            out,
+            name,
+            |k| access.decided_by(k),
+            |b| {
+                let d = decide(b, name, access).ok()?;
+                Some(d.perms.allow & asked)
+            },
+            |b| compiled(b).ok(),
+            class,
+        )
+    } else {
+        Vec::new()
+    };
     let note = match access {
         Access::Network { .. } if legacy => Some(
             "the kernel this is compiled for mediates network by family and type only \
@@ -966,6 +939,127 @@ pub fn ask(
         rules,
         note,
     })
+}
+
+/// The rules of profile `name` (of those `keep` says) that give some
+/// permission on their own where `bits_of` reads it off a compiled
+/// policy: each rule compiled alone (a deny as if it allowed), deny rules
+/// first.
+fn responsible(
+    out: &Outcome,
+    name: &str,
+    keep: impl Fn(&RuleKind) -> bool,
+    bits_of: impl Fn(&[u8]) -> Option<u32>,
+    compiled: impl Fn(&Outcome) -> Option<Vec<u8>>,
+    class: u8,
+) -> Vec<Responsible> {
+    let candidates: Vec<Arc<crate::policy::Rule>> = find(&out.policy.profiles, name)
+        .map(|p| {
+            p.model
+                .iter()
+                .flatten()
+                .filter(|m| keep(&m.kind))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut rules = Vec::new();
+    for r in candidates {
+        let deny = r.qualifiers.mode == Mode::Deny;
+        let mut alone = (*r).clone();
+        alone.qualifiers.mode = Mode::Allow;
+        let alone = Arc::new(alone);
+        let one = compile::narrowed_to(out, name, |p| {
+            let mut kept = false;
+            let pairs: Vec<_> = p
+                .rules
+                .iter()
+                .zip(&p.model)
+                .filter(|(_, m)| {
+                    m.as_deref().is_some_and(|m| {
+                        let me = !kept && m.span == r.span && m.kind == r.kind;
+                        kept |= me;
+                        me
+                    })
+                })
+                .map(|(a, _)| (a.clone(), Some(alone.clone())))
+                .collect();
+            p.rules = pairs.iter().map(|(a, _)| a.clone()).collect();
+            p.model = pairs.into_iter().map(|(_, m)| m).collect();
+        });
+        let Some(b) = compiled(&one) else { continue };
+        let bits = bits_of(&b).unwrap_or(0);
+        if bits != 0 {
+            rules.push(Responsible {
+                span: r.span,
+                deny,
+                perms: words_of(class, bits),
+            });
+        }
+    }
+    rules.sort_by_key(|r| !r.deny);
+    rules
+}
+
+/// Whether a rule of `kind` has entries under the policy automaton's
+/// class byte `c` (`all` under every one).
+fn of_class(kind: &RuleKind, c: u8) -> bool {
+    match kind {
+        RuleKind::All => true,
+        RuleKind::Signal(_) => c == class::SIGNAL || c == class::LABEL,
+        RuleKind::Ptrace(_) => c == class::PTRACE || c == class::LABEL,
+        RuleKind::Network(_) | RuleKind::Unix(_) => {
+            matches!(c, class::NET | class::NETV8 | class::NETV9)
+        }
+        RuleKind::Dbus(_) => c == class::DBUS,
+        RuleKind::Mount(_)
+        | RuleKind::Remount(_)
+        | RuleKind::Umount(_)
+        | RuleKind::PivotRoot(_) => c == class::MOUNT,
+        RuleKind::Userns(_) => c == class::NS,
+        RuleKind::Mqueue(_) => c == class::POSIX_MQUEUE || c == class::SYSV_MQUEUE,
+        RuleKind::IoUring(_) => c == class::IO_URING,
+        _ => false,
+    }
+}
+
+/// The rules of profile `name` of the checked file `out` that match a
+/// policy-automaton input (a witness of `diff`, its class byte first)
+/// with a permission of `mask`, each with the permissions of `mask` it
+/// gives there on its own.
+pub fn rules_on_input(
+    out: &Outcome,
+    search: &SearchPath,
+    opts: &compile::Options,
+    name: &str,
+    input: &[u16],
+    mask: u32,
+) -> Vec<Responsible> {
+    let Some(c) = input.first().and_then(|&c| u8::try_from(c).ok()) else {
+        return Vec::new();
+    };
+    responsible(
+        out,
+        name,
+        |k| of_class(k, c),
+        |b| {
+            let w = compare::walk_input(b, name, Kind::Policy, input).ok()??;
+            let mut allow = match w.states.last() {
+                Some((_, Meaning::One(p))) => p.allow,
+                _ => 0,
+            };
+            if w.lock_everywhere {
+                allow &= !crate::binpolicy::perms::file::LOCK;
+            }
+            Some(allow & mask)
+        },
+        |o| {
+            compile::compile_checked(o, search, opts)
+                .ok()
+                .map(|c| c.bytes())
+        },
+        c,
+    )
 }
 
 /// Keep the rules of `p` whose kind `keep` says.

@@ -145,6 +145,7 @@ pub fn policy_input(w: &[u16]) -> String {
                 .collect();
             format!("dbus {}", fields.join(" "))
         }
+        _ if rest.is_empty() => name.to_string(),
         _ => format!("{name} \"{}\"", escape(rest, false)),
     }
 }

@@ -4,9 +4,11 @@
 
 use super::{PolicyArgs, exit};
 use aaprof::binpolicy::compare::{self, Difference};
+use aaprof::binpolicy::perms::Meaning;
 use aaprof::compile::{self, Options};
 use anyhow::{Context, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -59,9 +61,15 @@ struct Side {
     defined: BTreeMap<String, PathBuf>,
     /// What the side's files were read with.
     opts: Option<aaprof::resolve::Options>,
+    /// What they were compiled with.
+    compile: Options,
+    /// Each file's binary policy and profile names by the digest of its
+    /// place in the tree and the text of every file it read: a file of
+    /// the other side with the same digest compiles to the same.
+    by_text: HashMap<u64, (Vec<u8>, Vec<String>)>,
 }
 
-fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
+fn side(path: &Path, a: &DiffArgs, copts: &Options, other: Option<&Side>) -> Result<Side> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let mut side = Side {
@@ -69,6 +77,8 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
         failed: Default::default(),
         defined: BTreeMap::new(),
         opts: None,
+        compile: copts.clone(),
+        by_text: HashMap::new(),
     };
     let files = if meta.is_dir() {
         let walk = aaprof::resolve::tree::walk(path);
@@ -89,7 +99,7 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
         }
         vec![path.to_path_buf()]
     };
-    let mut opts = super::check::options(&a.policy)?;
+    let mut opts = super::check::options_newest(&a.policy)?;
     // a tree holds its own abstractions and tunables
     if meta.is_dir() && a.policy.base.is_none() {
         opts.search.base_dir = path.to_path_buf();
@@ -107,13 +117,35 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
         .map(|p| super::check::Job::File(p.display().to_string(), p.clone()))
         .collect();
     let outcomes = super::check::check_all(&session, jobs, &opts, true);
-    let compiled = super::pool::map(outcomes, |o| {
-        compile::compile_checked(&o, &opts.search, copts).map(|c| (c.bytes(), c.names))
+    let keyed: Vec<_> = {
+        let sources = session.sources();
+        outcomes
+            .into_iter()
+            .zip(&files)
+            .map(|(o, p)| {
+                let mut h = aaprof::digest::hasher();
+                rel(p).hash(&mut h);
+                for id in o.file.iter().chain(&o.read) {
+                    sources.get(*id).map(|f| f.digest()).hash(&mut h);
+                }
+                (h.finish(), o)
+            })
+            .collect()
+    };
+    let compiled = super::pool::map(keyed, |(key, o)| {
+        if !o.has_errors() {
+            if let Some(done) = other.and_then(|s| s.by_text.get(&key)) {
+                return (key, Ok(done.clone()));
+            }
+        }
+        let c = compile::compile_checked(&o, &opts.search, copts).map(|c| (c.bytes(), c.names));
+        (key, c)
     });
     let sources = session.sources();
-    for (p, c) in files.iter().zip(compiled) {
+    for (p, (key, c)) in files.iter().zip(compiled) {
         match c {
             Ok((records, names)) => {
+                side.by_text.insert(key, (records.clone(), names.clone()));
                 side.files.insert(rel(p), records);
                 for n in names {
                     side.defined.insert(n, p.clone());
@@ -132,7 +164,9 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options) -> Result<Side> {
 
 /// The rules of one side's profile that decide what its differences are
 /// about: for a file path, every file rule that matches it; for
-/// capabilities, every rule that grants or denies one that changed.
+/// capabilities, every rule that grants or denies one that changed; for
+/// an input of the policy automaton (a signal, a socket, a mount...),
+/// every rule of its class that gives a permission on it on its own.
 /// Each as `allows|denies `RULE` at FILE:LINE:COL`. Read again from the
 /// file that defines the profile (only profiles that changed are).
 fn responsible(side: &Side, profile: &str, ds: &[&Difference]) -> Vec<Vec<String>> {
@@ -158,6 +192,7 @@ fn responsible(side: &Side, profile: &str, ds: &[&Difference]) -> Vec<Vec<String
         )
     };
     let file_kind = aaprof::binpolicy::perms::Kind::File.to_string();
+    let policy_kind = aaprof::binpolicy::perms::Kind::Policy.to_string();
     ds.iter()
         .map(|d| {
             let mut found = Vec::new();
@@ -173,6 +208,24 @@ fn responsible(side: &Side, profile: &str, ds: &[&Difference]) -> Vec<Vec<String
                 }
                 for r in pf.files_matching(&path) {
                     found.push(say(r.rule.span, r.deny));
+                }
+            } else if d.place == policy_kind {
+                let Some(w) = &d.witness else { return found };
+                // the rules that give a permission that changed
+                let changed = match d.meanings {
+                    Some((Meaning::One(x), Meaning::One(y))) => x.allow ^ y.allow,
+                    _ => u32::MAX,
+                };
+                let rules = aaprof::access::rules_on_input(
+                    &out,
+                    &opts.search,
+                    &side.compile,
+                    profile,
+                    w,
+                    changed,
+                );
+                for r in rules {
+                    found.push(say(r.span, r.deny));
                 }
             } else if let Some((x, y)) = d.capabilities() {
                 for (i, name) in aaprof::vocab::CAPABILITIES.iter().enumerate() {
@@ -193,13 +246,14 @@ fn responsible(side: &Side, profile: &str, ds: &[&Difference]) -> Vec<Vec<String
 }
 
 fn run_inner(a: DiffArgs) -> Result<i32> {
-    let opts = super::check::options(&a.policy)?;
+    let opts = super::check::options_newest(&a.policy)?;
     let copts = Options {
         features: opts.features.clone(),
         policy_features: None,
         budget: Default::default(),
     };
-    let (old, new) = (side(&a.old, &a, &copts)?, side(&a.new, &a, &copts)?);
+    let old = side(&a.old, &a, &copts, None)?;
+    let new = side(&a.new, &a, &copts, Some(&old))?;
     // a file with errors on either side is left out of both
     let failed: std::collections::BTreeSet<&String> = old.failed.union(&new.failed).collect();
     if old.files.is_empty() && new.files.is_empty() {

@@ -152,8 +152,8 @@ pub enum Command {
     /// profile, each difference with an input that shows it (a path, a
     /// class of access) and the permissions now allowed or no longer.
     /// Formatting, reordering and moving rules into abstractions or
-    /// variables change nothing. Without -M, both are compiled for every
-    /// feature the language has.
+    /// variables change nothing. Without -M, both are compiled for the
+    /// newest kernel ABI (every class the language has mediated).
     ///
     /// Exit status: 0 when what is allowed is the same, 1 when it
     /// changed, 2 when a file has errors (it is left out on both sides,
@@ -164,9 +164,11 @@ pub enum Command {
     /// others), with every file rule whose path matches it, includes and
     /// variables resolved, and where each was written; `capability NAME`,
     /// with the rules that grant or deny it; `exec PATH`, with the
-    /// transition it takes and the profile it starts the program in.
-    /// Without -M, the policy is compiled for every feature the language
-    /// has.
+    /// transition it takes and the profile it starts the program in; a
+    /// signal, ptrace, a socket, a D-Bus message, a mount or a user
+    /// namespace, decided on the compiled policy automaton, with every rule
+    /// of the class that matches it. Without -M, the policy is compiled
+    /// for the newest kernel ABI (every class the language has mediated).
     ///
     /// Exit status: 0 when answered (with --access: when all of it is
     /// allowed; for a capability or an exec: when it is allowed), 1 when
@@ -190,9 +192,10 @@ pub enum Command {
     /// on the tree given with --profiles as `query` decides it: the deny
     /// rule that blocked it and where it was written, that no rule allows
     /// it, or that the tree's profile allows it (the profile the kernel
-    /// ran is not the one the tree defines: a stale load). File and
-    /// capability denials are decided; others are said, not decided.
-    /// --suggest gives the rule that would allow each.
+    /// ran is not the one the tree defines: a stale load). File,
+    /// capability, signal, ptrace, network, dbus, mount and userns denials
+    /// are decided, for the features of -M, else of this machine's kernel,
+    /// else the newest ABI. --suggest gives the rule that would allow each.
     ///
     /// Exit status: 0 when the log holds no denial, 1 when it does, 2 on
     /// usage and I/O errors.

@@ -1,7 +1,8 @@
-//! `aaprof query PATH --profile NAME FILE`: what a profile allows on a
-//! file path, decided on its compiled file automaton as the kernel
+//! `aaprof query POLICY --profile NAME ACCESS...`: what a profile allows
+//! on a file path, decided on its compiled file automaton as the kernel
 //! decides it, with every file rule whose path matches it (includes and
-//! variables resolved), where it was written.
+//! variables resolved), where it was written; on a capability, an exec,
+//! and the classes of the policy automaton ([`aaprof::access`]).
 
 use super::{PolicyArgs, exit};
 use aaprof::binpolicy::compare;
@@ -34,8 +35,15 @@ pub struct QueryArgs {
     #[arg(value_name = "POLICY")]
     pub path: PathBuf,
     /// What is asked about: a file path (absolute), `capability NAME`,
-    /// or `exec PATH` (which transition a program started from the
-    /// profile takes, and to which profile).
+    /// `exec PATH` (which transition a program started from the profile
+    /// takes, and to which profile), or one of: `signal [send|receive]
+    /// SIGNAL [peer=LABEL]`, `ptrace [trace|read|tracedby|readby]
+    /// [peer=LABEL]`, `network [PERMISSION...] FAMILY TYPE`, `dbus
+    /// [send|receive|bind|eavesdrop] [bus=B] [name=N] [peer=LABEL]
+    /// [path=P] [interface=I] [member=M]`, `mount [fstype=T]
+    /// [options=O,...] [SOURCE] POINT`, `umount POINT`, `pivot_root
+    /// NEW_ROOT OLD_ROOT`, `userns create`. A peer is `unconfined` unless
+    /// given.
     #[arg(value_name = "ACCESS", required = true, num_args = 1..)]
     pub access_of: Vec<String>,
 }
@@ -194,8 +202,11 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
             .iter()
             .map(|r| {
                 let (at, line, col) = location(r.span);
+                // a rule written over several lines, on one
+                let text = sources.slice(r.span).trim().trim_end_matches(',').trim();
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
                 serde_json::json!({
-                    "rule": sources.slice(r.span).trim().trim_end_matches(',').trim(),
+                    "rule": text,
                     "file": at, "line": line, "column": col, "deny": r.deny,
                     "permissions": r.perms,
                 })

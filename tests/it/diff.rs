@@ -138,18 +138,22 @@ fn changes_of_other_classes_read_in_words() {
     let dir = tmpdir("diff-classes");
     let (a, b) = (dir.join("a"), dir.join("b"));
     std::fs::write(&a, "profile p {\n  capability net_admin,\n  signal send set=(term) peer=q,\n  dbus send bus=system path=/org/x,\n}\n").unwrap();
-    std::fs::write(&b, "profile p {\n  capability chown,\n  signal send set=(kill) peer=q,\n  dbus send bus=session path=/org/x,\n}\n").unwrap();
+    std::fs::write(&b, "profile p {\n  capability chown,\n  signal send set=(kill) peer=q,\n  dbus send bus=session path=/org/x,\n  userns,\n}\n").unwrap();
     let o = diff(&a, &b, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    // the capability rules responsible on each side
+    // the rules responsible on each side; the newest kernel ABI mediates
+    // user namespaces
     let (pa, pb) = (a.display(), b.display());
     assert_eq!(
         stdout(&o),
         format!(
             "profile `p`:\n  capabilities (allowed): now allows `chown` and no longer `net_admin`\n    \
              old: allows `capability net_admin` at {pa}:2:3\n    new: allows `capability chown` at {pb}:2:3\n  \
-             signal kill to peer \"q\": now allows `send`\n  signal term to peer \"q\": no longer allows `send`\n  \
-             dbus bus=system path=/org/x: no longer allows `send`\n  dbus bus=session path=/org/x: now allows `send`\n"
+             userns: now allows `create`\n    new: allows `userns` at {pb}:5:3\n  \
+             signal kill to peer \"q\": now allows `send`\n    new: allows `signal send set=(kill) peer=q` at {pb}:3:3\n  \
+             signal term to peer \"q\": no longer allows `send`\n    old: allows `signal send set=(term) peer=q` at {pa}:3:3\n  \
+             dbus bus=system path=/org/x: no longer allows `send`\n    old: allows `dbus send bus=system path=/org/x` at {pa}:4:3\n  \
+             dbus bus=session path=/org/x: now allows `send`\n    new: allows `dbus send bus=session path=/org/x` at {pb}:4:3\n"
         )
     );
 }

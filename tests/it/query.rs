@@ -379,7 +379,11 @@ const CLASS_CASES: &[(&str, bool, &[usize])] = &[
     ),
     ("dbus bind bus=session name=org.demo.x", true, &[11]),
     ("dbus bind bus=system name=org.demo.x", false, &[]),
-    ("mount fstype=tmpfs options=rw,nosuid tmpfs /tmp/x/", true, &[12]),
+    (
+        "mount fstype=tmpfs options=rw,nosuid tmpfs /tmp/x/",
+        true,
+        &[12],
+    ),
     ("mount fstype=tmpfs tmpfs /tmp/x/", false, &[]),
     ("umount /tmp/x/", true, &[13]),
     ("umount /tmp/y/", false, &[]),
@@ -418,7 +422,15 @@ fn each_class_is_answered_with_the_rules_that_match() {
         assert_eq!(got, want, "{q}: {v}");
     }
     // the text answer names the deny rule and the allow rule it beats
-    let o = query(&[&path, "--profile", "demo", "signal", "send", "kill", "peer=other"]);
+    let o = query(&[
+        &path,
+        "--profile",
+        "demo",
+        "signal",
+        "send",
+        "kill",
+        "peer=other",
+    ]);
     assert_eq!(
         stdout(&o),
         format!(
@@ -430,7 +442,15 @@ fn each_class_is_answered_with_the_rules_that_match() {
     );
     // a socket's other permissions depend on addresses where inet rules
     // go on to them
-    let o = query(&[&path, "--profile", "demo", "network", "connect", "inet", "stream"]);
+    let o = query(&[
+        &path,
+        "--profile",
+        "demo",
+        "network",
+        "connect",
+        "inet",
+        "stream",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(
         stdout(&o).contains("undecided: `connect` depends on addresses and ports"),
@@ -442,10 +462,19 @@ fn each_class_is_answered_with_the_rules_that_match() {
         ("signal send", "name one signal"),
         ("signal send nosuchsig", "`nosuchsig` is not a signal name"),
         ("network inet", "name a family and a socket type"),
-        ("network fly inet stream", "`fly` is not a network permission"),
+        (
+            "network fly inet stream",
+            "`fly` is not a network permission",
+        ),
         ("network fly stream", "`fly` is not an address family"),
-        ("ptrace read colour=blue", "`colour=` is not a field of a ptrace question"),
-        ("mount options=sideways /x", "`sideways` is not a mount option"),
+        (
+            "ptrace read colour=blue",
+            "`colour=` is not a field of a ptrace question",
+        ),
+        (
+            "mount options=sideways /x",
+            "`sideways` is not a mount option",
+        ),
     ] {
         let mut args = vec![path.as_str(), "--profile", "demo"];
         args.extend(q.split(' '));
