@@ -126,7 +126,11 @@ fn side(path: &Path, a: &DiffArgs, copts: &Options, other: Option<&Side>) -> Res
                 let mut h = aaprof::digest::hasher();
                 rel(p).hash(&mut h);
                 for id in o.file.iter().chain(&o.read) {
-                    sources.get(*id).map(|f| f.digest()).hash(&mut h);
+                    // the text alone: the two sides' names differ
+                    sources
+                        .get(*id)
+                        .map(|f| aaprof::digest::of(&f.text))
+                        .hash(&mut h);
                 }
                 (h.finish(), o)
             })

@@ -29,6 +29,16 @@ pub struct LogsArgs {
     /// Also say, for each denial, the rule that would allow it.
     #[arg(long)]
     pub suggest: bool,
+    /// Add the rules that would allow what no rule allows to the profiles
+    /// (the child or hat that ran) in their files, each before the
+    /// profile's closing brace (implies --suggest). Denials a deny rule
+    /// made, stale loads and profiles not in the tree are left alone.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+    /// Change nothing; print as a unified diff what --fix would change
+    /// (implies --suggest).
+    #[arg(long)]
+    pub diff: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: LogsFormat,
@@ -157,12 +167,14 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
         );
     }
 
+    let suggesting = a.suggest || a.fix || a.diff;
     let mut out = Vec::new();
+    // the rules to add, per profile that ran: (tree index, full name)
+    let mut additions: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
     for key in &order {
         let s = &seen[key];
         let (what, why, rules, verdict) = explain(&s.record, &tree, &sources);
-        let suggestion = a
-            .suggest
+        let suggestion = suggesting
             .then(|| match verdict {
                 // a deny rule wins over any rule added; a stale load is
                 // mended by loading the tree
@@ -174,6 +186,15 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
                 Why::NoRule | Why::NotInTree | Why::Undecided => suggest(&s.record),
             })
             .flatten();
+        if let (Why::NoRule, Some(rule)) = (verdict, &suggestion) {
+            let profile = s.record.profile().unwrap_or_default();
+            if let Some(&i) = tree.by_name.get(profile) {
+                let v = additions.entry((i, profile.to_string())).or_default();
+                if !v.contains(rule) {
+                    v.push(rule.clone());
+                }
+            }
+        }
         out.push(serde_json::json!({
             "verdict": s.record.verdict,
             "count": s.count,
@@ -187,40 +208,134 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
             "suggest": suggestion,
         }));
     }
+    // with --diff, standard output is the patch alone
+    let mut w: Box<dyn std::io::Write> = if a.diff {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
     match a.format {
-        LogsFormat::Json => println!("{}", serde_json::to_string_pretty(&out)?),
+        LogsFormat::Json => writeln!(w, "{}", serde_json::to_string_pretty(&out)?)?,
         LogsFormat::Text => {
             if out.is_empty() {
-                println!("no AppArmor denials in the log");
+                writeln!(w, "no AppArmor denials in the log")?;
             }
             for d in &out {
                 let times = match d["count"].as_u64() {
                     Some(1) | None => String::new(),
                     Some(n) => format!(" ({n} times)"),
                 };
-                println!(
+                writeln!(
+                    w,
                     "{} {}{times}: profile `{}`, {}",
                     d["verdict"].as_str().unwrap_or_default(),
                     d["operation"].as_str().unwrap_or("?"),
                     d["profile"].as_str().unwrap_or("?"),
                     d["access"].as_str().unwrap_or_default()
-                );
-                println!("  why: {}", d["why"].as_str().unwrap_or_default());
+                )?;
+                writeln!(w, "  why: {}", d["why"].as_str().unwrap_or_default())?;
                 if let Some(s) = d["suggest"].as_str() {
                     if s.starts_with("none:") {
-                        println!("  to allow it: {}", &s[6..]);
+                        writeln!(w, "  to allow it: {}", &s[6..])?;
                     } else {
-                        println!("  to allow it, add to the profile: {s}");
+                        writeln!(w, "  to allow it, add to the profile: {s}")?;
                     }
                 }
             }
         }
+    }
+    drop(w);
+    if a.fix || a.diff {
+        edit_profiles(&tree, &sources, &additions, &opts, a.fix)?;
     }
     Ok(if seen.is_empty() {
         exit::OK
     } else {
         exit::FINDINGS
     })
+}
+
+/// Add the rules of `additions` to their profiles (`fix`), or print what
+/// that would change as a unified diff, through the lint fixes' edit
+/// machinery; a file that would gain an error is left as it is.
+fn edit_profiles(
+    tree: &Tree,
+    sources: &aaprof::source::SourceMap,
+    additions: &BTreeMap<(usize, String), Vec<String>>,
+    opts: &aaprof::resolve::Options,
+    fix: bool,
+) -> Result<()> {
+    // the edits, as the fixes of findings, per file
+    let mut by_file: BTreeMap<aaprof::source::FileId, Vec<aaprof::diag::Fix>> = BTreeMap::new();
+    for ((i, name), rules) in additions {
+        let Some(p) = aaprof::access::find(&tree.outcomes[*i].policy.profiles, name) else {
+            continue;
+        };
+        let text = sources.text(p.span.file);
+        let Some(edit) = aaprof::lint::fix::insert_rules(text, p.span, rules) else {
+            continue;
+        };
+        by_file
+            .entry(p.span.file)
+            .or_default()
+            .push(aaprof::diag::Fix {
+                message: format!("add {} rule(s) to `{name}`", rules.len()),
+                edits: vec![edit],
+                safe: false,
+            });
+    }
+    let mut changed = 0;
+    for (file, fixes) in by_file {
+        let Some(src) = sources.get(file) else {
+            continue;
+        };
+        let (text, applied) = aaprof::lint::fix::apply_fixes(&src.text, file, &fixes);
+        if applied == 0 {
+            continue;
+        }
+        // what the file was and is: no error may come with the rules
+        let session = aaprof::resolve::Session::new();
+        let errors = |t: &str| {
+            session
+                .check_text(&src.name, src.path.as_deref(), t.to_string(), opts)
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .count()
+        };
+        if errors(&text) > errors(&src.text) {
+            eprintln!(
+                "aaprof: `{}` is left as it is: the rules added would give it errors",
+                src.name
+            );
+            continue;
+        }
+        changed += 1;
+        if fix {
+            let path = src
+                .path
+                .as_deref()
+                .with_context(|| format!("`{}` has no file to write", src.name))?;
+            super::atomic::write(path, &text)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            eprintln!(
+                "aaprof: `{}`: added the rules of {applied} profile(s)",
+                src.name
+            );
+        } else {
+            let diff = similar::TextDiff::from_lines(&src.text, &text);
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&src.name, &src.name)
+            );
+        }
+    }
+    if changed == 0 {
+        eprintln!("aaprof: no rule to add: no denial of the log lacks only an allow rule");
+    }
+    Ok(())
 }
 
 /// What makes two records the same denial (the process and time aside).

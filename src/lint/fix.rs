@@ -19,11 +19,25 @@ pub fn apply(text: &str, file: FileId, diags: &[Diagnostic], unsafe_ok: bool) ->
     let syntax =
         |d: &Diagnostic| d.code.id.starts_with("E01") && d.span().is_some_and(|s| s.file == file);
     let broken = diags.iter().any(|d| syntax(d) && d.is_error());
-    let mut fixes: Vec<&crate::diag::Fix> = diags
+    let fixes: Vec<&crate::diag::Fix> = diags
         .iter()
         .filter(|d| !broken || syntax(d))
         .filter_map(|d| d.fix.as_ref())
         .filter(|f| f.safe || unsafe_ok)
+        .collect();
+    apply_fixes(text, file, fixes)
+}
+
+/// Apply the non-overlapping ones of `fixes` that edit `file` only (a fix
+/// that overlaps one before it is left out). Returns the new text and how
+/// many fixes were applied.
+pub fn apply_fixes<'f>(
+    text: &str,
+    file: FileId,
+    fixes: impl IntoIterator<Item = &'f crate::diag::Fix>,
+) -> (String, usize) {
+    let mut fixes: Vec<&crate::diag::Fix> = fixes
+        .into_iter()
         .filter(|f| !f.edits.is_empty() && f.edits.iter().all(|e| e.span.file == file))
         .collect();
     fixes.sort_by_key(|f| f.edits.iter().map(|e| e.span.start).min());
@@ -228,4 +242,49 @@ pub mod edit {
         let pre = text[..s].trim_end().len();
         Span::new(span.file, pre, e)
     }
+}
+
+/// The edit that adds `rules` (each a rule's text, `,` included) at the
+/// end of the profile whose span (`profile ... { ... }`, children and
+/// hats too) is `profile` in `text`: before its closing brace, each on a
+/// line of its own indented as the profile's last line is (as its
+/// closing brace's plus two spaces when it has none), or inside the
+/// braces of a profile written on one line. `None` when the span holds
+/// no closing brace.
+pub fn insert_rules(
+    text: &str,
+    profile: crate::source::Span,
+    rules: &[String],
+) -> Option<crate::diag::Edit> {
+    let (start, end) = (profile.start as usize, profile.end as usize);
+    let body = text.get(start..end)?;
+    let close = start + body.rfind('}')?;
+    let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..close];
+    let at = |at: usize, replacement: String| crate::diag::Edit {
+        span: crate::source::Span {
+            file: profile.file,
+            start: at as u32,
+            end: at as u32,
+        },
+        replacement,
+    };
+    if !before.trim().is_empty() {
+        // `profile x { /a r, }`
+        let sep = if before.ends_with(' ') { "" } else { " " };
+        return Some(at(close, format!("{sep}{} ", rules.join(" "))));
+    }
+    // the indentation of the last line with text inside the profile
+    let inner = &text[start..line_start];
+    let last = inner
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim_end().ends_with('{'));
+    let indent = match last {
+        Some(l) => l[..l.len() - l.trim_start().len()].to_string(),
+        None => format!("{before}  "),
+    };
+    let lines: String = rules.iter().map(|r| format!("{indent}{r}\n")).collect();
+    Some(at(line_start, lines))
 }

@@ -271,3 +271,60 @@ DENIED dbus_bind: profile `demo`, dbus bind bus=system name=org.demo.x
         "{fixed}"
     );
 }
+
+#[test]
+fn fix_adds_each_rule_to_the_profile_that_ran_and_diff_shows_it_first() {
+    let dir = tmpdir("logs-fix");
+    let p = dir.join("tree");
+    let before = "profile top {\n  /etc/hosts r,\n\n  profile child {\n  }\n}\nprofile oneline { /etc/motd r, }\n";
+    std::fs::write(&p, before).unwrap();
+    let log = dir.join("log");
+    std::fs::write(
+        &log,
+        r#"apparmor="DENIED" operation="open" class="file" profile="top" name="/etc/passwd" pid=1 comm="cat" requested_mask="r" denied_mask="r" fsuid=0 ouid=0
+apparmor="DENIED" operation="capable" class="cap" profile="top//child" pid=2 comm="ip" capability=12 capname="net_admin"
+apparmor="DENIED" operation="ptrace" class="ptrace" profile="oneline" pid=3 comm="ps" requested_mask="read" denied_mask="read" peer="unconfined"
+apparmor="DENIED" operation="open" class="file" profile="top" name="/srv/a[1]*" pid=1 comm="cat" requested_mask="r" denied_mask="r" fsuid=0 ouid=0
+apparmor="DENIED" operation="open" class="file" profile="elsewhere" name="/x" pid=1 comm="cat" requested_mask="r" denied_mask="r" fsuid=0 ouid=0
+"#,
+    )
+    .unwrap();
+    let (path, log) = (p.display().to_string(), log.display().to_string());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["logs", "--profiles", path.as_str()];
+        args.extend_from_slice(extra);
+        args.push(log.as_str());
+        aaprof(&args, None, &repo())
+    };
+    let o = run(&["--diff"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "--- {path}\n+++ {path}\n@@ -2,6 +2,9 @@\n   /etc/hosts r,\n \n   profile child {{\n+    capability net_admin,\n   }}\n\
+             +  /etc/passwd r,\n+  /srv/a\\[1\\]\\* r,\n }}\n-profile oneline {{ /etc/motd r, }}\n\
+             +profile oneline {{ /etc/motd r, ptrace read peer=unconfined, }}\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // the explanations went to standard error, the file is as it was
+    assert!(stderr(&o).contains("DENIED capable: profile `top//child`"));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), before);
+    let o = run(&["--fix"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = run(&["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let reasons: Vec<&str> = v
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| d["reason"].as_str().expect("a reason"))
+        .collect();
+    assert_eq!(
+        reasons,
+        ["stale", "stale", "stale", "stale", "not-in-tree"],
+        "{}",
+        std::fs::read_to_string(&p).unwrap()
+    );
+}
