@@ -23,6 +23,7 @@ pub mod lint;
 pub mod lsp;
 pub mod memo;
 pub mod policy;
+pub mod propose;
 pub mod resolve;
 pub mod source;
 pub mod stack;

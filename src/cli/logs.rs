@@ -171,6 +171,7 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
     let mut out = Vec::new();
     // the rules to add, per profile that ran: (tree index, full name)
     let mut additions: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
+    let mut tunables: BTreeMap<usize, aaprof::propose::Tunables> = BTreeMap::new();
     for key in &order {
         let s = &seen[key];
         let (what, why, rules, verdict) = explain(&s.record, &tree, &sources);
@@ -183,7 +184,15 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
                         .to_string(),
                 ),
                 Why::Stale => Some("none: load the tree's profile (`aaprof replace`)".to_string()),
-                Why::NoRule | Why::NotInTree | Why::Undecided => suggest(&s.record),
+                Why::NoRule | Why::NotInTree | Why::Undecided => {
+                    let i = s.record.profile().and_then(|p| tree.by_name.get(p));
+                    let t = i.map(|&i| {
+                        tunables.entry(i).or_insert_with(|| {
+                            aaprof::propose::Tunables::of(&tree.outcomes[i].policy, &sources)
+                        }) as &_
+                    });
+                    suggest(&s.record, t)
+                }
             })
             .flatten();
         if let (Why::NoRule, Some(rule)) = (verdict, &suggestion) {
@@ -674,7 +683,10 @@ fn list(rules: &[serde_json::Value]) -> String {
 }
 
 /// The rule that would allow what a record logged.
-fn suggest(r: &Record) -> Option<String> {
+/// The rule that would allow what a record logged: a file path
+/// generalised where a variable of `tunables` (the profile's file's)
+/// matches a part of it exactly.
+fn suggest(r: &Record, tunables: Option<&aaprof::propose::Tunables>) -> Option<String> {
     let mask = r
         .get("requested_mask")
         .or(r.get("denied_mask"))
@@ -705,8 +717,11 @@ fn suggest(r: &Record) -> Option<String> {
                 })
                 .collect();
             let name = r.get("name")?;
-            (!perms.is_empty())
-                .then(|| format!("{} {perms},", quoted(&aaprof::aare::Pattern::escape(name))))
+            let path = match tunables {
+                Some(t) => t.generalise(name),
+                None => aaprof::aare::Pattern::escape(name),
+            };
+            (!perms.is_empty()).then(|| format!("{} {perms},", quoted(&path)))
         }
         "cap" => Some(format!("capability {},", r.get("capname")?)),
         _ => aaprof::access::Access::of_record(r)?.rule(),

@@ -328,3 +328,83 @@ apparmor="DENIED" operation="open" class="file" profile="elsewhere" name="/x" pi
         std::fs::read_to_string(&p).unwrap()
     );
 }
+
+#[test]
+fn a_suggested_path_uses_the_tunables_where_they_match_a_part_exactly() {
+    let dir = tmpdir("logs-tunables");
+    std::fs::create_dir_all(dir.join("tunables")).unwrap();
+    std::fs::write(
+        dir.join("tunables/global"),
+        "@{HOMEDIRS}=/home/\n@{HOME}=@{HOMEDIRS}/*/ /root/\n@{PROC}=/proc/\n@{pid}={[1-9],[1-9][0-9],[1-9][0-9][0-9],[1-9][0-9][0-9][0-9]}\n",
+    )
+    .unwrap();
+    let p = dir.join("app");
+    std::fs::write(
+        &p,
+        "include <tunables/global>\nprofile app {\n  /etc/hosts r,\n}\n",
+    )
+    .unwrap();
+    let log = dir.join("log");
+    std::fs::write(
+        &log,
+        r#"apparmor="DENIED" operation="open" class="file" profile="app" name="/home/ann/.config/app/x" pid=1 comm="app" requested_mask="r" denied_mask="r" fsuid=1000 ouid=1000
+apparmor="DENIED" operation="open" class="file" profile="app" name="/proc/1234/status" pid=1 comm="app" requested_mask="r" denied_mask="r" fsuid=1000 ouid=1000
+apparmor="DENIED" operation="open" class="file" profile="app" name="/proc/self/mounts" pid=1 comm="app" requested_mask="r" denied_mask="r" fsuid=1000 ouid=1000
+"#,
+    )
+    .unwrap();
+    let (base, path, log) = (
+        dir.display().to_string(),
+        p.display().to_string(),
+        log.display().to_string(),
+    );
+    let o = aaprof(
+        &["logs", "-b", &base, "--profiles", &path, "--suggest", &log],
+        None,
+        &repo(),
+    );
+    let rules: Vec<String> = stdout(&o)
+        .lines()
+        .filter_map(|l| l.strip_prefix("  to allow it, add to the profile: "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "@{HOME}/.config/app/x r,",
+            "@{PROC}/@{pid}/status r,",
+            "@{PROC}/self/mounts r,"
+        ],
+        "{}",
+        stdout(&o)
+    );
+    // the rules allow what was denied
+    let o = aaprof(
+        &["logs", "-b", &base, "--profiles", &path, "--fix", &log],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = aaprof(
+        &[
+            "logs",
+            "-b",
+            &base,
+            "--profiles",
+            &path,
+            "--format",
+            "json",
+            &log,
+        ],
+        None,
+        &repo(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(
+        v.as_array()
+            .expect("a list")
+            .iter()
+            .all(|d| d["reason"] == "stale"),
+        "{v}"
+    );
+}
