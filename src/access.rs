@@ -866,8 +866,29 @@ pub fn ask(
     });
     // the legacy network table of a record is the whole file's (the
     // reference's quirk): a network question compiles every profile
+    // when another one of the file has network rules
+    let others_network = || {
+        fn any(ps: &[crate::resolve::ResolvedProfile], skip: &str, at: &str) -> bool {
+            ps.iter().any(|p| {
+                let full = if at.is_empty() {
+                    p.name.clone()
+                } else {
+                    format!("{at}//{}", p.name)
+                };
+                (full != skip
+                    && p.model.iter().flatten().any(|m| {
+                        matches!(
+                            m.kind,
+                            RuleKind::Network(_) | RuleKind::Unix(_) | RuleKind::All
+                        )
+                    }))
+                    || any(&p.children, skip, &full)
+            })
+        }
+        any(&out.policy.profiles, name, "")
+    };
     let bytes = match access {
-        Access::Network { .. } => compiled(out)?,
+        Access::Network { .. } if others_network() => compiled(out)?,
         _ => compiled(&whole)?,
     };
     let Decision {

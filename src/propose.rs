@@ -4,8 +4,9 @@
 //! multiarch directory), so that the rule allows what a later run of the
 //! program asks for and nothing the tunables do not already name.
 //!
-//! A part is whole path components (a variable's value may carry the
-//! slashes around it, as `@{HOME}`'s `/home/*/` does). The longest part a
+//! A part is whole path components of the directory (a variable's value
+//! may carry the slashes around it, as `@{HOME}`'s `/home/*/` does); the
+//! file's own name stays. The longest part a
 //! variable matches wins, and the parts do not overlap; what no variable
 //! matches stays as written, escaped where a pattern would read it.
 
@@ -52,12 +53,16 @@ impl Tunables {
         let cut = |i: usize| {
             i == 0 || i == bytes.len() || bytes[i] == b'/' || bytes.get(i - 1) == Some(&b'/')
         };
+        // the file's own name is not generalised (a variable such as
+        // apparmor.d's `@{group}` matches any word): parts end at its
+        // directory
+        let dir_end = path.rfind('/').map_or(0, |i| i + 1);
         let mut out = String::new();
         let mut at = 0;
         while at < bytes.len() {
             let mut best: Option<(usize, &str)> = None;
-            if cut(at) {
-                for end in (at + 1..=bytes.len()).rev().filter(|&e| cut(e)) {
+            if cut(at) && at < dir_end {
+                for end in (at + 1..=dir_end).rev().filter(|&e| cut(e)) {
                     if best.is_some_and(|(e, _)| e >= end) {
                         break;
                     }
@@ -141,5 +146,169 @@ mod tests {
         assert_eq!(t.generalise("/proc/self/status"), "@{PROC}/self/status");
         assert_eq!(t.generalise("/srv/a[1]*"), "/srv/a\\[1\\]\\*");
         assert_eq!(t.generalise("/proc/12345/x"), "@{PROC}/12345/x");
+        // nor the file's own name
+        assert_eq!(t.generalise("/proc/1234"), "@{PROC}/1234");
+    }
+}
+
+/// An abstraction of the include path, resolved on its own in a profile
+/// of its own, to ask whether it allows what was denied.
+pub struct Abstraction {
+    /// Its include name (`abstractions/nameservice`).
+    pub name: String,
+    out: crate::resolve::Outcome,
+    /// How many rules it has with what it includes: the fewer, the
+    /// closer it fits what it is proposed for.
+    pub rules: usize,
+}
+
+/// The name of the profile an abstraction is resolved in.
+const PROBE: &str = "aaprof-probe";
+
+/// The abstractions of the search path (the regular files right under
+/// each root's `abstractions` directory, the first root's where two
+/// have one name), each resolved after `preamble` (the tunables the
+/// profile's file includes) in a profile of its own; those with errors
+/// are left out.
+pub fn abstractions(
+    session: &crate::resolve::Session,
+    opts: &crate::resolve::Options,
+    preamble: &str,
+) -> Vec<Abstraction> {
+    let search = &opts.search;
+    let mut names = std::collections::BTreeSet::new();
+    for root in search
+        .include_dirs
+        .iter()
+        .chain(std::iter::once(&search.base_dir))
+    {
+        let dir = root.join("abstractions");
+        let Ok(entries) = search.fs.read_dir(&dir) else {
+            continue;
+        };
+        for n in entries {
+            if !crate::resolve::include::is_skipped(&n) && search.fs.is_file(&dir.join(&n)) {
+                names.insert(format!("abstractions/{n}"));
+            }
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let text = format!("{preamble}\nprofile {PROBE} {{\n  include <{name}>\n}}\n");
+            let out = session.check_text(&format!("<{name}>"), None, text, opts);
+            if out.has_errors() {
+                return None;
+            }
+            let rules = out.policy.profiles.first().map_or(0, |p| p.rules.len());
+            Some(Abstraction { name, out, rules })
+        })
+        .collect()
+}
+
+impl Abstraction {
+    /// Whether it allows every bit of `wanted` (the kernel's file
+    /// permission bits) on `path`, to the file's owner or to others.
+    pub fn allows_file(
+        &self,
+        search: &crate::resolve::SearchPath,
+        opts: &crate::compile::Options,
+        path: &str,
+        wanted: u32,
+        owner: bool,
+    ) -> bool {
+        use crate::binpolicy::perms::{Kind, Meaning};
+        // it must name the path itself, in an allow rule without a
+        // wildcard (variables expanded; alternatives of literal paths, as
+        // `@{etc_ro}/hosts` is, name each): a glob that happens to take in
+        // the path (`/{media,mnt,opt,srv}/** r,`) is no reason to include
+        // the abstraction
+        let exact = self.out.file.is_some_and(|file| {
+            let cache = crate::lint::facts::Cache::default();
+            let facts = crate::lint::facts::Facts::new(&self.out.policy, file, &cache);
+            facts
+                .profiles
+                .iter()
+                .any(|p| p.files_matching(path).any(|r| !r.deny && finite(r.norm)))
+        });
+        if !exact || wanted == 0 {
+            return false;
+        }
+        let narrowed = crate::compile::narrowed(&self.out, PROBE, path);
+        let Ok(c) = crate::compile::compile_checked(&narrowed, search, opts) else {
+            return false;
+        };
+        let input: Vec<u16> = path.bytes().map(u16::from).collect();
+        match crate::binpolicy::compare::lookup(&c.bytes(), PROBE, Kind::File, &input) {
+            Ok(Some((Meaning::File(f), _))) => {
+                let allow = if owner { f.user.allow } else { f.other.allow };
+                allow & wanted == wanted
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether it allows all of `access` with a rule that names what is
+    /// asked (a network rule its family and type, a signal rule its
+    /// signals and peer, a ptrace rule its peer, a dbus rule its member
+    /// or its name, a mount rule its mount point), not a bare `network,`
+    /// or `dbus,` that takes in everything.
+    pub fn allows(
+        &self,
+        search: &crate::resolve::SearchPath,
+        opts: &crate::compile::Options,
+        access: &crate::access::Access,
+    ) -> bool {
+        let has_class = self
+            .out
+            .policy
+            .profiles
+            .first()
+            .is_some_and(|p| p.model.iter().flatten().any(|m| access.decided_by(&m.kind)));
+        let named = |span: crate::source::Span| {
+            self.out.policy.profiles.first().is_some_and(|p| {
+                p.model
+                    .iter()
+                    .flatten()
+                    .any(|m| m.span == span && names_what_it_allows(&m.kind))
+            })
+        };
+        has_class
+            && crate::access::ask(&self.out, search, opts, PROBE, access).is_ok_and(|a| {
+                a.mediated && a.granted && a.rules.iter().any(|r| !r.deny && named(r.span))
+            })
+    }
+}
+
+/// Whether a pattern matches a finite set of paths: no `*`, `?` or `[`
+/// outside an escape.
+fn finite(pattern: &str) -> bool {
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if matches!(c, '*' | '?' | '[') {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a rule names what it allows rather than taking in its whole
+/// class (see [`Abstraction::allows`]).
+fn names_what_it_allows(kind: &crate::policy::RuleKind) -> bool {
+    use crate::policy::RuleKind as K;
+    match kind {
+        K::Network(n) => n.family.is_some() && n.kind.is_some(),
+        K::Signal(s) => !s.signals.is_empty() && s.peer.is_some(),
+        K::Ptrace(t) => t.peer.is_some(),
+        K::Dbus(d) => d.member.is_some() || d.name.is_some(),
+        K::Mount(m) => m.mountpoint.is_some(),
+        K::Umount(m) => m.mountpoint.is_some(),
+        K::PivotRoot(p) => p.newroot.is_some(),
+        K::Userns(_) => true,
+        _ => false,
     }
 }

@@ -172,6 +172,11 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
     // the rules to add, per profile that ran: (tree index, full name)
     let mut additions: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
     let mut tunables: BTreeMap<usize, aaprof::propose::Tunables> = BTreeMap::new();
+    let probes = aaprof::resolve::Session::new();
+    // the abstractions, by the tunables they were resolved after
+    let mut known: BTreeMap<String, Vec<aaprof::propose::Abstraction>> = BTreeMap::new();
+    // the rule a proposed abstraction stands for, by denial
+    let mut alternatives: BTreeMap<String, String> = BTreeMap::new();
     for key in &order {
         let s = &seen[key];
         let (what, why, rules, verdict) = explain(&s.record, &tree, &sources);
@@ -195,6 +200,30 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
                 }
             })
             .flatten();
+        // an abstraction of the include path that allows it all, the
+        // smallest, is proposed before the rule
+        let abstraction = match (verdict, &suggestion) {
+            (Why::NoRule, Some(_)) => {
+                let i = s.record.profile().and_then(|p| tree.by_name.get(p));
+                i.and_then(|&i| {
+                    let preamble = tunables_preamble(tree.outcomes[i], &sources);
+                    // a session of its own: the tree's is read (its
+                    // sources borrowed) while this one adds to its own
+                    let found = known.entry(preamble.clone()).or_insert_with(|| {
+                        aaprof::propose::abstractions(&probes, &opts, &preamble)
+                    });
+                    proposed_abstraction(&s.record, found, &tree)
+                })
+            }
+            _ => None,
+        };
+        let suggestion = match (&abstraction, suggestion) {
+            (Some(name), Some(rule)) => {
+                alternatives.insert(key.clone(), rule);
+                Some(format!("include <{name}>"))
+            }
+            (_, s) => s,
+        };
         if let (Why::NoRule, Some(rule)) = (verdict, &suggestion) {
             let profile = s.record.profile().unwrap_or_default();
             if let Some(&i) = tree.by_name.get(profile) {
@@ -215,6 +244,7 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
             "reason": verdict.word(),
             "rules": rules,
             "suggest": suggestion,
+            "rule": alternatives.get(key),
         }));
     }
     // with --diff, standard output is the patch alone
@@ -248,6 +278,9 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
                         writeln!(w, "  to allow it: {}", &s[6..])?;
                     } else {
                         writeln!(w, "  to allow it, add to the profile: {s}")?;
+                        if let Some(r) = d["rule"].as_str() {
+                            writeln!(w, "    (it allows this; or the rule `{r}`)")?;
+                        }
                     }
                 }
             }
@@ -262,6 +295,55 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
     } else {
         exit::FINDINGS
     })
+}
+
+/// The tunables a checked file includes, as include lines: what an
+/// abstraction is resolved after to be asked about the file's profiles.
+fn tunables_preamble(out: &Outcome, sources: &aaprof::source::SourceMap) -> String {
+    let Some(file) = out.file else {
+        return String::new();
+    };
+    sources
+        .text(file)
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let l = l.strip_prefix('#').unwrap_or(l);
+            l.starts_with("include <tunables/") || l.starts_with("include if exists <tunables/")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The smallest of the abstractions that allows all a record's denial
+/// asked for (a file's permissions for the owner or others, or an
+/// access of the policy automaton's classes).
+fn proposed_abstraction(
+    r: &Record,
+    found: &[aaprof::propose::Abstraction],
+    tree: &Tree,
+) -> Option<String> {
+    let allows: Box<dyn Fn(&aaprof::propose::Abstraction) -> bool> = match r.class() {
+        "file" => {
+            let path = r.get("name")?.to_string();
+            let mask = r
+                .get("denied_mask")
+                .or(r.get("requested_mask"))
+                .unwrap_or_default();
+            let wanted = mask_bits(mask);
+            let owner = r.get("fsuid").is_some() && r.get("fsuid") == r.get("ouid");
+            Box::new(move |a| a.allows_file(tree.search, &tree.compile, &path, wanted, owner))
+        }
+        _ => {
+            let access = aaprof::access::Access::of_record(r)?;
+            Box::new(move |a| a.allows(tree.search, &tree.compile, &access))
+        }
+    };
+    found
+        .iter()
+        .filter(|a| allows(a))
+        .min_by_key(|a| (a.rules, a.name.clone()))
+        .map(|a| a.name.clone())
 }
 
 /// Add the rules of `additions` to their profiles (`fix`), or print what

@@ -408,3 +408,103 @@ apparmor="DENIED" operation="open" class="file" profile="app" name="/proc/self/m
         "{v}"
     );
 }
+
+#[test]
+fn an_abstraction_is_proposed_where_a_rule_of_it_names_what_was_denied() {
+    let dir = tmpdir("logs-abstractions");
+    std::fs::create_dir_all(dir.join("abstractions")).unwrap();
+    std::fs::write(
+        dir.join("abstractions/resolve"),
+        "/etc/resolv.conf r,\n/etc/{hosts,host.conf} r,\nnetwork inet dgram,\n",
+    )
+    .unwrap();
+    // takes in all of it, naming none
+    std::fs::write(dir.join("abstractions/broad"), "/etc/** r,\nnetwork,\n").unwrap();
+    let p = dir.join("app");
+    std::fs::write(&p, "profile app {\n  /usr/bin/app mr,\n}\n").unwrap();
+    let log = dir.join("log");
+    let denied = |name: &str| {
+        format!(
+            "apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"app\" name=\"{name}\" pid=1 comm=\"app\" requested_mask=\"r\" denied_mask=\"r\" fsuid=1000 ouid=0\n"
+        )
+    };
+    let net = |ty: &str| {
+        format!(
+            "apparmor=\"DENIED\" operation=\"create\" class=\"net\" profile=\"app\" pid=1 comm=\"app\" family=\"inet\" sock_type=\"{ty}\" protocol=0 requested_mask=\"create\" denied_mask=\"create\"\n"
+        )
+    };
+    let text = [
+        denied("/etc/resolv.conf"),
+        denied("/etc/hosts"),
+        denied("/etc/passwd"),
+        net("dgram"),
+        net("stream"),
+    ]
+    .concat();
+    std::fs::write(&log, text).unwrap();
+    let (base, path, log) = (
+        dir.display().to_string(),
+        p.display().to_string(),
+        log.display().to_string(),
+    );
+    let o = aaprof(
+        &["logs", "-b", &base, "--profiles", &path, "--suggest", &log],
+        None,
+        &repo(),
+    );
+    let said = stdout(&o);
+    let rules: Vec<&str> = said
+        .lines()
+        .filter_map(|l| l.strip_prefix("  to allow it, add to the profile: "))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "include <abstractions/resolve>",
+            "include <abstractions/resolve>",
+            "/etc/passwd r,",
+            "include <abstractions/resolve>",
+            "network create inet stream,"
+        ],
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("    (it allows this; or the rule `/etc/resolv.conf r,`)\n"),
+        "{}",
+        stdout(&o)
+    );
+    // --fix includes it once, and what was denied is allowed
+    let o = aaprof(
+        &["logs", "-b", &base, "--profiles", &path, "--fix", &log],
+        None,
+        &repo(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "profile app {\n  /usr/bin/app mr,\n  include <abstractions/resolve>\n  /etc/passwd r,\n  network create inet stream,\n}\n"
+    );
+    let o = aaprof(
+        &[
+            "logs",
+            "-b",
+            &base,
+            "--profiles",
+            &path,
+            "--format",
+            "json",
+            &log,
+        ],
+        None,
+        &repo(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(
+        v.as_array()
+            .expect("a list")
+            .iter()
+            .all(|d| d["reason"] == "stale"),
+        "{v}"
+    );
+}
