@@ -101,56 +101,6 @@ impl Tunables {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tunables(text: &str) -> Tunables {
-        let mut sources = SourceMap::new();
-        let file = sources.add("tunables/global", None, text.to_string());
-        let parsed = crate::syntax::parse(text, file);
-        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
-        let mut policy = Policy::default();
-        for (i, line) in text.lines().enumerate() {
-            let Some((name, values)) = line.split_once('=') else {
-                continue;
-            };
-            let name = crate::resolve::vars::var_name(name.trim()).to_string();
-            let start = text.lines().take(i).map(|l| l.len() + 1).sum::<usize>() as u32;
-            policy.vars.insert(
-                name,
-                crate::resolve::vars::SetVar {
-                    values: values.split_whitespace().map(str::to_string).collect(),
-                    span: crate::source::Span {
-                        file,
-                        start,
-                        end: start + line.len() as u32,
-                    },
-                    used: false,
-                },
-            );
-        }
-        Tunables::of(&policy, &sources)
-    }
-
-    #[test]
-    fn parts_a_tunable_matches_become_the_variable() {
-        let t = tunables(
-            "@{HOMEDIRS}=/home/\n@{HOME}=@{HOMEDIRS}/*/ /root/\n@{PROC}=/proc/\n\
-             @{pid}={[1-9],[1-9][0-9],[1-9][0-9][0-9],[1-9][0-9][0-9][0-9]}\n@{run}=/run/ /var/run/\n",
-        );
-        assert_eq!(t.generalise("/home/ann/.config/x"), "@{HOME}/.config/x");
-        assert_eq!(t.generalise("/proc/1234/status"), "@{PROC}/@{pid}/status");
-        assert_eq!(t.generalise("/run/user/x"), "@{run}/user/x");
-        // what no variable matches exactly stays, escaped
-        assert_eq!(t.generalise("/proc/self/status"), "@{PROC}/self/status");
-        assert_eq!(t.generalise("/srv/a[1]*"), "/srv/a\\[1\\]\\*");
-        assert_eq!(t.generalise("/proc/12345/x"), "@{PROC}/12345/x");
-        // nor the file's own name
-        assert_eq!(t.generalise("/proc/1234"), "@{PROC}/1234");
-    }
-}
-
 /// An abstraction of the include path, resolved on its own in a profile
 /// of its own, to ask whether it allows what was denied.
 pub struct Abstraction {
@@ -310,5 +260,55 @@ fn names_what_it_allows(kind: &crate::policy::RuleKind) -> bool {
         K::PivotRoot(p) => p.newroot.is_some(),
         K::Userns(_) => true,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tunables(text: &str) -> Tunables {
+        let mut sources = SourceMap::new();
+        let file = sources.add("tunables/global", None, text.to_string());
+        let parsed = crate::syntax::parse(text, file);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let mut policy = Policy::default();
+        for (i, line) in text.lines().enumerate() {
+            let Some((name, values)) = line.split_once('=') else {
+                continue;
+            };
+            let name = crate::resolve::vars::var_name(name.trim()).to_string();
+            let start = text.lines().take(i).map(|l| l.len() + 1).sum::<usize>() as u32;
+            policy.vars.insert(
+                name,
+                crate::resolve::vars::SetVar {
+                    values: values.split_whitespace().map(str::to_string).collect(),
+                    span: crate::source::Span {
+                        file,
+                        start,
+                        end: start + line.len() as u32,
+                    },
+                    used: false,
+                },
+            );
+        }
+        Tunables::of(&policy, &sources)
+    }
+
+    #[test]
+    fn parts_a_tunable_matches_become_the_variable() {
+        let t = tunables(
+            "@{HOMEDIRS}=/home/\n@{HOME}=@{HOMEDIRS}/*/ /root/\n@{PROC}=/proc/\n\
+             @{pid}={[1-9],[1-9][0-9],[1-9][0-9][0-9],[1-9][0-9][0-9][0-9]}\n@{run}=/run/ /var/run/\n",
+        );
+        assert_eq!(t.generalise("/home/ann/.config/x"), "@{HOME}/.config/x");
+        assert_eq!(t.generalise("/proc/1234/status"), "@{PROC}/@{pid}/status");
+        assert_eq!(t.generalise("/run/user/x"), "@{run}/user/x");
+        // what no variable matches exactly stays, escaped
+        assert_eq!(t.generalise("/proc/self/status"), "@{PROC}/self/status");
+        assert_eq!(t.generalise("/srv/a[1]*"), "/srv/a\\[1\\]\\*");
+        assert_eq!(t.generalise("/proc/12345/x"), "@{PROC}/12345/x");
+        // nor the file's own name
+        assert_eq!(t.generalise("/proc/1234"), "@{PROC}/1234");
     }
 }
