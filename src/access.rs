@@ -455,10 +455,7 @@ impl Access {
     /// a class or a record this module does not read.
     pub fn of_record(r: &crate::audit::Record) -> Option<Access> {
         let mask = |r: &crate::audit::Record| -> Vec<String> {
-            r.get("denied_mask")
-                .or(r.get("requested_mask"))
-                .or(r.get("mask"))
-                .unwrap_or_default()
+            r.denied()
                 .split([' ', ','])
                 .filter(|w| !w.is_empty())
                 .map(str::to_string)

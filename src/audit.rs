@@ -84,6 +84,21 @@ impl Record {
         self.get("profile").or(self.get("label"))
     }
 
+    /// The permissions denied, as logged: `denied_mask=`, else
+    /// `requested_mask=`, else dbus-daemon's `mask=`; empty when none.
+    pub fn denied(&self) -> &str {
+        self.get("denied_mask")
+            .or(self.get("requested_mask"))
+            .or(self.get("mask"))
+            .unwrap_or_default()
+    }
+
+    /// Whether a file access was the file's owner's (its fsuid is the
+    /// file's owner), which is what an `owner` rule asks.
+    pub fn by_owner(&self) -> bool {
+        self.get("fsuid").is_some() && self.get("fsuid") == self.get("ouid")
+    }
+
     /// A denial, or an access complain mode let through.
     pub fn is_denial(&self) -> bool {
         self.verdict == "DENIED" || self.verdict == "ALLOWED"

@@ -326,12 +326,8 @@ fn proposed_abstraction(
     let allows: Box<dyn Fn(&aaprof::propose::Abstraction) -> bool> = match r.class() {
         "file" => {
             let path = r.get("name")?.to_string();
-            let mask = r
-                .get("denied_mask")
-                .or(r.get("requested_mask"))
-                .unwrap_or_default();
-            let wanted = mask_bits(mask);
-            let owner = r.get("fsuid").is_some() && r.get("fsuid") == r.get("ouid");
+            let wanted = mask_bits(r.denied());
+            let owner = r.by_owner();
             Box::new(move |a| a.allows_file(tree.search, &tree.compile, &path, wanted, owner))
         }
         _ => {
@@ -488,10 +484,7 @@ fn explain(
     sources: &aaprof::source::SourceMap,
 ) -> (String, String, Vec<serde_json::Value>, Why) {
     let profile = r.profile().unwrap_or_default();
-    let mask = r
-        .get("denied_mask")
-        .or(r.get("requested_mask"))
-        .unwrap_or_default();
+    let mask = r.denied();
     let class = r.class();
     let what = match class {
         "file" => format!("file \"{}\": {mask}", r.get("name").unwrap_or_default()),
@@ -527,7 +520,7 @@ fn explain(
     match class {
         "file" => {
             let path = r.get("name").unwrap_or_default();
-            let owner = r.get("fsuid").is_some() && r.get("fsuid") == r.get("ouid");
+            let owner = r.by_owner();
             // compiled with the rules that can match the path, as query does
             let narrowed = compile::narrowed(tree.outcomes[i], profile, path);
             let bytes = match compile::compile_checked(&narrowed, tree.search, &tree.compile) {
