@@ -379,6 +379,60 @@ impl Access {
     }
 }
 
+impl Access {
+    /// Whether a rule of `kind` may match the question: its kind decides
+    /// the class, and each field it conditions has a literal beginning
+    /// the question's value allows (a necessary condition, cheap to
+    /// test: the automaton decides). Rules that may not are not compiled
+    /// alone to find the rules responsible.
+    fn may_match(&self, kind: &RuleKind) -> bool {
+        let may = |pattern: &Option<String>, value: &str| {
+            pattern
+                .as_deref()
+                .is_none_or(|p| crate::aare::Literals::of(p).may_match(value))
+        };
+        if !self.decided_by(kind) {
+            return false;
+        }
+        match (self, kind) {
+            (Access::Signal { signal, peer, .. }, RuleKind::Signal(s)) => {
+                (s.signals.is_empty() || s.signals.contains(signal)) && may(&s.peer, peer)
+            }
+            (Access::Ptrace { peer, .. }, RuleKind::Ptrace(t)) => may(&t.peer, peer),
+            (Access::Network { family, .. }, RuleKind::Network(n)) => {
+                n.family.as_ref().is_none_or(|f| f == family)
+            }
+            (
+                Access::Dbus {
+                    bus,
+                    name,
+                    peer,
+                    path,
+                    interface,
+                    member,
+                    perms,
+                },
+                RuleKind::Dbus(d),
+            ) => {
+                let bind = perms.iter().any(|p| p == "bind");
+                may(&d.bus, bus)
+                    && (if bind {
+                        may(&d.name, name)
+                    } else {
+                        may(&d.peer_name, name)
+                            && may(&d.peer_label, peer)
+                            && may(&d.path, path)
+                            && may(&d.interface, interface)
+                            && may(&d.member, member)
+                    })
+            }
+            (Access::Mount { point, .. }, RuleKind::Mount(m)) => may(&m.mountpoint, point),
+            (Access::Umount { point }, RuleKind::Umount(m)) => may(&m.mountpoint, point),
+            _ => true,
+        }
+    }
+}
+
 impl fmt::Display for Access {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let perms = |p: &[String]| p.join(" ");
@@ -858,12 +912,28 @@ pub fn ask(
             .map(|c| c.bytes())
             .map_err(AskError::Policy)
     };
+    // the rules that may match decide the question's state; one rule of
+    // the class stays in any case, for the class to be mediated as the
+    // whole profile has it
     let whole = compile::narrowed_to(out, name, |p| {
-        keep(p, |k| access.decided_by(k));
+        let first = p
+            .model
+            .iter()
+            .flatten()
+            .find(|m| access.decided_by(&m.kind))
+            .map(|m| m.span);
+        let any = p.model.iter().flatten().any(|m| access.may_match(&m.kind));
+        let mut first_kept = false;
+        keep_where(p, |m| {
+            let me = !any && !first_kept && Some(m.span) == first;
+            first_kept |= me;
+            access.may_match(&m.kind) || me
+        });
     });
     // the legacy network table of a record is the whole file's (the
-    // reference's quirk): a network question compiles every profile
-    // when another one of the file has network rules
+    // reference's quirk): for a kernel that reads it, a network question
+    // compiles every profile when another one of the file has network
+    // rules
     let others_network = || {
         fn any(ps: &[crate::resolve::ResolvedProfile], skip: &str, at: &str) -> bool {
             ps.iter().any(|p| {
@@ -885,7 +955,11 @@ pub fn ask(
         any(&out.policy.profiles, name, "")
     };
     let bytes = match access {
-        Access::Network { .. } if others_network() => compiled(out)?,
+        Access::Network { .. }
+            if compile::network_by_table(&out.policy, search, opts) && others_network() =>
+        {
+            compiled(out)?
+        }
         _ => compiled(&whole)?,
     };
     let Decision {
@@ -916,7 +990,7 @@ pub fn ask(
         responsible(
             out,
             name,
-            |k| access.decided_by(k),
+            |k| access.may_match(k),
             |b| {
                 let d = decide(b, name, access).ok()?;
                 Some(d.perms.allow & asked)
@@ -1080,13 +1154,16 @@ pub fn rules_on_input(
     )
 }
 
-/// Keep the rules of `p` whose kind `keep` says.
-fn keep(p: &mut crate::resolve::ResolvedProfile, keep: impl Fn(&RuleKind) -> bool) {
+/// Keep the rules of `p` that `keep` says.
+fn keep_where(
+    p: &mut crate::resolve::ResolvedProfile,
+    mut keep: impl FnMut(&crate::policy::Rule) -> bool,
+) {
     let pairs: Vec<_> = p
         .rules
         .iter()
         .zip(&p.model)
-        .filter(|(_, m)| m.as_deref().is_some_and(|m| keep(&m.kind)))
+        .filter(|(_, m)| m.as_deref().is_some_and(&mut keep))
         .map(|(a, m)| (a.clone(), m.clone()))
         .collect();
     p.rules = pairs.iter().map(|(a, _)| a.clone()).collect();

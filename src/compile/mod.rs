@@ -1227,6 +1227,21 @@ pub mod class {
     }
 }
 
+/// Whether the kernel `policy` is compiled for (`opts`' features and
+/// those of its `abi`) reads network rules from the legacy table, by
+/// family and type, which the reference writes for the whole file into
+/// every record, rather than from the policy automaton.
+pub fn network_by_table(
+    policy: &Policy,
+    search: &crate::resolve::SearchPath,
+    opts: &Options,
+) -> bool {
+    let abi_file = abi_features(policy, search);
+    let abi = Abi::of(&opts.features, abi_file.as_ref());
+    let f = &abi.features;
+    f.supports_network() && !(f.supports_network_v8() || f.supports_network_v9())
+}
+
 /// The permission words of a class of the policy automaton, each with the
 /// bits its entries carry as a policy with a permission table holds them:
 /// the one table by which `query`, `logs` and `diff` name such bits and

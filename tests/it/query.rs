@@ -488,7 +488,9 @@ fn each_class_is_answered_with_the_rules_that_match() {
 /// decided on the 6.0 reference's binary policy and on aaprof's, for a
 /// kernel of the newest ABI and for one of the 3.0 ABI (network by family
 /// and type only, permissions in the legacy accept words): the same
-/// answer, whether the class is mediated and every permission bit.
+/// answer, whether the class is mediated and every permission bit; and
+/// `query`'s answer, from the rules that may match alone, is the whole
+/// policy's.
 #[test]
 fn the_answers_on_the_references_policy_are_the_same() {
     use super::support::Reference;
@@ -516,6 +518,7 @@ fn the_answers_on_the_references_policy_are_the_same() {
         );
         assert!(o.status.success(), "{}", stderr(&o));
         let ours = std::fs::read(&bin).unwrap();
+        let path = p.display().to_string();
         let mut decided = 0;
         for profile in ["demo", "plain"] {
             for (q, _, _) in CLASS_CASES {
@@ -525,6 +528,26 @@ fn the_answers_on_the_references_policy_are_the_same() {
                 let b = aaprof::access::decide(&theirs, profile, &access).expect("theirs reads");
                 assert_eq!(a, b, "{kernel}: {profile}: {q}");
                 decided += usize::from(a.mediated);
+                // `query` compiles only the rules that may match: its
+                // answer is the whole policy's
+                let mut args = vec![
+                    "-M",
+                    f.as_str(),
+                    path.as_str(),
+                    "--profile",
+                    profile,
+                    "--format",
+                    "json",
+                ];
+                args.extend(q.split(' '));
+                let o = query(&args);
+                let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+                assert_eq!(v["mediated"], a.mediated, "{kernel}: {profile}: {q}: {v}");
+                assert_eq!(
+                    v["permissions"],
+                    serde_json::json!(a.allowed()),
+                    "{kernel}: {profile}: {q}: {v}"
+                );
             }
         }
         assert!(decided > CLASS_CASES.len(), "{kernel}: {decided} mediated");
