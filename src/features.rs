@@ -207,25 +207,8 @@ impl Features {
     /// `features.extended-perms-policydb` is this ABI (a test holds them
     /// equal). `query` and `logs` decide on it without `-M`.
     pub fn newest() -> Features {
-        let caps_end = vocab::capability_number("checkpoint_restore")
-            .map_or(vocab::CAPABILITIES.len(), |n| n as usize + 1);
-        let caps = vocab::CAPABILITIES
-            .get(..caps_end)
-            .unwrap_or(vocab::CAPABILITIES)
-            .join(" ");
-        let af_end = vocab::NETWORK_DOMAINS
-            .iter()
-            .position(|d| *d == "mctp")
-            .map_or(vocab::NETWORK_DOMAINS.len(), |i| i + 1);
-        let af = vocab::NETWORK_DOMAINS
-            .get(..af_end)
-            .unwrap_or(vocab::NETWORK_DOMAINS)
-            .join(" ");
-        let rlimits: Vec<&str> = vocab::RLIMITS
-            .iter()
-            .copied()
-            .filter(|r| *r != "ofile")
-            .collect();
+        let caps = capabilities_through("checkpoint_restore");
+        let af = families_through("mctp");
         let signals = KERNEL_SIGNAL_NAMES.join(" ");
         let text = format!(
             "capability {{0xffffff\n}}\n\
@@ -252,7 +235,7 @@ impl Features {
              query {{label {{data {{yes\n}}\nmulti_transaction {{yes\n}}\nperms {{allow deny audit quiet\n}}\n}}\n}}\n\
              rlimit {{mask {{{rlimits}\n}}\n}}\n\
              signal {{mask {{{signals}\n}}\n}}\n",
-            rlimits = rlimits.join(" "),
+            rlimits = kernel_rlimits(),
         );
         Features::parse(&text).unwrap_or_default()
     }
@@ -266,26 +249,9 @@ impl Features {
     /// features as the reference test suite's `features.all` (the kernel ABI
     /// of AppArmor 2.x/3.0 kernels with policy versions v5–v7).
     pub fn all() -> Features {
-        let caps_end = vocab::capability_number("audit_read")
-            .map_or(vocab::CAPABILITIES.len(), |n| n as usize + 1);
-        let caps = vocab::CAPABILITIES
-            .get(..caps_end)
-            .unwrap_or(vocab::CAPABILITIES)
-            .join(" ");
-        let af_end = vocab::NETWORK_DOMAINS
-            .iter()
-            .position(|d| *d == "vsock")
-            .map_or(vocab::NETWORK_DOMAINS.len(), |i| i + 1);
-        let af_mask = vocab::NETWORK_DOMAINS
-            .get(..af_end)
-            .unwrap_or(vocab::NETWORK_DOMAINS)
-            .join(" ");
-        let rlimits: Vec<&str> = vocab::RLIMITS
-            .iter()
-            .copied()
-            .filter(|r| *r != "ofile")
-            .collect();
-        let rlimits = rlimits.join(" ");
+        let caps = capabilities_through("audit_read");
+        let af_mask = families_through("vsock");
+        let rlimits = kernel_rlimits();
         let signals = KERNEL_SIGNAL_NAMES.join(" ");
 
         let entries: [(&str, &str); 21] = [
@@ -596,6 +562,38 @@ impl fmt::Display for Features {
 
 /// Signal names as the kernel lists them in `signal/mask` (this list has
 /// `lost`, which policy cannot name, and no aliases).
+/// The capability names up to `last` (a kernel's `caps/mask`).
+fn capabilities_through(last: &str) -> String {
+    let end = vocab::capability_number(last).map_or(vocab::CAPABILITIES.len(), |n| n as usize + 1);
+    vocab::CAPABILITIES
+        .get(..end)
+        .unwrap_or(vocab::CAPABILITIES)
+        .join(" ")
+}
+
+/// The address families up to `last` (a kernel's `af_mask`).
+fn families_through(last: &str) -> String {
+    let end = vocab::NETWORK_DOMAINS
+        .iter()
+        .position(|d| *d == last)
+        .map_or(vocab::NETWORK_DOMAINS.len(), |i| i + 1);
+    vocab::NETWORK_DOMAINS
+        .get(..end)
+        .unwrap_or(vocab::NETWORK_DOMAINS)
+        .join(" ")
+}
+
+/// The rlimit names a kernel's `rlimit/mask` lists (`ofile` is the
+/// language's alias of `nofile`).
+fn kernel_rlimits() -> String {
+    let names: Vec<&str> = vocab::RLIMITS
+        .iter()
+        .copied()
+        .filter(|r| *r != "ofile")
+        .collect();
+    names.join(" ")
+}
+
 const KERNEL_SIGNAL_NAMES: &[&str] = &[
     "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "kill", "usr1", "segv", "usr2",
     "pipe", "alrm", "term", "stkflt", "chld", "cont", "stop", "stp", "ttin", "ttou", "urg", "xcpu",

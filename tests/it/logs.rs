@@ -31,6 +31,16 @@ type=AVC msg=audit(1733300002.1:50): apparmor="ALLOWED" operation="capable" clas
 type=AVC msg=audit(1733300002.1:51): apparmor="DENIED" operation="open" class="file" profile="nginx" name="/var/www/x" pid=127 comm="nginx" requested_mask="r" denied_mask="r" fsuid=0 ouid=0
 "#;
 
+/// The reason of each denial of `logs --format json`'s output.
+fn reasons(o: &std::process::Output) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(&stdout(o)).expect("json");
+    v.as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| d["reason"].as_str().expect("a reason").to_string())
+        .collect()
+}
+
 #[test]
 fn each_denial_says_which_rule_or_which_lack_of_one() {
     let dir = tmpdir("logs-explain");
@@ -250,13 +260,7 @@ DENIED dbus_bind: profile `demo`, dbus bind bus=system name=org.demo.x
         None,
         &repo(),
     );
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
-    let reasons: Vec<&str> = v
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|d| d["reason"].as_str().expect("a reason"))
-        .collect();
+    let reasons = reasons(&o);
     assert_eq!(
         reasons,
         [
@@ -314,13 +318,7 @@ apparmor="DENIED" operation="open" class="file" profile="elsewhere" name="/x" pi
     let o = run(&["--fix"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let o = run(&["--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
-    let reasons: Vec<&str> = v
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|d| d["reason"].as_str().expect("a reason"))
-        .collect();
+    let reasons = reasons(&o);
     assert_eq!(
         reasons,
         ["stale", "stale", "stale", "stale", "not-in-tree"],
@@ -399,14 +397,8 @@ apparmor="DENIED" operation="open" class="file" profile="app" name="/proc/self/m
         None,
         &repo(),
     );
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
-    assert!(
-        v.as_array()
-            .expect("a list")
-            .iter()
-            .all(|d| d["reason"] == "stale"),
-        "{v}"
-    );
+    let reasons = reasons(&o);
+    assert!(reasons.iter().all(|r| r == "stale"), "{reasons:?}");
 }
 
 #[test]
@@ -499,12 +491,6 @@ fn an_abstraction_is_proposed_where_a_rule_of_it_names_what_was_denied() {
         None,
         &repo(),
     );
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
-    assert!(
-        v.as_array()
-            .expect("a list")
-            .iter()
-            .all(|d| d["reason"] == "stale"),
-        "{v}"
-    );
+    let reasons = reasons(&o);
+    assert!(reasons.iter().all(|r| r == "stale"), "{reasons:?}");
 }

@@ -553,3 +553,11 @@ fn the_answers_on_the_references_policy_are_the_same() {
         assert!(decided > CLASS_CASES.len(), "{kernel}: {decided} mediated");
     }
 }
+
+#[test]
+fn the_default_kernel_abi_is_the_conformance_suites_features_all() {
+    let path = shared().join("conformance/features/features.all");
+    let text = std::fs::read_to_string(&path).expect("the features file");
+    let file = aaprof::features::Features::parse(&text).expect("it parses");
+    assert_eq!(aaprof::features::Features::all(), file);
+}
