@@ -899,6 +899,29 @@ pub enum AskError {
     Unreadable(String),
 }
 
+/// What profile `name` (full name) of the checked file `out` allows on
+/// the file `path`, for its owner and for others: the file automaton of
+/// the profile compiled with only the rules that can match the path
+/// ([`compile::narrowed`]), walked as the kernel walks it.
+pub fn file_perms(
+    out: &Outcome,
+    search: &SearchPath,
+    opts: &compile::Options,
+    name: &str,
+    path: &str,
+) -> Result<crate::binpolicy::perms::FilePerms, AskError> {
+    let narrowed = compile::narrowed(out, name, path);
+    let bytes = compile::compile_checked(&narrowed, search, opts)
+        .map_err(AskError::Policy)?
+        .bytes();
+    let input: Vec<u16> = path.bytes().map(u16::from).collect();
+    match compare::lookup(&bytes, name, Kind::File, &input) {
+        Ok(Some((Meaning::File(f), _))) => Ok(f),
+        Ok(_) => Ok(Default::default()),
+        Err(e) => Err(AskError::Unreadable(e.to_string())),
+    }
+}
+
 /// Ask profile `name` (full name) of the checked file `out` for `access`.
 pub fn ask(
     out: &Outcome,

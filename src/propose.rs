@@ -167,7 +167,6 @@ impl Abstraction {
         wanted: u32,
         owner: bool,
     ) -> bool {
-        use crate::binpolicy::perms::{Kind, Meaning};
         // it must name the path itself, in an allow rule without a
         // wildcard (variables expanded; alternatives of literal paths, as
         // `@{etc_ro}/hosts` is, name each): a glob that happens to take in
@@ -184,18 +183,10 @@ impl Abstraction {
         if !exact || wanted == 0 {
             return false;
         }
-        let narrowed = crate::compile::narrowed(&self.out, PROBE, path);
-        let Ok(c) = crate::compile::compile_checked(&narrowed, search, opts) else {
-            return false;
-        };
-        let input: Vec<u16> = path.bytes().map(u16::from).collect();
-        match crate::binpolicy::compare::lookup(&c.bytes(), PROBE, Kind::File, &input) {
-            Ok(Some((Meaning::File(f), _))) => {
-                let allow = if owner { f.user.allow } else { f.other.allow };
-                allow & wanted == wanted
-            }
-            _ => false,
-        }
+        crate::access::file_perms(&self.out, search, opts, PROBE, path).is_ok_and(|f| {
+            let allow = if owner { f.user.allow } else { f.other.allow };
+            allow & wanted == wanted
+        })
     }
 
     /// Whether it allows all of `access` with a rule that names what is

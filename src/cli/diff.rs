@@ -251,11 +251,7 @@ fn responsible(side: &Side, profile: &str, ds: &[&Difference]) -> Vec<Vec<String
 
 fn run_inner(a: DiffArgs) -> Result<i32> {
     let opts = super::check::options_newest(&a.policy)?;
-    let copts = Options {
-        features: opts.features.clone(),
-        policy_features: None,
-        budget: Default::default(),
-    };
+    let copts = Options::for_features(&opts.features);
     let old = side(&a.old, &a, &copts, None)?;
     let new = side(&a.new, &a, &copts, Some(&old))?;
     // a file with errors on either side is left out of both

@@ -8,9 +8,7 @@
 
 use super::{PolicyArgs, exit};
 use aaprof::audit::{Record, mask_bits, rule_letter};
-use aaprof::binpolicy::compare;
-use aaprof::binpolicy::perms::{Kind, Meaning};
-use aaprof::compile::{self, Options};
+use aaprof::compile::Options;
 use aaprof::lint::facts::{Cache, Facts};
 use aaprof::resolve::Outcome;
 use anyhow::{Context, Result};
@@ -133,11 +131,7 @@ fn run_inner(a: LogsArgs) -> Result<i32> {
         facts: Vec::new(),
         by_name: BTreeMap::new(),
         search: &opts.search,
-        compile: Options {
-            features: opts.features.clone(),
-            policy_features: None,
-            budget: Default::default(),
-        },
+        compile: Options::for_features(&opts.features),
     };
     let mut bad = 0;
     for o in &outcomes {
@@ -513,6 +507,14 @@ fn explain(
             "deny": deny,
         })
     };
+    let uncompiled = |what: String| {
+        (
+            what,
+            format!("the tree's profile `{profile}` could not be compiled"),
+            Vec::new(),
+            Why::Undecided,
+        )
+    };
     let pf = tree.facts[i]
         .profiles
         .iter()
@@ -521,23 +523,15 @@ fn explain(
         "file" => {
             let path = r.get("name").unwrap_or_default();
             let owner = r.by_owner();
-            // compiled with the rules that can match the path, as query does
-            let narrowed = compile::narrowed(tree.outcomes[i], profile, path);
-            let bytes = match compile::compile_checked(&narrowed, tree.search, &tree.compile) {
-                Ok(c) => c.bytes(),
-                Err(_) => {
-                    return (
-                        what,
-                        format!("the tree's profile `{profile}` could not be compiled"),
-                        Vec::new(),
-                        Why::Undecided,
-                    );
-                }
-            };
-            let input: Vec<u16> = path.bytes().map(u16::from).collect();
-            let perms = match compare::lookup(&bytes, profile, Kind::File, &input) {
-                Ok(Some((Meaning::File(f), _))) => f,
-                _ => Default::default(),
+            // decided as query decides it
+            let Ok(perms) = aaprof::access::file_perms(
+                tree.outcomes[i],
+                tree.search,
+                &tree.compile,
+                profile,
+                path,
+            ) else {
+                return uncompiled(what);
             };
             let allowed = if owner {
                 perms.user.allow
@@ -666,14 +660,7 @@ fn explain(
                 &access,
             ) {
                 Ok(a) => a,
-                Err(_) => {
-                    return (
-                        what,
-                        format!("the tree's profile `{profile}` could not be compiled"),
-                        Vec::new(),
-                        Why::Undecided,
-                    );
-                }
+                Err(_) => return uncompiled(what),
             };
             let rules: Vec<serde_json::Value> = answer
                 .rules

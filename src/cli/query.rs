@@ -5,9 +5,8 @@
 //! and the classes of the policy automaton ([`aaprof::access`]).
 
 use super::{PolicyArgs, exit};
-use aaprof::binpolicy::compare;
-use aaprof::binpolicy::perms::{FilePerms, Kind, Meaning, file, file_bits};
-use aaprof::compile::{self, Options};
+use aaprof::binpolicy::perms::{file, file_bits};
+use aaprof::compile;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
@@ -187,16 +186,16 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
         }
     };
     let location = |span: aaprof::source::Span| sources.place(span);
+    let copts = compile::Options::for_features(&opts.features);
     if let Asked::Other(access) = &question {
-        let answer =
-            match aaprof::access::ask(&out, &opts.search, &compile_options(&opts), &name, access) {
-                Ok(a) => a,
-                Err(aaprof::access::AskError::Policy(errors)) => {
-                    super::errors_to_stderr(&sources, &errors, false)?;
-                    anyhow::bail!("`{shown}` could not be compiled; nothing can be asked of it");
-                }
-                Err(e) => return Err(e.into()),
-            };
+        let answer = match aaprof::access::ask(&out, &opts.search, &copts, &name, access) {
+            Ok(a) => a,
+            Err(aaprof::access::AskError::Policy(errors)) => {
+                super::errors_to_stderr(&sources, &errors, false)?;
+                anyhow::bail!("`{shown}` could not be compiled; nothing can be asked of it");
+            }
+            Err(e) => return Err(e.into()),
+        };
         let rules: Vec<serde_json::Value> = answer
             .rules
             .iter()
@@ -317,19 +316,13 @@ fn run_inner(a: QueryArgs) -> Result<i32> {
     // accepts for it: the profile is compiled with those alone (and
     // without its other profiles), which is what makes a query of a big
     // profile quick.
-    let narrowed = compile::narrowed(&out, &name, &file_path);
-    let c = match compile::compile_checked(&narrowed, &opts.search, &compile_options(&opts)) {
-        Ok(c) => c,
-        Err(errors) => {
+    let perms = match aaprof::access::file_perms(&out, &opts.search, &copts, &name, &file_path) {
+        Ok(p) => p,
+        Err(aaprof::access::AskError::Policy(errors)) => {
             super::errors_to_stderr(&sources, &errors, false)?;
             anyhow::bail!("`{shown}` could not be compiled; nothing can be asked of it");
         }
-    };
-    let bytes = c.bytes();
-    let input: Vec<u16> = file_path.bytes().map(u16::from).collect();
-    let perms = match compare::lookup(&bytes, &name, Kind::File, &input)? {
-        Some((Meaning::File(f), _)) => f,
-        _ => FilePerms::default(),
+        Err(e) => return Err(e.into()),
     };
     // the rules whose paths match
     let cache = aaprof::lint::facts::Cache::default();
@@ -493,15 +486,6 @@ fn full_names(
         };
         out.push(full.clone());
         full_names(&p.children, Some(&full), out);
-    }
-}
-
-/// What a query compiles with.
-fn compile_options(opts: &aaprof::resolve::Options) -> Options {
-    Options {
-        features: opts.features.clone(),
-        policy_features: None,
-        budget: Default::default(),
     }
 }
 

@@ -49,6 +49,17 @@ pub struct Options {
     pub budget: build::Budget,
 }
 
+impl Options {
+    /// Compiling for the kernel of `features` (no `abi` file read yet,
+    /// the default budget).
+    pub fn for_features(features: &Features) -> Options {
+        Options {
+            features: features.clone(),
+            ..Options::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Options {
         Options {
