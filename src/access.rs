@@ -134,6 +134,9 @@ impl Access {
         let access = match class.as_str() {
             "signal" => {
                 let [sig] = plain.as_slice() else {
+                    if plain.len() > 1 {
+                        return Err(format!("`{}` is not a signal permission", plain[0]));
+                    }
                     return Err("name one signal: `signal send term peer=LABEL`".into());
                 };
                 let sig = sig.trim_start_matches("SIG").to_ascii_lowercase();

@@ -64,7 +64,11 @@ fn asked(words: &[String]) -> Result<Asked> {
         Ok(p.to_string())
     };
     match words {
-        [p] if !matches!(p.as_str(), "capability" | "exec") => Ok(Asked::File(path(p)?)),
+        [p] if !matches!(p.as_str(), "capability" | "exec")
+            && !aaprof::access::is_class_word(p) =>
+        {
+            Ok(Asked::File(path(p)?))
+        }
         [k, n] if k == "capability" => {
             let n = n.trim_start_matches("CAP_").to_ascii_lowercase();
             if !aaprof::vocab::CAPABILITIES.contains(&n.as_str()) {

@@ -457,10 +457,22 @@ fn each_class_is_answered_with_the_rules_that_match() {
         "{}",
         stdout(&o)
     );
+    // a class word alone asks with its defaults
+    let o = query(&[&path, "--profile", "demo", "ptrace"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).starts_with("profile `demo`, ptrace trace peer=unconfined:\n"),
+        "{}",
+        stdout(&o)
+    );
     // bad questions
     for (q, says) in [
         ("signal send", "name one signal"),
         ("signal send nosuchsig", "`nosuchsig` is not a signal name"),
+        (
+            "signal recieve term",
+            "`recieve` is not a signal permission",
+        ),
         ("network inet", "name a family and a socket type"),
         (
             "network fly inet stream",
