@@ -51,6 +51,11 @@ pub struct Options {
 /// or hats outside of any profile, or only includes. Its profiles, if any,
 /// are then child profiles.
 pub fn is_fragment(path: Option<&Path>, search: &SearchPath, ast: &ast::File) -> bool {
+    is_fragment_in(tree::fragment_dir(path, search), ast)
+}
+
+/// [`is_fragment`] for a file in a folder of the kind `dir`.
+fn is_fragment_in(dir: Option<tree::FragmentDir>, ast: &ast::File) -> bool {
     let rules = ast.items.iter().any(|i| match i {
         Item::Rule(_) | Item::Block { .. } | Item::If(_) => true,
         // a hat has no place outside a profile: a file of hats is a body
@@ -59,8 +64,7 @@ pub fn is_fragment(path: Option<&Path>, search: &SearchPath, ast: &ast::File) ->
     });
     let profiles = ast.items.iter().any(|i| matches!(i, Item::Profile(_)));
     let includes = ast.items.iter().any(|i| matches!(i, Item::Include { .. }));
-    tree::fragment_dir(path, search) == Some(tree::FragmentDir::Body)
-        && (rules || (includes && !profiles))
+    dir == Some(tree::FragmentDir::Body) && (rules || (includes && !profiles))
 }
 
 /// Files read and parsed in one run, shared by every policy checked in it
@@ -73,6 +77,11 @@ pub struct Session {
     /// include name resolution, valid for the search path it was made with
     targets: Mutex<TargetCache>,
     canonical: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// [`tree::fragment_dir`] by folder, for one search path.
+    fragment_dirs: Mutex<(
+        Option<SearchPath>,
+        HashMap<PathBuf, Option<tree::FragmentDir>>,
+    )>,
     /// A session that lasts across versions of the files (the language
     /// server's): a file read again takes the place of its earlier text
     /// (see [`Session::lasting`] and [`Session::refresh`]).
@@ -90,6 +99,14 @@ pub struct Session {
     /// tunables every profile file starts with), valid for the search path
     /// it was read with: see [`Walker::preamble_include`].
     preambles: Mutex<PreambleCache>,
+    /// What an include in a profile's body brought in, when nothing in it
+    /// depended on more than its files and the variables its rules name,
+    /// valid for the search path it was read with: see
+    /// [`Walker::body_include`].
+    bodies: Mutex<BodyCache>,
+    /// The tries of alias tables (by the table), which every file of a
+    /// tree reads from the same tunables: see [`apply_aliases`].
+    alias_tries: Memo<Vec<(String, String)>, Arc<PrefixTrie>>,
     /// Rules of included files expanded, checked and lowered, by the rule
     /// and what it was read in (see [`Walker::rule`]).
     rules: Memo<RuleKey, Arc<RuleDone>>,
@@ -123,6 +140,31 @@ struct Preamble {
     read: Vec<FileId>,
     included: Vec<PathBuf>,
 }
+
+/// What a profile body's include brought in ([`Walker::body_include`]).
+struct Body {
+    /// The files it read, in the order read.
+    read: Vec<FileId>,
+    /// The files it added to the profile's included set (canonical).
+    included: Vec<PathBuf>,
+    /// The files it skipped as included before it.
+    skipped: Vec<PathBuf>,
+    /// The abis its files name.
+    abis: Vec<(String, bool)>,
+    /// Each variable its rules refer to, with the digest of its values.
+    vars: Vec<(String, u64)>,
+    /// Its findings, without the notes of the chain it was read in.
+    diags: Vec<Diagnostic>,
+    rules: Vec<Arc<ast::Rule>>,
+    model: Vec<Option<Arc<crate::policy::Rule>>>,
+}
+
+/// An include in a profile's body: its name, `<>`, `if exists`, whether in
+/// a hat, and the epoch of the options.
+type BodyKey = (String, bool, bool, bool, u64);
+
+/// Bodies' includes read under one search path.
+type BodyCache = (Option<SearchPath>, HashMap<BodyKey, Arc<Body>>);
 
 /// Preambles read under one search path, by include name.
 type PreambleCache = (Option<SearchPath>, HashMap<(String, bool), Arc<Preamble>>);
@@ -241,6 +283,7 @@ impl Session {
             exec_overlaps: Memo::with_limit(MAX_EXEC_OVERLAPS),
             rules: Memo::with_limit(MAX_RULES),
             exec_patterns: Memo::with_limit(MAX_EXEC_OVERLAPS),
+            alias_tries: Memo::with_limit(16),
             ..Session::default()
         }
     }
@@ -277,7 +320,13 @@ impl Session {
         let mut p = lock(&self.preambles);
         p.0 = None;
         p.1.clear();
+        let mut b = lock(&self.bodies);
+        b.0 = None;
+        b.1.clear();
         lock(&self.canonical).clear();
+        let mut f = lock(&self.fragment_dirs);
+        f.0 = None;
+        f.1.clear();
     }
 
     /// The files read so far.
@@ -407,6 +456,11 @@ impl Session {
                 top: id,
                 epoch: self.rule_epoch(opts),
                 fragment: false,
+                recording: 0,
+                impure: 0,
+                var_log: Vec::new(),
+                included_log: Vec::new(),
+                skipped_log: Vec::new(),
             };
             let mut included = HashSet::new();
             if let Some(c) = canonical {
@@ -414,19 +468,22 @@ impl Session {
             }
             let mut top = Vec::new();
             let span = text_span(&parsed);
-            if opts.fragments && tree::fragment_dir(path, &opts.search).is_some() {
+            let dir = if opts.fragments {
+                self.fragment_dir(path, &opts.search)
+            } else {
+                None
+            };
+            if dir.is_some() {
                 w.tunables(&span, &mut included);
             }
-            if opts.fragments && is_fragment(path, &opts.search, &parsed.ast) {
+            if is_fragment_in(dir, &parsed.ast) {
                 w.fragment = true;
                 w.walk_fragment(&parsed.ast.items, name, &span, &mut top);
             } else {
                 w.walk_top(&parsed.ast.items, &mut included, &mut top);
             }
             let diagnostics = w.diags;
-            for p in &mut top {
-                apply_aliases(p, &w.aliases);
-            }
+            apply_aliases(&mut top, &w.aliases, &self.alias_tries);
             Outcome {
                 file: Some(id),
                 read: w.read,
@@ -441,6 +498,25 @@ impl Session {
                 parsed: Some(parsed),
             }
         })
+    }
+
+    /// [`tree::fragment_dir`] of a file, cached by its folder (for the
+    /// search path it was found with): every file of a folder asks it.
+    fn fragment_dir(&self, path: Option<&Path>, search: &SearchPath) -> Option<tree::FragmentDir> {
+        let parent = path?.parent()?;
+        {
+            let mut c = lock(&self.fragment_dirs);
+            if c.0.as_ref() != Some(search) {
+                c.1.clear();
+                c.0 = Some(search.clone());
+            }
+            if let Some(d) = c.1.get(parent) {
+                return *d;
+            }
+        }
+        let d = tree::fragment_dir(path, search);
+        lock(&self.fragment_dirs).1.insert(parent.to_path_buf(), d);
+        d
     }
 
     /// The canonical form of a path (cached; the path itself if it has none).
@@ -540,6 +616,18 @@ struct Walker<'a> {
     top: FileId,
     /// [`Session::rule_epoch`] of the options.
     epoch: u64,
+    /// How many body includes are being recorded ([`Walker::body_include`]).
+    recording: usize,
+    /// Counts what made a recorded include depend on more than its files
+    /// and variables (a rule checked against earlier ones, a conditional,
+    /// a child profile, an include skipped or not found...).
+    impure: usize,
+    /// While recording: the variables the rules referred to, and the files
+    /// added to the included set, in order.
+    var_log: Vec<(String, u64)>,
+    included_log: Vec<PathBuf>,
+    /// While recording: the files an include skipped as already included.
+    skipped_log: Vec<PathBuf>,
 }
 
 impl Walker<'_> {
@@ -589,11 +677,13 @@ impl Walker<'_> {
             Ok(Some(v)) => v,
             Ok(None) => {
                 if !inc.if_exists {
+                    self.impure += 1;
                     self.not_found(inc, span);
                 }
                 Vec::new()
             }
             Err(e) => {
+                self.impure += 1;
                 self.push(Diagnostic::error(code::INCLUDE_UNREADABLE, span, e));
                 Vec::new()
             }
@@ -655,6 +745,7 @@ impl Walker<'_> {
         for target in self.include_targets(inc, span) {
             let key = self.session.canonical(&self.opts.search.fs, &target);
             if self.chain.iter().any(|(_, p)| *p == key) {
+                self.impure += 1;
                 let chain: Vec<String> = self
                     .chain
                     .iter()
@@ -674,11 +765,15 @@ impl Walker<'_> {
             }
             if !included.insert(key.clone()) {
                 self.skipped += 1;
+                if self.recording > 0 {
+                    self.skipped_log.push(key.clone());
+                }
                 // already included in this profile: skipped, as the
                 // reference skips it, which loses its rules when the first
                 // read was in a branch not taken
                 if self.unused_depth == 0 {
                     if let Some(first) = self.read_unused.get(&key).copied() {
+                        self.impure += 1;
                         self.push(
                             Diagnostic::new(
                                 code::INCLUDE_LOST,
@@ -696,10 +791,14 @@ impl Walker<'_> {
                 }
                 continue;
             }
+            if self.recording > 0 {
+                self.included_log.push(key.clone());
+            }
             if self.unused_depth > 0 {
                 self.read_unused.insert(key.clone(), span);
             }
             if self.chain.len() >= MAX_INCLUDE_DEPTH {
+                self.impure += 1;
                 self.push(Diagnostic::error(
                     code::INCLUDE_DEPTH,
                     span,
@@ -720,11 +819,14 @@ impl Walker<'_> {
                     crate::stack::deep(parsed.depth, || f(self, &parsed.ast.items, included));
                     self.chain.pop();
                 }
-                Err(e) => self.push(Diagnostic::error(
-                    code::INCLUDE_UNREADABLE,
-                    span,
-                    format!("cannot read include `{}`: {e}", target.display()),
-                )),
+                Err(e) => {
+                    self.impure += 1;
+                    self.push(Diagnostic::error(
+                        code::INCLUDE_UNREADABLE,
+                        span,
+                        format!("cannot read include `{}`: {e}", target.display()),
+                    ))
+                }
             }
         }
     }
@@ -786,8 +888,10 @@ impl Walker<'_> {
             // what is left depends on more than the include's files
             return;
         }
+        let mut vars = self.vars.clone();
+        vars.prime();
         let p = Preamble {
-            vars: self.vars.clone(),
+            vars,
             aliases: self.aliases.clone(),
             abis: self.abis[abis..].to_vec(),
             read: self.read[read..].to_vec(),
@@ -1429,13 +1533,14 @@ impl Walker<'_> {
     ) {
         for item in items {
             match item {
-                Item::Include { inc, span } => {
-                    self.with_include(inc, *span, included, |w, items, inc| {
-                        w.walk_body(items, prefix, inc, b)
-                    });
-                }
-                Item::Abi { path, angle, span } => self.abi(path, *angle, *span),
+                Item::Include { inc, span } => self.body_include(inc, *span, prefix, included, b),
                 Item::Error(_) => {}
+                Item::Rule(r) => self.rule(r, prefix, b),
+                Item::Abi { path, angle, span } => self.abi(path, *angle, *span),
+                _ => self.impure += 1,
+            }
+            match item {
+                Item::Include { .. } | Item::Error(_) | Item::Rule(_) | Item::Abi { .. } => {}
                 Item::Var { span, .. } | Item::Bool { span, .. } => self.push(
                     Diagnostic::error(
                         code::MISPLACED,
@@ -1516,9 +1621,146 @@ impl Walker<'_> {
                         children: b.children.len(),
                     });
                 }
-                Item::Rule(r) => self.rule(r, prefix, b),
             }
         }
+    }
+
+    /// An include in a profile's body. What it brings in is taken from the
+    /// session when an earlier profile read the same include and nothing
+    /// in it depended on more than its files and the variables its rules
+    /// name: when none of its files is already included here and each of
+    /// those variables expands as it did then. Otherwise it is read, and
+    /// kept for the next profile when it qualifies.
+    fn body_include(
+        &mut self,
+        inc: &crate::syntax::token::IncludeTok,
+        span: Span,
+        prefix: &[PrefixItem],
+        included: &mut HashSet<PathBuf>,
+        b: &mut Building,
+    ) {
+        let walk = |w: &mut Self, included: &mut HashSet<PathBuf>, b: &mut Building| {
+            w.with_include(inc, span, included, |w, items, inc| {
+                w.walk_body(items, prefix, inc, b)
+            })
+        };
+        if !prefix.is_empty() || self.unused_depth > 0 || b.state.file.path_only.is_some() {
+            self.impure += 1;
+            return walk(self, included, b);
+        }
+        let key: BodyKey = (
+            inc.path.clone(),
+            inc.angle,
+            inc.if_exists,
+            b.state.is_hat,
+            self.epoch,
+        );
+        let known = {
+            let mut c = lock(&self.session.bodies);
+            if c.0.as_ref() != Some(&self.opts.search) {
+                c.1.clear();
+                c.0 = Some(self.opts.search.clone());
+            }
+            c.1.get(&key).cloned()
+        };
+        if let Some(body) = known {
+            if self.replay(&body, included, b) {
+                HIT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return;
+            }
+            STALE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let (rules, diags, read, vars, logged, skips, impure, depth, abis) = (
+            b.rules.len(),
+            self.diags.len(),
+            self.read.len(),
+            self.var_log.len(),
+            self.included_log.len(),
+            self.skipped_log.len(),
+            self.impure,
+            self.chain.len(),
+            self.abis.len(),
+        );
+        self.recording += 1;
+        walk(self, included, b);
+        self.recording -= 1;
+        let mut names = HashSet::new();
+        let added = &self.included_log[logged..];
+        let body = Body {
+            read: self.read[read..].to_vec(),
+            included: added.to_vec(),
+            // those it included itself are skipped again by themselves
+            skipped: self.skipped_log[skips..]
+                .iter()
+                .filter(|p| !added.contains(p))
+                .cloned()
+                .collect(),
+            vars: self.var_log[vars..]
+                .iter()
+                .filter(|(n, _)| names.insert(n.as_str()))
+                .cloned()
+                .collect(),
+            diags: self.diags[diags..]
+                .iter()
+                .map(|d| {
+                    // the notes of the chain outside the include come last
+                    let mut d = d.clone();
+                    d.notes.truncate(d.notes.len().saturating_sub(depth));
+                    d
+                })
+                .collect(),
+            abis: self.abis[abis..].to_vec(),
+            rules: b.rules[rules..].to_vec(),
+            model: b.model[rules..].to_vec(),
+        };
+        if self.recording == 0 {
+            self.var_log.clear();
+            self.included_log.clear();
+            self.skipped_log.clear();
+        }
+        if self.impure != impure {
+            IMPURE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+        STORED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut c = lock(&self.session.bodies);
+        if c.0.as_ref() == Some(&self.opts.search) {
+            c.1.insert(key, Arc::new(body));
+        }
+    }
+
+    /// Bring in what an include brought an earlier profile, if it would
+    /// bring the same here ([`Walker::body_include`]).
+    fn replay(&mut self, body: &Body, included: &mut HashSet<PathBuf>, b: &mut Building) -> bool {
+        let fresh = body
+            .included
+            .iter()
+            .all(|p| !included.contains(p) && !self.chain.iter().any(|(_, c)| c == p))
+            && body.skipped.iter().all(|p| included.contains(p))
+            && !body.read.contains(&self.top);
+        if !fresh
+            || !body
+                .vars
+                .iter()
+                .all(|(n, d)| self.vars.digest_of(n, &b.builtins) == Some(*d))
+        {
+            return false;
+        }
+        for d in &body.diags {
+            self.push(d.clone());
+        }
+        self.read.extend(&body.read);
+        self.abis.extend(body.abis.iter().cloned());
+        included.extend(body.included.iter().cloned());
+        self.skipped += body.skipped.len();
+        if self.recording > 0 {
+            self.included_log.extend(body.included.iter().cloned());
+            self.skipped_log.extend(body.skipped.iter().cloned());
+            self.var_log.extend(body.vars.iter().cloned());
+        }
+        b.rules.extend(body.rules.iter().cloned());
+        b.model.extend(body.model.iter().cloned());
+        true
     }
 
     /// The rules of a branch not taken. The reference checks each rule on
@@ -1817,6 +2059,9 @@ impl Walker<'_> {
             self.push(d);
         }
         let key = self.rule_key(r, prefix, b);
+        if key.is_none() {
+            self.impure += 1;
+        }
         if let Some(done) = key.and_then(|k| self.session.rules.get(&k)) {
             let (rule, model, ds) = &*done;
             for d in ds {
@@ -1831,7 +2076,10 @@ impl Walker<'_> {
         for e in &r.elems {
             match self.expand_elem(e, &b.builtins) {
                 Some(x) => elems.push(x),
-                None => return,
+                None => {
+                    self.impure += 1;
+                    return;
+                }
             }
         }
         let mut full_prefix = prefix.to_vec();
@@ -1863,6 +2111,8 @@ impl Walker<'_> {
             let model = b.model.last().cloned().flatten();
             let done = (rule.clone(), model, ds.clone());
             self.session.rules.insert(k, Arc::new(done));
+        } else if key.is_some() {
+            self.impure += 1;
         }
         for d in ds {
             self.push(d);
@@ -1893,7 +2143,12 @@ impl Walker<'_> {
             }
             for name in vars::refs(&w.text) {
                 match self.vars.digest_of(name, &b.builtins) {
-                    Some(d) => (name, d).hash(&mut h),
+                    Some(d) => {
+                        (name, d).hash(&mut h);
+                        if self.recording > 0 {
+                            self.var_log.push((name.to_string(), d));
+                        }
+                    }
                     None => ok = false,
                 }
             }
@@ -1929,6 +2184,10 @@ fn expanded_words(elems: &[Elem], f: &mut dyn FnMut(&Word)) {
     }
 }
 
+pub static HIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static STALE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static IMPURE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static STORED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// The span of a whole parsed file.
 fn text_span(parsed: &Parsed) -> Span {
     let end = parsed
@@ -1947,8 +2206,12 @@ fn text_span(parsed: &Parsed) -> Span {
 /// an alias added) whose path or link target starts with FROM gets a copy
 /// with that prefix replaced by TO; the attachment (or the path a
 /// profile is named by) gets an alternative name the same way.
-fn apply_aliases(p: &mut ResolvedProfile, aliases: &[(String, String, Span)]) {
-    if aliases.is_empty() {
+fn apply_aliases(
+    profiles: &mut [ResolvedProfile],
+    aliases: &[(String, String, Span)],
+    tries: &Memo<Vec<(String, String)>, Arc<PrefixTrie>>,
+) {
+    if aliases.is_empty() || profiles.is_empty() {
         return;
     }
     let mut table: Vec<(&str, &str)> = aliases
@@ -1957,10 +2220,20 @@ fn apply_aliases(p: &mut ResolvedProfile, aliases: &[(String, String, Span)]) {
         .collect();
     table.sort_unstable();
     table.dedup();
-    apply_alias_table(p, &table);
+    // the same tunables give every file of a tree the same table
+    let key: Vec<(String, String)> = table
+        .iter()
+        .map(|(f, t)| (f.to_string(), t.to_string()))
+        .collect();
+    let trie = tries.get_or(&key, || {
+        Arc::new(PrefixTrie::new(table.iter().map(|(from, _)| *from)))
+    });
+    for p in profiles {
+        apply_alias_table(p, &table, &trie);
+    }
 }
 
-fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
+fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)], trie: &PrefixTrie) {
     let renamed = |text: &str, from: &str, to: &str| {
         text.strip_prefix(from).map(|rest| format!("{to}{rest}"))
     };
@@ -1988,7 +2261,6 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
     }
     // which aliases each rule falls under, found in a trie of the FROMs
     // (a profile has hundreds of rules, a policy hundreds of aliases)
-    let trie = PrefixTrie::new(table.iter().map(|(from, _)| *from));
     // whether the rule's `-> TARGET` is a link target (renamed too)
     let is_link = |m: &crate::policy::Rule| match &m.kind {
         crate::policy::RuleKind::File(f) => f.perms.link && !f.perms.exec,
@@ -2062,7 +2334,7 @@ fn apply_alias_table(p: &mut ResolvedProfile, table: &[(&str, &str)]) {
     p.rules.extend(added.into_iter().map(Arc::new));
     p.model.extend(lowered);
     for c in &mut p.children {
-        apply_alias_table(c, table);
+        apply_alias_table(c, table, trie);
     }
 }
 

@@ -25,7 +25,7 @@ pub struct Vars {
     pub bools: ByName<(bool, Span)>,
     /// Expanded values of set variables that do not depend on the
     /// per-profile built-ins; cleared whenever a variable changes.
-    memo: ByName<Vec<String>>,
+    memo: ByName<std::sync::Arc<[String]>>,
     /// Digests of the values in `memo`, for [`Vars::digest_of`].
     digests: ByName<u64>,
 }
@@ -108,13 +108,14 @@ impl Vars {
             out.push_str(&rest[..start]);
             let suffix = &rest[end..];
             let values = self.values_of(name, builtins, &mut Vec::new())?;
+            let values = &*values;
             // 6.0 drops the values' leading slashes after a `/` only when
             // that text has more than slashes in it ("not to collapse the
             // `/` that begins the path"): `/@{V}` with values `/a /b` is
             // `/{/a,/b}`, which matches `//a` and `//b`
             let lead = out.ends_with('/') && out[back..].bytes().any(|c| c != b'/');
             back = out.len();
-            if let [only] = values.as_slice() {
+            if let [only] = values {
                 out.push_str(only);
             } else {
                 let trail = suffix.starts_with('/');
@@ -151,11 +152,29 @@ impl Vars {
             return Some(d);
         }
         let values = self.values_of(name, builtins, &mut Vec::new()).ok()?;
-        let d = crate::digest::of(&values);
+        let d = crate::digest::of(&*values);
         if self.memo.contains_key(name) {
             self.digests.insert(name.to_string(), d);
         }
         Some(d)
+    }
+
+    /// Work out the values and digest of every variable that does not
+    /// depend on the per-profile built-ins, leaving them unmarked: a copy
+    /// of these variables (each profile file's, of the tunables it starts
+    /// with) then expands them without working them out again.
+    pub fn prime(&mut self) {
+        let used: Vec<(String, bool)> =
+            self.sets.iter().map(|(n, v)| (n.clone(), v.used)).collect();
+        let none = Builtins::default();
+        for (name, _) in &used {
+            self.digest_of(name, &none);
+        }
+        for (name, was) in used {
+            if let Some(v) = self.sets.get_mut(&name) {
+                v.used = was;
+            }
+        }
     }
 
     /// The values of a variable with the references in them expanded;
@@ -165,9 +184,9 @@ impl Vars {
         name: &str,
         builtins: &Builtins,
         stack: &mut Vec<String>,
-    ) -> Result<Vec<String>, ExpandError> {
+    ) -> Result<std::sync::Arc<[String]>, ExpandError> {
         if let Some(v) = builtins.get(name) {
-            return Ok(vec![v.clone()]);
+            return Ok(std::sync::Arc::from([v.clone()]));
         }
         if let Some(v) = self.memo.get(name) {
             if let Some(sv) = self.sets.get_mut(name) {
@@ -210,6 +229,7 @@ impl Vars {
         let uses_builtin = raw
             .iter()
             .any(|v| refs(v).any(|r| builtins.contains_key(r)));
+        let values: std::sync::Arc<[String]> = values.into();
         if !uses_builtin {
             self.memo.insert(name.to_string(), values.clone());
         }
@@ -235,7 +255,7 @@ impl Vars {
         }
         let prefix = &value[..start];
         let mut out = Vec::with_capacity(heads.len() * tails.len());
-        for h in &heads {
+        for h in heads.iter() {
             for t in &tails {
                 out.push(format!("{prefix}{h}{t}"));
             }
