@@ -78,10 +78,7 @@ pub struct Session {
     targets: Mutex<TargetCache>,
     canonical: Mutex<HashMap<PathBuf, PathBuf>>,
     /// [`tree::fragment_dir`] by folder, for one search path.
-    fragment_dirs: Mutex<(
-        Option<SearchPath>,
-        HashMap<PathBuf, Option<tree::FragmentDir>>,
-    )>,
+    fragment_dirs: Mutex<FragmentDirCache>,
     /// A session that lasts across versions of the files (the language
     /// server's): a file read again takes the place of its earlier text
     /// (see [`Session::lasting`] and [`Session::refresh`]).
@@ -162,6 +159,12 @@ struct Body {
 /// An include in a profile's body: its name, `<>`, `if exists`, whether in
 /// a hat, and the epoch of the options.
 type BodyKey = (String, bool, bool, bool, u64);
+
+/// [`tree::fragment_dir`] by folder, under one search path.
+type FragmentDirCache = (
+    Option<SearchPath>,
+    HashMap<PathBuf, Option<tree::FragmentDir>>,
+);
 
 /// Bodies' includes read under one search path.
 type BodyCache = (Option<SearchPath>, HashMap<BodyKey, Arc<Body>>);
