@@ -193,6 +193,27 @@ pub struct Pattern {
     text: String,
     /// The text's literal beginnings and end, worked out when first asked.
     literals: std::sync::OnceLock<Literals>,
+    /// When the text is one alternation `{x,y,...}` as a whole, its
+    /// alternatives, worked out when first asked.
+    alternatives: std::sync::OnceLock<Option<Vec<Alternative>>>,
+}
+
+/// One alternative of a pattern that is an alternation as a whole: its
+/// literals, and its pattern, parsed when first asked (`None` when it does
+/// not parse alone).
+#[derive(Debug, Clone)]
+struct Alternative {
+    literals: Literals,
+    text: String,
+    pattern: std::sync::OnceLock<Option<Box<Pattern>>>,
+}
+
+impl Alternative {
+    fn pattern(&self) -> Option<&Pattern> {
+        self.pattern
+            .get_or_init(|| Pattern::parse(&self.text).ok().map(Box::new))
+            .as_deref()
+    }
 }
 
 pub use literal::Literals;
@@ -487,6 +508,7 @@ impl Pattern {
             literal: p.literal,
             text: text.to_string(),
             literals: std::sync::OnceLock::new(),
+            alternatives: std::sync::OnceLock::new(),
         };
         let end = pat.build(&nodes, 0)?;
         pat.accept = end;
@@ -501,6 +523,26 @@ impl Pattern {
     /// What the text says literally (see [`Literals`]).
     pub fn literals(&self) -> &Literals {
         self.literals.get_or_init(|| Literals::of(&self.text))
+    }
+
+    /// The alternatives of a text that is one alternation as a whole.
+    fn alternatives(&self) -> Option<&[Alternative]> {
+        self.alternatives
+            .get_or_init(
+                || match crate::syntax::quote::split_leading_alternation(&self.text) {
+                    Some((alts, "")) if alts.len() > 1 => Some(
+                        alts.into_iter()
+                            .map(|t| Alternative {
+                                literals: Literals::of(&t),
+                                text: t,
+                                pattern: std::sync::OnceLock::new(),
+                            })
+                            .collect(),
+                    ),
+                    _ => None,
+                },
+            )
+            .as_deref()
     }
 
     /// A pattern without wildcards (`*`, `**`, `?`, `[^...]`; alternations
@@ -741,34 +783,19 @@ pub fn overlap(a: &Pattern, b: &Pattern) -> Option<String> {
 /// are told apart by their literals, and the rest are small searches.
 /// (The witness is then the whole search's, the shortest.)
 fn alternatives_overlap(a: &Pattern, b: &Pattern) -> bool {
-    let whole = |p: &Pattern| match crate::syntax::quote::split_leading_alternation(p.text()) {
-        Some((alts, "")) if alts.len() > 1 => Some(alts),
-        _ => None,
-    };
-    let (wa, wb) = (whole(a), whole(b));
+    let (wa, wb) = (a.alternatives(), b.alternatives());
     if wa.is_none() && wb.is_none() {
         return true;
     }
-    let sides = |p: &Pattern, w: Option<Vec<String>>| -> Vec<(Literals, String)> {
-        match w {
-            Some(alts) => alts.into_iter().map(|t| (Literals::of(&t), t)).collect(),
-            None => vec![(p.literals().clone(), p.text().to_string())],
-        }
-    };
+    // each side's alternatives (the pattern itself when it is none), each
+    // parsed once for as long as the pattern lives
     let (xs, ys) = (sides(a, wa), sides(b, wb));
-    let mut parsed: HashMap<&str, Option<Pattern>, BuildWordHasher> = HashMap::default();
     for (lx, x) in &xs {
         for (ly, y) in &ys {
             if !lx.may_overlap(ly) {
                 continue;
             }
-            for t in [x, y] {
-                if !parsed.contains_key(t.as_str()) {
-                    parsed.insert(t, Pattern::parse(t).ok());
-                }
-            }
-            let (Some(Some(px)), Some(Some(py))) = (parsed.get(x.as_str()), parsed.get(y.as_str()))
-            else {
+            let (Some(px), Some(py)) = (x.pattern(a), y.pattern(b)) else {
                 // an alternative that does not parse alone: decide on the whole
                 return true;
             };
@@ -778,6 +805,32 @@ fn alternatives_overlap(a: &Pattern, b: &Pattern) -> bool {
         }
     }
     false
+}
+
+/// A pattern's sides in [`alternatives_overlap`]: its alternatives (the
+/// pattern itself when it is none), each parsed once for as long as the
+/// pattern lives.
+fn sides<'a>(p: &'a Pattern, w: Option<&'a [Alternative]>) -> Vec<(&'a Literals, Side<'a>)> {
+    match w {
+        Some(alts) => alts.iter().map(|x| (&x.literals, Side::Alt(x))).collect(),
+        None => vec![(p.literals(), Side::Whole)],
+    }
+}
+
+/// A side of [`alternatives_overlap`]: one alternative, or the whole.
+#[derive(Clone, Copy)]
+enum Side<'a> {
+    Alt(&'a Alternative),
+    Whole,
+}
+
+impl<'a> Side<'a> {
+    fn pattern(self, whole: &'a Pattern) -> Option<&'a Pattern> {
+        match self {
+            Side::Alt(x) => x.pattern(),
+            Side::Whole => Some(whole),
+        }
+    }
 }
 
 /// The path a breadth-first search took to node `i`, given each node's

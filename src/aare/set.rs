@@ -43,6 +43,7 @@ impl<T: Clone + Ord> PatternSet<T> {
                 literal: false,
                 text: String::new(),
                 literals: Default::default(),
+                alternatives: Default::default(),
             },
             accepts: HashMap::new(),
         }
