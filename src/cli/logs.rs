@@ -744,10 +744,10 @@ fn list(rules: &[serde_json::Value]) -> String {
         .join(" and ")
 }
 
-/// The rule that would allow what a record logged.
 /// The rule that would allow what a record logged: a file path
 /// generalised where a variable of `tunables` (the profile's file's)
-/// matches a part of it exactly.
+/// matches a part of it exactly, for its owner only when a user other than
+/// root accessed a file of their own.
 fn suggest(r: &Record, tunables: Option<&aaprof::propose::Tunables>) -> Option<String> {
     let mask = r
         .get("requested_mask")
@@ -783,7 +783,15 @@ fn suggest(r: &Record, tunables: Option<&aaprof::propose::Tunables>) -> Option<S
                 Some(t) => t.generalise(name),
                 None => aaprof::aare::Pattern::escape(name),
             };
-            (!perms.is_empty()).then(|| format!("{} {perms},", quoted(&path)))
+            // a user's own file (not root's, which every program run as
+            // root owns) is allowed to its owner only, as home-directory
+            // rules are written
+            let owner = if r.by_owner() && r.get("ouid") != Some("0") {
+                "owner "
+            } else {
+                ""
+            };
+            (!perms.is_empty()).then(|| format!("{owner}{} {perms},", quoted(&path)))
         }
         "cap" => Some(format!("capability {},", r.get("capname")?)),
         _ => aaprof::access::Access::of_record(r)?.rule(),

@@ -369,9 +369,10 @@ apparmor="DENIED" operation="open" class="file" profile="app" name="/proc/self/m
     assert_eq!(
         rules,
         [
-            "@{HOME}/.config/app/x r,",
-            "@{PROC}/@{pid}/status r,",
-            "@{PROC}/self/mounts r,"
+            // a user's own files: for their owner only
+            "owner @{HOME}/.config/app/x r,",
+            "owner @{PROC}/@{pid}/status r,",
+            "owner @{PROC}/self/mounts r,"
         ],
         "{}",
         stdout(&o)
@@ -399,6 +400,56 @@ apparmor="DENIED" operation="open" class="file" profile="app" name="/proc/self/m
     );
     let reasons = reasons(&o);
     assert!(reasons.iter().all(|r| r == "stale"), "{reasons:?}");
+}
+
+#[test]
+fn a_file_rule_is_for_its_owner_only_when_a_user_read_their_own_file() {
+    let dir = tmpdir("logs-owner");
+    let p = dir.join("app");
+    std::fs::write(&p, "profile app {\n  /usr/bin/app mr,\n}\n").unwrap();
+    let log = dir.join("log");
+    let denied = |name: &str, fsuid: u32, ouid: u32| {
+        format!(
+            "apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"app\" name=\"{name}\" pid=1 comm=\"app\" requested_mask=\"r\" denied_mask=\"r\" fsuid={fsuid} ouid={ouid}\n"
+        )
+    };
+    let text = [
+        denied("/home/ann/own", 1000, 1000),
+        denied("/home/ann/theirs", 1001, 1000),
+        denied("/etc/rootfile", 0, 0),
+    ]
+    .concat();
+    std::fs::write(&log, text).unwrap();
+    let (path, log) = (p.display().to_string(), log.display().to_string());
+    let o = aaprof(
+        &["logs", "--profiles", &path, "--suggest", &log],
+        None,
+        &repo(),
+    );
+    let out = stdout(&o);
+    let rules: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("  to allow it, add to the profile: "))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "owner /home/ann/own r,",
+            "/home/ann/theirs r,",
+            "/etc/rootfile r,"
+        ],
+        "{out}"
+    );
+    // with the rules added, each access is allowed as it was made
+    let o = aaprof(&["logs", "--profiles", &path, "--fix", &log], None, &repo());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = aaprof(
+        &["logs", "--profiles", &path, "--format", "json", &log],
+        None,
+        &repo(),
+    );
+    let reasons = reasons(&o);
+    assert_eq!(reasons, ["stale", "stale", "stale"]);
 }
 
 #[test]
