@@ -11,16 +11,19 @@ pub struct Literals {
     /// Literal beginnings, one per leading alternative: `true` when the
     /// alternative is entirely literal (it matches that path only).
     pub prefixes: Vec<(String, bool)>,
-    /// The literal end (after the last special character), unless the
-    /// pattern ends in an alternation or a class.
-    pub suffix: Option<String>,
+    /// Literal ends, one of which every path the pattern matches ends
+    /// with: the text after the last special character, or for a pattern
+    /// that ends in an alternation, each alternative's ends (with the
+    /// literal text before it, for an alternative all literal); `None`
+    /// when nothing is known (an end in a class, an escape).
+    pub suffixes: Option<Vec<String>>,
 }
 
 impl Literals {
     pub fn of(text: &str) -> Literals {
         Literals {
             prefixes: literal_prefixes(text),
-            suffix: literal_suffix(text),
+            suffixes: literal_suffixes(text),
         }
     }
 
@@ -39,8 +42,12 @@ impl Literals {
     /// necessary condition): some beginning of each is a beginning of the
     /// other's, and their ends agree.
     pub fn may_overlap(&self, other: &Literals) -> bool {
-        if let (Some(a), Some(b)) = (&self.suffix, &other.suffix) {
-            if !a.ends_with(b.as_str()) && !b.ends_with(a.as_str()) {
+        if let (Some(xs), Some(ys)) = (&self.suffixes, &other.suffixes) {
+            let agree = xs.iter().any(|a| {
+                ys.iter()
+                    .any(|b| a.ends_with(b.as_str()) || b.ends_with(a.as_str()))
+            });
+            if !agree {
                 return false;
             }
         }
@@ -55,16 +62,69 @@ impl Literals {
     }
 }
 
-/// The literal text a pattern ends with: what follows its last special
-/// character (`None` when it ends in `}` or `]`, or has an escape).
-pub fn literal_suffix(text: &str) -> Option<String> {
-    if text.contains('\\') || text.ends_with(['}', ']']) {
+/// The most literal ends [`literal_suffixes`] keeps before it says
+/// nothing.
+const MAX_SUFFIXES: usize = 64;
+
+/// The literal ends of a pattern (see [`Literals::suffixes`]).
+pub fn literal_suffixes(text: &str) -> Option<Vec<String>> {
+    if text.contains('\\') {
         return None;
     }
-    let start = text
-        .rfind(['*', '?', '[', ']', '{', '}'])
-        .map_or(0, |i| i + 1);
-    Some(text[start..].to_string())
+    let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}');
+    if text.ends_with(']') {
+        return None;
+    }
+    if !text.ends_with('}') {
+        let start = text.rfind(special).map_or(0, |i| i + 1);
+        return Some(vec![text[start..].to_string()]);
+    }
+    // the alternation the text ends with: its `{` and top-level commas
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut commas = Vec::new();
+    let mut open = None;
+    for i in (0..b.len()).rev() {
+        match b[i] {
+            b'}' => depth += 1,
+            b'{' => {
+                depth -= 1;
+                if depth == 0 {
+                    open = Some(i);
+                    break;
+                }
+            }
+            b',' if depth == 1 => commas.push(i),
+            // a class may hold braces and commas as text
+            b'[' | b']' => return None,
+            _ => {}
+        }
+    }
+    let open = open?;
+    let before = &text[..open];
+    let mut bounds = vec![b.len() - 1];
+    bounds.extend(&commas);
+    bounds.push(open);
+    let mut out = Vec::new();
+    let mut before_ends = None;
+    for w in bounds.windows(2) {
+        let alt = &text[w[1] + 1..w[0]];
+        if alt.contains(special) {
+            out.extend(literal_suffixes(alt)?);
+        } else {
+            let ends = before_ends.get_or_insert_with(|| literal_suffixes(before));
+            match ends {
+                Some(ends) => out.extend(ends.iter().map(|e| format!("{e}{alt}"))),
+                None => out.push(alt.to_string()),
+            }
+        }
+        if out.len() > MAX_SUFFIXES {
+            return None;
+        }
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
 }
 
 /// The most alternatives [`literal_prefixes`] expands before it settles for
@@ -203,5 +263,35 @@ mod tests {
         assert!(l("/etc/**").may_overlap(&l("/etc/x/y")));
         assert!(l("/usr/bin/foo").may_match("/usr/bin/foo"));
         assert!(!l("/usr/bin/foo").may_match("/usr/bin/foobar"));
+        // ends in alternations are told apart too
+        assert!(
+            !l("/home/*/.steam/ubuntu[0-9][0-9]_{32,64}/steam-runtime{,-sniper}")
+                .may_overlap(&l("/home/*/.steam/ubuntu[0-9][0-9]_{32,64}"))
+        );
+        assert!(l("/opt/*/bin/{foo,bar}").may_overlap(&l("/opt/x/bin/bar")));
+    }
+
+    #[test]
+    fn suffixes_expand_trailing_alternations() {
+        let s = |t: &str| literal_suffixes(t);
+        assert_eq!(s("/usr/**/foo"), Some(vec!["/foo".into()]));
+        assert_eq!(
+            s("/x/*/steam-runtime{,-sniper}"),
+            Some(vec![
+                "/steam-runtime".into(),
+                "/steam-runtime-sniper".into()
+            ])
+        );
+        // an alternative with wildcards gives its own ends
+        assert_eq!(s("/a/{b/*.so,c}"), Some(vec![".so".into(), "/a/c".into()]));
+        assert_eq!(
+            s("/a{,/**/{x,y}}"),
+            Some(vec!["/a".into(), "/x".into(), "/y".into()])
+        );
+        // nothing is known of a class, an escape, or unbalanced braces
+        assert_eq!(s("/a/[0-9]"), None);
+        assert_eq!(s("/a/{b,[}]}"), None);
+        assert_eq!(s("/a\\*"), None);
+        assert_eq!(s("/a}"), None);
     }
 }

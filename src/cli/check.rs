@@ -172,7 +172,12 @@ pub(crate) fn gather(paths: &[PathBuf]) -> Result<Inputs> {
                     out.io_failed = true;
                 }
             }
-        } else if p.is_dir() {
+        } else if let Some(is_dir) = std::fs::metadata(p).ok().map(|m| m.is_dir()) {
+            // (one look at each path: a tree's files are often named one by one)
+            if !is_dir {
+                out.jobs.push(Job::File(p.display().to_string(), p.clone()));
+                continue;
+            }
             let walk = aaprof::resolve::tree::walk(p);
             for f in &walk.noted {
                 eprintln!(
@@ -192,8 +197,6 @@ pub(crate) fn gather(paths: &[PathBuf]) -> Result<Inputs> {
                     .into_iter()
                     .map(|f| Job::File(display_name(p, &f), f)),
             );
-        } else if p.exists() {
-            out.jobs.push(Job::File(p.display().to_string(), p.clone()));
         } else {
             eprintln!(
                 "aaprof: error: `{}`: no such file or directory",
