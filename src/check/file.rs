@@ -213,16 +213,71 @@ struct ExecEntry {
     span: Span,
 }
 
+/// An exec rule's key in [`FileState`]: its path, half and priority.
+type ExecKey = (String, Half, i64);
+
+/// What a run of rules added to the exec rules seen, when none of them
+/// found one seen before: see [`FileState::exec_added`].
+#[derive(Clone, Debug, Default)]
+pub struct ExecAdded(Vec<(ExecKey, ExecEntry)>);
+
+/// Where [`FileState`]'s exec rules stood (see [`FileState::exec_mark`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ExecMark {
+    added: usize,
+    found: usize,
+}
+
 /// Exec rules seen so far in the profile, by exact path.
 #[derive(Default, Debug)]
 pub struct FileState {
-    exec: HashMap<(String, Half, i64), ExecEntry>,
+    exec: HashMap<ExecKey, ExecEntry>,
+    /// The keys of `exec` in the order added.
+    added: Vec<ExecKey>,
+    /// How many lookups of `exec` found a rule.
+    found: usize,
     /// How many times `exec` was consulted: a rule that did not consult
     /// it was checked on its own.
     pub exec_lookups: usize,
     /// The previous rule, when it was a path without permissions (the
     /// first half of `/path, perms,`).
     pub path_only: Option<Span>,
+}
+
+impl FileState {
+    /// Where the exec rules seen stand now.
+    pub fn exec_mark(&self) -> ExecMark {
+        ExecMark {
+            added: self.added.len(),
+            found: self.found,
+        }
+    }
+
+    /// The exec rules added since `mark`, when no lookup since found one
+    /// (so that each rule since was checked against none before it).
+    pub fn exec_added(&self, mark: ExecMark) -> Option<ExecAdded> {
+        (self.found == mark.found).then(|| {
+            ExecAdded(
+                self.added[mark.added..]
+                    .iter()
+                    .filter_map(|k| Some((k.clone(), self.exec.get(k)?.clone())))
+                    .collect(),
+            )
+        })
+    }
+
+    /// Whether rules that added `a` would find none of theirs seen here.
+    pub fn can_add(&self, a: &ExecAdded) -> bool {
+        a.0.iter().all(|(k, _)| !self.exec.contains_key(k))
+    }
+
+    /// Add what [`FileState::exec_added`] recorded, as its rules did.
+    pub fn add(&mut self, a: &ExecAdded) {
+        for (k, e) in &a.0 {
+            self.added.push(k.clone());
+            self.exec.insert(k.clone(), e.clone());
+        }
+    }
 }
 
 struct Prefix {
@@ -596,7 +651,11 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
     for half in prefix.halves {
         let key = (path.text.clone(), *half, prefix.priority);
         ctx.profile.file.exec_lookups += 1;
-        match ctx.profile.file.exec.get(&key) {
+        let seen = ctx.profile.file.exec.get(&key);
+        if seen.is_some() {
+            ctx.profile.file.found += 1;
+        }
+        match seen {
             Some(prev) if !prev.mode.same_transition(&prev.target, &mode, &target_text) => {
                 let show = |m: &ExecMode, t: &Option<String>| match t {
                     Some(t) => format!("{} -> {t}", m.letters()),
@@ -620,6 +679,7 @@ pub fn check(rule: &Rule, ctx: &mut Ctx) -> Option<crate::policy::RuleKind> {
             }
             Some(_) => {}
             None => {
+                ctx.profile.file.added.push(key.clone());
                 ctx.profile.file.exec.insert(
                     key,
                     ExecEntry {

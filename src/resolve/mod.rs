@@ -148,6 +148,8 @@ struct Body {
     skipped: Vec<PathBuf>,
     /// The abis its files name.
     abis: Vec<(String, bool)>,
+    /// The exec rules it added (none of which it found before it).
+    exec: crate::check::file::ExecAdded,
     /// Each variable its rules refer to, with the digest of its values.
     vars: Vec<(String, u64)>,
     /// Its findings, without the notes of the chain it was read in.
@@ -1668,10 +1670,8 @@ impl Walker<'_> {
         };
         if let Some(body) = known {
             if self.replay(&body, included, b) {
-                HIT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return;
             }
-            STALE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let (rules, diags, read, vars, logged, skips, impure, depth, abis) = (
             b.rules.len(),
@@ -1684,9 +1684,14 @@ impl Walker<'_> {
             self.chain.len(),
             self.abis.len(),
         );
+        let exec_mark = b.state.file.exec_mark();
         self.recording += 1;
         walk(self, included, b);
         self.recording -= 1;
+        // `None` when an exec rule found one before it: what it says
+        // depends on that
+        let exec = b.state.file.exec_added(exec_mark);
+        let exec_alone = exec.is_some();
         let mut names = HashSet::new();
         let added = &self.included_log[logged..];
         let body = Body {
@@ -1713,6 +1718,7 @@ impl Walker<'_> {
                 })
                 .collect(),
             abis: self.abis[abis..].to_vec(),
+            exec: exec.unwrap_or_default(),
             rules: b.rules[rules..].to_vec(),
             model: b.model[rules..].to_vec(),
         };
@@ -1721,11 +1727,13 @@ impl Walker<'_> {
             self.included_log.clear();
             self.skipped_log.clear();
         }
-        if self.impure != impure {
-            IMPURE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !exec_alone {
+            self.impure += 1;
             return;
         }
-        STORED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.impure != impure {
+            return;
+        }
         let mut c = lock(&self.session.bodies);
         if c.0.as_ref() == Some(&self.opts.search) {
             c.1.insert(key, Arc::new(body));
@@ -1740,6 +1748,7 @@ impl Walker<'_> {
             .iter()
             .all(|p| !included.contains(p) && !self.chain.iter().any(|(_, c)| c == p))
             && body.skipped.iter().all(|p| included.contains(p))
+            && b.state.file.can_add(&body.exec)
             && !body.read.contains(&self.top);
         if !fresh
             || !body
@@ -1754,6 +1763,7 @@ impl Walker<'_> {
         }
         self.read.extend(&body.read);
         self.abis.extend(body.abis.iter().cloned());
+        b.state.file.add(&body.exec);
         included.extend(body.included.iter().cloned());
         self.skipped += body.skipped.len();
         if self.recording > 0 {
@@ -2114,7 +2124,9 @@ impl Walker<'_> {
             let model = b.model.last().cloned().flatten();
             let done = (rule.clone(), model, ds.clone());
             self.session.rules.insert(k, Arc::new(done));
-        } else if key.is_some() {
+        } else if key.is_some() && b.state.file.path_only.is_some() {
+            // (an exec rule checked against the earlier ones is kept with
+            // the include it is in: see `body_include`)
             self.impure += 1;
         }
         for d in ds {
@@ -2187,10 +2199,6 @@ fn expanded_words(elems: &[Elem], f: &mut dyn FnMut(&Word)) {
     }
 }
 
-pub static HIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub static STALE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub static IMPURE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-pub static STORED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// The span of a whole parsed file.
 fn text_span(parsed: &Parsed) -> Span {
     let end = parsed

@@ -464,3 +464,57 @@ fn findings_of_many_files_are_reported_in_the_order_of_their_names() {
         assert_eq!(files, names, "{}", stdout(&o));
     }
 }
+
+/// An include read by an earlier profile of the run is read again where
+/// what it says depends on the profile: an exec rule of it that conflicts
+/// with one written before it, a variable it names that the file defines
+/// otherwise. The findings of the run are those of each file alone.
+#[test]
+fn an_include_shared_by_profiles_says_what_it_says_in_each() {
+    let d = tmpdir("shared-include");
+    std::fs::create_dir_all(d.join("abstractions")).unwrap();
+    std::fs::write(
+        d.join("abstractions/tools"),
+        "/usr/bin/tool ix,\n@{dir}/x r,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("first"),
+        "@{dir} = /srv\nprofile first {\n  include <abstractions/tools>\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("second"),
+        "@{dir} = /srv/{a,[}\nprofile second {\n  include <abstractions/tools>\n}\n",
+    )
+    .unwrap();
+    // two profiles of one file, read one after the other
+    std::fs::write(
+        d.join("both"),
+        "@{dir} = /srv\nprofile one {\n  include <abstractions/tools>\n}\nprofile two {\n  /usr/bin/tool px,\n  include <abstractions/tools>\n}\n",
+    )
+    .unwrap();
+    let base = d.display().to_string();
+    let run = |files: &[&str]| {
+        let mut args = vec!["check", "--format", "concise", "-b", &base];
+        args.extend_from_slice(files);
+        let o = aaprof(&args, None, &d);
+        let mut lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+    let together = run(&["first", "second"]);
+    let mut alone = run(&["first"]);
+    alone.extend(run(&["second"]));
+    alone.sort();
+    assert_eq!(together, alone);
+    // the second file's variable makes a bad pattern of the included rule
+    let all = together.join("\n");
+    assert!(all.contains("invalid pattern `/srv/{a,[}/x`"), "{all}");
+    // the second profile's rule conflicts with the included one
+    let both = run(&["both"]).join("\n");
+    assert!(
+        both.contains("conflicting exec modes for `/usr/bin/tool`: `ix` here, `px` before"),
+        "{both}"
+    );
+}

@@ -4,7 +4,7 @@
 //! reference parser rejects a profile too, we must reject it as well; those
 //! are listed here with the reason.
 
-use super::support::{concise, repo, shared, top_level_files};
+use super::support::{concise, par_map, repo, shared, top_level_files};
 use aaprof::resolve::{Options, SearchPath, Session, walk_dir};
 use std::path::{Path, PathBuf};
 
@@ -46,6 +46,67 @@ fn upstream_profiles_check_clean() {
     );
     let bad = failing(&files, &opts(&base, &[]));
     assert!(bad.is_empty(), "upstream profiles with errors: {bad:#?}");
+}
+
+/// A session shared by many files, as `check` shares one (on two threads)
+/// and the language server keeps one, reads each file as a session of its
+/// own does: what it keeps between profiles (included rules expanded and
+/// checked, what a body's include brought in, the tunables' state) changes
+/// neither the findings nor the policy. Every apparmor.d profile, checked
+/// with the features file's warnings and as fragments where they are.
+#[test]
+fn a_shared_session_reads_each_profile_as_a_session_of_its_own() {
+    let root = shared().join("corpora").join("apparmor.d");
+    let mut files = walk_dir(&root.join("profiles")).expect("profiles readable");
+    files.extend(walk_dir(&root.join("abstractions")).expect("abstractions readable"));
+    files.sort();
+    assert!(files.len() >= 1300, "apparmor.d corpus missing");
+    let mut o = opts(&root, &[root.join("mappings")]);
+    o.warn_unsupported = true;
+    o.fragments = true;
+    let read = |session: &Session, f: &PathBuf| {
+        let name = f.display().to_string();
+        let out = session.check_path(f, &name, &o);
+        let abi = aaprof::emit::abi_reference(&out.policy, &o.search);
+        let text = aaprof::emit::emit(&out.policy, std::slice::from_ref(&name), abi.as_deref());
+        let rules: usize = out.policy.profiles.iter().map(|p| p.rules.len()).sum();
+        (
+            name,
+            concise(&session.sources(), &out),
+            text,
+            rules,
+            out.read.len(),
+        )
+    };
+    let one = Session::new();
+    let mut together = par_map(&files, |f| Some(read(&one, f)));
+    let mut alone = par_map(&files, |f| Some(read(&Session::new(), f)));
+    together.sort();
+    alone.sort();
+    assert_eq!(together.len(), alone.len());
+    let differ: Vec<String> = together
+        .iter()
+        .zip(&alone)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| {
+            format!(
+                "{}: shared session:\n{}\n{} rules, {} files read\nits own:\n{}\n{} rules, {} files read",
+                a.0, a.1, a.3, a.4, b.1, b.3, b.4
+            )
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{} of {} files read otherwise in a shared session:\n{}",
+        differ.len(),
+        files.len(),
+        differ
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
 }
 
 #[test]
