@@ -168,6 +168,20 @@ type FragmentDirCache = (
     HashMap<PathBuf, Option<tree::FragmentDir>>,
 );
 
+/// The map of a cache kept for one search path (`targets`,
+/// `preambles`, `bodies`, `fragment_dirs`), emptied when it is asked for
+/// under another.
+fn for_search<'a, K, V>(
+    cache: &'a mut (Option<SearchPath>, HashMap<K, V>),
+    search: &SearchPath,
+) -> &'a mut HashMap<K, V> {
+    if cache.0.as_ref() != Some(search) {
+        cache.1.clear();
+        cache.0 = Some(search.clone());
+    }
+    &mut cache.1
+}
+
 /// Bodies' includes read under one search path.
 type BodyCache = (Option<SearchPath>, HashMap<BodyKey, Arc<Body>>);
 
@@ -511,11 +525,8 @@ impl Session {
         let parent = path?.parent()?;
         {
             let mut c = lock(&self.fragment_dirs);
-            if c.0.as_ref() != Some(search) {
-                c.1.clear();
-                c.0 = Some(search.clone());
-            }
-            if let Some(d) = c.1.get(parent) {
+            let c = for_search(&mut c, search);
+            if let Some(d) = c.get(parent) {
                 return *d;
             }
         }
@@ -545,11 +556,8 @@ impl Session {
         let key = (name.to_string(), angle);
         {
             let mut t = lock(&self.targets);
-            if t.0.as_ref() != Some(search) {
-                t.1.clear();
-                t.0 = Some(search.clone());
-            }
-            if let Some(r) = t.1.get(&key) {
+            let t = for_search(&mut t, search);
+            if let Some(r) = t.get(&key) {
                 return r.clone().map(|v| (!v.is_empty()).then_some(v));
             }
         }
@@ -861,11 +869,8 @@ impl Walker<'_> {
         let key = (inc.path.clone(), inc.angle);
         let known = {
             let mut c = lock(&self.session.preambles);
-            if c.0.as_ref() != Some(&self.opts.search) {
-                c.1.clear();
-                c.0 = Some(self.opts.search.clone());
-            }
-            c.1.get(&key).cloned()
+            let c = for_search(&mut c, &self.opts.search);
+            c.get(&key).cloned()
         };
         if let Some(p) = known.filter(|p| p.included.iter().all(|f| !included.contains(f))) {
             self.vars = p.vars.clone();
@@ -1537,15 +1542,18 @@ impl Walker<'_> {
         b: &mut Building,
     ) {
         for item in items {
+            // what the other items leave depends on more than the file
+            if !matches!(
+                item,
+                Item::Include { .. } | Item::Error(_) | Item::Rule(_) | Item::Abi { .. }
+            ) {
+                self.impure += 1;
+            }
             match item {
                 Item::Include { inc, span } => self.body_include(inc, *span, prefix, included, b),
                 Item::Error(_) => {}
                 Item::Rule(r) => self.rule(r, prefix, b),
                 Item::Abi { path, angle, span } => self.abi(path, *angle, *span),
-                _ => self.impure += 1,
-            }
-            match item {
-                Item::Include { .. } | Item::Error(_) | Item::Rule(_) | Item::Abi { .. } => {}
                 Item::Var { span, .. } | Item::Bool { span, .. } => self.push(
                     Diagnostic::error(
                         code::MISPLACED,
@@ -1662,11 +1670,8 @@ impl Walker<'_> {
         );
         let known = {
             let mut c = lock(&self.session.bodies);
-            if c.0.as_ref() != Some(&self.opts.search) {
-                c.1.clear();
-                c.0 = Some(self.opts.search.clone());
-            }
-            c.1.get(&key).cloned()
+            let c = for_search(&mut c, &self.opts.search);
+            c.get(&key).cloned()
         };
         if let Some(body) = known {
             if self.replay(&body, included, b) {
@@ -1691,49 +1696,50 @@ impl Walker<'_> {
         // `None` when an exec rule found one before it: what it says
         // depends on that
         let exec = b.state.file.exec_added(exec_mark);
-        let exec_alone = exec.is_some();
-        let mut names = HashSet::new();
-        let added = &self.included_log[logged..];
-        let body = Body {
-            read: self.read[read..].to_vec(),
-            included: added.to_vec(),
-            // those it included itself are skipped again by themselves
-            skipped: self.skipped_log[skips..]
-                .iter()
-                .filter(|p| !added.contains(p))
-                .cloned()
-                .collect(),
-            vars: self.var_log[vars..]
-                .iter()
-                .filter(|(n, _)| names.insert(n.as_str()))
-                .cloned()
-                .collect(),
-            diags: self.diags[diags..]
-                .iter()
-                .map(|d| {
-                    // the notes of the chain outside the include come last
-                    let mut d = d.clone();
-                    d.notes.truncate(d.notes.len().saturating_sub(depth));
-                    d
-                })
-                .collect(),
-            abis: self.abis[abis..].to_vec(),
-            exec: exec.unwrap_or_default(),
-            rules: b.rules[rules..].to_vec(),
-            model: b.model[rules..].to_vec(),
-        };
+        if exec.is_none() {
+            self.impure += 1;
+        }
+        // what it brought is gathered only when it is to be kept
+        let kept = exec.filter(|_| self.impure == impure).map(|exec| {
+            let mut names = HashSet::new();
+            let added = &self.included_log[logged..];
+            Body {
+                read: self.read[read..].to_vec(),
+                included: added.to_vec(),
+                // those it included itself are skipped again by themselves
+                skipped: self.skipped_log[skips..]
+                    .iter()
+                    .filter(|p| !added.contains(p))
+                    .cloned()
+                    .collect(),
+                vars: self.var_log[vars..]
+                    .iter()
+                    .filter(|(n, _)| names.insert(n.as_str()))
+                    .cloned()
+                    .collect(),
+                diags: self.diags[diags..]
+                    .iter()
+                    .map(|d| {
+                        // the notes of the chain outside the include come last
+                        let mut d = d.clone();
+                        d.notes.truncate(d.notes.len().saturating_sub(depth));
+                        d
+                    })
+                    .collect(),
+                abis: self.abis[abis..].to_vec(),
+                exec,
+                rules: b.rules[rules..].to_vec(),
+                model: b.model[rules..].to_vec(),
+            }
+        });
         if self.recording == 0 {
             self.var_log.clear();
             self.included_log.clear();
             self.skipped_log.clear();
         }
-        if !exec_alone {
-            self.impure += 1;
+        let Some(body) = kept else {
             return;
-        }
-        if self.impure != impure {
-            return;
-        }
+        };
         let mut c = lock(&self.session.bodies);
         if c.0.as_ref() == Some(&self.opts.search) {
             c.1.insert(key, Arc::new(body));
